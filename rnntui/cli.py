@@ -1,0 +1,56 @@
+"""The `rnntui` command: opens the app, and offers headless commands (step, train, sample, demo).
+
+Nothing heavy is imported here: numpy, torch and textual load inside the commands that need them,
+so `rnntui --help` is instant and opening the app never pays for torch.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from rnntui import __version__
+
+app = typer.Typer(
+    name="rnntui",
+    help="Watch a recurrent network think: step through RNN, LSTM and GRU, train, sample.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"rnntui {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    ctx: typer.Context,
+    version: Optional[bool] = typer.Option(
+        None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """With no command, open the app on the seed's ABC example."""
+    if ctx.invoked_subcommand is None:
+        from rnntui.commands import app_commands
+
+        app_commands.open_default()
+
+
+def _register_commands() -> None:
+    from rnntui.commands import app_commands, demo_commands, engine_commands, training_commands
+
+    for module in (engine_commands, training_commands, app_commands, demo_commands):
+        module.register(app)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,84 @@
+"""The architecture of a model, shared by the NumPy engine, the PyTorch engine and checkpoints."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, replace
+
+from rnntui.errors import RnntuiError
+
+CELLS = ("rnn", "lstm", "gru")
+ACTIVATIONS = ("tanh", "relu")
+# Rows per gate block in weight_ih / weight_hh, as PyTorch lays them out.
+GATES_PER_CELL = {"rnn": 1, "lstm": 4, "gru": 3}
+# Gate names in PyTorch's row order: LSTM i|f|g|o, GRU r|z|n.
+GATE_NAMES = {"rnn": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What a model is; with a vocabulary and a seed (or weights) it is fully determined."""
+
+    cell: str = "rnn"  # rnn | lstm | gru
+    activation: str = "tanh"  # tanh | relu: the vanilla RNN's nonlinearity (ignored by LSTM/GRU)
+    hidden_size: int = 8  # units per layer
+    num_layers: int = 1  # stacked recurrent layers
+    vocab_size: int = 3  # characters in the vocabulary; also the head's output size
+    embedding_dim: int | None = None  # None: one-hot input (as in the seed notes)
+
+    def __post_init__(self) -> None:
+        if self.cell not in CELLS:
+            raise RnntuiError(f"unknown cell {self.cell!r}: choose one of {', '.join(CELLS)}")
+        if self.activation not in ACTIVATIONS:
+            raise RnntuiError(
+                f"unknown activation {self.activation!r}: choose one of {', '.join(ACTIVATIONS)}"
+            )
+        for name in ("hidden_size", "num_layers", "vocab_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise RnntuiError(f"{name.replace('_', ' ')} must be a whole number >= 1, got {value!r}")
+        if self.embedding_dim is not None and (
+            not isinstance(self.embedding_dim, int) or self.embedding_dim < 1
+        ):
+            raise RnntuiError(f"embedding dim must be >= 1 or none, got {self.embedding_dim!r}")
+
+    @property
+    def input_size(self) -> int:
+        """Width of x_t fed to the first layer: the embedding size, or the vocabulary (one-hot)."""
+        return self.embedding_dim if self.embedding_dim is not None else self.vocab_size
+
+    @property
+    def gate_names(self) -> tuple[str, ...]:
+        return GATE_NAMES[self.cell]
+
+    def with_(self, **changes) -> "ModelConfig":
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelConfig":
+        known = {k: data[k] for k in ("cell", "activation", "hidden_size", "num_layers", "vocab_size", "embedding_dim") if k in data}
+        missing = {"cell", "hidden_size", "num_layers", "vocab_size"} - known.keys()
+        if missing:
+            raise RnntuiError(f"model config lacks {', '.join(sorted(missing))}")
+        return cls(**known)
+
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Every parameter's name and shape, exactly as the checkpoint and PyTorch name them."""
+        gates = GATES_PER_CELL[self.cell]
+        h = self.hidden_size
+        shapes: dict[str, tuple[int, ...]] = {}
+        if self.embedding_dim is not None:
+            shapes["embedding.weight"] = (self.vocab_size, self.embedding_dim)
+        for layer in range(self.num_layers):
+            in_size = self.input_size if layer == 0 else h
+            shapes[f"rnn.weight_ih_l{layer}"] = (gates * h, in_size)
+            shapes[f"rnn.weight_hh_l{layer}"] = (gates * h, h)
+            shapes[f"rnn.bias_ih_l{layer}"] = (gates * h,)
+            shapes[f"rnn.bias_hh_l{layer}"] = (gates * h,)
+        shapes["head.weight"] = (self.vocab_size, h)
+        shapes["head.bias"] = (self.vocab_size,)
+        return shapes
