@@ -1,0 +1,379 @@
+"""The NumPy step-engine: vanilla RNN (tanh/ReLU), LSTM and GRU, forward trace and BPTT.
+
+Parameters use PyTorch's names, shapes and gate order (see docs/architecture.md), so a checkpoint
+trained with `nn.RNN/LSTM/GRU` steps through here unchanged. Every quantity a learner may want to
+see (pre-activations, gates, h_t, c_t, probabilities, dL/dh_t) is kept in the returned trace.
+
+Layers are processed one at a time over the whole sequence: the input projections W_ih x_t of a
+layer are one matrix product for all t, and only the recurrent part loops over time. That keeps the
+per-timestep Python work to a handful of small vector operations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnntui.engine.config import GATES_PER_CELL, ModelConfig
+from rnntui.errors import RnntuiError
+
+CLIP_MODES = ("off", "norm", "value")
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    # Split by sign so large |x| never overflows exp.
+    out = np.empty_like(x)
+    positive = x >= 0
+    out[positive] = 1.0 / (1.0 + np.exp(-x[positive]))
+    ex = np.exp(x[~positive])
+    out[~positive] = ex / (1.0 + ex)
+    return out
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Softmax over the last axis, stable for any finite logits."""
+    scaled = logits / temperature
+    shifted = scaled - scaled.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def init_params(config: ModelConfig, seed: int = 0, dtype=np.float64) -> dict[str, np.ndarray]:
+    """Weights initialised as PyTorch does: U(-1/sqrt(H), 1/sqrt(H)); embedding N(0, 1).
+
+    Drawn from `np.random.default_rng(seed)` in `parameter_shapes()` order, so the same seed gives
+    the same weights on every machine.
+    """
+    rng = np.random.default_rng(seed)
+    bound = 1.0 / np.sqrt(config.hidden_size)
+    params = {}
+    for name, shape in config.parameter_shapes().items():
+        if name == "embedding.weight":
+            params[name] = rng.standard_normal(shape).astype(dtype)
+        else:
+            params[name] = rng.uniform(-bound, bound, size=shape).astype(dtype)
+    return params
+
+
+@dataclass(frozen=True)
+class Clipping:
+    """How gradients are clipped before an update."""
+
+    mode: str = "norm"  # "off" | "norm" (clip_grad_norm_ semantics) | "value" (element-wise clamp)
+    threshold: float = 5.0  # max global norm, or max |g| per element
+
+    def __post_init__(self) -> None:
+        if self.mode not in CLIP_MODES:
+            raise RnntuiError(f"unknown clipping mode {self.mode!r}: choose off, norm or value")
+        if not (np.isfinite(self.threshold) and self.threshold > 0):
+            raise RnntuiError(f"clipping threshold must be a finite number > 0, got {self.threshold!r}")
+
+
+def global_norm(grads: dict[str, np.ndarray]) -> float:
+    return float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+
+
+def clip_gradients(
+    grads: dict[str, np.ndarray], clipping: Clipping
+) -> tuple[dict[str, np.ndarray], float, float]:
+    """Return (clipped grads, norm before, norm after). Inputs are never modified."""
+    before = global_norm(grads)
+    if clipping.mode == "off":
+        return grads, before, before
+    if clipping.mode == "norm":
+        # torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6), never scale up.
+        coef = min(clipping.threshold / (before + 1e-6), 1.0)
+        clipped = {name: g * coef for name, g in grads.items()}
+    else:
+        t = clipping.threshold
+        clipped = {name: np.clip(g, -t, t) for name, g in grads.items()}
+    return clipped, before, global_norm(clipped)
+
+
+@dataclass
+class Trace:
+    """A forward pass over T inputs; arrays are indexed [layer, time, unit]."""
+
+    indices: np.ndarray  # (T,) character indices
+    x: np.ndarray  # (T, input_size) what layer 0 sees: one-hot row or embedding row
+    h: np.ndarray  # (L, T+1, H); h[:, 0] is h0, h[:, t] is h_t for t = 1..T
+    c: np.ndarray | None  # (L, T+1, H) LSTM cell states, else None
+    pre: np.ndarray  # (L, T, G*H) pre-activations in PyTorch's gate-block order
+    gates: dict[str, np.ndarray]  # name -> (L, T, H): LSTM i f g o; GRU r z n; vanilla RNN: {}
+    logits: np.ndarray  # (T, V)
+    probs: np.ndarray  # (T, V) distribution of the character after position t
+    # GRU only: W_hn h_{t-1} + b_hn, needed by the backward pass (r multiplies it).
+    hidden_n: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def T(self) -> int:
+        return int(self.indices.shape[0])
+
+
+@dataclass
+class Gradients:
+    """Backprop through time over one Trace."""
+
+    loss: float | None  # mean cross-entropy over positions with a target (None if none)
+    grads: dict[str, np.ndarray]  # dL/dparam before clipping, same keys and shapes as params
+    dh: np.ndarray  # (L, T, H) total derivative dL/dh_t through all later timesteps, t = 1..T
+    grad_norm_h: np.ndarray  # (L, T) ||dL/dh_t||
+    grad_norm: float  # global norm before clipping
+    clipped: dict[str, np.ndarray]  # after clipping (the same arrays when clipping is off)
+    grad_norm_clipped: float  # global norm after clipping
+    param_grad_norms: dict[str, float]  # per parameter, before clipping
+
+
+class NumpyRNN:
+    """A stacked RNN/LSTM/GRU with an optional embedding and a linear head, in NumPy."""
+
+    def __init__(self, config: ModelConfig, params: dict[str, np.ndarray], dtype=np.float64):
+        expected = config.parameter_shapes()
+        missing = expected.keys() - params.keys()
+        extra = params.keys() - expected.keys()
+        if missing or extra:
+            detail = ", ".join(
+                [f"missing {n}" for n in sorted(missing)] + [f"unexpected {n}" for n in sorted(extra)]
+            )
+            raise RnntuiError(f"parameters do not match the model config: {detail}")
+        self.config = config
+        self.dtype = np.dtype(dtype)
+        self.params: dict[str, np.ndarray] = {}
+        for name, shape in expected.items():
+            value = np.asarray(params[name], dtype=self.dtype)
+            if value.shape != shape:
+                raise RnntuiError(f"{name} has shape {value.shape}, expected {shape}")
+            if not np.all(np.isfinite(value)):
+                raise RnntuiError(f"{name} contains a non-finite value (nan or inf)")
+            self.params[name] = value
+
+    @classmethod
+    def random(cls, config: ModelConfig, seed: int = 0, dtype=np.float64) -> "NumpyRNN":
+        return cls(config, init_params(config, seed, dtype), dtype)
+
+    # ------------------------------------------------------------------ forward
+
+    def embed(self, indices: np.ndarray) -> np.ndarray:
+        """x_t for every position: one-hot rows, or rows of the embedding matrix."""
+        if "embedding.weight" in self.params:
+            return self.params["embedding.weight"][indices]
+        x = np.zeros((len(indices), self.config.vocab_size), dtype=self.dtype)
+        x[np.arange(len(indices)), indices] = 1.0
+        return x
+
+    def forward(
+        self,
+        indices,
+        h0: np.ndarray | None = None,
+        c0: np.ndarray | None = None,
+    ) -> Trace:
+        cfg = self.config
+        indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if indices.size and (indices.min() < 0 or indices.max() >= cfg.vocab_size):
+            raise RnntuiError(f"character index out of range 0..{cfg.vocab_size - 1}")
+        T, L, H = len(indices), cfg.num_layers, cfg.hidden_size
+        G = GATES_PER_CELL[cfg.cell]
+        h = np.zeros((L, T + 1, H), dtype=self.dtype)
+        if h0 is not None:
+            h[:, 0] = h0
+        c = None
+        if cfg.cell == "lstm":
+            c = np.zeros((L, T + 1, H), dtype=self.dtype)
+            if c0 is not None:
+                c[:, 0] = c0
+        pre = np.zeros((L, T, G * H), dtype=self.dtype)
+        gates = {name: np.zeros((L, T, H), dtype=self.dtype) for name in cfg.gate_names}
+        hidden_n = np.zeros((L, T, H), dtype=self.dtype) if cfg.cell == "gru" else None
+
+        x = self.embed(indices)
+        layer_input = x
+        for layer in range(L):
+            p = self._layer_params(layer)
+            # Input projections for all timesteps at once; only the recurrence loops over t.
+            projected = layer_input @ p["w_ih"].T + p["b_ih"]
+            if cfg.cell == "rnn":
+                self._rnn_layer(projected, p, h[layer], pre[layer])
+            elif cfg.cell == "lstm":
+                self._lstm_layer(projected, p, h[layer], c[layer], pre[layer], gates, layer)
+            else:
+                self._gru_layer(projected, p, h[layer], pre[layer], gates, layer, hidden_n[layer])
+            layer_input = h[layer, 1:]
+
+        logits = h[L - 1, 1:] @ self.params["head.weight"].T + self.params["head.bias"]
+        return Trace(indices, x, h, c, pre, gates, logits, softmax(logits), hidden_n)
+
+    def _layer_params(self, layer: int) -> dict[str, np.ndarray]:
+        p = self.params
+        return {
+            "w_ih": p[f"rnn.weight_ih_l{layer}"],
+            "w_hh": p[f"rnn.weight_hh_l{layer}"],
+            "b_ih": p[f"rnn.bias_ih_l{layer}"],
+            "b_hh": p[f"rnn.bias_hh_l{layer}"],
+        }
+
+    def _rnn_layer(self, projected, p, h, pre) -> None:
+        w_hh, b_hh = p["w_hh"], p["b_hh"]
+        relu = self.config.activation == "relu"
+        for t in range(projected.shape[0]):
+            a = projected[t] + w_hh @ h[t] + b_hh
+            pre[t] = a
+            h[t + 1] = np.maximum(a, 0.0) if relu else np.tanh(a)
+
+    def _lstm_layer(self, projected, p, h, c, pre, gates, layer) -> None:
+        H = self.config.hidden_size
+        w_hh, b_hh = p["w_hh"], p["b_hh"]
+        gi, gf, gg, go = (gates[n][layer] for n in ("i", "f", "g", "o"))
+        for t in range(projected.shape[0]):
+            a = projected[t] + w_hh @ h[t] + b_hh
+            pre[t] = a
+            s = sigmoid(a)  # i, f and o use sigmoid; the g block is overwritten with tanh below
+            gi[t], gf[t], go[t] = s[:H], s[H : 2 * H], s[3 * H :]
+            gg[t] = np.tanh(a[2 * H : 3 * H])
+            c[t + 1] = gf[t] * c[t] + gi[t] * gg[t]
+            h[t + 1] = go[t] * np.tanh(c[t + 1])
+
+    def _gru_layer(self, projected, p, h, pre, gates, layer, hidden_n) -> None:
+        H = self.config.hidden_size
+        w_hh, b_hh = p["w_hh"], p["b_hh"]
+        gr, gz, gn = (gates[n][layer] for n in ("r", "z", "n"))
+        for t in range(projected.shape[0]):
+            hh = w_hh @ h[t] + b_hh
+            rz = sigmoid(projected[t, : 2 * H] + hh[: 2 * H])
+            gr[t], gz[t] = rz[:H], rz[H:]
+            hidden_n[t] = hh[2 * H :]
+            a_n = projected[t, 2 * H :] + gr[t] * hidden_n[t]
+            pre[t, : 2 * H] = projected[t, : 2 * H] + hh[: 2 * H]
+            pre[t, 2 * H :] = a_n
+            gn[t] = np.tanh(a_n)
+            h[t + 1] = (1.0 - gz[t]) * gn[t] + gz[t] * h[t]
+
+    # ------------------------------------------------------------------ backward
+
+    @staticmethod
+    def next_targets(indices) -> np.ndarray:
+        """Next-character targets: targets[t] = indices[t+1]; the last position has none (-1)."""
+        indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        targets = np.full_like(indices, -1)
+        targets[:-1] = indices[1:]
+        return targets
+
+    def loss(self, trace: Trace, targets) -> float | None:
+        targets = np.asarray(targets, dtype=np.int64)
+        valid = targets >= 0
+        if not valid.any():
+            return None
+        p = trace.probs[valid, targets[valid]]
+        return float(-np.mean(np.log(np.maximum(p, np.finfo(self.dtype).tiny))))
+
+    def backward(self, trace: Trace, targets, clipping: Clipping = Clipping()) -> Gradients:
+        """Backprop through time: every parameter's gradient and the total dL/dh_t per layer."""
+        cfg = self.config
+        targets = np.asarray(targets, dtype=np.int64).reshape(-1)
+        if targets.shape[0] != trace.T:
+            raise RnntuiError(f"{targets.shape[0]} targets for {trace.T} timesteps")
+        T, L, H = trace.T, cfg.num_layers, cfg.hidden_size
+        valid = targets >= 0
+        n_valid = int(valid.sum())
+        grads = {name: np.zeros_like(value) for name, value in self.params.items()}
+
+        dlogits = np.zeros_like(trace.logits)
+        if n_valid:
+            dlogits[valid] = trace.probs[valid]
+            dlogits[np.flatnonzero(valid), targets[valid]] -= 1.0
+            dlogits /= n_valid
+        top = trace.h[L - 1, 1:]
+        grads["head.weight"] = dlogits.T @ top
+        grads["head.bias"] = dlogits.sum(axis=0)
+        d_out = dlogits @ self.params["head.weight"]  # dL/dh_t of the top layer through the head
+
+        dh_total = np.zeros((L, T, H), dtype=self.dtype)
+        for layer in reversed(range(L)):
+            p = self._layer_params(layer)
+            layer_input = trace.x if layer == 0 else trace.h[layer - 1, 1:]
+            if cfg.cell == "rnn":
+                da_i, da_h = self._rnn_backward(trace, layer, p, d_out, dh_total[layer])
+            elif cfg.cell == "lstm":
+                da_i, da_h = self._lstm_backward(trace, layer, p, d_out, dh_total[layer])
+            else:
+                da_i, da_h = self._gru_backward(trace, layer, p, d_out, dh_total[layer])
+            grads[f"rnn.weight_ih_l{layer}"] = da_i.T @ layer_input
+            grads[f"rnn.weight_hh_l{layer}"] = da_h.T @ trace.h[layer, :-1]
+            grads[f"rnn.bias_ih_l{layer}"] = da_i.sum(axis=0)
+            grads[f"rnn.bias_hh_l{layer}"] = da_h.sum(axis=0)
+            d_out = da_i @ p["w_ih"]  # dL/d(input of this layer): the layer below's output
+
+        if "embedding.weight" in grads:
+            np.add.at(grads["embedding.weight"], trace.indices, d_out)
+
+        clipped, before, after = clip_gradients(grads, clipping)
+        return Gradients(
+            loss=self.loss(trace, targets),
+            grads=grads,
+            dh=dh_total,
+            grad_norm_h=np.linalg.norm(dh_total, axis=2),
+            grad_norm=before,
+            clipped=clipped,
+            grad_norm_clipped=after,
+            param_grad_norms={name: float(np.linalg.norm(g)) for name, g in grads.items()},
+        )
+
+    # Each *_backward walks t = T..1, adds the recurrent gradient to what arrives from above
+    # (d_out), records that total in dh (the dL/dh_t the gradient bars draw), and returns the
+    # gradients of the input-side and hidden-side pre-activations for all t.
+
+    def _rnn_backward(self, trace, layer, p, d_out, dh):
+        T = trace.T
+        w_hh = p["w_hh"]
+        h = trace.h[layer]
+        relu = self.config.activation == "relu"
+        da = np.zeros_like(trace.pre[layer])
+        carry = np.zeros(self.config.hidden_size, dtype=self.dtype)
+        for t in reversed(range(T)):
+            dh[t] = d_out[t] + carry
+            local = (h[t + 1] > 0).astype(self.dtype) if relu else 1.0 - h[t + 1] ** 2
+            da[t] = dh[t] * local
+            carry = da[t] @ w_hh
+        return da, da
+
+    def _lstm_backward(self, trace, layer, p, d_out, dh):
+        T, H = trace.T, self.config.hidden_size
+        w_hh = p["w_hh"]
+        c = trace.c[layer]
+        gi, gf, gg, go = (trace.gates[n][layer] for n in ("i", "f", "g", "o"))
+        da = np.zeros_like(trace.pre[layer])
+        carry_h = np.zeros(H, dtype=self.dtype)
+        carry_c = np.zeros(H, dtype=self.dtype)
+        for t in reversed(range(T)):
+            dh[t] = d_out[t] + carry_h
+            tanh_c = np.tanh(c[t + 1])
+            dc = carry_c + dh[t] * go[t] * (1.0 - tanh_c**2)
+            da[t, :H] = dc * gg[t] * gi[t] * (1.0 - gi[t])
+            da[t, H : 2 * H] = dc * c[t] * gf[t] * (1.0 - gf[t])
+            da[t, 2 * H : 3 * H] = dc * gi[t] * (1.0 - gg[t] ** 2)
+            da[t, 3 * H :] = dh[t] * tanh_c * go[t] * (1.0 - go[t])
+            carry_c = dc * gf[t]
+            carry_h = da[t] @ w_hh
+        return da, da
+
+    def _gru_backward(self, trace, layer, p, d_out, dh):
+        T, H = trace.T, self.config.hidden_size
+        w_hh = p["w_hh"]
+        h = trace.h[layer]
+        gr, gz, gn = (trace.gates[n][layer] for n in ("r", "z", "n"))
+        hidden_n = trace.hidden_n[layer]
+        da_i = np.zeros_like(trace.pre[layer])
+        da_h = np.zeros_like(trace.pre[layer])
+        carry = np.zeros(H, dtype=self.dtype)
+        for t in reversed(range(T)):
+            dh[t] = d_out[t] + carry
+            da_n = dh[t] * (1.0 - gz[t]) * (1.0 - gn[t] ** 2)
+            da_z = dh[t] * (h[t] - gn[t]) * gz[t] * (1.0 - gz[t])
+            da_r = da_n * hidden_n[t] * gr[t] * (1.0 - gr[t])
+            da_i[t, :H] = da_r
+            da_i[t, H : 2 * H] = da_z
+            da_i[t, 2 * H :] = da_n
+            da_h[t, : 2 * H] = da_i[t, : 2 * H]
+            da_h[t, 2 * H :] = da_n * gr[t]
+            carry = dh[t] * gz[t] + da_h[t] @ w_hh
+        return da_i, da_h
