@@ -22,13 +22,8 @@ CLIP_MODES = ("off", "norm", "value")
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    # Split by sign so large |x| never overflows exp.
-    out = np.empty_like(x)
-    positive = x >= 0
-    out[positive] = 1.0 / (1.0 + np.exp(-x[positive]))
-    ex = np.exp(x[~positive])
-    out[~positive] = ex / (1.0 + ex)
-    return out
+    # The tanh form never overflows and avoids masked indexing, which dominates at small H.
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -327,12 +322,13 @@ class NumpyRNN:
         w_hh = p["w_hh"]
         h = trace.h[layer]
         relu = self.config.activation == "relu"
-        da = np.zeros_like(trace.pre[layer])
+        # ReLU's derivative is 0 where the output is 0, as in torch's threshold_backward.
+        local = (h[1:] > 0).astype(self.dtype) if relu else 1.0 - h[1:] ** 2
+        da = np.empty_like(trace.pre[layer])
         carry = np.zeros(self.config.hidden_size, dtype=self.dtype)
         for t in reversed(range(T)):
             dh[t] = d_out[t] + carry
-            local = (h[t + 1] > 0).astype(self.dtype) if relu else 1.0 - h[t + 1] ** 2
-            da[t] = dh[t] * local
+            da[t] = dh[t] * local[t]
             carry = da[t] @ w_hh
         return da, da
 
@@ -341,17 +337,23 @@ class NumpyRNN:
         w_hh = p["w_hh"]
         c = trace.c[layer]
         gi, gf, gg, go = (trace.gates[n][layer] for n in ("i", "f", "g", "o"))
-        da = np.zeros_like(trace.pre[layer])
+        # Everything that does not depend on the incoming gradient, for all t at once, so the
+        # loop below is a few vector operations per timestep.
+        tanh_c = np.tanh(c[1:])
+        dc_from_dh = go * (1.0 - tanh_c**2)
+        # d pre-activation = [dc, dc, dc, dh] * local, per gate block i | f | g | o.
+        local = np.concatenate(
+            [gg * gi * (1.0 - gi), c[:-1] * gf * (1.0 - gf), gi * (1.0 - gg**2), tanh_c * go * (1.0 - go)],
+            axis=1,
+        )
+        da = np.empty_like(trace.pre[layer])
         carry_h = np.zeros(H, dtype=self.dtype)
         carry_c = np.zeros(H, dtype=self.dtype)
         for t in reversed(range(T)):
-            dh[t] = d_out[t] + carry_h
-            tanh_c = np.tanh(c[t + 1])
-            dc = carry_c + dh[t] * go[t] * (1.0 - tanh_c**2)
-            da[t, :H] = dc * gg[t] * gi[t] * (1.0 - gi[t])
-            da[t, H : 2 * H] = dc * c[t] * gf[t] * (1.0 - gf[t])
-            da[t, 2 * H : 3 * H] = dc * gi[t] * (1.0 - gg[t] ** 2)
-            da[t, 3 * H :] = dh[t] * tanh_c * go[t] * (1.0 - go[t])
+            dh_t = d_out[t] + carry_h
+            dh[t] = dh_t
+            dc = carry_c + dh_t * dc_from_dh[t]
+            da[t] = np.concatenate((dc, dc, dc, dh_t)) * local[t]
             carry_c = dc * gf[t]
             carry_h = da[t] @ w_hh
         return da, da
@@ -362,18 +364,20 @@ class NumpyRNN:
         h = trace.h[layer]
         gr, gz, gn = (trace.gates[n][layer] for n in ("r", "z", "n"))
         hidden_n = trace.hidden_n[layer]
-        da_i = np.zeros_like(trace.pre[layer])
-        da_h = np.zeros_like(trace.pre[layer])
+        # Local derivatives for all t at once; the loop only chains them.
+        dn_local = (1.0 - gz) * (1.0 - gn**2)  # d a_n / d h_t
+        dz_local = (h[:-1] - gn) * gz * (1.0 - gz)  # d a_z / d h_t
+        dr_local = hidden_n * gr * (1.0 - gr)  # d a_r / d a_n
+        da_i = np.empty_like(trace.pre[layer])
+        da_h = np.empty_like(trace.pre[layer])
         carry = np.zeros(H, dtype=self.dtype)
         for t in reversed(range(T)):
-            dh[t] = d_out[t] + carry
-            da_n = dh[t] * (1.0 - gz[t]) * (1.0 - gn[t] ** 2)
-            da_z = dh[t] * (h[t] - gn[t]) * gz[t] * (1.0 - gz[t])
-            da_r = da_n * hidden_n[t] * gr[t] * (1.0 - gr[t])
-            da_i[t, :H] = da_r
-            da_i[t, H : 2 * H] = da_z
-            da_i[t, 2 * H :] = da_n
-            da_h[t, : 2 * H] = da_i[t, : 2 * H]
-            da_h[t, 2 * H :] = da_n * gr[t]
-            carry = dh[t] * gz[t] + da_h[t] @ w_hh
+            dh_t = d_out[t] + carry
+            dh[t] = dh_t
+            da_n = dh_t * dn_local[t]
+            da_r = da_n * dr_local[t]
+            da_z = dh_t * dz_local[t]
+            da_i[t] = np.concatenate((da_r, da_z, da_n))
+            da_h[t] = np.concatenate((da_r, da_z, da_n * gr[t]))
+            carry = dh_t * gz[t] + da_h[t] @ w_hh
         return da_i, da_h
