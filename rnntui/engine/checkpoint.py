@@ -1,0 +1,138 @@
+"""Checkpoints: one `.safetensors` file (format `rnntui/1`) that both engines read and write.
+
+Tensors carry the parameter names of docs/architecture.md (`rnn.weight_ih_l0`, `head.weight`, ...)
+and the metadata header holds the format tag, the model config and the vocabulary as JSON. Only
+`safetensors.numpy` is used here, so reading a checkpoint never imports torch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rnntui.engine.config import ModelConfig
+from rnntui.errors import CheckpointError, RnntuiError
+
+FORMAT = "rnntui/1"
+RESERVED_KEYS = ("format", "config", "vocab")
+
+
+@dataclass
+class Checkpoint:
+    config: ModelConfig
+    vocab: list[str]  # characters in index order
+    params: dict[str, np.ndarray]  # checkpoint tensor names -> arrays
+    metadata: dict[str, str] = field(default_factory=dict)  # every header key, reserved ones included
+
+
+def save_checkpoint(
+    path: str | os.PathLike,
+    params: dict[str, np.ndarray],
+    config: ModelConfig,
+    vocab: list[str],
+    metadata: dict[str, str] | None = None,
+) -> Path:
+    """Write a checkpoint atomically: a temp file in the same folder, then os.replace.
+
+    A crash or a full disk mid-write leaves the previous file intact, never a truncated one.
+    """
+    from safetensors.numpy import save_file
+
+    path = Path(path)
+    extra = dict(metadata or {})
+    clash = [k for k in extra if k in RESERVED_KEYS]
+    if clash:
+        raise CheckpointError(f"metadata key {clash[0]!r} is reserved by the checkpoint format")
+    if any(not isinstance(k, str) or not isinstance(v, str) for k, v in extra.items()):
+        raise CheckpointError("checkpoint metadata keys and values must be strings")
+    _check_matches(params, config, list(vocab), source="the parameters to save")
+    header = {"format": FORMAT, "config": config.to_json(), "vocab": json.dumps(list(vocab)), **extra}
+    tensors = {name: np.ascontiguousarray(params[name]) for name in config.parameter_shapes()}
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise CheckpointError(f"cannot save checkpoint: folder {str(folder)!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        save_file(tensors, tmp, metadata=header)
+        os.replace(tmp, path)
+    except OSError as error:
+        raise CheckpointError(f"cannot save checkpoint {str(path)!r}: {error.strerror}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
+    """Read and validate a checkpoint; any problem is a CheckpointError with one clear line."""
+    from safetensors import SafetensorError, safe_open
+
+    path = Path(path)
+    name = str(path)
+    if not path.exists():
+        raise CheckpointError(f"checkpoint {name!r} does not exist")
+    if path.is_dir():
+        raise CheckpointError(f"checkpoint {name!r} is a folder, not a .safetensors file")
+    try:
+        with safe_open(str(path), framework="np") as f:
+            header = f.metadata() or {}
+            params = {key: f.get_tensor(key) for key in f.keys()}
+    except (SafetensorError, ValueError, OSError, MemoryError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CheckpointError(
+            f"checkpoint {name!r} is truncated or not a safetensors file ({reason})"
+        ) from None
+
+    if header.get("format") != FORMAT:
+        found = header.get("format")
+        what = f"format {found!r}" if found else "no rnntui format tag"
+        raise CheckpointError(f"{name!r} is not an rnntui checkpoint ({what}; expected {FORMAT!r})")
+    try:
+        config = ModelConfig.from_dict(json.loads(header["config"]))
+    except KeyError:
+        raise CheckpointError(f"checkpoint {name!r} has no model config") from None
+    except (json.JSONDecodeError, TypeError, RnntuiError) as error:
+        raise CheckpointError(f"checkpoint {name!r} has a bad model config: {error}") from None
+    try:
+        vocab = json.loads(header["vocab"])
+    except KeyError:
+        raise CheckpointError(f"checkpoint {name!r} has no vocabulary") from None
+    except json.JSONDecodeError:
+        raise CheckpointError(f"checkpoint {name!r} has a vocabulary that is not JSON") from None
+    if not isinstance(vocab, list) or not all(isinstance(c, str) and len(c) == 1 for c in vocab):
+        raise CheckpointError(f"checkpoint {name!r}: the vocabulary must be a list of characters")
+    _check_matches(params, config, vocab, source=f"checkpoint {name!r}")
+    return Checkpoint(config=config, vocab=vocab, params=params, metadata=dict(header))
+
+
+def _check_matches(params: dict, config: ModelConfig, vocab: list[str], source: str) -> None:
+    """Config, vocabulary and tensors must agree, and every weight must be finite."""
+    if len(vocab) != config.vocab_size:
+        raise CheckpointError(
+            f"{source}: vocabulary has {len(vocab)} characters but the config says {config.vocab_size}"
+        )
+    if len(set(vocab)) != len(vocab):
+        raise CheckpointError(f"{source}: the vocabulary lists a character twice")
+    expected = config.parameter_shapes()
+    missing = [n for n in expected if n not in params]
+    if missing:
+        raise CheckpointError(f"{source} lacks tensor {missing[0]!r} required by its config")
+    extra = sorted(n for n in params if n not in expected)
+    if extra:
+        raise CheckpointError(f"{source} has tensor {extra[0]!r} that its config does not use")
+    for tensor_name, shape in expected.items():
+        value = np.asarray(params[tensor_name])
+        if value.shape != shape:
+            raise CheckpointError(
+                f"{source}: {tensor_name} has shape {tuple(value.shape)}, config expects {shape}"
+            )
+        if not np.issubdtype(value.dtype, np.floating):
+            raise CheckpointError(f"{source}: {tensor_name} is {value.dtype}, not floating point")
+        if not np.all(np.isfinite(value)):
+            raise CheckpointError(f"{source}: {tensor_name} contains nan or inf")
