@@ -1,0 +1,386 @@
+"""StepSession: the one state object for stepping through a sequence.
+
+It owns the model (config + weights), the input text and its vocabulary, the cursor and the
+clipping setting, and caches the forward trace and the BPTT gradients. The app and `rnntui step`
+only call its methods and read `current_step()`; they never index the engine's arrays.
+
+What each change recomputes:
+  cursor moves           nothing
+  set_text               the forward pass from the first changed character on (the prefix is
+                         reused), then BPTT lazily; a new vocabulary re-initialises the weights
+  set_clipping           only the clipped copy of the gradients
+  weight edit, settings  forward and backward, lazily on the next read
+A refused change raises RnntuiError/WeightEditError and leaves the session exactly as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from rnntui.engine import weights
+from rnntui.engine.checkpoint import load_checkpoint
+from rnntui.engine.config import ModelConfig
+from rnntui.engine.numpy_rnn import Clipping, Gradients, NumpyRNN, Trace, clip_gradients, init_params
+from rnntui.engine.vocab import Vocab
+from rnntui.errors import RnntuiError
+
+MAX_UNDO = 100
+
+
+@dataclass(frozen=True)
+class StepView:
+    """Everything about timestep t (1-based) that a widget or the CLI shows. Arrays are views."""
+
+    t: int
+    char: str  # the input character x_t encodes
+    target: str | None  # the next character (what the model should predict), None at the end
+    x: np.ndarray  # (input_size,) one-hot row or embedding row
+    h: np.ndarray  # (L, H) h_t for every layer; h[-1] feeds the head
+    h_prev: np.ndarray  # (L, H) h_{t-1}
+    c: np.ndarray | None  # (L, H) LSTM cell state c_t, else None
+    gates: dict[str, np.ndarray]  # name -> (L, H): LSTM i f g o, GRU r z n; {} for a vanilla RNN
+    pre: np.ndarray  # (L, G*H) pre-activations in PyTorch gate-block order
+    logits: np.ndarray  # (V,)
+    probs: np.ndarray  # (V,) distribution over the next character
+    loss: float | None  # -log probs[target], None without a target
+
+
+def _concat_traces(old: Trace, k: int, new: Trace | None) -> Trace:
+    """old's first k timesteps followed by `new` (run from old's state after step k), if any."""
+
+    def join(a, b, axis=1):  # arrays are [layer, time, unit]; per-time arrays use axis 0
+        return a if b is None else np.concatenate([a, b], axis=axis)
+
+    def part(name):
+        return None if new is None else getattr(new, name)
+
+    return Trace(
+        indices=join(old.indices[:k], part("indices"), axis=0),
+        x=join(old.x[:k], part("x"), axis=0),
+        h=join(old.h[:, : k + 1], None if new is None else new.h[:, 1:]),
+        c=None if old.c is None else join(old.c[:, : k + 1], None if new is None else new.c[:, 1:]),
+        pre=join(old.pre[:, :k], part("pre")),
+        gates={n: join(g[:, :k], None if new is None else new.gates[n]) for n, g in old.gates.items()},
+        logits=join(old.logits[:k], part("logits"), axis=0),
+        probs=join(old.probs[:k], part("probs"), axis=0),
+        hidden_n=None if old.hidden_n is None else join(old.hidden_n[:, :k], part("hidden_n")),
+    )
+
+
+class StepSession:
+    """Model + text + cursor + settings, with the trace and gradients cached."""
+
+    def __init__(
+        self,
+        text: str = "ABC",
+        cell: str = "rnn",
+        activation: str = "tanh",
+        hidden_size: int = 8,
+        num_layers: int = 1,
+        embedding_dim: int | None = None,
+        seed: int = 0,
+        clipping: Clipping = Clipping(),
+        dtype=np.float64,
+        params: dict[str, np.ndarray] | None = None,
+        vocab: list[str] | None = None,
+    ):
+        """`vocab` fixes the vocabulary (as a checkpoint does); otherwise it follows the text."""
+        self._fixed_vocab = vocab is not None
+        self._vocab = Vocab(vocab) if vocab is not None else Vocab.from_text(text)
+        indices = self._encode(text, self._vocab)
+        self._config = ModelConfig(
+            cell=cell,
+            activation=activation,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            vocab_size=len(self._vocab),
+            embedding_dim=embedding_dim,
+        )
+        self._seed = self._check_seed(seed)
+        self._dtype = np.dtype(dtype)
+        self._clipping = clipping
+        base = init_params(self._config, self._seed, self._dtype) if params is None else params
+        self._model = NumpyRNN(self._config, base, self._dtype)
+        self._base_params = self._model.params
+        self._text = text
+        self._indices = indices
+        self._cursor = len(text)
+        self._undo: list[dict[str, np.ndarray]] = []
+        self._trace: Trace | None = None
+        self._gradients: Gradients | None = None
+        self.checkpoint_path: str | None = None
+
+    @classmethod
+    def from_checkpoint(cls, path, text: str | None = None, clipping: Clipping = Clipping()) -> "StepSession":
+        """Step a saved model: its config, weights and (fixed) vocabulary; text defaults to the vocab."""
+        ckpt = load_checkpoint(path)
+        cfg = ckpt.config
+        session = cls(
+            text="".join(ckpt.vocab)[:32] if text is None else text,
+            cell=cfg.cell,
+            activation=cfg.activation,
+            hidden_size=cfg.hidden_size,
+            num_layers=cfg.num_layers,
+            embedding_dim=cfg.embedding_dim,
+            clipping=clipping,
+            params=ckpt.params,
+            vocab=ckpt.vocab,
+        )
+        session.checkpoint_path = str(path)
+        return session
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def vocab(self) -> Vocab:
+        return self._vocab
+
+    @property
+    def vocab_is_fixed(self) -> bool:
+        return self._fixed_vocab
+
+    @property
+    def config(self) -> ModelConfig:
+        return self._config
+
+    @property
+    def seed(self) -> int:
+        return self._seed
+
+    @property
+    def clipping(self) -> Clipping:
+        return self._clipping
+
+    @property
+    def model(self) -> NumpyRNN:
+        return self._model
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        return self._model.params
+
+    @property
+    def T(self) -> int:
+        return len(self._text)
+
+    @property
+    def cursor(self) -> int:
+        """The timestep shown, 1..T."""
+        return self._cursor
+
+    @property
+    def indices(self) -> np.ndarray:
+        return self._indices
+
+    @property
+    def targets(self) -> np.ndarray:
+        """Next-character targets; -1 at the last position."""
+        return NumpyRNN.next_targets(self._indices)
+
+    @property
+    def trace(self) -> Trace:
+        if self._trace is None:
+            self._trace = self._model.forward(self._indices)
+        return self._trace
+
+    @property
+    def gradients(self) -> Gradients:
+        if self._gradients is None:
+            self._gradients = self._model.backward(self.trace, self.targets, self._clipping)
+        return self._gradients
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def current_step(self) -> StepView:
+        return self.step_view(self._cursor)
+
+    def step_view(self, t: int) -> StepView:
+        """The view of timestep t (1..T)."""
+        self._check_t(t)
+        tr = self.trace
+        i = t - 1
+        target = int(self._indices[t]) if t < self.T else None
+        probs = tr.probs[i]
+        return StepView(
+            t=t,
+            char=self._text[i],
+            target=None if target is None else self._vocab.chars[target],
+            x=tr.x[i],
+            h=tr.h[:, t],
+            h_prev=tr.h[:, i],
+            c=None if tr.c is None else tr.c[:, t],
+            gates={name: g[:, i] for name, g in tr.gates.items()},
+            pre=tr.pre[:, i],
+            logits=tr.logits[i],
+            probs=probs,
+            loss=None if target is None else float(-np.log(max(probs[target], np.finfo(probs.dtype).tiny))),
+        )
+
+    def spectral_radii(self) -> dict[str, dict[str, float]]:
+        """Per layer, the spectral radius of each weight_hh block (see weights.py for why blocks)."""
+        return weights.spectral_radii(self.params, self._config)
+
+    # ------------------------------------------------------------------ cursor (recomputes nothing)
+
+    def move_to(self, t: int) -> None:
+        self._check_t(t)
+        self._cursor = t
+
+    def step_forward(self) -> bool:
+        """Advance one timestep; False (and no change) at the end."""
+        if self._cursor >= self.T:
+            return False
+        self._cursor += 1
+        return True
+
+    def step_back(self) -> bool:
+        if self._cursor <= 1:
+            return False
+        self._cursor -= 1
+        return True
+
+    def first(self) -> None:
+        self._cursor = 1
+
+    def last(self) -> None:
+        self._cursor = self.T
+
+    # ------------------------------------------------------------------ input
+
+    def set_text(self, text: str) -> None:
+        """New input. The forward pass up to the first changed character is reused."""
+        if self._fixed_vocab:
+            vocab = self._vocab
+        else:
+            vocab = Vocab.from_text(text)
+        indices = self._encode(text, vocab)
+        if vocab != self._vocab:
+            # A new alphabet changes the one-hot width and the head: fresh weights from the seed.
+            config = self._config.with_(vocab_size=len(vocab))
+            self._vocab = vocab
+            self._replace_model(config, init_params(config, self._seed, self._dtype), new_base=True)
+        elif self._trace is not None:
+            self._trace = self._extend_trace(self._trace, indices)
+        self._text = text
+        self._indices = indices
+        self._gradients = None
+        self._cursor = min(max(self._cursor, 1), len(text))
+
+    def _extend_trace(self, old: Trace, indices: np.ndarray) -> Trace:
+        n = min(len(old.indices), len(indices))
+        changed = np.flatnonzero(old.indices[:n] != indices[:n])
+        k = int(changed[0]) if changed.size else n  # timesteps that stay the same
+        if k == len(indices) == len(old.indices):
+            return old
+        if k == len(indices):  # the new text is a prefix of the old one: nothing to run
+            return _concat_traces(old, k, None)
+        if k == 0:
+            return self._model.forward(indices)
+        c0 = None if old.c is None else old.c[:, k]
+        tail = self._model.forward(indices[k:], h0=old.h[:, k], c0=c0)
+        return _concat_traces(old, k, tail)
+
+    # ------------------------------------------------------------------ settings
+
+    def set_cell(self, cell: str) -> None:
+        """Switch RNN/LSTM/GRU: the weights' shapes change, so they are re-initialised from the seed."""
+        self._reconfigure(cell=cell)
+
+    def set_activation(self, activation: str) -> None:
+        """tanh/ReLU for the vanilla RNN. The weights keep their values: same weights, other curve."""
+        config = self._config.with_(activation=activation)
+        self._replace_model(config, self.params, new_base=False)
+
+    def set_hidden_size(self, hidden_size: int) -> None:
+        self._reconfigure(hidden_size=hidden_size)
+
+    def set_layers(self, num_layers: int) -> None:
+        self._reconfigure(num_layers=num_layers)
+
+    def set_clipping(self, mode: str, threshold: float | None = None) -> None:
+        """Change clipping; only the clipped copy of the gradients is recomputed."""
+        clipping = Clipping(mode, self._clipping.threshold if threshold is None else float(threshold))
+        self._clipping = clipping
+        if self._gradients is not None:
+            clipped, _, after = clip_gradients(self._gradients.grads, clipping)
+            self._gradients = replace(self._gradients, clipped=clipped, grad_norm_clipped=after)
+
+    def _reconfigure(self, **changes) -> None:
+        config = self._config.with_(**changes)  # validates: raises before anything changes
+        if config != self._config:
+            self._replace_model(config, init_params(config, self._seed, self._dtype), new_base=True)
+
+    # ------------------------------------------------------------------ weight edits (undoable)
+
+    def set_weight(self, name: str, index, value) -> None:
+        self._edit(weights.set_entry(self.params, name, index, value))
+
+    def scale_weight(self, name: str, factor) -> None:
+        self._edit(weights.scale(self.params, name, factor))
+
+    def set_spectral_radius(self, radius, layer: int | None = None, block: str | None = None) -> None:
+        self._edit(weights.set_spectral_radius(self.params, self._config, radius, layer, block))
+
+    def randomize(self, seed: int) -> None:
+        """Fresh weights from `seed`, which becomes the session's seed (reset_weights returns here)."""
+        params = weights.rerandomize(self.params, self._config, seed)
+        self._edit(params)
+        self._seed = int(seed)
+        self._base_params = self.params
+
+    def reset_weights(self) -> None:
+        """Back to the seed's (or the checkpoint's) weights; undoable."""
+        self._edit(dict(self._base_params))
+
+    def undo(self) -> None:
+        """Revert the last weight edit."""
+        if not self._undo:
+            raise RnntuiError("nothing to undo")
+        previous = self._undo.pop()
+        self._install(NumpyRNN(self._config, previous, self._dtype))
+
+    def _edit(self, params: dict[str, np.ndarray]) -> None:
+        model = NumpyRNN(self._config, params, self._dtype)  # validates before anything changes
+        self._undo.append(self.params)
+        del self._undo[:-MAX_UNDO]
+        self._install(model)
+
+    # ------------------------------------------------------------------ internals
+
+    def _replace_model(self, config: ModelConfig, params, new_base: bool) -> None:
+        model = NumpyRNN(config, params, self._dtype)
+        self._config = config
+        self._undo.clear()  # old edits refer to other shapes or another model
+        self._install(model)
+        if new_base:
+            self._base_params = model.params
+            self.checkpoint_path = None
+
+    def _install(self, model: NumpyRNN) -> None:
+        self._model = model
+        self._trace = None
+        self._gradients = None
+
+    def _check_t(self, t: int) -> None:
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 1 <= t <= self.T:
+            raise RnntuiError(f"timestep must be 1..{self.T}, got {t!r}")
+
+    @staticmethod
+    def _encode(text: str, vocab: Vocab) -> np.ndarray:
+        if not text:
+            raise RnntuiError("the text is empty: type at least one character")
+        return vocab.encode(text)
+
+    @staticmethod
+    def _check_seed(seed) -> int:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise RnntuiError(f"a seed must be a whole number >= 0, got {seed!r}")
+        return int(seed)

@@ -1,0 +1,144 @@
+"""Weight editing: set one entry, scale a matrix, set the recurrent spectral radius, re-randomise.
+
+Every function takes a parameter dict and returns a NEW dict in which only the edited arrays are
+new copies; the input is never modified. A refused edit (unknown name, bad index, non-finite value,
+a result that overflows) raises WeightEditError before anything changes, so callers can keep the
+old dict for undo at no cost.
+
+Spectral radius of a gated cell: PyTorch stacks the gate blocks of `weight_hh` (LSTM i|f|g|o, GRU
+r|z|n) into a (G*H)×H matrix, which is not square and so has no eigenvalues. Each H×H block is the
+recurrent map of one gate, so radii are reported and rescaled per block. For the vanilla RNN the
+single block is the whole matrix, labelled "h".
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from rnntui.engine.config import ModelConfig
+from rnntui.engine.numpy_rnn import init_params
+from rnntui.errors import WeightEditError
+
+Params = dict[str, np.ndarray]
+
+
+def _finite_number(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise WeightEditError(f"{what} must be a number, got {value!r}") from None
+    if not math.isfinite(value):
+        raise WeightEditError(f"{what} must be finite, got {value!r}")
+    return float(value)
+
+
+def _array(params: Params, name: str) -> np.ndarray:
+    if name not in params:
+        known = ", ".join(params)
+        raise WeightEditError(f"no parameter named {name!r} (known: {known})")
+    return params[name]
+
+
+def _replaced(params: Params, name: str, value: np.ndarray) -> Params:
+    if not np.all(np.isfinite(value)):
+        raise WeightEditError(f"the edit would make {name} non-finite; nothing changed")
+    return {**params, name: value}
+
+
+def set_entry(params: Params, name: str, index, value) -> Params:
+    """Set params[name][index] = value; index is a tuple with one int per axis."""
+    array = _array(params, name)
+    value = _finite_number(value, "a weight")
+    index = tuple(index) if isinstance(index, (tuple, list)) else (index,)
+    if len(index) != array.ndim or not all(
+        isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in index
+    ):
+        raise WeightEditError(f"{name} needs {array.ndim} whole-number indices, got {index!r}")
+    if not all(0 <= i < n for i, n in zip(index, array.shape)):
+        raise WeightEditError(f"index {index} is outside {name} of shape {array.shape}")
+    edited = array.copy()
+    edited[index] = value
+    return _replaced(params, name, edited)
+
+
+def scale(params: Params, name: str, factor) -> Params:
+    """Multiply a whole parameter by `factor`."""
+    array = _array(params, name)
+    factor = _finite_number(factor, "the scale factor")
+    with np.errstate(over="ignore"):
+        return _replaced(params, name, array * factor)
+
+
+def spectral_radius(matrix: np.ndarray) -> float:
+    """max |eigenvalue| of a square matrix: > 1 lets the recurrence grow, < 1 makes it fade."""
+    return float(np.max(np.abs(np.linalg.eigvals(matrix)))) if matrix.size else 0.0
+
+
+def spectral_radii(params: Params, config: ModelConfig) -> dict[str, dict[str, float]]:
+    """{"rnn.weight_hh_l{k}": {block: radius}}; blocks are the gate names, or "h" for a vanilla RNN."""
+    rows = gate_rows(config)
+    return {
+        f"rnn.weight_hh_l{layer}": {
+            block: spectral_radius(params[f"rnn.weight_hh_l{layer}"][r]) for block, r in rows.items()
+        }
+        for layer in range(config.num_layers)
+    }
+
+
+def set_spectral_radius(
+    params: Params,
+    config: ModelConfig,
+    radius,
+    layer: int | None = None,
+    block: str | None = None,
+) -> Params:
+    """Rescale weight_hh blocks so each has spectral radius `radius` (all layers/blocks by default)."""
+    radius = _finite_number(radius, "the spectral radius")
+    if radius < 0:
+        raise WeightEditError(f"a spectral radius cannot be negative, got {radius}")
+    layers = range(config.num_layers) if layer is None else [layer]
+    if layer is not None and not (isinstance(layer, int) and 0 <= layer < config.num_layers):
+        raise WeightEditError(f"layer must be 0..{config.num_layers - 1}, got {layer!r}")
+    blocks = gate_rows(config)
+    if block is not None and block not in blocks:
+        raise WeightEditError(f"{config.cell} has no block {block!r} (blocks: {', '.join(blocks)})")
+    result = dict(params)
+    for k in layers:
+        name = f"rnn.weight_hh_l{k}"
+        w = params[name].copy()
+        for label, rows in blocks.items():
+            if block is not None and label != block:
+                continue
+            current = spectral_radius(w[rows])
+            if current == 0.0:
+                if radius == 0.0:
+                    continue
+                raise WeightEditError(
+                    f"{name} block {label!r} has spectral radius 0: scaling cannot give it {radius}"
+                )
+            w[rows] *= radius / current
+        result = _replaced(result, name, w)
+    return result
+
+
+def rerandomize(params: Params, config: ModelConfig, seed, names=None) -> Params:
+    """Fresh PyTorch-style weights from `seed` for `names` (default: every parameter)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise WeightEditError(f"a seed must be a whole number >= 0, got {seed!r}")
+    dtype = next(iter(params.values())).dtype
+    fresh = init_params(config, int(seed), dtype)
+    names = list(fresh) if names is None else list(names)
+    for name in names:
+        _array(params, name)
+    return {**params, **{name: fresh[name] for name in names}}
+
+
+def gate_rows(config: ModelConfig) -> dict[str, slice]:
+    """Row range of each gate block in weight_ih/weight_hh/biases ("h" for a vanilla RNN)."""
+    H = config.hidden_size
+    labels = config.gate_names or ("h",)
+    return {label: slice(g * H, (g + 1) * H) for g, label in enumerate(labels)}
