@@ -1,0 +1,228 @@
+"""The NumPy engine against PyTorch autograd on the same weights (float64, to 1e-6).
+
+Reference: nn.RNNCell/LSTMCell/GRUCell unrolled one step at a time, with retain_grad() on every
+h_t so h_t.grad is the total derivative dL/dh_t through all later timesteps and layers above.
+Gates are recomputed in torch from the cells' own weights and inputs. Also: the fused
+nn.RNN/LSTM/GRU(batch_first=True) loaded with load_state_dict from a checkpoint file.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+import torch.nn.functional as F  # noqa: E402
+
+from rnntui.engine.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from rnntui.engine.config import ModelConfig  # noqa: E402
+from rnntui.engine.numpy_rnn import NumpyRNN  # noqa: E402
+
+torch.set_num_threads(1)
+TOL = 1e-6
+V, H, T = 4, 3, 7
+
+CONFIGS = [
+    ModelConfig(cell=cell, activation=act, hidden_size=H, num_layers=layers, vocab_size=V, embedding_dim=emb)
+    for (cell, act), layers, emb in itertools.product(
+        [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")], [1, 2], [None, 5]
+    )
+]
+
+
+def config_id(cfg):
+    return f"{cfg.cell}-{cfg.activation}-L{cfg.num_layers}-{'emb' if cfg.embedding_dim else 'onehot'}"
+
+
+def make_model(cfg, seed=0):
+    model = NumpyRNN.random(cfg, seed)
+    # Larger weights than PyTorch's init so gates and ReLU units leave their linear regime.
+    params = {k: v * 2.0 for k, v in model.params.items()}
+    return NumpyRNN(cfg, params)
+
+
+def sample_indices(seed=1):
+    return np.random.default_rng(seed).integers(0, V, size=T)
+
+
+def torch_cells(cfg, params):
+    kind = {"rnn": torch.nn.RNNCell, "lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell}[cfg.cell]
+    cells = []
+    for k in range(cfg.num_layers):
+        in_size = cfg.input_size if k == 0 else cfg.hidden_size
+        extra = {"nonlinearity": cfg.activation} if cfg.cell == "rnn" else {}
+        cell = kind(in_size, cfg.hidden_size, **extra).double()
+        with torch.no_grad():
+            for part in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(cell, part).copy_(torch.from_numpy(params[f"rnn.{part}_l{k}"]))
+        cells.append(cell)
+    return cells
+
+
+def torch_gates(cfg, cell, x, h):
+    """Gate activations from the cell's own weights, in PyTorch's formulas."""
+    gi = F.linear(x, cell.weight_ih, cell.bias_ih)
+    gh = F.linear(h, cell.weight_hh, cell.bias_hh)
+    if cfg.cell == "lstm":
+        i, f, g, o = (gi + gh).chunk(4, -1)
+        return {"i": torch.sigmoid(i), "f": torch.sigmoid(f), "g": torch.tanh(g), "o": torch.sigmoid(o)}
+    if cfg.cell == "gru":
+        ir, iz, in_ = gi.chunk(3, -1)
+        hr, hz, hn = gh.chunk(3, -1)
+        r = torch.sigmoid(ir + hr)
+        return {"r": r, "z": torch.sigmoid(iz + hz), "n": torch.tanh(in_ + r * hn)}
+    return {}
+
+
+def torch_reference(cfg, params, indices, targets):
+    """Unrolled torch run: returns dict of arrays shaped like the engine's."""
+    cells = torch_cells(cfg, params)
+    head = torch.nn.Linear(cfg.hidden_size, cfg.vocab_size).double()
+    with torch.no_grad():
+        head.weight.copy_(torch.from_numpy(params["head.weight"]))
+        head.bias.copy_(torch.from_numpy(params["head.bias"]))
+    idx = torch.from_numpy(indices)
+    if cfg.embedding_dim:
+        emb = torch.nn.Embedding(cfg.vocab_size, cfg.embedding_dim).double()
+        with torch.no_grad():
+            emb.weight.copy_(torch.from_numpy(params["embedding.weight"]))
+        xs = emb(idx)
+    else:
+        emb = None
+        xs = F.one_hot(idx, cfg.vocab_size).double()
+    L = cfg.num_layers
+    h = [torch.zeros(1, H, dtype=torch.float64) for _ in range(L)]
+    c = [torch.zeros(1, H, dtype=torch.float64) for _ in range(L)]
+    hs, cs, gates, logits = [[] for _ in range(L)], [[] for _ in range(L)], [], []
+    for t in range(len(indices)):
+        inp = xs[t : t + 1]
+        step_gates = []
+        for k, cell in enumerate(cells):
+            step_gates.append({n: g.detach() for n, g in torch_gates(cfg, cell, inp, h[k]).items()})
+            if cfg.cell == "lstm":
+                h[k], c[k] = cell(inp, (h[k], c[k]))
+                cs[k].append(c[k])
+            else:
+                h[k] = cell(inp, h[k])
+            h[k].retain_grad()
+            hs[k].append(h[k])
+            inp = h[k]
+        gates.append(step_gates)
+        logits.append(head(h[L - 1]))
+    logits = torch.cat(logits)
+    tgt = torch.from_numpy(targets)
+    loss = F.cross_entropy(logits, tgt, ignore_index=-1)
+    loss.backward()
+    grads = {}
+    if emb is not None:
+        grads["embedding.weight"] = emb.weight.grad.numpy()
+    for k, cell in enumerate(cells):
+        for part in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            grads[f"rnn.{part}_l{k}"] = getattr(cell, part).grad.numpy()
+    grads["head.weight"] = head.weight.grad.numpy()
+    grads["head.bias"] = head.bias.grad.numpy()
+    stack = lambda seqs: np.stack([np.concatenate([s.detach().numpy() for s in seq]) for seq in seqs])  # noqa: E731
+    return {
+        "h": stack(hs),
+        "c": stack(cs) if cfg.cell == "lstm" else None,
+        "dh": np.stack([np.concatenate([s.grad.numpy() for s in seq]) for seq in hs]),
+        "gates": {
+            n: np.stack([np.concatenate([gates[t][k][n].numpy() for t in range(len(indices))]) for k in range(L)])
+            for n in cfg.gate_names
+        },
+        "probs": torch.softmax(logits, -1).detach().numpy(),
+        "loss": loss.item(),
+        "grads": grads,
+    }
+
+
+@pytest.mark.parametrize("cfg", CONFIGS, ids=config_id)
+def test_forward_and_bptt_match_torch_autograd(cfg):
+    model = make_model(cfg)
+    indices = sample_indices()
+    targets = model.next_targets(indices)
+    targets[2] = -1  # a position without a target in the middle, as ignore_index does
+    trace = model.forward(indices)
+    grads = model.backward(trace, targets)
+    ref = torch_reference(cfg, model.params, indices, targets)
+
+    np.testing.assert_allclose(trace.h[:, 1:], ref["h"], atol=TOL, rtol=0)
+    if cfg.cell == "lstm":
+        np.testing.assert_allclose(trace.c[:, 1:], ref["c"], atol=TOL, rtol=0)
+    assert set(trace.gates) == set(ref["gates"])
+    for name, value in ref["gates"].items():
+        np.testing.assert_allclose(trace.gates[name], value, atol=TOL, rtol=0, err_msg=name)
+    np.testing.assert_allclose(trace.probs, ref["probs"], atol=TOL, rtol=0)
+    assert grads.loss == pytest.approx(ref["loss"], abs=TOL)
+    assert grads.grads.keys() == ref["grads"].keys()
+    for name, value in ref["grads"].items():
+        np.testing.assert_allclose(grads.grads[name], value, atol=TOL, rtol=0, err_msg=name)
+    np.testing.assert_allclose(grads.dh, ref["dh"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(grads.grad_norm_h, np.linalg.norm(ref["dh"], axis=2), atol=TOL, rtol=0)
+    # The activations really were exercised: ReLU had dead units, tanh left its linear range.
+    if cfg.activation == "relu":
+        assert (trace.h[:, 1:] == 0).any() and (trace.h[:, 1:] > 0).any()
+
+
+@pytest.mark.parametrize("cfg", CONFIGS, ids=config_id)
+def test_fused_torch_modules_load_the_checkpoint(cfg, tmp_path):
+    from safetensors.torch import load_file
+
+    model = make_model(cfg, seed=3)
+    path = save_checkpoint(tmp_path / "m.safetensors", model.params, cfg, list("ABCD"))
+    tensors = load_file(str(path))
+    kind = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cfg.cell]
+    extra = {"nonlinearity": cfg.activation} if cfg.cell == "rnn" else {}
+    rnn = kind(cfg.input_size, H, num_layers=cfg.num_layers, batch_first=True, **extra).double()
+    head = torch.nn.Linear(H, V).double()
+    modules = [("rnn.", rnn), ("head.", head)]
+    if cfg.embedding_dim:
+        modules.append(("embedding.", torch.nn.Embedding(V, cfg.embedding_dim).double()))
+    for prefix, module in modules:
+        module.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+
+    indices = sample_indices(seed=4)
+    idx = torch.from_numpy(indices)[None]
+    xs = modules[2][1](idx) if cfg.embedding_dim else F.one_hot(idx, V).double()
+    with torch.no_grad():
+        out, state = rnn(xs)
+        probs = torch.softmax(head(out), -1)[0]
+    engine = NumpyRNN(cfg, load_checkpoint(path).params)
+    trace = engine.forward(indices)
+    np.testing.assert_allclose(trace.h[-1, 1:], out[0].numpy(), atol=TOL, rtol=0)
+    h_n = state[0] if cfg.cell == "lstm" else state
+    np.testing.assert_allclose(trace.h[:, -1], h_n[:, 0].numpy(), atol=TOL, rtol=0)
+    if cfg.cell == "lstm":
+        np.testing.assert_allclose(trace.c[:, -1], state[1][:, 0].numpy(), atol=TOL, rtol=0)
+    np.testing.assert_allclose(trace.probs, probs.numpy(), atol=TOL, rtol=0)
+
+
+@pytest.mark.parametrize("max_norm", [0.05, 1e3])
+def test_norm_clipping_matches_clip_grad_norm(max_norm):
+    from rnntui.engine.numpy_rnn import Clipping
+
+    cfg = CONFIGS[4]  # lstm, one layer, one-hot
+    model = make_model(cfg)
+    indices = sample_indices()
+    g = model.backward(model.forward(indices), model.next_targets(indices), Clipping("norm", max_norm))
+    tensors = {n: torch.nn.Parameter(torch.zeros(v.shape, dtype=torch.float64)) for n, v in g.grads.items()}
+    for n, p in tensors.items():
+        p.grad = torch.from_numpy(g.grads[n].copy())
+    norm = torch.nn.utils.clip_grad_norm_(list(tensors.values()), max_norm)
+    assert g.grad_norm == pytest.approx(norm.item(), rel=1e-12)
+    for n, p in tensors.items():
+        np.testing.assert_allclose(g.clipped[n], p.grad.numpy(), atol=1e-12, rtol=0)
+    after = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in tensors.values()])).item()
+    assert g.grad_norm_clipped == pytest.approx(after, rel=1e-12)
+
+
+def test_value_clipping_matches_clamp():
+    from rnntui.engine.numpy_rnn import Clipping
+
+    cfg = CONFIGS[6]  # gru, one layer, one-hot
+    model = make_model(cfg)
+    indices = sample_indices()
+    g = model.backward(model.forward(indices), model.next_targets(indices), Clipping("value", 0.02))
+    for n, v in g.grads.items():
+        np.testing.assert_array_equal(g.clipped[n], torch.clamp(torch.from_numpy(v), -0.02, 0.02).numpy())
+    assert any(np.abs(v).max() > 0.02 for v in g.grads.values())  # the clamp did something
