@@ -1,0 +1,73 @@
+"""The optimiser and loop state of a run, as safetensors, so `--resume` continues exactly.
+
+Everything `last.safetensors` (the weights) does not hold: the optimiser's per-parameter state
+(Adam's exp_avg / exp_avg_sq / step, ...), the carried hidden state, the RNG state, the step count
+and the data position. Tensors are stored flat as `optim.<param name>.<key>` and `extra.<name>`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from rnntui.errors import CheckpointError
+
+FORMAT = "rnntui-run/1"
+
+
+def save_run_state(path: Path, optimizer_state: dict[str, dict[str, np.ndarray]],
+                   extra: dict[str, np.ndarray], metadata: dict[str, str]) -> None:
+    """Atomically write the state: a temp file in the same folder, then os.replace."""
+    from safetensors.numpy import save_file
+
+    tensors = {f"optim.{param}.{key}": np.ascontiguousarray(value)
+               for param, state in optimizer_state.items() for key, value in state.items()}
+    tensors.update({f"extra.{name}": np.ascontiguousarray(value) for name, value in extra.items()})
+    header = {"format": FORMAT, **metadata}
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        save_file(tensors, tmp, metadata=header)
+        os.replace(tmp, path)
+    except OSError as error:
+        raise CheckpointError(f"cannot save {str(path)!r}: {error.strerror}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def load_run_state(path: Path) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray], dict[str, str]]:
+    """(optimizer state per parameter name, extra tensors, metadata); CheckpointError when unreadable."""
+    from safetensors import SafetensorError, safe_open
+
+    if not path.is_file():
+        raise CheckpointError(f"{str(path)!r} is missing: the run folder has no optimiser state to resume")
+    try:
+        with safe_open(str(path), framework="np") as f:
+            metadata = dict(f.metadata() or {})
+            tensors = {key: f.get_tensor(key) for key in f.keys()}
+    except (SafetensorError, ValueError, OSError) as error:
+        raise CheckpointError(f"{str(path)!r} is truncated or not a safetensors file ({error})") from None
+    if metadata.get("format") != FORMAT:
+        raise CheckpointError(f"{str(path)!r} is not an rnntui run state (expected format {FORMAT!r})")
+    optimizer_state: dict[str, dict[str, np.ndarray]] = {}
+    extra: dict[str, np.ndarray] = {}
+    for key, value in tensors.items():
+        kind, rest = key.split(".", 1)
+        if kind == "extra":
+            extra[rest] = value
+        else:
+            param, state_key = rest.rsplit(".", 1)
+            optimizer_state.setdefault(param, {})[state_key] = value
+    return optimizer_state, extra, metadata
+
+
+def metadata_json(metadata: dict[str, str], key: str):
+    try:
+        return json.loads(metadata[key])
+    except (KeyError, json.JSONDecodeError):
+        raise CheckpointError(f"run state lacks a valid {key!r} entry") from None

@@ -1,0 +1,129 @@
+"""What a training run is: the model, data and optimiser settings, and the ones a UI may change live.
+
+No torch here, so the app and the CLI can build and validate a run before paying for torch.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields, replace
+
+from rnntui.engine.config import ModelConfig
+from rnntui.errors import RnntuiError
+
+OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
+LR_DECAYS = ("none", "cosine")
+CLIP_MODES = ("off", "norm", "value")
+DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("auto", "bf16", "fp32")
+
+# Fields that define the model or how the data is cut: a resumed run must keep them.
+FIXED_ON_RESUME = ("cell", "activation", "hidden_size", "num_layers", "embedding_dim", "seq_len",
+                   "batch_size", "val_fraction")
+FLAG_NAMES = {"hidden_size": "--hidden", "num_layers": "--layers", "embedding_dim": "--embedding-dim",
+              "seq_len": "--seq-len", "batch_size": "--batch-size", "val_fraction": "--val-fraction"}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """A training run. Defaults: the most learning in a few minutes on two CPU cores (see README)."""
+
+    # model
+    cell: str = "lstm"  # rnn | lstm | gru
+    activation: str = "tanh"  # the vanilla RNN's nonlinearity: tanh | relu
+    hidden_size: int = 384  # units per layer
+    num_layers: int = 2  # stacked recurrent layers
+    embedding_dim: int | None = None  # None: one-hot input, as in the seed notes
+    dropout: float = 0.0  # between recurrent layers; a few minutes of training barely overfits
+    # data
+    seq_len: int = 100  # characters per truncated-BPTT chunk
+    batch_size: int = 32  # parallel streams through the training text
+    val_fraction: float = 0.1  # the last part of the corpus, held out for validation
+    # optimisation
+    optimizer: str = "adam"  # adam | adamw | rmsprop | sgd
+    lr: float = 3e-3  # peak learning rate
+    lr_decay: str = "cosine"  # cosine: down to min_lr_fraction * lr at the end of --steps/--minutes
+    min_lr_fraction: float = 0.1
+    weight_decay: float = 0.0
+    clip_mode: str = "norm"  # off | norm (global L2 norm) | value (element-wise clamp)
+    clip: float = 5.0  # the norm or value threshold
+    # how long, and how often to look
+    steps: int | None = None  # stop after this many steps (None: no step limit)
+    minutes: float | None = None  # stop after this much wall time (None: no time limit)
+    eval_every: int = 250  # steps between validation loss + sample (and saving `last`)
+    probe_every: int = 50  # steps between NumPy-engine probes of per-timestep ||dL/dh_t||
+    sample_length: int = 200  # characters in the sample shown at each evaluation
+    max_bad_steps: int = 5  # non-finite steps in a row that stop training
+    # machine
+    seed: int = 0
+    threads: int | None = None  # torch threads (None: every core)
+    device: str = "auto"  # auto | cpu | cuda
+    precision: str = "auto"  # auto (bf16 autocast where the hardware has it) | bf16 | fp32
+
+    def __post_init__(self) -> None:
+        for name, allowed in (("optimizer", OPTIMIZERS), ("lr_decay", LR_DECAYS),
+                              ("clip_mode", CLIP_MODES), ("device", DEVICES), ("precision", PRECISIONS)):
+            if getattr(self, name) not in allowed:
+                raise RnntuiError(f"unknown {name.replace('_', ' ')} {getattr(self, name)!r}: "
+                                  f"choose one of {', '.join(allowed)}")
+        self.model_config(vocab_size=1)  # validates cell, activation and sizes
+        positive = {"seq_len": self.seq_len, "batch_size": self.batch_size, "eval_every": self.eval_every,
+                    "probe_every": self.probe_every, "max_bad_steps": self.max_bad_steps}
+        for name, value in positive.items():
+            if not isinstance(value, int) or value < 1:
+                raise RnntuiError(f"{name.replace('_', ' ')} must be a whole number >= 1, got {value!r}")
+        if not self.lr > 0:
+            raise RnntuiError(f"learning rate must be > 0, got {self.lr}")
+        if not self.clip > 0:
+            raise RnntuiError(f"clip threshold must be > 0, got {self.clip}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise RnntuiError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.steps is not None and self.steps < 1:
+            raise RnntuiError(f"steps must be >= 1, got {self.steps}")
+        if self.minutes is not None and not self.minutes > 0:
+            raise RnntuiError(f"minutes must be > 0, got {self.minutes}")
+        if self.sample_length < 0:
+            raise RnntuiError(f"sample length must be >= 0, got {self.sample_length}")
+
+    def model_config(self, vocab_size: int) -> ModelConfig:
+        return ModelConfig(cell=self.cell, activation=self.activation, hidden_size=self.hidden_size,
+                           num_layers=self.num_layers, vocab_size=vocab_size,
+                           embedding_dim=self.embedding_dim)
+
+    def with_(self, **changes) -> "TrainConfig":
+        return replace(self, **changes)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "TrainConfig":
+        data = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def resumed_with(self, flags: dict) -> "TrainConfig":
+        """This saved config with the flags the user gave; changing the model or data cut is refused."""
+        for name in FIXED_ON_RESUME:
+            if name in flags and flags[name] != getattr(self, name):
+                flag = FLAG_NAMES.get(name, "--" + name.replace("_", "-"))
+                raise RnntuiError(f"the checkpoint was trained with {flag} {getattr(self, name)}, "
+                                  f"not {flags[name]}: drop the flag or start a new run")
+        return self.with_(**flags)
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """What may change between steps while training runs (the app's sliders)."""
+
+    lr: float  # peak learning rate; the decay schedule scales it
+    clip_mode: str  # off | norm | value
+    clip: float  # threshold
+
+    def __post_init__(self) -> None:
+        if self.clip_mode not in CLIP_MODES:
+            raise RnntuiError(f"unknown clip mode {self.clip_mode!r}: choose one of {', '.join(CLIP_MODES)}")
+        if not self.lr > 0:
+            raise RnntuiError(f"learning rate must be > 0, got {self.lr}")
+        if not self.clip > 0:
+            raise RnntuiError(f"clip threshold must be > 0, got {self.clip}")

@@ -1,0 +1,479 @@
+"""The training loop: char-level truncated BPTT in PyTorch, reporting only through callbacks.
+
+Data: `batch_size` streams read the training text side by side, each chunk continuing where the
+previous one stopped, with the hidden state carried (detached) across chunks, as char-rnn does.
+Every character is trained on once per epoch and the model learns to use context longer than one
+chunk, which is the state it meets when sampling; random windows would restart from zeros each time.
+
+The loop never prints. It calls `callbacks` with the events of `train_events`, checks a stop and a
+pause flag between steps, applies `update_settings` (lr, clipping) at the next step, and lets any
+thread read the current weights with `snapshot()`. So a script runs it headless and the app runs it
+in a worker thread.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from rnntui.engine.checkpoint import load_checkpoint, save_checkpoint
+from rnntui.engine.corpus import Corpus
+from rnntui.engine.precision import autocast, resolve_device, resolve_precision
+from rnntui.engine.run_state import load_run_state, metadata_json, save_run_state
+from rnntui.engine.sampling import TorchStepper, generate
+from rnntui.engine.torch_model import CharRNN, detach_state, state_from_tensors, state_tensors
+from rnntui.engine.train_config import TrainConfig, TrainSettings
+from rnntui.engine.train_events import DoneEvent, EvalEvent, StateEvent, StepEvent, TrainEvent, WarningEvent
+from rnntui.errors import CheckpointError, CorpusError, RnntuiError
+
+LAST, BEST, RUN_STATE, METRICS = "last.safetensors", "best.safetensors", "optimizer.safetensors", "metrics.jsonl"
+PROBE_CHARS = 100  # characters of validation text the gradient probe runs over
+DIVERGENCE_FACTOR = 2.0  # a loss this many times the first loss is reported as divergence
+
+
+class StreamBatches:
+    """`batch` streams over `data`: chunk k of stream b is data[b*S + k*T : b*S + (k+1)*T] (+1 for targets)."""
+
+    def __init__(self, data: np.ndarray, batch: int, seq_len: int, device: torch.device):
+        usable = len(data) - 1
+        self.seq_len = min(seq_len, usable)
+        self.streams = max(1, min(batch, usable // self.seq_len))
+        stream_len = usable // self.streams
+        self.chunks = stream_len // self.seq_len
+        starts = np.arange(self.streams) * stream_len
+        span = self.chunks * self.seq_len
+        rows = np.stack([data[s:s + span + 1] for s in starts])
+        self.inputs = torch.from_numpy(rows[:, :-1].copy()).to(device)
+        self.targets = torch.from_numpy(rows[:, 1:].copy()).to(device)
+
+    def chunk(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        cols = slice(k * self.seq_len, (k + 1) * self.seq_len)
+        return self.inputs[:, cols], self.targets[:, cols]
+
+
+def make_optimizer(name: str, params, lr: float, weight_decay: float) -> torch.optim.Optimizer:
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, weight_decay=weight_decay)
+    return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=weight_decay)
+
+
+def decayed_lr(peak: float, progress: float | None, decay: str, min_fraction: float) -> float:
+    """Cosine from `peak` to `min_fraction * peak` as progress goes 0 -> 1; constant without a limit."""
+    if decay == "none" or progress is None:
+        return peak
+    floor = peak * min_fraction
+    return floor + (peak - floor) * 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
+
+
+class Trainer:
+    """One training run. Build it, `add_callback`, then `run()` (in any thread)."""
+
+    def __init__(self, config: TrainConfig, corpus: Corpus, out_dir: str | Path | None = None):
+        self.config = config
+        self.corpus = corpus
+        self.vocab = corpus.vocab
+        self.model_config = config.model_config(len(self.vocab))
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        if self.out_dir is not None:
+            prepare_out_dir(self.out_dir)
+        self.device = resolve_device(config.device)
+        self.precision = resolve_precision(config.precision, self.device)
+
+        train_text, val_text = corpus.split(config.val_fraction)
+        if len(train_text) < config.seq_len + 1:
+            raise CorpusError(
+                f"corpus {corpus.name!r} is too short: its training part has {len(train_text)} "
+                f"characters and one window needs {config.seq_len + 1}; use a smaller --seq-len"
+            )
+        self.train_data = StreamBatches(self.vocab.encode(train_text), config.batch_size, config.seq_len, self.device)
+        self.val_data = StreamBatches(self.vocab.encode(val_text), config.batch_size, config.seq_len, self.device)
+        self.probe_text = val_text[: PROBE_CHARS + 1]
+
+        torch.manual_seed(config.seed)
+        self.model = CharRNN(self.model_config, config.dropout).to(self.device)
+        self.optimizer = make_optimizer(config.optimizer, self.model.parameters(), config.lr, config.weight_decay)
+        self.param_names = [name for name, _ in self.model.named_parameters()]
+        self._good_weights = [p.detach().clone() for p in self.model.parameters()]
+
+        self.step = 0
+        self.position = 0  # next chunk index in the training streams
+        self.epoch = 0
+        self.elapsed = 0.0  # training seconds before this run() (resumed runs), pauses excluded
+        self.best_val_loss: float | None = None
+        self.last_val_loss: float | None = None
+        self.first_loss: float | None = None
+        self.state = self.model.zero_state(self.train_data.streams)
+
+        self.settings = TrainSettings(config.lr, config.clip_mode, config.clip)
+        self.callbacks: list[Callable[[TrainEvent], None]] = []
+        self._lock = threading.Lock()  # guards the weights and settings against other threads
+        self._stop = threading.Event()
+        self._unpaused = threading.Event()
+        self._unpaused.set()
+
+    # ------------------------------------------------------------------ the seam for UIs
+
+    def add_callback(self, callback: Callable[[TrainEvent], None]) -> None:
+        """`callback(event)` runs in the training thread for every event; keep it quick."""
+        self.callbacks.append(callback)
+
+    def stop(self) -> None:
+        """Finish the current step, save `last`, and return from run()."""
+        self._stop.set()
+        self._unpaused.set()
+
+    def pause(self) -> None:
+        self._unpaused.clear()
+
+    def resume_training(self) -> None:
+        self._unpaused.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._unpaused.is_set()
+
+    def update_settings(self, **changes) -> TrainSettings:
+        """Change lr / clip_mode / clip from any thread; the next step uses them. Invalid: RnntuiError."""
+        with self._lock:
+            self.settings = replace(self.settings, **changes)
+            return self.settings
+
+    def snapshot(self) -> tuple[int, dict[str, np.ndarray]]:
+        """(step, float32 copies of the current weights by checkpoint name), safe from any thread."""
+        with self._lock:
+            return self.step, self.model.numpy_params()
+
+    # ------------------------------------------------------------------ the loop
+
+    def run(self) -> DoneEvent:
+        cfg = self.config
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        started = time.perf_counter() - self.elapsed
+        paused_for = 0.0
+        bad_in_a_row = 0
+        done: tuple[str, str] | None = None
+        while done is None:
+            if self._stop.is_set():
+                done = ("stopped", f"stopped at step {self.step}")
+                break
+            if not self._unpaused.is_set():
+                paused_for += self._wait_while_paused()
+                continue
+            elapsed = time.perf_counter() - started - paused_for
+            limit = self._limit_reached(elapsed)
+            if limit:
+                done = limit
+                break
+            event = self._train_step(elapsed)
+            self.elapsed = time.perf_counter() - started - paused_for
+            self._emit(event)
+            record = {k: v for k, v in asdict(event).items() if k not in ("grad_norm_h", "probe_text")}
+            bad_in_a_row = bad_in_a_row + 1 if event.skipped else 0
+            if bad_in_a_row >= cfg.max_bad_steps:
+                done = ("non-finite", self._non_finite_message(bad_in_a_row))
+                break
+            self._report_divergence(event)
+            if self.step % cfg.eval_every == 0:
+                evaluation = self._evaluate()
+                record.update(val_loss=evaluation.val_loss)
+                self._write_metrics(record)
+                self._save_last()
+                self._emit(evaluation)
+            else:
+                self._write_metrics(record)
+        self.elapsed = time.perf_counter() - started - paused_for
+        self._save_last()
+        reason, message = done
+        result = DoneEvent(self.step, reason, message, self.best_val_loss, self.last_val_loss, self.elapsed)
+        self._emit(result)
+        return result
+
+    def _limit_reached(self, elapsed: float) -> tuple[str, str] | None:
+        if self.config.steps is not None and self.step >= self.config.steps:
+            return "steps", f"finished {self.step} steps"
+        if self.config.minutes is not None and elapsed >= self.config.minutes * 60:
+            return "time", f"finished {self.config.minutes:g} minutes ({self.step} steps)"
+        return None
+
+    def progress(self, elapsed: float) -> float | None:
+        """How far through its limit the run is (the larger of steps and time), None without one."""
+        parts = []
+        if self.config.steps is not None:
+            parts.append(self.step / self.config.steps)
+        if self.config.minutes is not None:
+            parts.append(elapsed / (self.config.minutes * 60))
+        return min(1.0, max(parts)) if parts else None
+
+    def _train_step(self, elapsed: float) -> StepEvent:
+        cfg, model = self.config, self.model
+        with self._lock:
+            settings = self.settings
+        progress = self.progress(elapsed)
+        lr = decayed_lr(settings.lr, progress, cfg.lr_decay, cfg.min_lr_fraction)
+        t0 = time.perf_counter()
+        model.train()
+        x, y = self.train_data.chunk(self.position)
+        with autocast(self.precision, self.device):
+            logits, new_state = model(x, self.state)
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
+        loss_value = loss.item()
+        grad_norm = grad_norm_clipped = math.nan
+        skipped = not math.isfinite(loss_value)
+        if not skipped:
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            grad_norm, grad_norm_clipped = clip_gradients(list(model.parameters()), settings)
+            skipped = not math.isfinite(grad_norm)
+        with self._lock:
+            if skipped:
+                # Back to the last weights whose loss was finite; the carried state is kept too.
+                for p, good in zip(model.parameters(), self._good_weights):
+                    p.data.copy_(good)
+                self.optimizer.zero_grad(set_to_none=True)
+            else:
+                for p, good in zip(model.parameters(), self._good_weights):
+                    good.copy_(p.detach())
+                for group in self.optimizer.param_groups:
+                    group["lr"] = lr
+                self.optimizer.step()
+                self.state = detach_state(new_state)
+                if self.first_loss is None:
+                    self.first_loss = loss_value
+            self.step += 1
+        self._advance_position()
+        tokens = x.numel()
+        seconds = time.perf_counter() - t0
+        probe = self._probe() if self.step % cfg.probe_every == 0 else None
+        return StepEvent(
+            step=self.step, loss=loss_value, grad_norm=grad_norm, grad_norm_clipped=grad_norm_clipped,
+            lr=lr, tokens_per_second=tokens / max(seconds, 1e-9), elapsed=elapsed + seconds,
+            epoch=self.epoch, progress=progress, skipped=skipped, grad_norm_h=probe,
+            probe_text=self.probe_text if probe is not None else None,
+        )
+
+    def _advance_position(self) -> None:
+        self.position += 1
+        if self.position >= self.train_data.chunks:
+            # A new pass starts each stream at its beginning: the carried state no longer applies.
+            self.position = 0
+            self.epoch += 1
+            self.state = self.model.zero_state(self.train_data.streams)
+
+    def _wait_while_paused(self) -> float:
+        t0 = time.perf_counter()
+        self._emit(StateEvent(self.step, "paused"))
+        while not self._unpaused.wait(0.1):
+            pass
+        if not self._stop.is_set():
+            self._emit(StateEvent(self.step, "running"))
+        return time.perf_counter() - t0
+
+    # ------------------------------------------------------------------ looking at the model
+
+    def _probe(self) -> np.ndarray | None:
+        """Per-timestep ||dL/dh_t|| (L, T) from the NumPy engine on the probe text.
+
+        The fused PyTorch kernels only give gradients of the weights; the NumPy engine's BPTT
+        keeps the total derivative at every timestep, which is what vanishing gradients look like.
+        """
+        from rnntui.engine.numpy_rnn import NumpyRNN
+
+        if len(self.probe_text) < 2:
+            return None
+        _, params = self.snapshot()
+        engine = NumpyRNN(self.model_config, params)
+        indices = self.vocab.encode(self.probe_text)
+        trace = engine.forward(indices[:-1])
+        targets = indices[1:]
+        return engine.backward(trace, targets).grad_norm_h
+
+    def validation_loss(self) -> float:
+        """Mean cross-entropy over the validation streams, in float32, state carried across chunks."""
+        data, model = self.val_data, self.model
+        model.eval()
+        total, count = 0.0, 0
+        state = model.zero_state(data.streams)
+        with torch.no_grad():
+            for k in range(data.chunks):
+                x, y = data.chunk(k)
+                logits, state = model(x, state)
+                total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum").item()
+                count += y.numel()
+        model.train()
+        return total / count
+
+    def _evaluate(self) -> EvalEvent:
+        val_loss = self.validation_loss()
+        self.last_val_loss = val_loss
+        is_best = self.best_val_loss is None or val_loss < self.best_val_loss
+        if is_best:
+            self.best_val_loss = val_loss
+            self._save_weights(BEST)
+        sample = ""
+        if self.config.sample_length:
+            self.model.eval()
+            sample = generate(TorchStepper(self.model), self.vocab, length=self.config.sample_length,
+                              temperature=0.8, seed=self.step)
+            self.model.train()
+        return EvalEvent(self.step, val_loss, self.best_val_loss, is_best, sample)
+
+    # ------------------------------------------------------------------ reporting
+
+    def _emit(self, event: TrainEvent) -> None:
+        for callback in self.callbacks:
+            callback(event)
+
+    def _report_divergence(self, event: StepEvent) -> None:
+        if (not event.skipped and self.first_loss is not None
+                and event.loss > DIVERGENCE_FACTOR * self.first_loss and event.step % 10 == 0):
+            self._emit(WarningEvent(event.step, "divergence",
+                                    f"diverging: loss {event.loss:.3g} is far above the starting "
+                                    f"{self.first_loss:.3g}; try a lower learning rate or clipping"))
+
+    def _non_finite_message(self, count: int) -> str:
+        clip = "" if self.settings.clip_mode != "off" else "turn clipping on (--clip 5), "
+        return (f"training stopped at step {self.step}: the loss or gradient was nan/inf for {count} "
+                f"steps in a row; kept the last good weights. Try {clip}a lower learning rate "
+                f"(now {self.settings.lr:g}), or --precision fp32")
+
+    # ------------------------------------------------------------------ files
+
+    def _metadata(self) -> dict[str, str]:
+        return {"train_config": self.config.to_json(), "step": str(self.step), "corpus": self.corpus.name,
+                "best_val_loss": json.dumps(self.best_val_loss)}
+
+    def _save_weights(self, name: str) -> None:
+        if self.out_dir is None:
+            return
+        _, params = self.snapshot()
+        save_checkpoint(self.out_dir / name, params, self.model_config, self.vocab.chars, self._metadata())
+
+    def _save_last(self) -> None:
+        """Optimiser and loop state first, then the weights: `last` always has its matching state."""
+        if self.out_dir is None:
+            return
+        names = dict(zip(self.param_names, self.model.parameters()))
+        index = {id(p): name for name, p in names.items()}
+        optimizer_state = {
+            index[id(p)]: {k: v.detach().cpu().numpy() for k, v in self.optimizer.state[p].items()
+                           if isinstance(v, torch.Tensor)}
+            for p in self.model.parameters() if p in self.optimizer.state
+        }
+        extra = {f"state.{k}": v.cpu().numpy() for k, v in state_tensors(self.state).items()}
+        extra["torch_rng"] = torch.get_rng_state().numpy()
+        loop = {"step": self.step, "position": self.position, "epoch": self.epoch, "elapsed": self.elapsed,
+                "best_val_loss": self.best_val_loss, "last_val_loss": self.last_val_loss,
+                "first_loss": self.first_loss, "lr": self.settings.lr, "clip_mode": self.settings.clip_mode,
+                "clip": self.settings.clip}
+        save_run_state(self.out_dir / RUN_STATE, optimizer_state, extra,
+                       {"train_config": self.config.to_json(), "loop": json.dumps(loop)})
+        self._save_weights(LAST)
+
+    def _write_metrics(self, record: dict) -> None:
+        if self.out_dir is None:
+            return
+        clean = {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in record.items()}
+        with open(self.out_dir / METRICS, "a", encoding="utf-8") as f:
+            f.write(json.dumps(clean) + "\n")
+
+    # ------------------------------------------------------------------ resuming
+
+    @classmethod
+    def resume(cls, run_dir: str | Path, corpus: Corpus, flags: dict | None = None,
+               out_dir: str | Path | None = None) -> "Trainer":
+        """Continue the run saved in `run_dir` with the same weights, optimiser, step and data position.
+
+        `flags` are the settings the user gave explicitly; those that would change the model or
+        the data cut are refused with a one-line CheckpointError.
+        """
+        run_dir = Path(run_dir)
+        if not run_dir.is_dir():
+            raise CheckpointError(f"--resume {str(run_dir)!r}: no such run folder")
+        checkpoint = load_checkpoint(run_dir / LAST)
+        optimizer_state, extra, metadata = load_run_state(run_dir / RUN_STATE)
+        try:
+            saved = TrainConfig.from_json(metadata["train_config"])
+        except (KeyError, ValueError, TypeError, RnntuiError):
+            raise CheckpointError(f"{str(run_dir / RUN_STATE)!r} has no valid training config") from None
+        loop = metadata_json(metadata, "loop")
+        if str(loop["step"]) != checkpoint.metadata.get("step"):
+            raise CheckpointError(f"{str(run_dir)!r}: the weights and the optimiser state are from different steps")
+        config = saved.resumed_with(dict(flags or {}))
+        if checkpoint.vocab != corpus.vocab.chars:
+            raise CheckpointError(f"the checkpoint's vocabulary differs from corpus {corpus.name!r}: "
+                                  "resume with the corpus it was trained on")
+        trainer = cls(config, corpus, out_dir if out_dir is not None else run_dir)
+        trainer._restore(checkpoint.params, optimizer_state, extra, loop)
+        if trainer.out_dir is not None:
+            truncate_metrics(trainer.out_dir / METRICS, trainer.step)
+        return trainer
+
+    def _restore(self, params, optimizer_state, extra, loop) -> None:
+        self.model.load_numpy_params(params)
+        self._good_weights = [p.detach().clone() for p in self.model.parameters()]
+        names = dict(zip(self.param_names, self.model.parameters()))
+        for name, state in optimizer_state.items():
+            if name not in names:
+                raise CheckpointError(f"optimiser state names unknown parameter {name!r}")
+            # Scalars (Adam's step) stay on the CPU, where the non-capturable optimisers keep them.
+            self.optimizer.state[names[name]] = {
+                k: torch.from_numpy(v.copy()).to(self.device if v.ndim else "cpu") for k, v in state.items()
+            }
+        tensors = {k.split(".", 1)[1]: torch.from_numpy(v.copy()).to(self.device)
+                   for k, v in extra.items() if k.startswith("state.")}
+        self.state = state_from_tensors(tensors)
+        torch.set_rng_state(torch.from_numpy(extra["torch_rng"].copy()))
+        self.step, self.position, self.epoch = loop["step"], loop["position"], loop["epoch"]
+        self.elapsed = loop["elapsed"]
+        self.best_val_loss, self.last_val_loss = loop["best_val_loss"], loop["last_val_loss"]
+        self.first_loss = loop["first_loss"]
+
+
+def clip_gradients(params: list[torch.Tensor], settings: TrainSettings) -> tuple[float, float]:
+    """Clip in place as the settings say; (global norm before, global norm after)."""
+    grads = [p.grad for p in params if p.grad is not None]
+    if settings.clip_mode == "norm":
+        before = float(torch.nn.utils.clip_grad_norm_(params, settings.clip))
+        return before, before * min(1.0, settings.clip / (before + 1e-6))
+    before = float(torch.nn.utils.get_total_norm(grads))
+    if settings.clip_mode == "off" or not math.isfinite(before):
+        return before, before
+    torch.nn.utils.clip_grad_value_(params, settings.clip)
+    return before, float(torch.nn.utils.get_total_norm(grads))
+
+
+def prepare_out_dir(out_dir: Path) -> None:
+    """Create the run folder; a path that is a file is refused (nothing is overwritten)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise RnntuiError(f"--out {str(out_dir)!r} is a file, not a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise RnntuiError(f"cannot create --out folder {str(out_dir)!r}: {error.strerror}") from None
+
+
+def truncate_metrics(path: Path, step: int) -> None:
+    """Drop metrics logged after `step` (a crash after the last save), atomically."""
+    if not path.is_file():
+        return
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if json.loads(line).get("step", 0) <= step]
+    if len(kept) != len(lines):
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text("".join(kept), encoding="utf-8")
+        os.replace(tmp, path)
