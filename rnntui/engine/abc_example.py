@@ -1,0 +1,185 @@
+"""The seed notes' ABC example (section 过程), computed by the engine.
+
+Alphabet A, B, C one-hot; "W_xh and W_hh are all 1", h0 = 0, tanh. The notes get h1 ≈ 0.76 and
+h2 ≈ 0.64. Read as matrices, "all weights 1" is W_xh = W_hh = I (3×3 identity) with zero biases,
+and the full hidden vectors are h1 = [0.7616, 0, 0], h2 = [0.6420, 0.7616, 0]: the notes' numbers
+are their first components. The notes also write W_hh x_{t-1} where they mean W_hh h_{t-1}.
+
+To predict the character after "AB" the example needs an output layer, which the notes never give.
+Two are shown, both run through the same engine:
+  * identity head (W_hy = I, b_y = 0): "all weights 1" carried over to the output layer. It only
+    echoes h_t, so after "AB" it favours B: an untrained head knows nothing about the alphabet.
+  * trained head: W_hy and b_y start at zero and take HEAD_STEPS steps of plain gradient descent
+    (learning rate HEAD_LR, no clipping) on the cross-entropy of the sequence "ABC" (after A comes
+    B, after AB comes C), with the recurrent weights frozen at the seed's identity matrices. It
+    then predicts C after "AB". Nothing is typed in: every number comes from NumpyRNN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnntui.engine.config import ModelConfig
+from rnntui.engine.numpy_rnn import Clipping, NumpyRNN
+from rnntui.engine.session import StepSession
+
+ALPHABET = ["A", "B", "C"]
+INPUT = "AB"
+TRAINING_TEXT = "ABC"  # the pattern the task implies: A is followed by B, AB by C
+HEAD_STEPS = 100
+HEAD_LR = 1.0
+SEED_VALUES = {1: 0.76, 2: 0.64}  # h_t as the notes write it (first component, two decimals)
+SEED_FORMULAS = {
+    1: "h1 = tanh(1*[1,0,0] + 1*0) = tanh(1) ≈ 0.76",
+    2: "h2 = tanh(1*[0,1,0] + 1*0.76) = tanh(0.76) ≈ 0.64",
+}
+CONFIG = ModelConfig(cell="rnn", activation="tanh", hidden_size=3, num_layers=1, vocab_size=3)
+
+# How the notes' shorthand maps onto the correct computation (shown by `rnntui abc`).
+SHORTHAND = (
+    "The notes' formula h_t = f(W_xh x_t + W_hh x_{t-1} + b_h) has a typo: the recurrence uses "
+    "the previous hidden state, W_hh h_{t-1}, not the previous input.",
+    '"W_xh and W_hh are all 1" means identity matrices (3×3, ones on the diagonal, zeros '
+    "elsewhere) and zero biases; a matrix full of ones would mix A, B and C together.",
+    "h1 = tanh(W_xh [1,0,0] + W_hh 0) = [tanh 1, 0, 0] = [0.7616, 0, 0]: the notes' 0.76 is its "
+    "first component.",
+    "The notes compute h2 = tanh(0.76) by reading 'weight 1' as multiplying by the number 1 and "
+    "carrying only the first component of h1. With identity matrices, component 0 of W_xh x_2 is "
+    "0 (B = [0,1,0]) and component 0 of W_hh h1 is h1[0] = 0.7616, so h2[0] = tanh(0.7616) = "
+    "0.6420 ≈ 0.64; the B input lands in component 1 instead: h2[1] = tanh(1) = 0.7616.",
+)
+
+
+@dataclass
+class AbcStep:
+    t: int
+    char: str
+    x: np.ndarray  # one-hot input x_t
+    h_prev: np.ndarray  # h_{t-1}
+    input_term: np.ndarray  # W_xh x_t
+    recurrent_term: np.ndarray  # W_hh h_{t-1}
+    pre: np.ndarray  # W_xh x_t + W_hh h_{t-1} + b_h
+    h: np.ndarray  # h_t = tanh(pre)
+    seed_value: float  # what the notes write for h_t
+    seed_formula: str
+
+
+@dataclass
+class HeadPrediction:
+    name: str  # "identity" | "trained"
+    description: str
+    weight: np.ndarray  # W_hy (V×H)
+    bias: np.ndarray  # b_y (V,)
+    logits: np.ndarray  # after "AB"
+    probs: np.ndarray  # after "AB"
+    predicted: str  # argmax
+    training_loss: tuple[float, float] | None  # (before, after) cross-entropy on TRAINING_TEXT
+
+
+@dataclass
+class AbcExample:
+    alphabet: list[str]
+    steps: list[AbcStep]
+    heads: list[HeadPrediction]
+    shorthand: tuple[str, ...]
+
+
+def seed_params(head_weight: np.ndarray | None = None, head_bias: np.ndarray | None = None) -> dict:
+    """The notes' weights: W_xh = W_hh = I, zero biases; the head is given (default zeros)."""
+    n = len(ALPHABET)
+    return {
+        "rnn.weight_ih_l0": np.eye(n),
+        "rnn.weight_hh_l0": np.eye(n),
+        "rnn.bias_ih_l0": np.zeros(n),
+        "rnn.bias_hh_l0": np.zeros(n),
+        "head.weight": np.zeros((n, n)) if head_weight is None else head_weight,
+        "head.bias": np.zeros(n) if head_bias is None else head_bias,
+    }
+
+
+def train_head(steps: int = HEAD_STEPS, lr: float = HEAD_LR) -> tuple[dict, float, float]:
+    """Gradient descent on the output layer only, from zeros, on TRAINING_TEXT.
+
+    Returns (params, loss before, loss after); the recurrent weights stay the identity.
+    """
+    indices = np.array([ALPHABET.index(ch) for ch in TRAINING_TEXT])
+    targets = NumpyRNN.next_targets(indices)
+    params = seed_params()
+    first = None
+    for _ in range(steps):
+        model = NumpyRNN(CONFIG, params)
+        grads = model.backward(model.forward(indices), targets, Clipping("off"))
+        first = grads.loss if first is None else first
+        params = {
+            **params,
+            "head.weight": params["head.weight"] - lr * grads.grads["head.weight"],
+            "head.bias": params["head.bias"] - lr * grads.grads["head.bias"],
+        }
+    model = NumpyRNN(CONFIG, params)
+    return params, float(first), float(model.loss(model.forward(indices), targets))
+
+
+def abc_session(head: str = "trained") -> StepSession:
+    """A StepSession on "AB" with the notes' weights and the chosen head (what the app opens on)."""
+    if head == "trained":
+        params = train_head()[0]
+    else:
+        params = seed_params(np.eye(len(ALPHABET)))
+    return StepSession(INPUT, hidden_size=3, params=params, vocab=ALPHABET)
+
+
+def run_abc_example() -> AbcExample:
+    session = abc_session("identity")
+    w_ih = session.params["rnn.weight_ih_l0"]
+    w_hh = session.params["rnn.weight_hh_l0"]
+    steps = []
+    for t in range(1, session.T + 1):
+        view = session.step_view(t)
+        h_prev = view.h_prev[0]
+        steps.append(
+            AbcStep(
+                t=t,
+                char=view.char,
+                x=view.x,
+                h_prev=h_prev,
+                input_term=w_ih @ view.x,
+                recurrent_term=w_hh @ h_prev,
+                pre=view.pre[0],
+                h=view.h[0],
+                seed_value=SEED_VALUES[t],
+                seed_formula=SEED_FORMULAS[t],
+            )
+        )
+    trained_params, before, after = train_head()
+    heads = [
+        _prediction(
+            "identity",
+            "W_hy = I, b_y = 0 ('all weights 1' carried over to the output layer): it only echoes h_t",
+            session,
+            None,
+        ),
+        _prediction(
+            "trained",
+            f"W_hy, b_y from zeros, {HEAD_STEPS} steps of gradient descent (lr {HEAD_LR}) on "
+            f"{TRAINING_TEXT!r} with the recurrent weights frozen at the identity",
+            StepSession(INPUT, hidden_size=3, params=trained_params, vocab=ALPHABET),
+            (before, after),
+        ),
+    ]
+    return AbcExample(alphabet=list(ALPHABET), steps=steps, heads=heads, shorthand=SHORTHAND)
+
+
+def _prediction(name, description, session: StepSession, losses) -> HeadPrediction:
+    view = session.step_view(session.T)
+    return HeadPrediction(
+        name=name,
+        description=description,
+        weight=session.params["head.weight"],
+        bias=session.params["head.bias"],
+        logits=view.logits,
+        probs=view.probs,
+        predicted=session.vocab.chars[int(np.argmax(view.probs))],
+        training_loss=losses,
+    )

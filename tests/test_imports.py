@@ -1,0 +1,43 @@
+"""Importing the CLI, --help and the commands that do not train must not load torch or textual."""
+
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import sys
+from typer.testing import CliRunner
+import rnntui.cli
+args = {args!r}
+if args is not None:
+    result = CliRunner().invoke(rnntui.cli.app, args)
+    assert result.exit_code == 0, result.output
+heavy = sorted(m for m in ("torch", "textual") if m in sys.modules)
+print("HEAVY:" + ",".join(heavy))
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [None, ["--help"], ["--version"], ["abc"], ["abc", "--json"], ["step", "hello", "--cell", "lstm", "--json"]],
+    ids=lambda a: " ".join(a) if a else "import",
+)
+def test_no_torch_or_textual(args):
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "HEAVY:"
+
+
+def test_console_script_step_without_torch(tmp_path):
+    """The real entry point, as a user runs it: python -m rnntui step."""
+    code = (
+        "import runpy, sys; sys.argv = ['rnntui', 'step', 'abc'];"
+        "\ntry:\n    runpy.run_module('rnntui', run_name='__main__')\nexcept SystemExit as e:\n    assert not e.code, e.code"
+        "\nprint('HEAVY:' + ','.join(m for m in ('torch', 'textual') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "HEAVY:"
