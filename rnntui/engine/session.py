@@ -224,6 +224,18 @@ class StepSession:
             loss=None if target is None else float(-np.log(max(probs[target], np.finfo(probs.dtype).tiny))),
         )
 
+    def sample(self, length: int, temperature: float = 1.0, seed: int = 0) -> str:
+        """`length` characters continuing the text after the cursor, from the model's own state there
+        (sampling.generate primed with the character at the cursor); the same seed, the same text."""
+        from rnntui.engine.sampling import NumpyStepper, generate
+
+        t = self._cursor
+        stepper = NumpyStepper(self._model)  # duck-typed: it reads .config and .params
+        stepper.h = self.trace.h[:, t - 1]
+        stepper.c = None if self.trace.c is None else self.trace.c[:, t - 1]
+        prime = self._text[t - 1]
+        return generate(stepper, self._vocab, prime, length, temperature, seed=seed)[len(prime):]
+
     def spectral_radii(self) -> dict[str, dict[str, float]]:
         """Per layer, the spectral radius of each weight_hh block (see weights.py for why blocks)."""
         return weights.spectral_radii(self.params, self._config)
