@@ -1,0 +1,1 @@
+"""The Textual app: panes that draw an engine trace, keys that change one StepSession."""

@@ -1,0 +1,313 @@
+"""The rnntui app: five panes over one StepSession, redrawn together after every change.
+
+Every key is an action that calls one StepSession method and then `render_session()`, the one
+re-render. Anything outside a key action (a training worker, a scripted demo) changes the state
+the same way and posts `SessionChanged` (thread-safe) or `ConsoleLine` for the console log.
+
+Extension points: the narration panel (demos) mounts into `#main` before `#status`
+(`app.query_one("#main").mount(panel, before="#status")`); a loss curve (training) mounts into
+the console (`app.query_one(GenerationConsole).mount(curve, before="#console-log")`).
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+
+from rnntui.engine.config import CELLS
+from rnntui.engine.session import StepSession
+from rnntui.errors import RnntuiError
+from rnntui.tui import views
+from rnntui.tui.commands import ActionCommands
+from rnntui.tui.messages import ConsoleLine, SessionChanged
+from rnntui.tui.screens.help import HelpScreen
+from rnntui.tui.screens.prompt import PromptScreen
+from rnntui.tui.screens.weight_editor import WeightEditorScreen
+from rnntui.tui.widgets.console import DistributionPane, GenerationConsole
+from rnntui.tui.widgets.gradients import GradientPane
+from rnntui.tui.widgets.heatmap import HeatmapPane
+from rnntui.tui.widgets.sequence import SequencePane
+
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+W_HH_STEP = 1.25  # `]` multiplies W_hh by this, `[` divides: the two undo each other
+SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # play speeds, steps per second
+TEMPERATURES = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+SAMPLE_LENGTH = 60
+
+
+def parse_number(text: str, what: str) -> float:
+    """A float from user input, or a one-line RnntuiError."""
+    try:
+        return float(text.strip())
+    except ValueError:
+        raise RnntuiError(f"{what} must be a number, got {text.strip()!r}") from None
+
+
+class RnnApp(App[None]):
+    """Step a recurrent network through text and watch its state, gates and gradients."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "rnntui"
+    COMMANDS = App.COMMANDS | {ActionCommands}
+    BINDINGS = [
+        Binding("right,l", "step(1)", "Step", key_display="→/l", tooltip="Step forward one character", id="step-forward"),
+        Binding("left,h", "step(-1)", "Back", key_display="←/h", tooltip="Step back one character", id="step-back"),
+        Binding("home", "jump('first')", "First", show=False, tooltip="Go to the first timestep", id="first"),
+        Binding("end", "jump('last')", "Last", show=False, tooltip="Go to the last timestep", id="last"),
+        Binding("space", "play", "Play", key_display="space", tooltip="Play / pause stepping", id="play"),
+        Binding("comma", "speed(-1)", "Slower", show=False, key_display=",", tooltip="Play slower", id="slower"),
+        Binding("full_stop", "speed(1)", "Faster", show=False, key_display=".", tooltip="Play faster", id="faster"),
+        Binding("up", "select_unit(-1)", "Unit up", show=False, key_display="↑", tooltip="Select the previous hidden unit", id="unit-up"),
+        Binding("down", "select_unit(1)", "Unit down", show=False, key_display="↓", tooltip="Select the next hidden unit", id="unit-down"),
+        Binding("c", "cycle_cell", "Cell", tooltip="Cycle the cell: vanilla RNN → LSTM → GRU (weights from the seed)", id="cycle-cell"),
+        Binding("a", "toggle_activation", "tanh/ReLU", tooltip="Toggle the vanilla RNN's activation tanh / ReLU", id="activation"),
+        Binding("k", "toggle_clipping", "Clip", tooltip="Toggle gradient clipping (by global norm)", id="clipping"),
+        Binding("K", "set_threshold", "Threshold", show=False, tooltip="Set the clipping threshold", id="threshold"),
+        Binding("left_square_bracket", "scale_w_hh(-1)", "W_hh÷", key_display="[", tooltip="Scale W_hh down (gradients vanish)", id="w-hh-down"),
+        Binding("right_square_bracket", "scale_w_hh(1)", "W_hh×", key_display="]", tooltip="Scale W_hh up (gradients explode)", id="w-hh-up"),
+        Binding("w", "weights", "Weights", tooltip="Open the weight editor", id="weight-editor"),
+        Binding("r", "rerandomize", "Re-randomise", show=False, tooltip="Draw fresh weights from the next seed", id="rerandomize"),
+        Binding("e", "edit_text", "Text", tooltip="Edit the input text", id="edit-text"),
+        Binding("g", "sample", "Sample", tooltip="Sample a continuation from the current state", id="sample"),
+        Binding("minus", "temperature(-1)", "Cooler", show=False, key_display="-", tooltip="Lower the sampling temperature", id="cooler"),
+        Binding("plus,equals_sign", "temperature(1)", "Hotter", show=False, key_display="+", tooltip="Raise the sampling temperature", id="hotter"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="Show every key", id="help"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, key_display="ctrl+p", tooltip="Find any action by name", id="palette"),
+        Binding("q", "quit", "Quit", tooltip="Quit", id="quit"),
+    ]
+
+    playing: reactive[bool] = reactive(False, init=False)
+    """Whether the cursor advances by itself (space)."""
+
+    def __init__(self, session: StepSession, start_at_first: bool = True) -> None:
+        super().__init__()
+        self.session = session
+        self.selection = views.Selection()
+        self.speed_index = SPEEDS.index(2.0)
+        self.temperature_index = TEMPERATURES.index(1.0)
+        self.sample_text: str | None = None
+        self.sample_count = 0
+        self._play_timer: Timer | None = None
+        if start_at_first:
+            session.first()
+
+    @property
+    def speed(self) -> float:
+        return SPEEDS[self.speed_index]
+
+    @property
+    def temperature(self) -> float:
+        return TEMPERATURES[self.temperature_index]
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="too-small")
+        with Vertical(id="main"):
+            yield SequencePane(id="sequence")
+            with Horizontal(id="middle"):
+                yield HeatmapPane(id="hidden")
+                yield HeatmapPane(id="gates")
+            with Horizontal(id="bottom"):
+                yield GradientPane(id="gradients")
+                yield GenerationConsole(id="console")
+            yield Static(id="status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        titles = {
+            "#sequence": ("Input sequence", "input → target"),
+            "#hidden": ("Hidden state", "units × timesteps"),
+            "#gates": ("Gates", ""),
+            "#gradients": ("Gradients ‖∂L/∂h_t‖", "back in time ←"),
+            "#console": ("Generation", "next character · sample · log"),
+        }
+        for selector, (title, subtitle) in titles.items():
+            widget = self.query_one(selector)
+            widget.border_title, widget.border_subtitle = title, subtitle
+        self.check_size()
+        self.render_session()
+
+    def on_resize(self) -> None:
+        self.check_size()
+
+    def check_size(self) -> None:
+        """Below MIN_WIDTH × MIN_HEIGHT the panes cannot be legible: say so instead of drawing them."""
+        width, height = self.size
+        too_small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.screen.set_class(too_small, "too-small")
+        if too_small:
+            self.query_one("#too-small", Static).update(
+                f"Terminal too small: {width}×{height}.\nrnntui needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\n"
+                "Enlarge the window (q quits)."
+            )
+
+    # ------------------------------------------------------------------ the one re-render
+
+    def render_session(self) -> None:
+        """Redraw every pane from the session. Called after each change; cheap when nothing moved."""
+        s = self.session
+        cfg = s.config
+        self.selection = self.selection.clamped(cfg.num_layers, cfg.hidden_size)
+        self.query_one("#sequence", SequencePane).show(
+            views.tokens(s), [s.vocab.chars[i] if i >= 0 else None for i in s.targets.tolist()], s.cursor - 1, views.x_line(s)
+        )
+        blocks, h_block = views.hidden_blocks(s)
+        self.query_one("#hidden", HeatmapPane).show(
+            blocks, views.tokens(s), s.cursor - 1,
+            selected=(h_block[(self.selection.layer, 0)], self.selection.unit),
+            footer=views.hidden_numbers(s, self.selection),
+        )
+        gates = self.query_one("#gates", HeatmapPane)
+        gates.border_title = "Gates" if cfg.cell != "rnn" else "Pre-activation and saturation"
+        gates.border_subtitle = {"rnn": "vanilla RNN has no gates", "lstm": "LSTM i f g o", "gru": "GRU r z n"}[cfg.cell]
+        gates.show(views.gate_blocks(s), views.tokens(s), s.cursor - 1, header=views.gate_legend(s))
+        self.query_one("#gradients", GradientPane).show(views.gradient_view(s))
+        self.query_one("#distribution", DistributionPane).show(views.console_view(s, self.temperature, self.sample_text))
+        self.query_one("#status", Static).update(views.status_text(s, self.playing, self.speed))
+
+    def changed(self, keep_sample: bool = False) -> None:
+        """After a state change: the old sample no longer continues this state; redraw."""
+        if not keep_sample:
+            self.sample_text = None
+        self.render_session()
+
+    def attempt(self, change, *args) -> bool:
+        """Run a session change; a refusal becomes a notification and changes nothing."""
+        try:
+            change(*args)
+        except RnntuiError as error:
+            self.notify(str(error), title="refused", severity="error")
+            return False
+        return True
+
+    @on(SessionChanged)
+    def session_changed(self) -> None:
+        self.changed()
+
+    @on(ConsoleLine)
+    def console_line(self, message: ConsoleLine) -> None:
+        self.query_one(GenerationConsole).write_log(message.text)
+
+    # ------------------------------------------------------------------ stepping
+
+    def action_step(self, direction: int) -> None:
+        moved = self.session.step_forward() if direction > 0 else self.session.step_back()
+        if moved:
+            self.changed()
+        elif self.playing:
+            self.playing = False
+
+    def action_jump(self, where: str) -> None:
+        if where == "first":
+            self.session.first()
+        else:
+            self.session.last()
+        self.changed()
+
+    def action_play(self) -> None:
+        if not self.playing and self.session.cursor >= self.session.T:
+            self.session.first()  # playing from the end starts over
+            self.changed()
+        self.playing = not self.playing
+
+    def watch_playing(self, playing: bool) -> None:
+        if self._play_timer is not None:
+            self._play_timer.stop()
+            self._play_timer = None
+        if playing:
+            self._play_timer = self.set_interval(1.0 / self.speed, lambda: self.action_step(1))
+        self.render_session()
+
+    def action_speed(self, step: int) -> None:
+        self.speed_index = max(0, min(len(SPEEDS) - 1, self.speed_index + step))
+        if self.playing:
+            self.watch_playing(True)
+        else:
+            self.render_session()
+        self.notify(f"play speed {self.speed:g} steps/s", timeout=1.5)
+
+    def action_select_unit(self, step: int) -> None:
+        cfg = self.session.config
+        self.selection = self.selection.moved(step, cfg.num_layers, cfg.hidden_size)
+        self.changed(keep_sample=True)
+
+    # ------------------------------------------------------------------ model settings
+
+    def action_cycle_cell(self) -> None:
+        cell = CELLS[(CELLS.index(self.session.config.cell) + 1) % len(CELLS)]
+        if self.attempt(self.session.set_cell, cell):
+            self.notify(f"{views.CELL_NAMES[cell]}: weights re-initialised from seed {self.session.seed}", timeout=2)
+            self.changed()
+
+    def action_toggle_activation(self) -> None:
+        activation = "relu" if self.session.config.activation == "tanh" else "tanh"
+        if self.attempt(self.session.set_activation, activation):
+            if self.session.config.cell != "rnn":
+                self.notify(f"activation {activation}: it applies to the vanilla RNN (press c)", timeout=3)
+            self.changed()
+
+    def action_toggle_clipping(self) -> None:
+        mode = "off" if self.session.clipping.mode != "off" else "norm"
+        if self.attempt(self.session.set_clipping, mode):
+            self.changed(keep_sample=True)
+
+    def action_set_threshold(self) -> None:
+        def apply(text: str) -> None:
+            threshold = parse_number(text, "the threshold")
+            mode = self.session.clipping.mode if self.session.clipping.mode != "off" else "norm"
+            self.session.set_clipping(mode, threshold)
+            self.changed(keep_sample=True)
+
+        self.push_screen(
+            PromptScreen("Clipping threshold (global gradient norm)", f"{self.session.clipping.threshold:g}", apply,
+                         "a finite number > 0; enter applies and turns clipping on, escape cancels")
+        )
+
+    def action_scale_w_hh(self, direction: int) -> None:
+        factor = W_HH_STEP if direction > 0 else 1.0 / W_HH_STEP
+        for layer in range(self.session.config.num_layers):
+            if not self.attempt(self.session.scale_weight, f"rnn.weight_hh_l{layer}", factor):
+                break
+        self.changed()
+
+    def action_rerandomize(self) -> None:
+        if self.attempt(self.session.randomize, self.session.seed + 1):
+            self.notify(f"fresh weights from seed {self.session.seed}", timeout=2)
+            self.changed()
+
+    def action_weights(self) -> None:
+        self.push_screen(WeightEditorScreen(self.session, on_change=self.changed))
+
+    def action_edit_text(self) -> None:
+        def apply(text: str) -> None:
+            self.session.set_text(text)
+            self.changed()
+
+        fixed = " (the checkpoint's characters only)" if self.session.vocab_is_fixed else ""
+        self.push_screen(PromptScreen(f"Input text{fixed}", self.session.text, apply, "enter applies, escape cancels"))
+
+    # ------------------------------------------------------------------ generation
+
+    def action_sample(self) -> None:
+        self.sample_count += 1
+        try:
+            self.sample_text = self.session.sample(SAMPLE_LENGTH, self.temperature, seed=self.session.seed + self.sample_count)
+        except RnntuiError as error:
+            self.notify(str(error), title="refused", severity="error")
+            return
+        self.render_session()
+
+    def action_temperature(self, step: int) -> None:
+        self.temperature_index = max(0, min(len(TEMPERATURES) - 1, self.temperature_index + step))
+        self.render_session()
+
+    # ------------------------------------------------------------------ help
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.BINDINGS))

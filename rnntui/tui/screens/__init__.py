@@ -1,0 +1,1 @@
+"""Modal screens: help, the weight editor, and one-line prompts (text, threshold)."""

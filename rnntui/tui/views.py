@@ -1,0 +1,211 @@
+"""From the StepSession to what each pane shows: labels, formulas, colour scales, number lines.
+
+Only reading and formatting happens here: every number comes from the session's trace, gradients
+or `current_step()`. The app calls these after each change and hands the results to the panes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from textual.strip import Strip
+
+from rnntui.engine.session import StepSession
+from rnntui.tui.widgets import palette
+from rnntui.tui.widgets.console import TOP_K, ConsoleView
+from rnntui.tui.widgets.gradients import GradientView
+from rnntui.tui.widgets.heatmap import HeatBlock, legend_strip, token_glyph
+from rnntui.tui.widgets.line_pane import text_strip
+from rnntui.tui.widgets.sequence import format_vector
+
+CELL_NAMES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
+GATE_FORMULAS = {  # biases folded into b_* (PyTorch has b_i* and b_h*: both are added)
+    "i": "input gate σ(W_ii x + W_hi h + b_i)",
+    "f": "forget gate σ(W_if x + W_hf h + b_f)",
+    "g": "candidate tanh(W_ig x + W_hg h + b_g)",
+    "o": "output gate σ(W_io x + W_ho h + b_o)",
+    "r": "reset gate σ(W_ir x + W_hr h + b_r)",
+    "z": "update gate σ(W_iz x + W_hz h + b_z)",
+    "n": "candidate tanh(W_in x + b_in + r⊙(W_hn h + b_hn))",
+}
+TANH_GATES = {"g", "n"}
+HIDDEN_FORMULAS = {
+    "rnn": "h_t = {act}(W_ih x_t + b_ih + W_hh h_t-1 + b_hh)",
+    "lstm": "h_t = o ⊙ tanh(c_t)",
+    "gru": "h_t = (1 − z) ⊙ n + z ⊙ h_t-1",
+}
+VECTOR_LIMIT = 16  # print h_t in full up to this many units
+
+
+@dataclass
+class Selection:
+    """Which hidden unit the number line reports: (layer, unit)."""
+
+    layer: int = 0
+    unit: int = 0
+
+    def moved(self, step: int, layers: int, units: int) -> "Selection":
+        flat = max(0, min(layers * units - 1, self.layer * units + self.unit + step))
+        return Selection(flat // units, flat % units)
+
+    def clamped(self, layers: int, units: int) -> "Selection":
+        return Selection(min(self.layer, layers - 1), min(self.unit, units - 1))
+
+
+def _limit(values: np.ndarray, floor: float = 1.0) -> float:
+    """A symmetric colour range that covers the data, at least `floor`, in 'nice' steps."""
+    biggest = float(np.max(np.abs(values))) if values.size else 0.0
+    if not np.isfinite(biggest):
+        return floor
+    return max(floor, float(np.ceil(biggest * 2) / 2))
+
+
+def tokens(session: StepSession) -> list[str]:
+    return list(session.text)
+
+
+def x_line(session: StepSession) -> str:
+    step = session.current_step()
+    if session.config.embedding_dim is None:
+        index = session.vocab.index[step.char]
+        vector = format_vector(step.x, digits=0) if len(step.x) <= 16 else f"index {index} of {len(step.x)}"
+        return f"x_{step.t} = one-hot({token_glyph(step.char)!r}) = {vector}"
+    return f"x_{step.t} = E[{token_glyph(step.char)!r}] = {format_vector(step.x, digits=3, limit=8)}"
+
+
+def hidden_blocks(session: StepSession) -> tuple[list[HeatBlock], dict[tuple[int, int], int]]:
+    """h (and c) for every layer, units × timesteps; and which block holds h of each layer."""
+    cfg, trace = session.config, session.trace
+    blocks: list[HeatBlock] = []
+    h_block: dict[tuple[int, int], int] = {}
+    for layer in range(cfg.num_layers):
+        h = trace.h[layer, 1:].T
+        relu = cfg.cell == "rnn" and cfg.activation == "relu"
+        formula = HIDDEN_FORMULAS[cfg.cell].format(act=cfg.activation)
+        h_block[(layer, 0)] = len(blocks)
+        blocks.append(HeatBlock(f"h  layer {layer}", h, limit=_limit(h) if relu else 1.0, formula=formula))
+        if trace.c is not None:
+            c = trace.c[layer, 1:].T
+            blocks.append(
+                HeatBlock(f"c  layer {layer}", c, limit=_limit(c), formula="c_t = f ⊙ c_t-1 + i ⊙ g  (cell state)")
+            )
+    return blocks, h_block
+
+
+def hidden_numbers(session: StepSession, selection: Selection) -> list[Strip]:
+    """The selected cell's value and the h_t vector, as numbers (the ABC example's 0.7616, 0.6420)."""
+    step = session.current_step()
+    where = f"t={step.t} {token_glyph(step.char)!r}"
+    value = float(step.h[selection.layer, selection.unit])
+    parts = [
+        (f"h[layer {selection.layer}, unit {selection.unit}] at {where} = ", palette.LABEL),
+        (f"{value:.4f}", palette.BOLD),
+    ]
+    if step.c is not None:
+        parts += [("   c = ", palette.LABEL), (f"{float(step.c[selection.layer, selection.unit]):.4f}", palette.BOLD)]
+    lines = [text_strip(*parts)]
+    for layer in range(session.config.num_layers):
+        name = f"h_{step.t}" if session.config.num_layers == 1 else f"h_{step.t} (layer {layer})"
+        lines.append(text_strip((f"{name} = ", palette.LABEL), (format_vector(step.h[layer], limit=VECTOR_LIMIT), palette.PLAIN)))
+    lines.append(legend_line(session))
+    return lines
+
+
+def legend_line(session: StepSession) -> Strip:
+    limit = 1.0 if session.config.activation == "tanh" or session.config.cell != "rnn" else _limit(session.trace.h)
+    return Strip.join(
+        [text_strip(("colour ", palette.LABEL)), legend_strip("diverging", limit),
+         text_strip(("   ● selected unit · up/down moves it", palette.DIM))]
+    )
+
+
+def gate_blocks(session: StepSession) -> list[HeatBlock]:
+    """LSTM i f g o / GRU r z n per layer; for the vanilla RNN the pre-activation and saturation."""
+    cfg, trace, step = session.config, session.trace, session.current_step()
+    blocks: list[HeatBlock] = []
+    for layer in range(cfg.num_layers):
+        if cfg.cell == "rnn":
+            pre = trace.pre[layer].T
+            a = step.pre[layer]
+            if cfg.activation == "tanh":
+                saturated = int(np.sum(np.abs(step.h[layer]) > 0.9))
+                note = f"at t={step.t}: {saturated}/{cfg.hidden_size} units saturated (|h| > 0.9, tanh' < 0.19)"
+            else:
+                off = int(np.sum(a <= 0))
+                note = f"at t={step.t}: {off}/{cfg.hidden_size} units off (a ≤ 0: ReLU passes no gradient)"
+            blocks.append(
+                HeatBlock(
+                    f"a  layer {layer}", pre, limit=_limit(pre),
+                    formula=f"pre-activation a_t = W_ih x_t + b_ih + W_hh h_t-1 + b_hh; h_t = {cfg.activation}(a_t)",
+                    notes=[note],
+                )
+            )
+            continue
+        for name in cfg.gate_names:
+            values = trace.gates[name][layer].T
+            tanh = name in TANH_GATES
+            title = f"{name}  layer {layer}" if cfg.num_layers > 1 else name
+            blocks.append(
+                HeatBlock(title, values, scale="diverging" if tanh else "sequential", limit=1.0, formula=GATE_FORMULAS[name])
+            )
+    return blocks
+
+
+def gate_legend(session: StepSession) -> list[Strip]:
+    if session.config.cell == "rnn":
+        return []
+    return [
+        Strip.join(
+            [text_strip(("σ gates ", palette.LABEL)), legend_strip("sequential", 1.0),
+             text_strip(("   tanh ", palette.LABEL)), legend_strip("diverging", 1.0)]
+        )
+    ]
+
+
+def gradient_view(session: StepSession) -> GradientView | None:
+    grads = session.gradients
+    if grads.loss is None:
+        return None
+    layer = session.config.num_layers - 1
+    return GradientView(
+        norms=grads.grad_norm_h[layer],
+        layer=layer,
+        cursor=session.cursor - 1,
+        tokens=tokens(session),
+        clip_mode=session.clipping.mode,
+        threshold=session.clipping.threshold,
+        grad_norm=grads.grad_norm,
+        grad_norm_clipped=grads.grad_norm_clipped,
+        loss=grads.loss,
+        param_norms=grads.param_grad_norms,
+    )
+
+
+def console_view(session: StepSession, temperature: float, sample: str | None) -> ConsoleView:
+    step = session.current_step()
+    order = np.argsort(-step.probs, kind="stable")[:TOP_K]
+    top = [(session.vocab.chars[int(i)], float(step.probs[int(i)])) for i in order]
+    return ConsoleView(after=step.char, top=top, temperature=temperature, sample=sample, target=step.target)
+
+
+def status_text(session: StepSession, playing: bool, speed: float) -> str:
+    cfg = session.config
+    clip = "clip off" if session.clipping.mode == "off" else f"clip {session.clipping.mode} ≤ {session.clipping.threshold:g}"
+    loss = session.gradients.loss
+    radii = session.spectral_radii()
+    top = radii[f"rnn.weight_hh_l{cfg.num_layers - 1}"]
+    radius = " ".join(f"{block}:{r:.2f}" for block, r in top.items()) if len(top) > 1 else f"{next(iter(top.values())):.3f}"
+    activation = f" {cfg.activation}" if cfg.cell == "rnn" else ""
+    parts = [
+        f"{CELL_NAMES[cfg.cell]}{activation}",
+        f"H={cfg.hidden_size}",
+        f"layers={cfg.num_layers}",
+        clip,
+        f"t {session.cursor}/{session.T}",
+        "loss —" if loss is None else f"loss {loss:.4f}",
+        f"ρ(W_hh) {radius}",
+        f"seed {session.seed}",
+        f"▶ {speed:g}/s" if playing else f"‖ {speed:g}/s",
+    ]
+    return " · ".join(parts)

@@ -1,0 +1,85 @@
+"""The generation console: next-character distribution, a sampled continuation, and a log.
+
+The log (`#console-log`) is where training output goes (issue 5): anything may post a
+`ConsoleLine` message to the app, from any thread, and it lands here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.strip import Strip
+from textual.widgets import Log
+
+from rnntui.tui.widgets import palette
+from rnntui.tui.widgets.heatmap import token_glyph
+from rnntui.tui.widgets.line_pane import LinePane, text_strip
+
+TOP_K = 5
+
+
+@dataclass
+class ConsoleView:
+    """The distribution after the current character, and the last sample, as the app read them."""
+
+    after: str  # the character the distribution follows
+    top: list[tuple[str, float]]  # (character, probability), most likely first
+    temperature: float
+    sample: str | None  # continuation sampled from the current state, or None before `g`
+    target: str | None  # the actual next character, when there is one
+
+
+class DistributionPane(LinePane):
+    """Top-k bars of the next-character distribution and the sampled continuation."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.view: ConsoleView | None = None
+
+    def show(self, view: ConsoleView | None) -> None:
+        self.view = view
+        self.invalidate()
+
+    def build_lines(self, width: int) -> list[Strip]:
+        view = self.view
+        if view is None:
+            return []
+        lines = [text_strip((f"next after {token_glyph(view.after)!r}:", palette.LABEL))]
+        bar_width = max(4, width - 16)
+        for char, p in view.top:
+            style = palette.GOOD if char == view.target else palette.BAR
+            mark = " ← target" if char == view.target else ""
+            lines.append(
+                Strip(
+                    [
+                        Segment(f" {token_glyph(char)} ", palette.BOLD),
+                        Segment(f"{p:6.3f} ", palette.PLAIN),
+                        Segment("█" * max(1 if p > 0 else 0, round(p * bar_width)), style),
+                        Segment(mark, palette.GOOD),
+                    ]
+                )
+            )
+        sample = "press g to sample" if view.sample is None else "".join(token_glyph(c) for c in view.sample)
+        lines.append(
+            text_strip(
+                (f"sample (temperature {view.temperature:g}): ", palette.LABEL),
+                (sample, palette.DIM if view.sample is None else palette.BOLD),
+            )
+        )
+        return lines
+
+
+class GenerationConsole(Vertical):
+    """The distribution pane above a log that training (or anything else) writes to."""
+
+    def compose(self) -> ComposeResult:
+        yield DistributionPane(id="distribution")
+        log = Log(id="console-log", max_lines=500)
+        log.can_focus = False  # keys belong to the app's actions (arrows step), not to scrolling the log
+        yield log
+
+    def write_log(self, line: str) -> None:
+        self.query_one(Log).write_line(line)

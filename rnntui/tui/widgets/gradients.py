@@ -1,0 +1,177 @@
+"""Gradient bars: ||dL/dh_t|| per timestep on a log scale, the clip threshold, norms and the ratio.
+
+The engine computes every number (Gradients); this pane only places them: a vertical bar per
+timestep, heights in eighths of a cell, the threshold drawn as a dashed line on the same axis.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from rich.segment import Segment
+from textual.strip import Strip
+
+from rnntui.tui.widgets import palette
+from rnntui.tui.widgets.heatmap import column_width, column_window, token_glyph
+from rnntui.tui.widgets.line_pane import LinePane, text_strip
+
+AXIS = 7  # "1e-03 ┤"
+EIGHTHS = " ▁▂▃▄▅▆▇█"
+
+
+@dataclass
+class GradientView:
+    """What the gradient pane shows, read off the engine's Gradients by the app."""
+
+    norms: np.ndarray  # (T,) ||dL/dh_t|| for the layer shown
+    layer: int
+    cursor: int  # 0-based current timestep
+    tokens: list[str]
+    clip_mode: str  # "off" | "norm" | "value"
+    threshold: float
+    grad_norm: float
+    grad_norm_clipped: float
+    loss: float | None
+    param_norms: dict[str, float] = field(default_factory=dict)
+
+
+def ratio_verdict(ratio: float) -> tuple[str, object]:
+    """Words and a style for ||dL/dh_1|| / ||dL/dh_T||: how the gradient fares going back in time."""
+    if not math.isfinite(ratio):
+        return "undefined", palette.DIM
+    if ratio < 1e-2:
+        return "vanishing", palette.WARNING
+    if ratio > 1e2:
+        return "exploding", palette.ALERT
+    return "stable", palette.GOOD
+
+
+def short_param_name(name: str) -> str:
+    """`rnn.weight_hh_l0` -> `W_hh0`, `head.bias` -> `b_head`: fits many norms on one line."""
+    if name.startswith("rnn."):
+        kind, _, layer = name[4:].rpartition("_l")
+        return kind.replace("weight", "W").replace("bias", "b") + layer
+    return {"head.weight": "W_head", "head.bias": "b_head", "embedding.weight": "E"}.get(name, name)
+
+
+class GradientPane(LinePane):
+    """Log-scale bars plus the numbers that say whether gradients vanish or explode."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.view: GradientView | None = None
+        self.bar_rows = 6
+
+    def show(self, view: GradientView | None) -> None:
+        self.view = view
+        self.invalidate()
+
+    @property
+    def ratio(self) -> float:
+        """||dL/dh_1|| over ||dL/dh_t|| at the last timestep that has a target (nan when undefined).
+
+        The very last character has no target, so its gradient is 0 and says nothing."""
+        if self.view is None or len(self.view.norms) < 2 or self.view.norms[-2] == 0:
+            return float("nan")
+        return float(self.view.norms[0] / self.view.norms[-2])
+
+    def build_lines(self, width: int) -> list[Strip]:
+        view = self.view
+        if view is None or len(view.norms) == 0:
+            return [text_strip(("no targets yet: the input needs at least two characters", palette.DIM))]
+        word, style = ratio_verdict(self.ratio)
+        lines = [
+            text_strip(
+                (f"‖∂L/∂h_t‖ layer {view.layer}, log scale   ", palette.LABEL),
+                ("first/last = ", palette.LABEL),
+                (f"{self.ratio:.3g}", palette.BOLD),
+                (f"  {word}", style),
+            )
+        ]
+        lines += self._bars(view, width)
+        lines.append(self._norm_gauge(view, width))
+        if view.clip_mode == "off":
+            clip = "clipping off"
+            clip_style = palette.DIM
+        else:
+            clip = f"clip {view.clip_mode} ≤ {view.threshold:g}: ‖g‖ → {view.grad_norm_clipped:.4g}"
+            clip_style = palette.WARNING if view.grad_norm_clipped < view.grad_norm else palette.GOOD
+        loss = "loss —" if view.loss is None else f"loss {view.loss:.4f}"
+        lines.append(
+            text_strip((f"{loss}   ‖g‖ = {view.grad_norm:.4g}   ", palette.PLAIN), (clip, clip_style))
+        )
+        norms = "  ".join(f"{short_param_name(n)} {v:.2g}" for n, v in view.param_norms.items())
+        lines.append(text_strip(("‖∂L/∂θ‖ ", palette.LABEL), (norms, palette.PLAIN)))
+        return lines
+
+    def _bars(self, view: GradientView, width: int) -> list[Strip]:
+        T = len(view.norms)
+        cell = column_width(T, width - AXIS)
+        start, stop = column_window(T, view.cursor, (width - AXIS) // cell)
+        positive = [v for v in view.norms.tolist() if v > 0 and math.isfinite(v)]
+        if not positive:
+            return [text_strip(("all ‖∂L/∂h_t‖ are zero", palette.DIM))]
+        lo = math.floor(math.log10(min(positive)))
+        hi = max(lo + 1, math.ceil(math.log10(max(positive))))
+        rows = self.bar_rows
+        span = rows * 8
+
+        def eighths(value: float) -> int:
+            if math.isinf(value):
+                return span
+            if not (value > 0 and math.isfinite(value)):
+                return 0
+            return max(1, min(span, round((math.log10(value) - lo) / (hi - lo) * span)))
+
+        heights = [eighths(v) for v in view.norms[start:stop].tolist()]
+        lines = []
+        for r in range(rows):
+            level = rows - 1 - r  # 0 = bottom row
+            if r == 0:
+                label = f"1e{hi:+d}┤"
+            elif r == rows - 1:
+                label = f"1e{lo:+d}┤"
+            else:
+                label = "│"
+            segments = [Segment(label.rjust(AXIS), palette.LABEL)]
+            for col, height in enumerate(heights, start=start):
+                fill = max(0, min(8, height - level * 8))
+                style = palette.CURSOR if col == view.cursor else palette.BAR
+                bar = EIGHTHS[fill] * (cell if cell == 1 else cell - 1)
+                segments.append(Segment(bar.ljust(cell), style if fill else palette.PLAIN))
+            lines.append(Strip(segments).simplify())
+        tokens = [Segment(" " * AXIS)]
+        for col in range(start, stop):
+            tokens.append(Segment(token_glyph(view.tokens[col]).ljust(cell), palette.CURSOR if col == view.cursor else palette.DIM))
+        lines.append(Strip(tokens))
+        return lines
+
+    def _norm_gauge(self, view: GradientView, width: int) -> Strip:
+        """`‖g‖ ██████████┊·····` on a log axis: the global norm against the clipping threshold."""
+        label = "‖g‖ log".rjust(AXIS - 1) + " "
+        length = max(4, width - AXIS - 14)
+        values = [v for v in (view.grad_norm, view.threshold) if v > 0 and math.isfinite(v)]
+        if not values:
+            return text_strip((label, palette.LABEL), ("‖g‖ = 0", palette.DIM))
+        lo = math.floor(math.log10(min(values))) - 1
+        hi = math.ceil(math.log10(max(values))) + 1
+
+        def position(value: float) -> int:
+            if not (value > 0 and math.isfinite(value)):
+                return 0 if not math.isinf(value) else length
+            return max(0, min(length, round((math.log10(value) - lo) / (hi - lo) * length)))
+
+        filled = position(view.grad_norm)
+        over = view.clip_mode == "norm" and view.grad_norm > view.threshold
+        segments = [Segment(label, palette.LABEL), Segment("█" * filled, palette.ALERT if over else palette.BAR)]
+        segments.append(Segment("·" * (length - filled), palette.DIM))
+        if view.clip_mode != "off":
+            mark = min(length - 1, position(view.threshold))
+            strip = Strip(segments).simplify()
+            before = strip.crop(0, len(label) + mark)
+            after = strip.crop(len(label) + mark + 1)
+            segments = list(before) + [Segment("┊", palette.THRESHOLD)] + list(after)
+            segments.append(Segment(f" clip {view.threshold:g}", palette.THRESHOLD))
+        return Strip(segments)

@@ -1,0 +1,156 @@
+"""Units x timesteps heatmaps drawn with the line API, and the pane that stacks several of them.
+
+A `HeatBlock` is one matrix (rows = units, columns = timesteps 1..T) with its name, formula and
+colour scale. `HeatmapPane` draws blocks under one row of tokens, pages the timesteps when T does
+not fit the width, marks the current column and the selected cell, and prints extra lines (the
+selected value, the h_t vector) that its owner computes as text from the trace.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+from rnntui.tui.widgets import palette
+from rnntui.tui.widgets.line_pane import LinePane, text_strip
+
+LABEL_WIDTH = 5  # "u12 " plus a margin; wide enough for 64 units
+
+
+def token_glyph(char: str) -> str:
+    """One visible cell for a character: spaces, newlines and control characters made visible."""
+    return {" ": "␣", "\n": "⏎", "\t": "⇥"}.get(char, char if char.isprintable() and len(char) == 1 else "·")
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Split a label at spaces into lines of at most `width` cells (never an empty list)."""
+    return textwrap.wrap(text, max(8, width), break_on_hyphens=False) or [""]
+
+
+def column_width(T: int, available: int) -> int:
+    """Cells per timestep: 3 when everything fits that way, then 2, else 1 (and page)."""
+    for width in (3, 2):
+        if T * width <= available:
+            return width
+    return 1
+
+
+def column_window(T: int, cursor: int, fit: int) -> tuple[int, int]:
+    """The page [start, stop) of 0-based columns that holds 0-based column `cursor`."""
+    fit = max(1, fit)
+    if T <= fit:
+        return 0, T
+    start = (max(0, cursor) // fit) * fit
+    return start, min(T, start + fit)
+
+
+@dataclass
+class HeatBlock:
+    """One heatmap: `values` is (rows, T); the row labels are unit numbers."""
+
+    title: str  # e.g. "h (layer 0)"; the formula follows it on the same line
+    values: np.ndarray
+    scale: str = "diverging"  # "diverging" (symmetric around 0) | "sequential" (low..high)
+    limit: float = 1.0  # diverging: |value| mapped to the extreme colour; sequential: high end
+    formula: str = ""
+    row_prefix: str = "u"
+    notes: list[str] = field(default_factory=list)  # lines printed under the block
+
+
+def legend_strip(scale: str, limit: float, width: int = 9) -> Strip:
+    """`-1.0 ▇▇▇▇▇▇▇▇▇ +1.0` in the block's colours."""
+    if scale == "sequential":
+        colors, low, high = palette.SEQUENTIAL_FG, 0.0, limit
+    else:
+        colors, low, high = palette.DIVERGING_FG, -limit, limit
+    steps = [colors[round(i * (palette.LEVELS - 1) / (width - 1))] for i in range(width)]
+    segments = [Segment(f"{low:+.2g} ", palette.LABEL)]
+    segments += [Segment("█", style) for style in steps]
+    segments.append(Segment(f" {high:+.2g}", palette.LABEL))
+    return Strip(segments)
+
+
+class HeatmapPane(LinePane):
+    """Stacked heatmaps over the same timesteps; the app feeds it with `show(...)`."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.blocks: list[HeatBlock] = []
+        self.tokens: list[str] = []
+        self.cursor = 0  # 0-based column of the current timestep (t - 1)
+        self.selected: tuple[int, int] | None = None  # (block, row) of the selected cell
+        self.header: list[Strip] = []
+        self.footer: list[Strip] = []
+        self._selected_line = 0  # content line of the selected cell, to scroll it into view
+        self._row_base = 0
+
+    def show(
+        self,
+        blocks: list[HeatBlock],
+        tokens: list[str],
+        cursor: int,
+        selected: tuple[int, int] | None = None,
+        header: list[Strip] | None = None,
+        footer: list[Strip] | None = None,
+    ) -> None:
+        self.blocks, self.tokens, self.cursor, self.selected = blocks, tokens, cursor, selected
+        self.header, self.footer = header or [], footer or []
+        self.invalidate()
+        # keep the selected unit on screen: its line number is known only after building
+        self.call_after_refresh(self._reveal_selected)
+
+    def _reveal_selected(self) -> None:
+        if self.selected is not None:
+            self.scroll_line_into_view(self._selected_line)
+
+    def build_lines(self, width: int) -> list[Strip]:
+        lines = list(self.header)
+        if not self.blocks:
+            return lines + list(self.footer)
+        T = self.blocks[0].values.shape[1]
+        cell = column_width(T, width - LABEL_WIDTH)
+        start, stop = column_window(T, self.cursor, (width - LABEL_WIDTH) // cell)
+        lines.append(self._token_row(start, stop, cell, T))
+        for b, block in enumerate(self.blocks):
+            if len(block.title) + 2 + len(block.formula) <= width:
+                lines.append(text_strip((block.title, palette.BOLD), (f"  {block.formula}", palette.LABEL)))
+            else:  # a narrow pane: the formula gets its own line(s)
+                lines.append(text_strip((block.title, palette.BOLD)))
+                lines += [text_strip((part, palette.LABEL)) for part in wrap(block.formula, width)]
+            self._row_base = len(lines)
+            lines += self._block_rows(b, block, start, stop, cell)
+            lines += [text_strip((part, palette.PLAIN)) for note in block.notes for part in wrap(note, width)]
+        return lines + list(self.footer)
+
+    def _token_row(self, start: int, stop: int, cell: int, T: int) -> Strip:
+        page = f"{start + 1}-{stop}" if (start, stop) != (0, T) else "t"
+        segments = [Segment(f"{page:<{LABEL_WIDTH}}"[:LABEL_WIDTH], palette.LABEL)]
+        for col in range(start, stop):
+            glyph = token_glyph(self.tokens[col]) if col < len(self.tokens) else "?"
+            style = palette.CURSOR if col == self.cursor else palette.PLAIN
+            segments.append(Segment(glyph.ljust(cell), style))
+        return Strip(segments)
+
+    def _block_rows(self, b: int, block: HeatBlock, start: int, stop: int, cell: int) -> list[Strip]:
+        values = block.values[:, start:stop]
+        if block.scale == "sequential":
+            indices, styles = palette.sequential_indices(values, 0.0, block.limit), palette.SEQUENTIAL
+        else:
+            indices, styles = palette.diverging_indices(values, block.limit), palette.DIVERGING
+        blank = " " * cell
+        mark = "●".ljust(cell)
+        rows = []
+        cursor_col = self.cursor - start
+        for r, row in enumerate(indices.tolist()):
+            segments = [Segment(f"{block.row_prefix}{r}".ljust(LABEL_WIDTH), palette.LABEL)]
+            segments += [Segment(blank, styles[i]) for i in row]
+            if self.selected == (b, r) and 0 <= cursor_col < len(row):
+                segments[1 + cursor_col] = Segment(mark, styles[row[cursor_col]])
+                self._selected_line = self._row_base + r
+            rows.append(Strip(segments).simplify())
+        return rows

@@ -1,0 +1,65 @@
+"""A parameter matrix as a colour grid with numbers, with a selected entry moved by the arrows."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.segment import Segment
+from textual.binding import Binding
+from textual.strip import Strip
+
+from rnntui.tui.widgets import palette
+from rnntui.tui.widgets.heatmap import column_window
+from rnntui.tui.widgets.line_pane import LinePane, text_strip
+
+ENTRY = 8  # "+0.1234 "
+ROW_LABEL = 5
+
+
+class MatrixGrid(LinePane, can_focus=True):
+    """Shows `values` (2-D; a bias vector is shown as one column) and a selected (row, col)."""
+
+    BINDINGS = [
+        Binding("up", "move(-1, 0)", "Up", show=False),
+        Binding("down", "move(1, 0)", "Down", show=False),
+        Binding("left", "move(0, -1)", "Left", show=False),
+        Binding("right", "move(0, 1)", "Right", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.values = np.zeros((1, 1))
+        self.row, self.col = 0, 0
+        self.caption = ""
+
+    def show(self, values: np.ndarray, caption: str = "") -> None:
+        self.values = values.reshape(-1, 1) if values.ndim == 1 else values
+        self.row = min(self.row, self.values.shape[0] - 1)
+        self.col = min(self.col, self.values.shape[1] - 1)
+        self.caption = caption
+        self.invalidate()
+
+    @property
+    def selected_value(self) -> float:
+        return float(self.values[self.row, self.col])
+
+    def action_move(self, d_row: int, d_col: int) -> None:
+        rows, cols = self.values.shape
+        self.row = max(0, min(rows - 1, self.row + d_row))
+        self.col = max(0, min(cols - 1, self.col + d_col))
+        self.invalidate()
+        self.call_after_refresh(self.scroll_line_into_view, self.row + 2)
+
+    def build_lines(self, width: int) -> list[Strip]:
+        rows, cols = self.values.shape
+        start, stop = column_window(cols, self.col, (width - ROW_LABEL) // ENTRY)
+        limit = float(np.max(np.abs(self.values))) or 1.0
+        indices = palette.diverging_indices(self.values[:, start:stop], limit)
+        header = [Segment(" " * ROW_LABEL)] + [Segment(f"{c:>{ENTRY - 1}} ", palette.LABEL) for c in range(start, stop)]
+        lines = [text_strip((self.caption, palette.LABEL)), Strip(header)]
+        for r in range(rows):
+            segments = [Segment(f"{r:<{ROW_LABEL}}", palette.LABEL)]
+            for c, index in zip(range(start, stop), indices[r].tolist()):
+                style = palette.CURSOR if (r, c) == (self.row, self.col) else palette.DIVERGING[index]
+                segments.append(Segment(f"{self.values[r, c]:+.4f}"[: ENTRY - 1].rjust(ENTRY - 1) + " ", style))
+            lines.append(Strip(segments))
+        return lines

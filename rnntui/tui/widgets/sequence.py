@@ -1,0 +1,62 @@
+"""The input sequence: tokens with the current timestep highlighted, targets under them, and x_t."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.segment import Segment
+from textual.strip import Strip
+
+from rnntui.tui.widgets import palette
+from rnntui.tui.widgets.heatmap import column_width, column_window, token_glyph
+from rnntui.tui.widgets.line_pane import LinePane, text_strip
+
+ROW_LABEL = 8  # "target  "
+
+
+def format_vector(values: np.ndarray, digits: int = 4, limit: int = 16) -> str:
+    """`[0.7616 -0.1200 …]`: at most `limit` entries, then how many more."""
+    shown = " ".join(f"{v:.{digits}f}" if v < 0 else f"{v:.{digits}f}" for v in values[:limit].tolist())
+    more = f" …(+{len(values) - limit})" if len(values) > limit else ""
+    return f"[{shown}{more}]"
+
+
+class SequencePane(LinePane):
+    """Tokens, targets and the current input vector; the app feeds it with `show(...)`."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.tokens: list[str] = []
+        self.targets: list[str | None] = []
+        self.cursor = 0
+        self.x_line = ""
+
+    def show(self, tokens: list[str], targets: list[str | None], cursor: int, x_line: str) -> None:
+        """`cursor` is the 0-based current timestep; `x_line` describes x_t (built by the owner)."""
+        self.tokens, self.targets, self.cursor, self.x_line = tokens, targets, cursor, x_line
+        self.invalidate()
+
+    def build_lines(self, width: int) -> list[Strip]:
+        T = len(self.tokens)
+        if T == 0:
+            return [text_strip(("(empty input: press e to type some text)", palette.DIM))]
+        cell = column_width(T, width - ROW_LABEL)
+        start, stop = column_window(T, self.cursor, (width - ROW_LABEL) // cell)
+        page = f"t {start + 1}-{stop}/{T}" if (start, stop) != (0, T) else f"t {self.cursor + 1}/{T}"
+        steps = [Segment(f"{'step':<{ROW_LABEL}}", palette.LABEL)]
+        inputs = [Segment(f"{'input':<{ROW_LABEL}}", palette.LABEL)]
+        targets = [Segment(f"{'target':<{ROW_LABEL}}", palette.LABEL)]
+        for col in range(start, stop):
+            current = col == self.cursor
+            number = str(col + 1)
+            steps.append(Segment((number if len(number) <= cell else number[-cell:]).ljust(cell), palette.DIM))
+            inputs.append(Segment(token_glyph(self.tokens[col]).ljust(cell), palette.CURSOR if current else palette.BOLD))
+            target = self.targets[col] if col < len(self.targets) else None
+            targets.append(
+                Segment((token_glyph(target) if target is not None else "·").ljust(cell), palette.WARNING if current else palette.DIM)
+            )
+        lines = [Strip(inputs), Strip(targets)]
+        if cell >= 2 or stop - start <= 9:
+            lines.insert(0, Strip(steps))
+        lines.append(text_strip((self.x_line, palette.PLAIN)))
+        lines.append(text_strip((page, palette.DIM)))
+        return lines
