@@ -1,0 +1,135 @@
+"""Benchmark: the NumPy engine's forward + BPTT against PyTorch eager autograd, and one UI step.
+
+For T = 100 characters, H in {8, 64}, each cell: NumpyRNN.forward + backward versus PyTorch
+nn.RNNCell/LSTMCell/GRUCell unrolled over t with retain_grad() on every h_t (the per-timestep
+gradients the gradient bars draw), float64, one thread, the same weights. Both are timed in this
+run; the figure is the ratio of medians. Then the latency of one UI step at H = 64:
+StepSession.step_forward() + current_step() on a cached trace.
+
+Targets (issue 2): NumPy >= 5x faster than that torch path; one UI step under 100 us.
+Usage: ./dev bench engine [--repeats N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import rnntui  # noqa: F401  first, as in the app: it sets the BLAS thread default before numpy loads
+import numpy as np
+
+from rnntui.engine.config import ModelConfig
+from rnntui.engine.numpy_rnn import Clipping, NumpyRNN
+from rnntui.engine.session import StepSession
+
+T, V = 100, 32
+
+
+def median_seconds(fn, repeats: int) -> float:
+    fn()  # warm-up: caches, lazy imports, allocator
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def numpy_run(model: NumpyRNN, indices: np.ndarray):
+    targets = model.next_targets(indices)
+    clipping = Clipping("norm", 5.0)
+    return lambda: model.backward(model.forward(indices), targets, clipping)
+
+
+def torch_run(cfg: ModelConfig, params: dict, indices: np.ndarray):
+    import torch
+    import torch.nn.functional as F
+
+    kind = {"rnn": torch.nn.RNNCell, "lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell}[cfg.cell]
+    cells = []
+    for k in range(cfg.num_layers):
+        cell = kind(cfg.input_size if k == 0 else cfg.hidden_size, cfg.hidden_size).double()
+        with torch.no_grad():
+            for part in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(cell, part).copy_(torch.from_numpy(params[f"rnn.{part}_l{k}"]))
+        cells.append(cell)
+    head = torch.nn.Linear(cfg.hidden_size, cfg.vocab_size).double()
+    with torch.no_grad():
+        head.weight.copy_(torch.from_numpy(params["head.weight"]))
+        head.bias.copy_(torch.from_numpy(params["head.bias"]))
+    modules = torch.nn.ModuleList([*cells, head])
+    idx = torch.from_numpy(indices)
+    xs = F.one_hot(idx, cfg.vocab_size).double()
+    targets = torch.cat([idx[1:], torch.tensor([-1])])
+
+    def run():
+        modules.zero_grad(set_to_none=True)
+        h = [torch.zeros(1, cfg.hidden_size, dtype=torch.float64) for _ in cells]
+        c = [torch.zeros(1, cfg.hidden_size, dtype=torch.float64) for _ in cells]
+        kept, logits = [], []
+        for t in range(len(indices)):
+            inp = xs[t : t + 1]
+            for k, cell in enumerate(cells):
+                if cfg.cell == "lstm":
+                    h[k], c[k] = cell(inp, (h[k], c[k]))
+                else:
+                    h[k] = cell(inp, h[k])
+                h[k].retain_grad()
+                kept.append(h[k])
+                inp = h[k]
+            logits.append(head(inp))
+        loss = F.cross_entropy(torch.cat(logits), targets, ignore_index=-1)
+        loss.backward()
+        norms = torch.stack([x.grad.norm() for x in kept])  # per-timestep ||dL/dh_t||
+        torch.nn.utils.clip_grad_norm_(modules.parameters(), 5.0)
+        return norms
+
+    return run
+
+
+def ui_step_latency(repeats: int) -> float:
+    rng = np.random.default_rng(0)
+    text = "".join(chr(ord("a") + int(i)) for i in rng.integers(0, 26, size=T))
+    session = StepSession(text, cell="lstm", hidden_size=64)
+    _ = session.trace, session.gradients  # the UI computes these once per change, not per step
+    session.first()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        if not session.step_forward():
+            session.first()
+        session.current_step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=30, help="timed runs per measurement")
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    print(f"T = {T}, vocabulary {V}, float64, torch {torch.__version__} with 1 thread, median of {args.repeats}")
+    print(f"{'cell':<5} {'H':>3}  {'numpy ms':>9}  {'torch ms':>9}  {'speed-up':>8}")
+    indices = np.random.default_rng(1).integers(0, V, size=T)
+    worst = float("inf")
+    for hidden in (8, 64):
+        for cell in ("rnn", "lstm", "gru"):
+            cfg = ModelConfig(cell=cell, hidden_size=hidden, vocab_size=V)
+            model = NumpyRNN.random(cfg, seed=0)
+            np_s = median_seconds(numpy_run(model, indices), args.repeats)
+            th_s = median_seconds(torch_run(cfg, model.params, indices), args.repeats)
+            worst = min(worst, th_s / np_s)
+            print(f"{cell:<5} {hidden:>3}  {np_s * 1e3:>9.2f}  {th_s * 1e3:>9.2f}  {th_s / np_s:>7.1f}x")
+    step_s = ui_step_latency(max(1000, args.repeats * 100))
+    print(f"\nslowest speed-up {worst:.1f}x (target >= 5x): {'met' if worst >= 5 else 'MISSED'}")
+    print(
+        f"one UI step (LSTM, H = 64, step_forward + current_step): {step_s * 1e6:.1f} us "
+        f"(target < 100 us): {'met' if step_s < 100e-6 else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
