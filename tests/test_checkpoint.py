@@ -163,3 +163,8 @@ def test_non_finite_weights(saved):
     bad[1] = np.nan
     _rewrite(path, tensors={**params, "rnn.bias_ih_l0": bad})
     _one_line_error(path, "nan or inf")
+
+
+def test_save_into_missing_folder_is_one_line(tmp_path):
+    with pytest.raises(CheckpointError, match="does not exist"):
+        save_checkpoint(tmp_path / "no" / "m.safetensors", init_params(CONFIG), CONFIG, VOCAB)

@@ -37,12 +37,7 @@ def save_checkpoint(
     vocab: list[str],
     metadata: dict[str, str] | None = None,
 ) -> Path:
-    """Write a checkpoint atomically: a temp file in the same folder, then os.replace.
-
-    A crash or a full disk mid-write leaves the previous file intact, never a truncated one.
-    """
-    from safetensors.numpy import save_file
-
+    """Write a checkpoint atomically (see write_safetensors_atomically); returns its path."""
     path = Path(path)
     extra = dict(metadata or {})
     clash = [k for k in extra if k in RESERVED_KEYS]
@@ -52,21 +47,30 @@ def save_checkpoint(
         raise CheckpointError("checkpoint metadata keys and values must be strings")
     _check_matches(params, config, list(vocab), source="the parameters to save")
     header = {"format": FORMAT, "config": config.to_json(), "vocab": json.dumps(list(vocab)), **extra}
-    tensors = {name: np.ascontiguousarray(params[name]) for name in config.parameter_shapes()}
-    folder = path.parent if str(path.parent) else Path(".")
+    tensors = {name: params[name] for name in config.parameter_shapes()}
+    write_safetensors_atomically(path, tensors, header)
+    return path
+
+
+def write_safetensors_atomically(path: Path, tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> None:
+    """Write a temp file in the same folder, then os.replace: a crash or a full disk mid-write
+    leaves the previous file intact, never a truncated one. Errors become one CheckpointError line."""
+    from safetensors.numpy import save_file
+
+    path = Path(path)
+    folder = path.parent
     if not folder.is_dir():
-        raise CheckpointError(f"cannot save checkpoint: folder {str(folder)!r} does not exist")
+        raise CheckpointError(f"cannot save {str(path)!r}: folder {str(folder)!r} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
-        save_file(tensors, tmp, metadata=header)
+        save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, tmp, metadata=metadata)
         os.replace(tmp, path)
     except OSError as error:
-        raise CheckpointError(f"cannot save checkpoint {str(path)!r}: {error.strerror}") from None
+        raise CheckpointError(f"cannot save {str(path)!r}: {error.strerror}") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return path
 
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
