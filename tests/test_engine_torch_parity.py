@@ -226,3 +226,18 @@ def test_value_clipping_matches_clamp():
     for n, v in g.grads.items():
         np.testing.assert_array_equal(g.clipped[n], torch.clamp(torch.from_numpy(v), -0.02, 0.02).numpy())
     assert any(np.abs(v).max() > 0.02 for v in g.grads.values())  # the clamp did something
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_float32_on_request_agrees_with_float64(cell):
+    cfg = ModelConfig(cell=cell, hidden_size=H, num_layers=2, vocab_size=V)
+    m64 = make_model(cfg)
+    m32 = NumpyRNN(cfg, m64.params, dtype=np.float32)
+    indices = sample_indices()
+    t32, t64 = m32.forward(indices), m64.forward(indices)
+    g32 = m32.backward(t32, m32.next_targets(indices))
+    g64 = m64.backward(t64, m64.next_targets(indices))
+    assert t32.h.dtype == np.float32 and g32.grads["head.weight"].dtype == np.float32
+    np.testing.assert_allclose(t32.probs, t64.probs, atol=1e-5)
+    for name in g64.grads:
+        np.testing.assert_allclose(g32.grads[name], g64.grads[name], atol=1e-5, err_msg=name)
