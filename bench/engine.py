@@ -26,14 +26,17 @@ from rnntui.engine.session import StepSession
 T, V = 100, 32
 
 
-def median_seconds(fn, repeats: int) -> float:
-    fn()  # warm-up: caches, lazy imports, allocator
-    times = []
+def median_seconds(fns, repeats: int) -> list[float]:
+    """Median time of each function, run interleaved so that a busy machine slows all alike."""
+    for fn in fns:
+        fn()  # warm-up: caches, lazy imports, allocator
+    times = [[] for _ in fns]
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for fn, samples in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            samples.append(time.perf_counter() - start)
+    return [statistics.median(samples) for samples in times]
 
 
 def numpy_run(model: NumpyRNN, indices: np.ndarray):
@@ -119,8 +122,9 @@ def main() -> None:
         for cell in ("rnn", "lstm", "gru"):
             cfg = ModelConfig(cell=cell, hidden_size=hidden, vocab_size=V)
             model = NumpyRNN.random(cfg, seed=0)
-            np_s = median_seconds(numpy_run(model, indices), args.repeats)
-            th_s = median_seconds(torch_run(cfg, model.params, indices), args.repeats)
+            np_s, th_s = median_seconds(
+                [numpy_run(model, indices), torch_run(cfg, model.params, indices)], args.repeats
+            )
             worst = min(worst, th_s / np_s)
             print(f"{cell:<5} {hidden:>3}  {np_s * 1e3:>9.2f}  {th_s * 1e3:>9.2f}  {th_s / np_s:>7.1f}x")
     step_s = ui_step_latency(max(1000, args.repeats * 100))
