@@ -241,7 +241,8 @@ def _step_text(doc: dict) -> str:
         )
     clip = doc["clipping"]
     clip_text = "off" if clip["mode"] == "off" else f"global norm {clip['threshold']:g}"
-    loss = "none (one character: nothing to predict)" if doc["loss"] is None else f"{doc['loss']:.4f}"
+    # + 0.0 turns a loss of -0.0 (log 1 with a one-character vocabulary) into 0.0 for printing.
+    loss = "none (one character: nothing to predict)" if doc["loss"] is None else f"{doc['loss'] + 0.0:.4f}"
     lines += [
         "",
         f"mean loss {loss}",
