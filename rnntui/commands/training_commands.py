@@ -1,9 +1,175 @@
-"""Placeholder until its issue lands: registers no commands yet."""
+"""`rnntui corpora`, `rnntui train`, `rnntui sample`: the PyTorch half, headless.
+
+torch is imported inside `train` (and `sample --engine torch`) only; `corpora` never needs it.
+"""
 
 from __future__ import annotations
 
+import signal
+import sys
+from pathlib import Path
+from typing import Optional
+
 import typer
+
+from rnntui.commands.common import user_errors
+from rnntui.errors import RnntuiError
+
+DEFAULT_MINUTES = 5.0  # a fresh run with neither --steps nor --minutes trains this long
+RUNS_DIR = Path("runs")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the CLI."""
+    app.command("corpora")(corpora)
+    app.command("train")(train)
+    app.command("sample")(sample)
+
+
+@user_errors
+def corpora() -> None:
+    """List the shipped corpora: name, size, vocabulary and what each is for."""
+    from rnntui.engine.corpus import SHIPPED, shipped_corpus
+
+    rows = []
+    for name in SHIPPED:
+        corpus = shipped_corpus(name)
+        rows.append((name, f"{len(corpus.text) / 1000:.0f} KB", f"{len(corpus.vocab)} chars", corpus.description))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+    typer.echo("Or give the path of any UTF-8 text file.")
+
+
+@user_errors
+def train(
+    corpus: str = typer.Argument(..., help="A UTF-8 text file, or a shipped corpus name (see `rnntui corpora`)."),
+    cell: Optional[str] = typer.Option(None, help="rnn, lstm or gru [default: lstm]"),
+    activation: Optional[str] = typer.Option(None, help="The vanilla RNN's tanh or relu [default: tanh]"),
+    hidden: Optional[int] = typer.Option(None, help="Units per layer [default: 384]"),
+    layers: Optional[int] = typer.Option(None, help="Stacked recurrent layers [default: 2]"),
+    embedding_dim: Optional[int] = typer.Option(None, help="Embedding size [default: none, one-hot input]"),
+    dropout: Optional[float] = typer.Option(None, help="Dropout between layers [default: 0]"),
+    seq_len: Optional[int] = typer.Option(None, help="Characters per truncated-BPTT chunk [default: 100]"),
+    batch_size: Optional[int] = typer.Option(None, help="Parallel streams [default: 32]"),
+    lr: Optional[float] = typer.Option(None, help="Peak learning rate [default: 3e-3, cosine decay]"),
+    lr_decay: Optional[str] = typer.Option(None, help="cosine or none [default: cosine over --steps/--minutes]"),
+    optimizer: Optional[str] = typer.Option(None, help="adam, adamw, rmsprop or sgd [default: adam]"),
+    clip: Optional[float] = typer.Option(None, help="Clip gradients to this global norm [default: 5]"),
+    no_clip: bool = typer.Option(False, "--no-clip", help="Do not clip gradients."),
+    clip_value: Optional[float] = typer.Option(None, help="Clip each gradient element to [-V, V] instead."),
+    steps: Optional[int] = typer.Option(None, help="Stop after this many steps."),
+    minutes: Optional[float] = typer.Option(None, help=f"Stop after this long [default: {DEFAULT_MINUTES:g} without --steps]"),
+    eval_every: Optional[int] = typer.Option(None, help="Steps between validation + sample + saving [default: 250]"),
+    out: Optional[Path] = typer.Option(None, help="Run folder [default: runs/CORPUS, or the --resume folder]"),
+    resume: Optional[Path] = typer.Option(None, help="Continue the run saved in this folder."),
+    device: Optional[str] = typer.Option(None, help="auto, cpu or cuda [default: auto]"),
+    precision: Optional[str] = typer.Option(None, help="auto (bf16 where fast), bf16 or fp32 [default: auto]"),
+    seed: Optional[int] = typer.Option(None, help="Random seed [default: 0]"),
+    threads: Optional[int] = typer.Option(None, help="CPU threads [default: every core]"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final result."),
+) -> None:
+    """Train a character-level model; Ctrl-C saves `last` and exits cleanly."""
+    from rnntui.engine.corpus import load_corpus
+    from rnntui.engine.train_config import TrainConfig
+
+    flags = {name: value for name, value in dict(
+        cell=cell, activation=activation, hidden_size=hidden, num_layers=layers, embedding_dim=embedding_dim,
+        dropout=dropout, seq_len=seq_len, batch_size=batch_size, lr=lr, lr_decay=lr_decay, optimizer=optimizer,
+        steps=steps, minutes=minutes, eval_every=eval_every, device=device, precision=precision, seed=seed,
+        threads=threads,
+    ).items() if value is not None}
+    flags.update(clip_flags(clip, no_clip, clip_value))
+    if resume is None and steps is None and minutes is None:
+        flags["minutes"] = DEFAULT_MINUTES
+    text = load_corpus(corpus)
+    out_dir = choose_out_dir(out, resume, corpus)
+
+    from rnntui.engine.trainer import Trainer
+
+    if resume is not None:
+        trainer = Trainer.resume(resume, text, flags, out_dir)
+    else:
+        trainer = Trainer(TrainConfig(**flags), text, out_dir)
+    run_with_progress(trainer, quiet)
+
+
+def clip_flags(clip: float | None, no_clip: bool, clip_value: float | None) -> dict:
+    chosen = [name for name, given in (("--clip", clip is not None), ("--no-clip", no_clip),
+                                       ("--clip-value", clip_value is not None)) if given]
+    if len(chosen) > 1:
+        raise RnntuiError(f"choose one of {' and '.join(chosen)}")
+    if clip is not None:
+        return {"clip_mode": "norm", "clip": clip}
+    if no_clip:
+        return {"clip_mode": "off"}
+    if clip_value is not None:
+        return {"clip_mode": "value", "clip": clip_value}
+    return {}
+
+
+def choose_out_dir(out: Path | None, resume: Path | None, corpus: str) -> Path:
+    """Where the run is written; an existing run is never overwritten except by resuming it."""
+    from rnntui.engine.trainer import LAST
+
+    if out is None and resume is not None:
+        return resume
+    if out is not None:
+        if out.exists() and not out.is_dir():
+            raise RnntuiError(f"--out {str(out)!r} is a file, not a folder")
+        if (out / LAST).exists() and (resume is None or out.resolve() != resume.resolve()):
+            raise RnntuiError(f"{str(out)!r} already holds a run: continue it with --resume {out} "
+                              "or choose another --out")
+        return out
+    base = RUNS_DIR / (Path(corpus).stem or "run")
+    candidate, n = base, 1
+    while (candidate / LAST).exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+def run_with_progress(trainer, quiet: bool) -> None:
+    """Run in this thread with a progress display; the first Ctrl-C stops cleanly, a second aborts."""
+    from rnntui.commands.train_progress import ProgressReporter
+
+    cfg = trainer.config
+    if not quiet:
+        typer.echo(f"training {cfg.num_layers}x{cfg.hidden_size} {cfg.cell} on {trainer.corpus.name} "
+                   f"({len(trainer.corpus.text):,} chars, {len(trainer.vocab)} symbols), "
+                   f"{trainer.device.type} {trainer.precision}, writing {trainer.out_dir}/")
+    trainer.add_callback(ProgressReporter(quiet=quiet, total_steps=cfg.steps))
+
+    def on_interrupt(signum, frame):
+        trainer.stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        result = trainer.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if result.failed:
+        typer.echo(f"error: {result.message}", err=True)
+        raise typer.Exit(1)
+    val = f", val loss {result.last_val_loss:.4f} (best {result.best_val_loss:.4f})" if result.best_val_loss else ""
+    typer.echo(f"{result.message}{val}; saved {trainer.out_dir}/last.safetensors and best.safetensors")
+
+
+@user_errors
+def sample(
+    checkpoint: Path = typer.Argument(..., help="A .safetensors checkpoint, or a run folder (uses best)."),
+    prime: str = typer.Option("", help="Text to start from [default: a newline]"),
+    length: int = typer.Option(500, help="Characters to generate."),
+    temperature: float = typer.Option(1.0, help="Below 1: safer choices; above 1: wilder."),
+    top_k: Optional[int] = typer.Option(None, help="Sample only among the k likeliest characters."),
+    greedy: bool = typer.Option(False, "--greedy", help="Always take the likeliest character."),
+    seed: int = typer.Option(0, help="The same seed gives the same text."),
+    engine: str = typer.Option("numpy", help="numpy or torch: the same distribution, the same text."),
+) -> None:
+    """Generate text from a trained checkpoint."""
+    from rnntui.engine.sampling import sample_checkpoint
+
+    text = sample_checkpoint(checkpoint, engine=engine, prime=prime, length=length, temperature=temperature,
+                             top_k=top_k, greedy=greedy, seed=seed)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")

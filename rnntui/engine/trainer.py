@@ -88,8 +88,6 @@ class Trainer:
         self.vocab = corpus.vocab
         self.model_config = config.model_config(len(self.vocab))
         self.out_dir = Path(out_dir) if out_dir is not None else None
-        if self.out_dir is not None:
-            prepare_out_dir(self.out_dir)
         self.device = resolve_device(config.device)
         self.precision = resolve_precision(config.precision, self.device)
 
@@ -102,6 +100,8 @@ class Trainer:
         self.train_data = StreamBatches(self.vocab.encode(train_text), config.batch_size, config.seq_len, self.device)
         self.val_data = StreamBatches(self.vocab.encode(val_text), config.batch_size, config.seq_len, self.device)
         self.probe_text = val_text[: PROBE_CHARS + 1]
+        if self.out_dir is not None:  # only once the input is known to be good: a refusal writes nothing
+            prepare_out_dir(self.out_dir)
 
         torch.manual_seed(config.seed)
         self.model = CharRNN(self.model_config, config.dropout).to(self.device)
@@ -188,7 +188,9 @@ class Trainer:
                 done = ("non-finite", self._non_finite_message(bad_in_a_row))
                 break
             self._report_divergence(event)
-            if self.step % cfg.eval_every == 0:
+            # The last step of a run is always evaluated, so the final val loss and `best` are current.
+            finishing = self._stop.is_set() or self._limit_reached(self.elapsed) is not None
+            if self.step % cfg.eval_every == 0 or finishing:
                 evaluation = self._evaluate()
                 record.update(val_loss=evaluation.val_loss)
                 self._write_metrics(record)
@@ -374,12 +376,13 @@ class Trainer:
                            if isinstance(v, torch.Tensor)}
             for p in self.model.parameters() if p in self.optimizer.state
         }
-        extra = {f"state.{k}": v.cpu().numpy() for k, v in state_tensors(self.state).items()}
+        # Under bf16 autocast the carried state is bf16, which numpy lacks; float32 holds it exactly.
+        extra = {f"state.{k}": v.float().cpu().numpy() for k, v in state_tensors(self.state).items()}
         extra["torch_rng"] = torch.get_rng_state().numpy()
         loop = {"step": self.step, "position": self.position, "epoch": self.epoch, "elapsed": self.elapsed,
                 "best_val_loss": self.best_val_loss, "last_val_loss": self.last_val_loss,
                 "first_loss": self.first_loss, "lr": self.settings.lr, "clip_mode": self.settings.clip_mode,
-                "clip": self.settings.clip}
+                "clip": self.settings.clip, "state_dtype": str(state_tensors(self.state)["h"].dtype)}
         save_run_state(self.out_dir / RUN_STATE, optimizer_state, extra,
                        {"train_config": self.config.to_json(), "loop": json.dumps(loop)})
         self._save_weights(LAST)
@@ -434,7 +437,8 @@ class Trainer:
             self.optimizer.state[names[name]] = {
                 k: torch.from_numpy(v.copy()).to(self.device if v.ndim else "cpu") for k, v in state.items()
             }
-        tensors = {k.split(".", 1)[1]: torch.from_numpy(v.copy()).to(self.device)
+        dtype = getattr(torch, loop.get("state_dtype", "torch.float32").removeprefix("torch."))
+        tensors = {k.split(".", 1)[1]: torch.from_numpy(v.copy()).to(self.device, dtype)
                    for k, v in extra.items() if k.startswith("state.")}
         self.state = state_from_tensors(tensors)
         torch.set_rng_state(torch.from_numpy(extra["torch_rng"].copy()))

@@ -1,0 +1,95 @@
+"""How `rnntui train` shows a run: a live one-line bar on a terminal, plain lines otherwise.
+
+It is only a trainer callback: it receives events and writes text; it never touches the model.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+from rnntui.engine.train_events import DoneEvent, EvalEvent, StepEvent, TrainEvent, WarningEvent
+
+REFRESH_SECONDS = 0.1  # the bar redraws at most 10 times a second
+PLAIN_EVERY_SECONDS = 10.0  # without a terminal, one step line every 10 s (plus every evaluation)
+SAMPLE_LINES = 3
+
+
+def format_duration(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
+        else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class ProgressReporter:
+    """Turns trainer events into terminal output. `live`: redraw one line with \\r."""
+
+    def __init__(self, out: TextIO | None = None, live: bool | None = None, quiet: bool = False,
+                 total_steps: int | None = None):
+        self.out = out or sys.stdout
+        self.live = self.out.isatty() if live is None else live
+        self.quiet = quiet
+        self.total_steps = total_steps
+        self.val_loss: float | None = None
+        self.tokens_per_second = 0.0
+        self._last_draw = 0.0
+        self._bar_shown = False
+
+    def __call__(self, event: TrainEvent) -> None:
+        if isinstance(event, StepEvent):
+            self._on_step(event)
+        elif isinstance(event, EvalEvent):
+            self.val_loss = event.val_loss
+            if not self.quiet:
+                best = " (best)" if event.is_best else ""
+                self._line(f"step {event.step}: val loss {event.val_loss:.4f}{best}")
+                for text in event.sample.strip("\n").splitlines()[:SAMPLE_LINES]:
+                    self._line(f"    {text[:100]}")
+        elif isinstance(event, WarningEvent):
+            self._line(f"warning: {event.message}", err=True)
+        elif isinstance(event, DoneEvent):
+            self._clear_bar()
+
+    def _on_step(self, event: StepEvent) -> None:
+        if not event.skipped:
+            # Smoothed, so the bar does not flicker with every step's timing noise.
+            rate = event.tokens_per_second
+            self.tokens_per_second = rate if not self.tokens_per_second else 0.9 * self.tokens_per_second + 0.1 * rate
+        if self.quiet:
+            return
+        now = time.monotonic()
+        interval = REFRESH_SECONDS if self.live else PLAIN_EVERY_SECONDS
+        if now - self._last_draw < interval:
+            return
+        self._last_draw = now
+        text = self.status_line(event)
+        if self.live:
+            self.out.write("\r\x1b[2K" + text)
+            self.out.flush()
+            self._bar_shown = True
+        else:
+            self._line(text)
+
+    def status_line(self, event: StepEvent) -> str:
+        total = f"/{self.total_steps}" if self.total_steps else ""
+        parts = [f"step {event.step}{total}", f"loss {event.loss:.4f}"]
+        if self.val_loss is not None:
+            parts.append(f"val {self.val_loss:.4f}")
+        parts.append(f"{self.tokens_per_second / 1000:.1f}k tok/s")
+        if event.progress:
+            parts.append(f"{event.progress:4.0%}")
+            parts.append(f"ETA {format_duration(event.elapsed * (1 - event.progress) / event.progress)}")
+        return "  ".join(parts)
+
+    def _clear_bar(self) -> None:
+        if self._bar_shown:
+            self.out.write("\r\x1b[2K")
+            self.out.flush()
+            self._bar_shown = False
+
+    def _line(self, text: str, err: bool = False) -> None:
+        self._clear_bar()
+        stream = sys.stderr if err else self.out
+        stream.write(text + "\n")
+        stream.flush()
