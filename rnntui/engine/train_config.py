@@ -53,7 +53,7 @@ class TrainConfig:
     eval_every: int = 250  # steps between validation loss + sample (and saving `last`)
     probe_every: int = 50  # steps between NumPy-engine probes of per-timestep ||dL/dh_t||
     sample_length: int = 200  # characters in the sample shown at each evaluation
-    max_bad_steps: int = 5  # non-finite steps in a row that stop training
+    max_bad_steps: int = 5  # non-finite steps among the last 2x this many stop training
     # machine
     seed: int = 0
     threads: int | None = None  # torch threads (None: every core)

@@ -18,6 +18,7 @@ import math
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -165,7 +166,9 @@ class Trainer:
             torch.set_num_threads(cfg.threads)
         started = time.perf_counter() - self.elapsed
         paused_for = 0.0
-        bad_in_a_row = 0
+        # Skipped steps among the recent ones: a rollback gives one good step, then the same
+        # update fails again, so "in a row" alone would never fire on an alternating pattern.
+        recent_skips: deque[bool] = deque(maxlen=2 * cfg.max_bad_steps)
         done: tuple[str, str] | None = None
         while done is None:
             if self._stop.is_set():
@@ -183,9 +186,12 @@ class Trainer:
             self.elapsed = time.perf_counter() - started - paused_for
             self._emit(event)
             record = {k: v for k, v in asdict(event).items() if k not in ("grad_norm_h", "probe_text")}
-            bad_in_a_row = bad_in_a_row + 1 if event.skipped else 0
-            if bad_in_a_row >= cfg.max_bad_steps:
-                done = ("non-finite", self._non_finite_message(bad_in_a_row))
+            recent_skips.append(event.skipped)
+            if event.skipped:
+                self._emit(WarningEvent(self.step, "non-finite", f"step {self.step}: loss or gradient "
+                                        "is nan/inf; skipped the update and kept the last good weights"))
+            if sum(recent_skips) >= cfg.max_bad_steps:
+                done = ("non-finite", self._non_finite_message(len(recent_skips)))
                 break
             self._report_divergence(event)
             # The last step of a run is always evaluated, so the final val loss and `best` are current.
@@ -347,10 +353,11 @@ class Trainer:
                                     f"diverging: loss {event.loss:.3g} is far above the starting "
                                     f"{self.first_loss:.3g}; try a lower learning rate or clipping"))
 
-    def _non_finite_message(self, count: int) -> str:
+    def _non_finite_message(self, window: int) -> str:
         clip = "" if self.settings.clip_mode != "off" else "turn clipping on (--clip 5), "
-        return (f"training stopped at step {self.step}: the loss or gradient was nan/inf for {count} "
-                f"steps in a row; kept the last good weights. Try {clip}a lower learning rate "
+        return (f"training stopped at step {self.step}: the loss or gradient was nan/inf in "
+                f"{self.config.max_bad_steps} of the last {window} steps; kept the last good weights. "
+                f"Try {clip}a lower learning rate "
                 f"(now {self.settings.lr:g}), or --precision fp32")
 
     # ------------------------------------------------------------------ files

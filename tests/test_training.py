@@ -1,0 +1,199 @@
+"""The PyTorch trainer on tiny corpora: learning, NumPy parity, exact resume, NaN handling, live controls."""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from rnntui.engine.checkpoint import load_checkpoint
+from rnntui.engine.corpus import Corpus, shipped_corpus
+from rnntui.engine.numpy_rnn import NumpyRNN
+from rnntui.engine.torch_model import CharRNN
+from rnntui.engine.train_config import TrainConfig
+from rnntui.engine.train_events import DoneEvent, EvalEvent, StateEvent, StepEvent, WarningEvent
+from rnntui.engine.trainer import BEST, LAST, METRICS, RUN_STATE, Trainer
+from rnntui.errors import CheckpointError, CorpusError, RnntuiError
+
+torch.set_num_threads(1)
+
+TINY = dict(hidden_size=16, num_layers=1, seq_len=20, batch_size=4, eval_every=1000, probe_every=1000,
+            sample_length=20, precision="fp32", threads=1)
+
+
+def tiny(**changes) -> TrainConfig:
+    return TrainConfig(**{**TINY, **changes})
+
+
+def run_collecting(trainer: Trainer) -> list:
+    events = []
+    trainer.add_callback(events.append)
+    trainer.run()
+    return events
+
+
+def losses(events) -> list[float]:
+    return [e.loss for e in events if isinstance(e, StepEvent)]
+
+
+def test_loss_goes_down_on_the_abc_words():
+    events = run_collecting(Trainer(tiny(steps=80, lr=1e-2, eval_every=40), shipped_corpus("abc")))
+    curve = losses(events)
+    assert np.mean(curve[-10:]) < 0.6 * np.mean(curve[:5])
+    vals = [e.val_loss for e in events if isinstance(e, EvalEvent)]
+    assert len(vals) == 2 and vals[1] < vals[0]
+    done = events[-1]
+    assert isinstance(done, DoneEvent) and done.reason == "steps" and done.step == 80
+
+
+@pytest.mark.parametrize(
+    "model",
+    [dict(cell="rnn"), dict(cell="rnn", activation="relu"), dict(cell="lstm", num_layers=2),
+     dict(cell="gru", embedding_dim=5)],
+    ids=["rnn-tanh", "rnn-relu", "lstm-2-layers", "gru-embedding"],
+)
+def test_numpy_engine_gives_the_trained_models_probabilities(tmp_path, model):
+    corpus = shipped_corpus("reber")
+    trainer = Trainer(tiny(steps=5, **model), corpus, tmp_path)
+    trainer.run()
+    checkpoint = load_checkpoint(tmp_path / LAST)
+    torch_model = CharRNN(checkpoint.config)
+    torch_model.load_numpy_params(checkpoint.params)
+    indices = corpus.vocab.encode(corpus.text[:60])
+    with torch.no_grad():
+        logits, _ = torch_model.eval()(torch.from_numpy(indices).view(1, -1))
+    torch_probs = torch.softmax(logits[0].double(), dim=-1).numpy()
+    numpy_probs = NumpyRNN(checkpoint.config, checkpoint.params).forward(indices).probs
+    np.testing.assert_allclose(numpy_probs, torch_probs, atol=1e-5)
+    assert set(checkpoint.params) == set(checkpoint.config.parameter_shapes())
+
+
+def stop_at(trainer: Trainer, step: int) -> None:
+    """Stop as Ctrl-C does: the flag is raised after `step` and the loop saves `last`."""
+    trainer.add_callback(lambda e: trainer.stop() if isinstance(e, StepEvent) and e.step == step else None)
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_resume_continues_exactly(tmp_path, precision):
+    corpus = shipped_corpus("abc")
+    # Two layers with dropout: resuming must restore the RNG as well as weights and Adam state.
+    config = tiny(steps=8, num_layers=2, dropout=0.3, eval_every=3, precision=precision)
+    straight = losses(run_collecting(Trainer(config, corpus)))
+
+    first = Trainer(config, corpus, tmp_path / "run")
+    stop_at(first, 5)
+    assert first.run().reason == "stopped"
+    resumed = Trainer.resume(tmp_path / "run", corpus)
+    assert resumed.step == 5
+    after = losses(run_collecting(resumed))
+    assert after == straight[5:]  # bit for bit: same weights, optimiser, data position, RNG
+    steps_logged = [line for line in (tmp_path / "run" / METRICS).read_text().splitlines()]
+    assert len(steps_logged) == 8
+
+
+def test_resume_refuses_a_different_model_and_a_different_corpus(tmp_path):
+    corpus = shipped_corpus("abc")
+    Trainer(tiny(steps=2), corpus, tmp_path).run()
+    with pytest.raises(RnntuiError, match="trained with --hidden 16, not 32"):
+        Trainer.resume(tmp_path, corpus, {"hidden_size": 32})
+    with pytest.raises(CheckpointError, match="vocabulary differs"):
+        Trainer.resume(tmp_path, shipped_corpus("anbn"))
+    extended = Trainer.resume(tmp_path, corpus, {"steps": 4, "lr": 1e-3})
+    assert extended.config.steps == 4 and extended.config.lr == 1e-3
+
+
+def test_resume_refuses_a_run_folder_without_optimizer_state(tmp_path):
+    corpus = shipped_corpus("abc")
+    Trainer(tiny(steps=2), corpus, tmp_path).run()
+    (tmp_path / RUN_STATE).write_bytes(b"garbage")
+    with pytest.raises(CheckpointError, match="not a safetensors file"):
+        Trainer.resume(tmp_path, corpus)
+    (tmp_path / RUN_STATE).unlink()
+    with pytest.raises(CheckpointError, match="missing"):
+        Trainer.resume(tmp_path, corpus)
+
+
+def test_non_finite_updates_are_skipped_and_training_stops_with_advice(tmp_path):
+    # An unbounded ReLU RNN with a huge step and no clipping overflows to nan on the next step.
+    config = tiny(cell="rnn", activation="relu", optimizer="sgd", lr=1e10, lr_decay="none",
+                  clip_mode="off", steps=50)
+    trainer = Trainer(config, shipped_corpus("abc"), tmp_path)
+    _, initial = trainer.snapshot()
+    events = run_collecting(trainer)
+    done = events[-1]
+    assert done.reason == "non-finite" and done.failed
+    assert "lower learning rate" in done.message and "clipping" in done.message
+    assert any(isinstance(e, WarningEvent) and e.kind == "non-finite" for e in events)
+    steps = [e for e in events if isinstance(e, StepEvent)]
+    assert any(e.skipped for e in steps) and done.step < 50
+    # The weights left are the last ones whose loss was finite: here the very first ones.
+    saved = load_checkpoint(tmp_path / LAST).params
+    for name, value in initial.items():
+        np.testing.assert_array_equal(saved[name], value)
+
+
+def test_divergence_is_reported():
+    config = tiny(cell="rnn", optimizer="sgd", lr=1e4, lr_decay="none", clip_mode="off", steps=20)
+    events = run_collecting(Trainer(config, shipped_corpus("abc")))
+    warnings = [e for e in events if isinstance(e, WarningEvent) and e.kind == "divergence"]
+    assert warnings and "lower learning rate" in warnings[0].message
+
+
+def test_settings_change_between_steps_and_clipping_is_reported():
+    trainer = Trainer(tiny(steps=4, lr_decay="none", clip_mode="norm", clip=1e-3), shipped_corpus("abc"))
+    trainer.add_callback(lambda e: trainer.update_settings(lr=0.5, clip_mode="off")
+                         if isinstance(e, StepEvent) and e.step == 2 else None)
+    steps = [e for e in run_collecting(trainer) if isinstance(e, StepEvent)]
+    assert [e.lr for e in steps] == [3e-3, 3e-3, 0.5, 0.5]
+    assert steps[0].grad_norm > 1e-3
+    assert steps[0].grad_norm_clipped == pytest.approx(1e-3, rel=1e-3)
+    assert steps[3].grad_norm_clipped == steps[3].grad_norm
+    with pytest.raises(RnntuiError, match="clip mode"):
+        trainer.update_settings(clip_mode="sideways")
+
+
+def test_pause_resume_stop_and_snapshot_from_another_thread():
+    trainer = Trainer(tiny(), shipped_corpus("abc"))  # no step or time limit: runs until stopped
+    paused, events = threading.Event(), []
+    trainer.add_callback(events.append)
+    trainer.add_callback(lambda e: trainer.pause() if isinstance(e, StepEvent) and e.step == 3 else None)
+    trainer.add_callback(lambda e: paused.set() if isinstance(e, StateEvent) and e.state == "paused" else None)
+    worker = threading.Thread(target=trainer.run)
+    worker.start()
+    assert paused.wait(30)
+    step, params = trainer.snapshot()
+    assert step == 3 and params["head.weight"].dtype == np.float32
+    assert trainer.paused
+    trainer.resume_training()
+    trainer.stop()
+    worker.join(30)
+    assert not worker.is_alive()
+    assert events[-1].reason == "stopped"
+
+
+def test_probe_reports_per_timestep_gradient_norms():
+    trainer = Trainer(tiny(steps=4, probe_every=2, num_layers=2, cell="gru"), shipped_corpus("reber"))
+    probes = [e for e in run_collecting(trainer) if isinstance(e, StepEvent) and e.grad_norm_h is not None]
+    assert [e.step for e in probes] == [2, 4]
+    norms = probes[0].grad_norm_h
+    assert norms.shape == (2, len(probes[0].probe_text) - 1)
+    assert np.all(np.isfinite(norms)) and norms.max() > 0
+
+
+def test_out_folder_holds_last_best_optimizer_and_metrics(tmp_path):
+    Trainer(tiny(steps=4, eval_every=2), shipped_corpus("abc"), tmp_path).run()
+    for name in (LAST, BEST, RUN_STATE, METRICS):
+        assert (tmp_path / name).is_file()
+    assert not list(tmp_path.glob("*.tmp"))
+    import json
+
+    records = [json.loads(line) for line in (tmp_path / METRICS).read_text().splitlines()]
+    assert [r["step"] for r in records] == [1, 2, 3, 4]
+    assert "val_loss" in records[1] and "val_loss" not in records[0]
+    assert {"loss", "grad_norm", "grad_norm_clipped", "lr", "tokens_per_second"} <= records[0].keys()
+
+
+def test_a_corpus_shorter_than_one_window_is_refused_before_writing(tmp_path):
+    with pytest.raises(CorpusError, match="too short.*--seq-len"):
+        Trainer(tiny(seq_len=50), Corpus("short", "abcabc" * 5), tmp_path / "run")
+    assert not (tmp_path / "run").exists()
