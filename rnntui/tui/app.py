@@ -11,10 +11,11 @@ the console (`app.query_one(GenerationConsole).mount(curve, before="#console-log
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Footer, Static
@@ -93,6 +94,7 @@ class RnnApp(App[None]):
         self.sample_text: str | None = None
         self.sample_count = 0
         self._play_timer: Timer | None = None
+        self._last_gradients: tuple[object, object] = (None, None)  # (trace, its last-loss BPTT)
         if start_at_first:
             session.first()
 
@@ -124,7 +126,7 @@ class RnnApp(App[None]):
             "#sequence": ("Input sequence", "input → target"),
             "#hidden": ("Hidden state", "units × timesteps"),
             "#gates": ("Gates", ""),
-            "#gradients": ("Gradients ‖∂L/∂h_t‖", "back in time ←"),
+            "#gradients": ("Gradients ‖∂L_T/∂h_t‖", "the last prediction's loss, back in time ←"),
             "#console": ("Generation", "next character · sample · log"),
         }
         for selector, (title, subtitle) in titles.items():
@@ -133,12 +135,12 @@ class RnnApp(App[None]):
         self.check_size()
         self.render_session()
 
-    def on_resize(self) -> None:
-        self.check_size()
+    def on_resize(self, event: events.Resize) -> None:
+        self.check_size(event.size)  # the event's size: self.size is updated a frame later
 
-    def check_size(self) -> None:
+    def check_size(self, size: Size | None = None) -> None:
         """Below MIN_WIDTH × MIN_HEIGHT the panes cannot be legible: say so instead of drawing them."""
-        width, height = self.size
+        width, height = size or self.size
         too_small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.screen.set_class(too_small, "too-small")
         if too_small:
@@ -161,15 +163,27 @@ class RnnApp(App[None]):
         self.query_one("#hidden", HeatmapPane).show(
             blocks, views.tokens(s), s.cursor - 1,
             selected=(h_block[(self.selection.layer, 0)], self.selection.unit),
-            footer=views.hidden_numbers(s, self.selection),
+            header=views.hidden_numbers(s, self.selection),  # on top: visible however many units
         )
         gates = self.query_one("#gates", HeatmapPane)
         gates.border_title = "Gates" if cfg.cell != "rnn" else "Pre-activation and saturation"
         gates.border_subtitle = {"rnn": "vanilla RNN has no gates", "lstm": "LSTM i f g o", "gru": "GRU r z n"}[cfg.cell]
-        gates.show(views.gate_blocks(s), views.tokens(s), s.cursor - 1, header=views.gate_legend(s))
-        self.query_one("#gradients", GradientPane).show(views.gradient_view(s))
+        gate_block = self.selection.layer * max(1, len(cfg.gate_names))  # the layer's first block
+        gates.show(
+            views.gate_blocks(s), views.tokens(s), s.cursor - 1,
+            selected=(gate_block, self.selection.unit), header=views.gate_legend(s),
+        )
+        self.query_one("#gradients", GradientPane).show(views.gradient_view(s, self.last_prediction_gradients()))
         self.query_one("#distribution", DistributionPane).show(views.console_view(s, self.temperature, self.sample_text))
         self.query_one("#status", Static).update(views.status_text(s, self.playing, self.speed))
+
+    def last_prediction_gradients(self):
+        """views.last_prediction_gradients, computed once per trace (the session replaces its
+        trace object whenever the model or the text changes, so identity is the right key)."""
+        trace = self.session.trace
+        if self._last_gradients[0] is not trace:
+            self._last_gradients = (trace, views.last_prediction_gradients(self.session))
+        return self._last_gradients[1]
 
     def changed(self, keep_sample: bool = False) -> None:
         """After a state change: the old sample no longer continues this state; redraw."""

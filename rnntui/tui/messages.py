@@ -23,7 +23,4 @@ class SessionChanged(Message):
 class ConsoleLine(Message):
     """One line for the generation console's log area (training progress, demo narration)."""
 
-    text: str
-
-    def __post_init__(self) -> None:
-        super().__init__()
+    text: str  # Message.__post_init__ (run by the dataclass __init__) sets up the rest

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from textual.strip import Strip
 
+from rnntui.engine.numpy_rnn import Clipping, Gradients
 from rnntui.engine.session import StepSession
 from rnntui.tui.widgets import palette
 from rnntui.tui.widgets.console import TOP_K, ConsoleView
@@ -35,7 +36,7 @@ HIDDEN_FORMULAS = {
     "lstm": "h_t = o ⊙ tanh(c_t)",
     "gru": "h_t = (1 − z) ⊙ n + z ⊙ h_t-1",
 }
-VECTOR_LIMIT = 16  # print h_t in full up to this many units
+VECTOR_LIMIT = 8  # print h_t in full (4 decimals) up to this many units
 
 
 @dataclass
@@ -105,9 +106,11 @@ def hidden_numbers(session: StepSession, selection: Selection) -> list[Strip]:
     if step.c is not None:
         parts += [("   c = ", palette.LABEL), (f"{float(step.c[selection.layer, selection.unit]):.4f}", palette.BOLD)]
     lines = [text_strip(*parts)]
+    small = session.config.hidden_size <= VECTOR_LIMIT
     for layer in range(session.config.num_layers):
         name = f"h_{step.t}" if session.config.num_layers == 1 else f"h_{step.t} (layer {layer})"
-        lines.append(text_strip((f"{name} = ", palette.LABEL), (format_vector(step.h[layer], limit=VECTOR_LIMIT), palette.PLAIN)))
+        vector = format_vector(step.h[layer], digits=4 if small else 3, limit=VECTOR_LIMIT if small else 6)
+        lines.append(text_strip((f"{name} = ", palette.LABEL), (vector, palette.PLAIN)))
     lines.append(legend_line(session))
     return lines
 
@@ -163,13 +166,26 @@ def gate_legend(session: StepSession) -> list[Strip]:
     ]
 
 
-def gradient_view(session: StepSession) -> GradientView | None:
+def last_prediction_gradients(session: StepSession) -> Gradients | None:
+    """BPTT of the last prediction's loss alone (the engine's backward with one target).
+
+    The total dL/dh_t adds every later position's own loss, which never vanishes; following one
+    loss back through time is what shows the product of Jacobians shrinking or growing."""
+    if session.T < 2:
+        return None
+    only_last = np.full(session.T, -1, dtype=np.int64)
+    only_last[-2] = session.targets[-2]
+    return session.model.backward(session.trace, only_last, Clipping("off"))
+
+
+def gradient_view(session: StepSession, last: Gradients | None) -> GradientView | None:
+    """Bars from the last prediction's loss; global and per-parameter norms from the full loss."""
     grads = session.gradients
-    if grads.loss is None:
+    if grads.loss is None or last is None:
         return None
     layer = session.config.num_layers - 1
     return GradientView(
-        norms=grads.grad_norm_h[layer],
+        norms=last.grad_norm_h[layer],
         layer=layer,
         cursor=session.cursor - 1,
         tokens=tokens(session),

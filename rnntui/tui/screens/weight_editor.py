@@ -41,7 +41,7 @@ class WeightEditorScreen(ModalScreen[None]):
         self.session = session
         self.on_change = on_change
         self.names = list(session.params)
-        self.name = next((n for n in self.names if "weight_hh" in n), self.names[0])
+        self.param_name = next((n for n in self.names if "weight_hh" in n), self.names[0])
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor-box"):
@@ -58,7 +58,7 @@ class WeightEditorScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         params = self.query_one("#param-list", OptionList)
-        params.highlighted = self.names.index(self.name)
+        params.highlighted = self.names.index(self.param_name)
         self.redraw()
         self.query_one(MatrixGrid).focus()
 
@@ -70,13 +70,13 @@ class WeightEditorScreen(ModalScreen[None]):
     @property
     def index(self) -> tuple[int, ...]:
         """The selected entry as an index into the parameter (1-D for biases)."""
-        if self.session.params[self.name].ndim == 1:
+        if self.session.params[self.param_name].ndim == 1:
             return (self.grid.row,)
         return (self.grid.row, self.grid.col)
 
     def redraw(self) -> None:
-        values = self.session.params[self.name]
-        self.grid.show(values, f"{self.name}  shape {tuple(values.shape)}")
+        values = self.session.params[self.param_name]
+        self.grid.show(values, f"{self.param_name}  shape {tuple(values.shape)}")
 
     def say(self, message: str, error: bool = False) -> None:
         widget = self.query_one("#editor-message", Static)
@@ -86,14 +86,14 @@ class WeightEditorScreen(ModalScreen[None]):
     # -- actions ------------------------------------------------------------------------------
     @on(OptionList.OptionHighlighted, "#param-list")
     def picked(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option.id and event.option.id != self.name:
-            self.name = event.option.id
+        if event.option.id and event.option.id != self.param_name:
+            self.param_name = event.option.id
             self.grid.row = self.grid.col = 0
             self.redraw()
 
     def action_next_matrix(self, step: int) -> None:
         params = self.query_one("#param-list", OptionList)
-        params.highlighted = (self.names.index(self.name) + step) % len(self.names)
+        params.highlighted = (self.names.index(self.param_name) + step) % len(self.names)
 
     def action_edit(self) -> None:
         value = self.query_one("#value", Input)
@@ -106,11 +106,11 @@ class WeightEditorScreen(ModalScreen[None]):
         event.stop()
         text = event.value.strip()
         try:
-            self.session.set_weight(self.name, self.index, text)
+            self.session.set_weight(self.param_name, self.index, text)
         except RnntuiError as error:
             self.say(f"refused: {error}", error=True)
             return
-        self.say(f"{self.name}{list(self.index)} = {self.session.params[self.name][self.index]:+.6g}")
+        self.say(f"{self.param_name}{list(self.index)} = {self.session.params[self.param_name][self.index]:+.6g}")
         event.input.value = ""
         self.grid.focus()
         self.changed()

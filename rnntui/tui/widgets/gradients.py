@@ -25,7 +25,8 @@ EIGHTHS = " ▁▂▃▄▅▆▇█"
 class GradientView:
     """What the gradient pane shows, read off the engine's Gradients by the app."""
 
-    norms: np.ndarray  # (T,) ||dL/dh_t|| for the layer shown
+    norms: np.ndarray  # (T,) ||dL_T/dh_t||: the last prediction's loss, back through time
+
     layer: int
     cursor: int  # 0-based current timestep
     tokens: list[str]
@@ -84,7 +85,7 @@ class GradientPane(LinePane):
         word, style = ratio_verdict(self.ratio)
         lines = [
             text_strip(
-                (f"‖∂L/∂h_t‖ layer {view.layer}, log scale   ", palette.LABEL),
+                (f"last loss → h_t{f' (layer {view.layer})' if view.layer else ''}, log   ", palette.LABEL),
                 ("first/last = ", palette.LABEL),
                 (f"{self.ratio:.3g}", palette.BOLD),
                 (f"  {word}", style),
@@ -100,7 +101,7 @@ class GradientPane(LinePane):
             clip_style = palette.WARNING if view.grad_norm_clipped < view.grad_norm else palette.GOOD
         loss = "loss —" if view.loss is None else f"loss {view.loss:.4f}"
         lines.append(
-            text_strip((f"{loss}   ‖g‖ = {view.grad_norm:.4g}   ", palette.PLAIN), (clip, clip_style))
+            text_strip((f"full {loss}   ‖g‖ = {view.grad_norm:.4g}   ", palette.PLAIN), (clip, clip_style))
         )
         norms = "  ".join(f"{short_param_name(n)} {v:.2g}" for n, v in view.param_norms.items())
         lines.append(text_strip(("‖∂L/∂θ‖ ", palette.LABEL), (norms, palette.PLAIN)))

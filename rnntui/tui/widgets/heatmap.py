@@ -45,8 +45,8 @@ def column_window(T: int, cursor: int, fit: int) -> tuple[int, int]:
     fit = max(1, fit)
     if T <= fit:
         return 0, T
-    start = (max(0, cursor) // fit) * fit
-    return start, min(T, start + fit)
+    start = min((max(0, cursor) // fit) * fit, T - fit)  # the last page is full, not a stub
+    return start, start + fit
 
 
 @dataclass
@@ -108,14 +108,27 @@ class HeatmapPane(LinePane):
         if self.selected is not None:
             self.scroll_line_into_view(self._selected_line)
 
-    def build_lines(self, width: int) -> list[Strip]:
-        lines = list(self.header)
-        if not self.blocks:
-            return lines + list(self.footer)
+    def _columns(self, width: int) -> tuple[int, int, int, int]:
+        """(T, cells per timestep, first column, stop column) of the page holding the cursor."""
         T = self.blocks[0].values.shape[1]
         cell = column_width(T, width - LABEL_WIDTH)
         start, stop = column_window(T, self.cursor, (width - LABEL_WIDTH) // cell)
-        lines.append(self._token_row(start, stop, cell, T))
+        return T, cell, start, stop
+
+    def build_pinned(self, width: int) -> list[Strip]:
+        lines = list(self.header)
+        if self.blocks:
+            T, cell, start, stop = self._columns(width)
+            if (start, stop) != (0, T):
+                lines.append(text_strip((f"timesteps {start + 1}-{stop} of {T} (the page follows the cursor)", palette.DIM)))
+            lines.append(self._token_row(start, stop, cell))
+        return lines
+
+    def build_lines(self, width: int) -> list[Strip]:
+        lines: list[Strip] = []
+        if not self.blocks:
+            return lines + list(self.footer)
+        _, cell, start, stop = self._columns(width)
         for b, block in enumerate(self.blocks):
             if len(block.title) + 2 + len(block.formula) <= width:
                 lines.append(text_strip((block.title, palette.BOLD), (f"  {block.formula}", palette.LABEL)))
@@ -127,9 +140,8 @@ class HeatmapPane(LinePane):
             lines += [text_strip((part, palette.PLAIN)) for note in block.notes for part in wrap(note, width)]
         return lines + list(self.footer)
 
-    def _token_row(self, start: int, stop: int, cell: int, T: int) -> Strip:
-        page = f"{start + 1}-{stop}" if (start, stop) != (0, T) else "t"
-        segments = [Segment(f"{page:<{LABEL_WIDTH}}"[:LABEL_WIDTH], palette.LABEL)]
+    def _token_row(self, start: int, stop: int, cell: int) -> Strip:
+        segments = [Segment("t".ljust(LABEL_WIDTH), palette.LABEL)]
         for col in range(start, stop):
             glyph = token_glyph(self.tokens[col]) if col < len(self.tokens) else "?"
             style = palette.CURSOR if col == self.cursor else palette.PLAIN

@@ -28,6 +28,7 @@ class LinePane(ScrollView, can_focus=False):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._lines: list[Strip] = []
+        self._pinned: list[Strip] = []
         self._built_width = -1
         self._dirty = True
 
@@ -35,6 +36,10 @@ class LinePane(ScrollView, can_focus=False):
     def build_lines(self, width: int) -> list[Strip]:
         """Draw the pane's content as strips `width` cells wide (or narrower). Data only; no math."""
         raise NotImplementedError
+
+    def build_pinned(self, width: int) -> list[Strip]:
+        """Lines that stay on top while the rest scrolls (column headers, the selected value)."""
+        return []
 
     # -- the refresh path ------------------------------------------------------------------------
     def invalidate(self) -> None:
@@ -45,10 +50,11 @@ class LinePane(ScrollView, can_focus=False):
     def _ensure_lines(self) -> None:
         width = max(1, self.scrollable_content_region.width)
         if self._dirty or width != self._built_width:
+            self._pinned = self.build_pinned(width)
             self._lines = self.build_lines(width)
             self._built_width = width
             self._dirty = False
-            self.virtual_size = Size(width, len(self._lines))
+            self.virtual_size = Size(width, len(self._pinned) + len(self._lines))
 
     def on_resize(self) -> None:
         self.invalidate()
@@ -57,20 +63,21 @@ class LinePane(ScrollView, can_focus=False):
     def text_lines(self) -> list[str]:
         """The pane's whole content as plain text (all lines, not just the visible ones): for tests."""
         self._ensure_lines()
-        return [strip.text for strip in self._lines]
+        return [strip.text for strip in self._pinned + self._lines]
 
     def render_line(self, y: int) -> Strip:
         self._ensure_lines()
-        scroll_x, scroll_y = self.scroll_offset
-        index = y + scroll_y
         width = self.scrollable_content_region.width
+        if y < len(self._pinned):
+            return self._pinned[y].crop_extend(0, width, self.rich_style)
+        index = y - len(self._pinned) + round(self.scroll_y)
         if index >= len(self._lines):
             return Strip.blank(width, self.rich_style)
-        return self._lines[index].crop_extend(scroll_x, scroll_x + width, self.rich_style)
+        return self._lines[index].crop_extend(0, width, self.rich_style)
 
     def scroll_line_into_view(self, line: int) -> None:
-        """Scroll vertically so that content line `line` is visible."""
-        height = self.scrollable_content_region.height
+        """Scroll vertically so that line `line` of the scrolling part is visible."""
+        height = self.scrollable_content_region.height - len(self._pinned)
         top = round(self.scroll_y)
         if line < top:
             self.scroll_to(y=line, animate=False)
