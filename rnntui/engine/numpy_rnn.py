@@ -208,25 +208,34 @@ class NumpyRNN:
         }
 
     def _rnn_layer(self, projected, p, h, pre) -> None:
-        w_hh, b_hh = p["w_hh"], p["b_hh"]
-        relu = self.config.activation == "relu"
+        w_hh = p["w_hh"]
+        projected = projected + p["b_hh"]  # both biases folded in before the loop
+        activation = (lambda a: np.maximum(a, 0.0)) if self.config.activation == "relu" else np.tanh
         for t in range(projected.shape[0]):
-            a = projected[t] + w_hh @ h[t] + b_hh
-            pre[t] = a
-            h[t + 1] = np.maximum(a, 0.0) if relu else np.tanh(a)
+            a = np.add(projected[t], w_hh @ h[t], out=pre[t])
+            h[t + 1] = activation(a)
 
     def _lstm_layer(self, projected, p, h, c, pre, gates, layer) -> None:
         H = self.config.hidden_size
-        w_hh, b_hh = p["w_hh"], p["b_hh"]
-        gi, gf, gg, go = (gates[n][layer] for n in ("i", "f", "g", "o"))
+        w_hh = p["w_hh"]
+        projected = projected + p["b_hh"]
+        # sigmoid(x) = 0.5 * tanh(x / 2) + 0.5, so all four gates are one tanh per step:
+        # act = tanh(a * scale) * scale + shift, with the g block (plain tanh) at scale 1, shift 0.
+        scale = np.full(4 * H, 0.5, dtype=self.dtype)
+        scale[2 * H : 3 * H] = 1.0
+        shift = np.full(4 * H, 0.5, dtype=self.dtype)
+        shift[2 * H : 3 * H] = 0.0
+        acts = np.empty_like(pre)
         for t in range(projected.shape[0]):
-            a = projected[t] + w_hh @ h[t] + b_hh
-            pre[t] = a
-            s = sigmoid(a)  # i, f and o use sigmoid; the g block is overwritten with tanh below
-            gi[t], gf[t], go[t] = s[:H], s[H : 2 * H], s[3 * H :]
-            gg[t] = np.tanh(a[2 * H : 3 * H])
-            c[t + 1] = gf[t] * c[t] + gi[t] * gg[t]
-            h[t + 1] = go[t] * np.tanh(c[t + 1])
+            a = np.add(projected[t], w_hh @ h[t], out=pre[t])
+            act = acts[t]
+            np.tanh(a * scale, out=act)
+            act *= scale
+            act += shift
+            c[t + 1] = act[H : 2 * H] * c[t] + act[:H] * act[2 * H : 3 * H]
+            h[t + 1] = act[3 * H :] * np.tanh(c[t + 1])
+        for k, name in enumerate(("i", "f", "g", "o")):
+            gates[name][layer] = acts[:, k * H : (k + 1) * H]
 
     def _gru_layer(self, projected, p, h, pre, gates, layer, hidden_n) -> None:
         H = self.config.hidden_size
