@@ -52,5 +52,19 @@ _register_commands()
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: every error ends as one line on stderr, never a traceback.
+
+    Typer's standalone mode draws usage errors as a multi-line box; here they become
+    `error: ...` with the same exit code (2), like the errors our own commands raise.
+    """
+    import sys
+
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as error:  # unknown command or option, a value that won't parse
+        typer.echo(f"error: {error.format_message()} (see 'rnntui --help')", err=True)
+        sys.exit(getattr(error, "exit_code", 2) or 2)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("error: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
