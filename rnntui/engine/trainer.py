@@ -90,7 +90,7 @@ class Trainer:
         self.model_config = config.model_config(len(self.vocab))
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.device = resolve_device(config.device)
-        self.precision = resolve_precision(config.precision, self.device)
+        self.precision = resolve_precision(config.precision, self.device, config.hidden_size)
 
         train_text, val_text = corpus.split(config.val_fraction)
         if len(train_text) < config.seq_len + 1:
@@ -389,7 +389,8 @@ class Trainer:
         loop = {"step": self.step, "position": self.position, "epoch": self.epoch, "elapsed": self.elapsed,
                 "best_val_loss": self.best_val_loss, "last_val_loss": self.last_val_loss,
                 "first_loss": self.first_loss, "lr": self.settings.lr, "clip_mode": self.settings.clip_mode,
-                "clip": self.settings.clip, "state_dtype": str(state_tensors(self.state)["h"].dtype)}
+                "clip": self.settings.clip, "state_dtype": str(state_tensors(self.state)["h"].dtype),
+                "precision": self.precision}
         save_run_state(self.out_dir / RUN_STATE, optimizer_state, extra,
                        {"train_config": self.config.to_json(), "loop": json.dumps(loop)})
         self._save_weights(LAST)
@@ -453,6 +454,8 @@ class Trainer:
         self.elapsed = loop["elapsed"]
         self.best_val_loss, self.last_val_loss = loop["best_val_loss"], loop["last_val_loss"]
         self.first_loss = loop["first_loss"]
+        if self.config.precision == "auto":  # the timed choice may differ now; keep the run's own
+            self.precision = loop.get("precision", self.precision)
 
 
 def clip_gradients(params: list[torch.Tensor], settings: TrainSettings) -> tuple[float, float]:
