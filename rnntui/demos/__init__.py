@@ -1,0 +1,22 @@
+"""Scripted, narrated walkthroughs: each demo drives the stepping state and says what to look at.
+
+`DEMOS` lists them in teaching order; `get_demo(name)` refuses an unknown name in one line.
+"""
+
+from __future__ import annotations
+
+from rnntui.demos.script import Demo
+from rnntui.errors import RnntuiError
+
+
+def all_demos() -> dict[str, Demo]:
+    from rnntui.demos import abc, exploding, gates, race, train, vanishing
+
+    return {d.name: d for d in (abc.DEMO, vanishing.DEMO, exploding.DEMO, gates.DEMO, race.DEMO, train.DEMO)}
+
+
+def get_demo(name: str) -> Demo:
+    demos = all_demos()
+    if name not in demos:
+        raise RnntuiError(f"no demo named {name!r}: choose one of {', '.join(demos)}")
+    return demos[name]

@@ -1,0 +1,199 @@
+"""Demo `gates`: train an LSTM to remember the first symbol, then measure what its gates actually do.
+
+The textbook story is: the input gate opens on the cue, the forget gate holds it, the output gate
+releases it when asked. A trained network owes us nothing, so this demo finds the unit that
+carries the cue (the one whose h at '=' separates the four symbols most), reads its gates off the
+NumPy trace, and narrates what it measured, including where the network departs from the story.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnntui.demos import task_training
+from rnntui.demos.answer_session import AnswerSession
+from rnntui.demos.script import Bilingual, Demo, DemoContext, Figure, Outcome, Scene, Step
+from rnntui.engine.numpy_rnn import Clipping, NumpyRNN
+
+HIDDEN = 8  # few units, so the heatmaps are readable and one of them must do the remembering
+SEED = 0
+STAGES = (5, 10, 20)  # training gaps, in turn; each batch draws its gap from 1..stage
+STEPS_PER_STAGE = 200
+GAP = 20  # the example stepped through
+SYMBOLS = "ABCD"
+CUE_T = 2  # timestep of the cue: the prompt starts with a newline
+OPENS = 0.1  # a gate "opens"/"releases" when it rises at least this much above its filler average
+HOLDS = 0.9  # a forget gate "holds" when it averages at least this over the filler
+
+
+@dataclass
+class GateReading:
+    unit: int
+    accuracy: float  # held-out accuracy at gap GAP
+    i_cue: float  # input gate at the cue (mean over the four symbols)
+    i_filler: float  # ... averaged over the filler
+    g_cue: dict[str, float]  # candidate value written at the cue, per symbol
+    f_filler: float  # forget gate over the filler
+    o_answer: float  # output gate at '='
+    o_filler: float
+    h_answer: dict[str, float]  # h of the unit at '=', per symbol: what the head reads
+
+
+def train_lstm(ctx: DemoContext) -> dict[str, np.ndarray]:
+    learner = task_training.FirstSymbolLearner("lstm", HIDDEN, SEED, threads=ctx.threads)
+    for stage in STAGES:
+        learner.train(stage, STEPS_PER_STAGE, ctx, vary=True)
+        ctx.report(Outcome(Bilingual(
+            f"Training the LSTM: gaps up to {stage} done ({learner.steps} steps)",
+            f"训练 LSTM:间隔不超过 {stage} 的阶段完成({learner.steps} 步)")))
+    return learner.params()
+
+
+def filler() -> str:
+    rng = np.random.default_rng(task_training.EVAL_SEED)
+    return "".join("xyz"[i] for i in rng.integers(3, size=GAP))
+
+
+def prompt(symbol: str) -> str:
+    return f"\n{symbol}{filler()}="
+
+
+def read_gates(params: dict[str, np.ndarray]) -> GateReading:
+    config = task_training.FirstSymbolLearner.config_for("lstm", HIDDEN)
+    engine = NumpyRNN(config, params)
+    traces = {s: engine.forward(task_training.encode(prompt(s))) for s in SYMBOLS}
+    h_end = np.stack([traces[s].h[0, -1] for s in SYMBOLS])  # (4, H)
+    unit = int(np.argmax(h_end.max(axis=0) - h_end.min(axis=0)))
+    gate = {name: np.stack([traces[s].gates[name][0, :, unit] for s in SYMBOLS]) for name in "ifgo"}
+    cue, fill, answer = CUE_T - 1, slice(CUE_T, -1), -1  # 0-based columns of the trace
+    return GateReading(
+        unit=unit,
+        accuracy=task_training.accuracy(config, params, GAP),
+        i_cue=float(gate["i"][:, cue].mean()),
+        i_filler=float(gate["i"][:, fill].mean()),
+        g_cue={s: float(gate["g"][k, cue]) for k, s in enumerate(SYMBOLS)},
+        f_filler=float(gate["f"][:, fill].mean()),
+        o_answer=float(gate["o"][:, answer].mean()),
+        o_filler=float(gate["o"][:, fill].mean()),
+        h_answer={s: float(h_end[k, unit]) for k, s in enumerate(SYMBOLS)},
+    )
+
+
+def reading(ctx: DemoContext) -> tuple[dict[str, np.ndarray], GateReading]:
+    params = ctx.once("gates.params", lambda: train_lstm(ctx))
+    return params, ctx.once("gates.reading", lambda: read_gates(params))
+
+
+def session_for(params, symbol: str) -> AnswerSession:
+    return AnswerSession(prompt(symbol), symbol, cell="lstm", hidden_size=HIDDEN, params=params,
+                         vocab=task_training.VOCAB, clipping=Clipping("off"))
+
+
+def _values(d: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:+.2f}" for k, v in d.items())
+
+
+def train_step(ctx: DemoContext) -> Outcome:
+    params, r = reading(ctx)
+    return Outcome(
+        Bilingual(
+            f"An LSTM with {HIDDEN} units learned 'remember the first symbol' ({len(STAGES) * STEPS_PER_STAGE} "
+            f"steps, gaps growing to {STAGES[-1]}). On held-out examples with a gap of {GAP} it answers "
+            f"{r.accuracy:.0%} correctly (chance 25%). Which unit remembers? The one whose h at '=' differs most "
+            f"between A, B, C and D: unit {r.unit} (selected in the heatmaps), h = {_values(r.h_answer)}.",
+            f"一个 {HIDDEN} 单元的 LSTM 学会了『记住第一个符号』({len(STAGES) * STEPS_PER_STAGE} 步,间隔逐渐增加到 "
+            f"{STAGES[-1]})。在间隔为 {GAP} 的留出样本上正确率 {r.accuracy:.0%}(随机猜 25%)。哪个单元在记忆?"
+            f"在 '=' 处 h 对 A、B、C、D 差别最大的那个:单元 {r.unit}(热力图中已选中),h = {_values(r.h_answer)}。",
+        ),
+        Scene(session=session_for(params, "A"), cursor=CUE_T, unit=r.unit),
+        {"accuracy": r.accuracy, "unit": r.unit},
+    )
+
+
+def input_step(ctx: DemoContext) -> Outcome:
+    params, r = reading(ctx)
+    opens = r.i_cue - r.i_filler >= OPENS
+    en = (f"the input gate opens on the cue: i = {r.i_cue:.2f} there, {r.i_filler:.2f} on average over the filler"
+          if opens else
+          f"the input gate does NOT single out the cue: i = {r.i_cue:.2f} on the cue, {r.i_filler:.2f} over the "
+          "filler; it stays open, and what gets written is decided by the candidate g instead")
+    zh = (f"输入门在提示处打开:那里 i = {r.i_cue:.2f},填充字符上平均 {r.i_filler:.2f}"
+          if opens else
+          f"输入门并没有特别对提示打开:提示处 i = {r.i_cue:.2f},填充字符上 {r.i_filler:.2f};它一直开着,"
+          "写入什么由候选值 g 决定")
+    return Outcome(
+        Bilingual(
+            f"Cursor on the cue (timestep {CUE_T}). Unit {r.unit}: {en}. The candidate written at the cue, per "
+            f"symbol: g = {_values(r.g_cue)}: the sign encodes the symbol. c_t = f ⊙ c_t-1 + i ⊙ g.",
+            f"光标在提示上(第 {CUE_T} 步)。单元 {r.unit}:{zh}。提示处写入的候选值(按符号):g = {_values(r.g_cue)}:"
+            "符号编码在正负号里。c_t = f ⊙ c_t-1 + i ⊙ g。",
+        ),
+        Scene(session=session_for(params, "A"), cursor=CUE_T, unit=r.unit),
+        {"input_opens": opens, "i_cue": r.i_cue, "i_filler": r.i_filler, "g_cue": r.g_cue},
+    )
+
+
+def forget_step(ctx: DemoContext) -> Outcome:
+    params, r = reading(ctx)
+    holds = r.f_filler >= HOLDS
+    return Outcome(
+        Bilingual(
+            f"Cursor in the middle of the filler. Unit {r.unit}'s forget gate averages f = {r.f_filler:.3f} over the "
+            f"{GAP} filler characters: " + (
+                "it holds: c_t keeps (and here even builds up) the value the cue wrote, and h stays on the cue's side."
+                if holds else "it leaks: each step keeps only part of c_t."),
+            f"光标在填充字符中间。单元 {r.unit} 的遗忘门在 {GAP} 个填充字符上平均 f = {r.f_filler:.3f}:" + (
+                "它保持住了:c_t 保留(这里甚至继续累积)提示写入的值,h 一直停在提示那一边。"
+                if holds else "它在泄漏:每一步只保留 c_t 的一部分。"),
+        ),
+        Scene(session=session_for(params, "A"), cursor=CUE_T + GAP // 2, unit=r.unit),
+        {"forget_holds": holds, "f_filler": r.f_filler},
+    )
+
+
+def output_step(ctx: DemoContext) -> Outcome:
+    params, r = reading(ctx)
+    releases = r.o_answer - r.o_filler >= OPENS
+    session = session_for(params, "B")
+    p = float(session.trace.probs[-1][session.vocab.index["B"]])
+    en = (f"the output gate releases at '=': o = {r.o_answer:.2f} there against {r.o_filler:.2f} during the filler"
+          if releases else
+          f"the output gate does not wait for '=': o = {r.o_filler:.2f} during the filler and {r.o_answer:.2f} at '='. "
+          "Nothing else in this task needs h, so this network shows its memory all along instead of hiding it")
+    zh = (f"输出门在 '=' 处释放:那里 o = {r.o_answer:.2f},填充期间 {r.o_filler:.2f}"
+          if releases else
+          f"输出门并不等到 '=':填充期间 o = {r.o_filler:.2f},'=' 处 {r.o_answer:.2f}。这个任务里 h 没有别的用处,"
+          "所以这个网络一直把记忆显示出来,而不是藏起来")
+    return Outcome(
+        Bilingual(
+            f"Cursor on '=' of an example starting with B. Unit {r.unit}: {en}. The model puts P(B) = {p:.2f} on the "
+            "answer. Measured, not assumed: gates do what the loss rewards.",
+            f"光标在一个以 B 开头的样本的 '=' 上。单元 {r.unit}:{zh}。模型给答案 B 的概率 P(B) = {p:.2f}。"
+            "这是测出来的,不是假设的:门做的是损失函数奖励的事。",
+        ),
+        Scene(session=session, cursor=session.T, unit=r.unit, figure=Figure(
+            ["gate (unit %d)" % r.unit, "cue", "filler", "'='"],
+            [["input i", f"{r.i_cue:.2f}", f"{r.i_filler:.2f}", ""],
+             ["forget f", "", f"{r.f_filler:.3f}", ""],
+             ["output o", "", f"{r.o_filler:.2f}", f"{r.o_answer:.2f}"]])),
+        {"output_releases": releases, "o_answer": r.o_answer, "o_filler": r.o_filler, "p_answer": p},
+    )
+
+
+DEMO = Demo(
+    name="gates",
+    title=Bilingual("LSTM gates at work", "LSTM 的门如何工作"),
+    claim=Bilingual(
+        "An LSTM trained to remember the first symbol: step through and measure its input, forget and output gates.",
+        "训练一个记住第一个符号的 LSTM:逐步查看并测量它的输入门、遗忘门和输出门。",
+    ),
+    steps=(
+        Step(Bilingual("Train and find the memory unit", "训练并找到记忆单元"), train_step),
+        Step(Bilingual("The cue: input gate", "提示:输入门"), input_step),
+        Step(Bilingual("The gap: forget gate", "间隔:遗忘门"), forget_step),
+        Step(Bilingual("The answer: output gate", "答案:输出门"), output_step),
+    ),
+    seconds=15,
+)
