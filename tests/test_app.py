@@ -36,7 +36,7 @@ async def test_abc_numbers_on_screen_when_stepping():
         await pilot.press("right")
         assert app.session.cursor == 2
         text = screen_text(app)
-        assert "h[layer 0, unit 0] at t=2 'B' = 0.6420" in text
+        assert "h[0] at t=2 'B' = 0.6420" in text
         assert "h_2 = [0.6420 0.7616 0.0000]" in text
         assert "t 2/2" in text
 
@@ -175,7 +175,7 @@ async def test_up_down_select_the_unit_reported_as_a_number():
         await pilot.press("down", "down")
         assert (app.selection.layer, app.selection.unit) == (0, 2)
         value = app.session.current_step().h[0, 2]
-        assert f"unit 2] at t=1 'h' = {value:.4f}" in screen_text(app)
+        assert f"h[2] at t=1 'h' = {value:.4f}" in screen_text(app)
 
 
 async def test_weight_editor_refuses_nan_and_abc_and_applies_numbers():
@@ -260,7 +260,7 @@ async def test_long_input_pages_and_keeps_the_cursor_visible():
         assert "x_200" in pane_text(app, "#sequence")
         assert re.search(r"timesteps \d+-200 of 200", pane_text(app, "#hidden"))  # the last page
         await pilot.press(*["down"] * 40)
-        assert app.selection.unit == 40 and "unit 40] at t=200" in screen_text(app)
+        assert app.selection.unit == 40 and "h[40] at t=200" in screen_text(app)
         assert re.search(r"^u40 ", pane_text(app, "#hidden"), re.MULTILINE)  # scrolled into view
 
 

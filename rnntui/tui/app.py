@@ -11,6 +11,8 @@ the console (`app.query_one(GenerationConsole).mount(curve, before="#console-log
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -35,6 +37,7 @@ from rnntui.tui.widgets.heatmap import HeatmapPane
 from rnntui.tui.widgets.sequence import SequencePane
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
+COMPACT_HEIGHT = 32  # below this the layout folds the log away and tightens the panes
 W_HH_STEP = 1.25  # `]` multiplies W_hh by this, `[` divides: the two undo each other
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # play speeds, steps per second
 TEMPERATURES = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
@@ -52,7 +55,7 @@ def parse_number(text: str, what: str) -> float:
 class RnnApp(App[None]):
     """Step a recurrent network through text and watch its state, gates and gradients."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "rnntui"
     COMMANDS = App.COMMANDS | {ActionCommands}
     BINDINGS = [
@@ -135,14 +138,24 @@ class RnnApp(App[None]):
         self.check_size()
         self.render_session()
 
+    @property
+    def compact(self) -> bool:
+        """A short terminal: the layout folds extras away (see app.tcss, Screen.compact)."""
+        return self.screen_stack[0].has_class("compact")
+
     def on_resize(self, event: events.Resize) -> None:
+        was_compact = self.compact
         self.check_size(event.size)  # the event's size: self.size is updated a frame later
+        if self.compact != was_compact or event.size.width != self.size.width:
+            self.call_after_refresh(self.render_session)  # the terse/full forms follow the size
 
     def check_size(self, size: Size | None = None) -> None:
         """Below MIN_WIDTH × MIN_HEIGHT the panes cannot be legible: say so instead of drawing them."""
         width, height = size or self.size
         too_small = width < MIN_WIDTH or height < MIN_HEIGHT
-        self.screen.set_class(too_small, "too-small")
+        main = self.screen_stack[0]  # the panes' screen, even while a modal is on top
+        main.set_class(too_small, "too-small")
+        main.set_class(height < COMPACT_HEIGHT, "compact")
         if too_small:
             self.query_one("#too-small", Static).update(
                 f"Terminal too small: {width}×{height}.\nrnntui needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\n"
@@ -163,7 +176,8 @@ class RnnApp(App[None]):
         self.query_one("#hidden", HeatmapPane).show(
             blocks, views.tokens(s), s.cursor - 1,
             selected=(h_block[(self.selection.layer, 0)], self.selection.unit),
-            header=views.hidden_numbers(s, self.selection),  # on top: visible however many units
+            header=views.hidden_numbers(s, self.selection, legend=not self.compact),  # pinned on top
+            data=s.trace,
         )
         gates = self.query_one("#gates", HeatmapPane)
         gates.border_title = "Gates" if cfg.cell != "rnn" else "Pre-activation and saturation"
@@ -171,11 +185,12 @@ class RnnApp(App[None]):
         gate_block = self.selection.layer * max(1, len(cfg.gate_names))  # the layer's first block
         gates.show(
             views.gate_blocks(s), views.tokens(s), s.cursor - 1,
-            selected=(gate_block, self.selection.unit), header=views.gate_legend(s),
+            selected=(gate_block, self.selection.unit), header=views.gate_legend(s), data=s.trace,
         )
         self.query_one("#gradients", GradientPane).show(views.gradient_view(s, self.last_prediction_gradients()))
         self.query_one("#distribution", DistributionPane).show(views.console_view(s, self.temperature, self.sample_text))
-        self.query_one("#status", Static).update(views.status_text(s, self.playing, self.speed))
+        status = views.status_text(s, self.playing, self.speed, self.size.width)
+        self.query_one("#status", Static).update(status, layout=False)  # one line: no re-layout
 
     def last_prediction_gradients(self):
         """views.last_prediction_gradients, computed once per trace (the session replaces its

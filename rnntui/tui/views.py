@@ -94,24 +94,23 @@ def hidden_blocks(session: StepSession) -> tuple[list[HeatBlock], dict[tuple[int
     return blocks, h_block
 
 
-def hidden_numbers(session: StepSession, selection: Selection) -> list[Strip]:
+def hidden_numbers(session: StepSession, selection: Selection, legend: bool = True) -> list[Strip]:
     """The selected cell's value and the h_t vector, as numbers (the ABC example's 0.7616, 0.6420)."""
     step = session.current_step()
     where = f"t={step.t} {token_glyph(step.char)!r}"
-    value = float(step.h[selection.layer, selection.unit])
-    parts = [
-        (f"h[layer {selection.layer}, unit {selection.unit}] at {where} = ", palette.LABEL),
-        (f"{value:.4f}", palette.BOLD),
-    ]
+    layer, unit = selection.layer, selection.unit
+    h_name = "h" if session.config.num_layers == 1 else f"h(layer {layer})"
+    parts = [(f"{h_name}[{unit}] at {where} = ", palette.LABEL), (f"{float(step.h[layer, unit]):.4f}", palette.BOLD)]
     if step.c is not None:
-        parts += [("   c = ", palette.LABEL), (f"{float(step.c[selection.layer, selection.unit]):.4f}", palette.BOLD)]
+        parts += [(f"   c[{unit}] = ", palette.LABEL), (f"{float(step.c[layer, unit]):.4f}", palette.BOLD)]
     lines = [text_strip(*parts)]
     small = session.config.hidden_size <= VECTOR_LIMIT
     for layer in range(session.config.num_layers):
         name = f"h_{step.t}" if session.config.num_layers == 1 else f"h_{step.t} (layer {layer})"
         vector = format_vector(step.h[layer], digits=4 if small else 3, limit=VECTOR_LIMIT if small else 6)
         lines.append(text_strip((f"{name} = ", palette.LABEL), (vector, palette.PLAIN)))
-    lines.append(legend_line(session))
+    if legend:
+        lines.append(legend_line(session))
     return lines
 
 
@@ -205,23 +204,34 @@ def console_view(session: StepSession, temperature: float, sample: str | None) -
     return ConsoleView(after=step.char, top=top, temperature=temperature, sample=sample, target=step.target)
 
 
-def status_text(session: StepSession, playing: bool, speed: float) -> str:
+def status_text(session: StepSession, playing: bool, speed: float, width: int = 120) -> str:
+    """The status line; below 110 columns in a terse form so that it still fits on one line."""
     cfg = session.config
-    clip = "clip off" if session.clipping.mode == "off" else f"clip {session.clipping.mode} ≤ {session.clipping.threshold:g}"
+    terse = width < 110
+    if session.clipping.mode == "off":
+        clip = "clip off"
+    else:
+        clip = f"clip{'' if terse else ' ' + session.clipping.mode} ≤ {session.clipping.threshold:g}"
     loss = session.gradients.loss
-    radii = session.spectral_radii()
-    top = radii[f"rnn.weight_hh_l{cfg.num_layers - 1}"]
-    radius = " ".join(f"{block}:{r:.2f}" for block, r in top.items()) if len(top) > 1 else f"{next(iter(top.values())):.3f}"
+    radii = session.spectral_radii()[f"rnn.weight_hh_l{cfg.num_layers - 1}"]
+    if terse:
+        radius = f"ρ {max(radii.values()):.2f}"
+    elif len(radii) > 1:
+        radius = "ρ(W_hh) " + " ".join(f"{block}:{r:.2f}" for block, r in radii.items())
+    else:
+        radius = f"ρ(W_hh) {next(iter(radii.values())):.3f}"
     activation = f" {cfg.activation}" if cfg.cell == "rnn" else ""
+    cell = f"{'RNN' if terse and cfg.cell == 'rnn' else CELL_NAMES[cfg.cell]}{activation}"
     parts = [
-        f"{CELL_NAMES[cfg.cell]}{activation}",
+        cell,
         f"H={cfg.hidden_size}",
-        f"layers={cfg.num_layers}",
+        f"L={cfg.num_layers}" if terse else f"layers={cfg.num_layers}",
         clip,
         f"t {session.cursor}/{session.T}",
         "loss —" if loss is None else f"loss {loss:.4f}",
-        f"ρ(W_hh) {radius}",
-        f"seed {session.seed}",
-        f"▶ {speed:g}/s" if playing else f"‖ {speed:g}/s",
+        radius,
     ]
+    if not terse:
+        parts.append(f"seed {session.seed}")
+    parts.append(f"▶ {speed:g}/s" if playing else f"‖ {speed:g}/s")
     return " · ".join(parts)

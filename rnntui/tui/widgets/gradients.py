@@ -63,7 +63,7 @@ class GradientPane(LinePane):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.view: GradientView | None = None
-        self.bar_rows = 6
+        self.max_bar_rows = 6
 
     def show(self, view: GradientView | None) -> None:
         self.view = view
@@ -116,7 +116,8 @@ class GradientPane(LinePane):
             return [text_strip(("all ‖∂L/∂h_t‖ are zero", palette.DIM))]
         lo = math.floor(math.log10(min(positive)))
         hi = max(lo + 1, math.ceil(math.log10(max(positive))))
-        rows = self.bar_rows
+        # the five text lines come first; bars get what height is left (2 rows at the least)
+        rows = max(2, min(self.max_bar_rows, self.scrollable_content_region.height - 5))
         span = rows * 8
 
         def eighths(value: float) -> int:

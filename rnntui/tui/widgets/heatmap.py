@@ -88,6 +88,8 @@ class HeatmapPane(LinePane):
         self.footer: list[Strip] = []
         self._selected_line = 0  # content line of the selected cell, to scroll it into view
         self._row_base = 0
+        self._data: object = None
+        self._row_cache: dict[tuple[int, int, int, int], list[Strip]] = {}  # (block, start, stop, cell)
 
     def show(
         self,
@@ -97,9 +99,15 @@ class HeatmapPane(LinePane):
         selected: tuple[int, int] | None = None,
         header: list[Strip] | None = None,
         footer: list[Strip] | None = None,
+        data: object = None,
     ) -> None:
+        """`data` is the object the blocks were read from (the trace): while the same object comes
+        back, the coloured rows are reused and a cursor move only redraws the marker and labels."""
         self.blocks, self.tokens, self.cursor, self.selected = blocks, tokens, cursor, selected
         self.header, self.footer = header or [], footer or []
+        if data is None or data is not self._data:
+            self._row_cache.clear()
+        self._data = data
         self.invalidate()
         # keep the selected unit on screen: its line number is known only after building
         self.call_after_refresh(self._reveal_selected)
@@ -130,7 +138,8 @@ class HeatmapPane(LinePane):
             return lines + list(self.footer)
         _, cell, start, stop = self._columns(width)
         for b, block in enumerate(self.blocks):
-            if len(block.title) + 2 + len(block.formula) <= width:
+            roomy = self.scrollable_content_region.height >= 12
+            if len(block.title) + 2 + len(block.formula) <= width or not roomy:
                 lines.append(text_strip((block.title, palette.BOLD), (f"  {block.formula}", palette.LABEL)))
             else:  # a narrow pane: the formula gets its own line(s)
                 lines.append(text_strip((block.title, palette.BOLD)))
@@ -149,20 +158,31 @@ class HeatmapPane(LinePane):
         return Strip(segments)
 
     def _block_rows(self, b: int, block: HeatBlock, start: int, stop: int, cell: int) -> list[Strip]:
+        key = (b, start, stop, cell)
+        rows = self._row_cache.get(key) if self._data is not None else None
+        if rows is None:
+            rows = [Strip(segments) for segments in self._row_segments(block, start, stop, cell)]
+            self._row_cache[key] = rows
+        selected_block, selected_row = self.selected if self.selected is not None else (-1, -1)
+        cursor_col = self.cursor - start
+        if selected_block == b and 0 <= selected_row < len(rows) and 0 <= cursor_col < stop - start:
+            segments = list(rows[selected_row])
+            cell_style = segments[1 + cursor_col].style
+            segments[1 + cursor_col] = Segment("●".ljust(cell), cell_style)
+            rows = rows[:selected_row] + [Strip(segments)] + rows[selected_row + 1 :]
+            self._selected_line = self._row_base + selected_row
+        return rows
+
+    @staticmethod
+    def _row_segments(block: HeatBlock, start: int, stop: int, cell: int) -> list[list[Segment]]:
+        """One list of segments per unit: its label, then one coloured cell per timestep."""
         values = block.values[:, start:stop]
         if block.scale == "sequential":
             indices, styles = palette.sequential_indices(values, 0.0, block.limit), palette.SEQUENTIAL
         else:
             indices, styles = palette.diverging_indices(values, block.limit), palette.DIVERGING
         blank = " " * cell
-        mark = "●".ljust(cell)
-        rows = []
-        cursor_col = self.cursor - start
-        for r, row in enumerate(indices.tolist()):
-            segments = [Segment(f"{block.row_prefix}{r}".ljust(LABEL_WIDTH), palette.LABEL)]
-            segments += [Segment(blank, styles[i]) for i in row]
-            if self.selected == (b, r) and 0 <= cursor_col < len(row):
-                segments[1 + cursor_col] = Segment(mark, styles[row[cursor_col]])
-                self._selected_line = self._row_base + r
-            rows.append(Strip(segments).simplify())
-        return rows
+        return [
+            [Segment(f"{block.row_prefix}{r}".ljust(LABEL_WIDTH), palette.LABEL)] + [Segment(blank, styles[i]) for i in row]
+            for r, row in enumerate(indices.tolist())
+        ]

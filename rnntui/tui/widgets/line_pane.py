@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -29,6 +29,7 @@ class LinePane(ScrollView, can_focus=False):
         super().__init__(id=id, classes=classes)
         self._lines: list[Strip] = []
         self._pinned: list[Strip] = []
+        self._base_style = Style()
         self._built_width = -1
         self._dirty = True
 
@@ -43,15 +44,40 @@ class LinePane(ScrollView, can_focus=False):
 
     # -- the refresh path ------------------------------------------------------------------------
     def invalidate(self) -> None:
-        """Mark the data as changed: rebuild the strips before the next paint, and repaint once."""
+        """The data changed: rebuild the strips now and repaint only the visible lines that differ.
+
+        Stepping changes a few lines of each pane (the cursor column, the marker, the numbers);
+        repainting just those keeps the compositor's work, and so the keypress latency, small."""
+        built = self._built_width
         self._dirty = True
-        self.refresh()
+        if not self.is_mounted or built < 0 or self.scrollable_content_region.width != built:
+            self.refresh()
+            return
+        before, count = self._visible(), len(self._pinned) + len(self._lines)
+        self._ensure_lines()
+        if len(self._pinned) + len(self._lines) != count:
+            self.refresh()  # the content grew or shrank: scrollbars and everything below move
+            return
+        changed = [y for y, (old, new) in enumerate(zip(before, self._visible())) if old is not new and old != new]
+        width = self.size.width
+        for start, stop in _runs(changed):
+            self.refresh(Region(0, start, width, stop - start))
+
+    def _visible(self) -> list[Strip | None]:
+        """The strips on screen now, top to bottom (None past the end of the content)."""
+        height = self.scrollable_content_region.height
+        pinned = self._pinned[:height]
+        top = round(self.scroll_y)
+        body = self._lines[top : top + height - len(pinned)]
+        return pinned + body + [None] * (height - len(pinned) - len(body))
 
     def _ensure_lines(self) -> None:
         width = max(1, self.scrollable_content_region.width)
         if self._dirty or width != self._built_width:
-            self._pinned = self.build_pinned(width)
-            self._lines = self.build_lines(width)
+            # segments without a background get the pane's own (else the terminal default shows)
+            base = self._base_style = self.rich_style  # walks every ancestor's styles: once per build
+            self._pinned = [strip.apply_style(base) for strip in self.build_pinned(width)]
+            self._lines = [strip.apply_style(base) for strip in self.build_lines(width)]
             self._built_width = width
             self._dirty = False
             self.virtual_size = Size(width, len(self._pinned) + len(self._lines))
@@ -68,12 +94,13 @@ class LinePane(ScrollView, can_focus=False):
     def render_line(self, y: int) -> Strip:
         self._ensure_lines()
         width = self.scrollable_content_region.width
+        base = self._base_style
         if y < len(self._pinned):
-            return self._pinned[y].crop_extend(0, width, self.rich_style)
+            return self._pinned[y].crop_extend(0, width, base)
         index = y - len(self._pinned) + round(self.scroll_y)
         if index >= len(self._lines):
-            return Strip.blank(width, self.rich_style)
-        return self._lines[index].crop_extend(0, width, self.rich_style)
+            return Strip.blank(width, base)
+        return self._lines[index].crop_extend(0, width, base)
 
     def scroll_line_into_view(self, line: int) -> None:
         """Scroll vertically so that line `line` of the scrolling part is visible."""
@@ -83,6 +110,17 @@ class LinePane(ScrollView, can_focus=False):
             self.scroll_to(y=line, animate=False)
         elif line >= top + height:
             self.scroll_to(y=line - height + 1, animate=False)
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """[1, 2, 3, 7] -> [(1, 4), (7, 8)]: contiguous rows as half-open ranges."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row:
+            runs[-1] = (runs[-1][0], row + 1)
+        else:
+            runs.append((row, row + 1))
+    return runs
 
 
 def text_strip(*parts: tuple[str, Style] | str) -> Strip:

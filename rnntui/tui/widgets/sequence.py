@@ -41,7 +41,7 @@ class SequencePane(LinePane):
             return [text_strip(("(empty input: press e to type some text)", palette.DIM))]
         cell = column_width(T, width - ROW_LABEL)
         start, stop = column_window(T, self.cursor, (width - ROW_LABEL) // cell)
-        page = f"t {start + 1}-{stop}/{T}" if (start, stop) != (0, T) else f"t {self.cursor + 1}/{T}"
+        page = f"   (timesteps {start + 1}-{stop} of {T})" if (start, stop) != (0, T) else ""
         steps = [Segment(f"{'step':<{ROW_LABEL}}", palette.LABEL)]
         inputs = [Segment(f"{'input':<{ROW_LABEL}}", palette.LABEL)]
         targets = [Segment(f"{'target':<{ROW_LABEL}}", palette.LABEL)]
@@ -54,9 +54,7 @@ class SequencePane(LinePane):
             targets.append(
                 Segment((token_glyph(target) if target is not None else "·").ljust(cell), palette.WARNING if current else palette.DIM)
             )
-        lines = [Strip(inputs), Strip(targets)]
-        if cell >= 2 or stop - start <= 9:
+        lines = [Strip(inputs), Strip(targets), text_strip((self.x_line, palette.PLAIN), (page, palette.DIM))]
+        if self.scrollable_content_region.height >= 4:  # the step numbers only when there is room
             lines.insert(0, Strip(steps))
-        lines.append(text_strip((self.x_line, palette.PLAIN)))
-        lines.append(text_strip((page, palette.DIM)))
         return lines

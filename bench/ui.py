@@ -1,0 +1,82 @@
+"""Keypress-to-repaint latency of the app at 120x40 with H=32, T=64 (median and p95, ms).
+
+Each key event is posted to the running app (`app.post_message(events.Key(...))`); the action
+it triggers ends in `render_session`, which here also schedules `call_after_refresh(stop)`, so
+the clock stops once the screen has been repainted. Pilot's press/pause are not used: they wait
+for the whole process to go idle and overstate latency.
+
+    ./dev bench ui            (or .venv/bin/python bench/ui.py --presses 300)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+
+from textual import events
+
+from rnntui.engine.session import StepSession
+from rnntui.tui.app import RnnApp
+
+TEXT = "To be, or not to be, that is the question: whether 'tis nobler i"  # 64 characters
+# Mostly stepping (what people do most), plus keys that recompute forward and backward passes.
+KEY_MIX = ["right"] * 6 + ["left"] * 2 + ["right_square_bracket", "left_square_bracket", "down", "k"]
+CHARACTERS = {"right_square_bracket": "]", "left_square_bracket": "[", "k": "k"}
+
+
+class TimedApp(RnnApp):
+    """RnnApp whose re-render also schedules the callback that stops the benchmark's clock."""
+
+    pending: asyncio.Future | None = None
+
+    def render_session(self) -> None:
+        super().render_session()
+        if self.pending is not None and not self.pending.done():
+            future = self.pending
+            self.call_after_refresh(lambda: future.done() or future.set_result(time.perf_counter()))
+
+
+async def measure(presses: int, hidden: int, size: tuple[int, int]) -> dict[str, list[float]]:
+    session = StepSession(TEXT, hidden_size=hidden, seed=0)
+    app = TimedApp(session)
+    timings: dict[str, list[float]] = {}
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        loop = asyncio.get_running_loop()
+        for i in range(presses):
+            key = KEY_MIX[i % len(KEY_MIX)]
+            if key == "right" and session.cursor == session.T:
+                key = "home"
+            app.pending = loop.create_future()
+            start = time.perf_counter()
+            app.post_message(events.Key(key, CHARACTERS.get(key)))
+            stop = await asyncio.wait_for(app.pending, timeout=10)
+            timings.setdefault(key, []).append((stop - start) * 1000)
+    return timings
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presses", type=int, default=240)
+    parser.add_argument("--hidden", type=int, default=32)
+    parser.add_argument("--width", type=int, default=120)
+    parser.add_argument("--height", type=int, default=40)
+    args = parser.parse_args()
+    timings = asyncio.run(measure(args.presses, args.hidden, (args.width, args.height)))
+    everything = [t for values in timings.values() for t in values]
+    print(f"keypress-to-repaint at {args.width}x{args.height}, H={args.hidden}, T={len(TEXT)}, {len(everything)} presses")
+    print(f"{'key':<22}{'n':>5}{'median ms':>12}{'p95 ms':>10}")
+    for key, values in sorted(timings.items()):
+        print(f"{key:<22}{len(values):>5}{statistics.median(values):>12.1f}{p95(values):>10.1f}")
+    print(f"{'all':<22}{len(everything):>5}{statistics.median(everything):>12.1f}{p95(everything):>10.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""Snapshot tests: the whole screen for each cell and for the smallest supported terminal.
+
+Few on purpose (other panes' tests assert on meaning); nothing on screen depends on time: no
+input has focus (no cursor blink) and the play timer is off. Accept intended changes with
+`pytest tests/test_snapshots.py --snapshot-update` after looking at snapshot_report.html.
+"""
+
+from __future__ import annotations
+
+from rnntui.engine.abc_example import abc_session
+from rnntui.engine.session import StepSession
+from rnntui.tui.app import RnnApp
+
+TEXT = "hello world"
+
+
+def test_vanilla_rnn_on_the_abc_example(snap_compare):
+    assert snap_compare(RnnApp(abc_session()), press=["right"], terminal_size=(120, 40))
+
+
+def test_lstm(snap_compare):
+    app = RnnApp(StepSession(TEXT, cell="lstm", hidden_size=4, seed=0))
+    assert snap_compare(app, press=["right", "right"], terminal_size=(120, 40))
+
+
+def test_gru(snap_compare):
+    app = RnnApp(StepSession(TEXT, cell="gru", hidden_size=4, seed=0))
+    assert snap_compare(app, press=["right", "right"], terminal_size=(120, 40))
+
+
+def test_smallest_layout_80x24(snap_compare):
+    app = RnnApp(StepSession(TEXT, hidden_size=8, seed=0))
+    assert snap_compare(app, press=["right", "right", "down"], terminal_size=(80, 24))
