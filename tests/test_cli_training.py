@@ -175,3 +175,27 @@ def test_ctrl_c_saves_last_and_exits_cleanly(tmp_path):
     assert "stopped at step" in stdout and "Traceback" not in stderr
     assert (out / "last.safetensors").is_file() and (out / "optimizer.safetensors").is_file()
     assert not list(out.glob("*.tmp"))
+
+
+def test_live_bar_redraws_one_line_and_plain_mode_prints_lines():
+    import io
+
+    from rnntui.commands.train_progress import ProgressReporter, format_duration
+    from rnntui.engine.train_events import DoneEvent, EvalEvent, StepEvent
+
+    def step(n):
+        return StepEvent(step=n, loss=1.5, grad_norm=1.0, grad_norm_clipped=1.0, lr=1e-3, tokens_per_second=20_000,
+                         elapsed=30.0, epoch=0, progress=0.25)
+
+    out = io.StringIO()
+    live = ProgressReporter(out, live=True, total_steps=400)
+    live(step(100))
+    assert out.getvalue() == "\r\x1b[2Kstep 100/400  loss 1.5000  20.0k tok/s   25%  ETA 1:30"
+    live(EvalEvent(step=100, val_loss=1.75, best_val_loss=1.75, is_best=True, sample="\nhello\nworld"))
+    live(DoneEvent(step=100, reason="steps", message="", best_val_loss=1.75, last_val_loss=1.75, elapsed=30))
+    assert out.getvalue().endswith("step 100: val loss 1.7500 (best)\n    hello\n    world\n")
+    assert format_duration(3725) == "1:02:05"
+
+    plain = io.StringIO()
+    ProgressReporter(plain, live=False)(step(1))
+    assert plain.getvalue() == "step 1  loss 1.5000  20.0k tok/s   25%  ETA 1:30\n"

@@ -8,12 +8,11 @@ and the data position. Tensors are stored flat as `optim.<param name>.<key>` and
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from rnntui.engine.checkpoint import write_safetensors_atomically
 from rnntui.errors import CheckpointError
 
 FORMAT = "rnntui-run/1"
@@ -21,23 +20,11 @@ FORMAT = "rnntui-run/1"
 
 def save_run_state(path: Path, optimizer_state: dict[str, dict[str, np.ndarray]],
                    extra: dict[str, np.ndarray], metadata: dict[str, str]) -> None:
-    """Atomically write the state: a temp file in the same folder, then os.replace."""
-    from safetensors.numpy import save_file
-
-    tensors = {f"optim.{param}.{key}": np.ascontiguousarray(value)
+    """Atomically write the state (temporary file, then rename), like a checkpoint."""
+    tensors = {f"optim.{param}.{key}": value
                for param, state in optimizer_state.items() for key, value in state.items()}
-    tensors.update({f"extra.{name}": np.ascontiguousarray(value) for name, value in extra.items()})
-    header = {"format": FORMAT, **metadata}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=header)
-        os.replace(tmp, path)
-    except OSError as error:
-        raise CheckpointError(f"cannot save {str(path)!r}: {error.strerror}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    tensors.update({f"extra.{name}": value for name, value in extra.items()})
+    write_safetensors_atomically(path, tensors, {"format": FORMAT, **metadata})
 
 
 def load_run_state(path: Path) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray], dict[str, str]]:
