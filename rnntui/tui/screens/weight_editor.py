@@ -112,6 +112,7 @@ class WeightEditorScreen(ModalScreen[None]):
             return
         self.say(f"{self.param_name}{list(self.index)} = {self.session.params[self.param_name][self.index]:+.6g}")
         event.input.value = ""
+        event.input.placeholder = "type a number, enter applies"
         self.grid.focus()
         self.changed()
 
