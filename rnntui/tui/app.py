@@ -318,7 +318,10 @@ class RnnApp(App[None]):
             self.session.set_text(text)
             self.changed()
 
-        fixed = " (the checkpoint's characters only)" if self.session.vocab_is_fixed else ""
+        chars = "".join(self.session.vocab.chars)
+        fixed = ""
+        if self.session.vocab_is_fixed:  # a checkpoint (or the ABC example) knows only its own characters
+            fixed = f" (characters {chars!r} only)" if len(chars) <= 40 else " (the model's characters only)"
         self.push_screen(PromptScreen(f"Input text{fixed}", self.session.text, apply, "enter applies, escape cancels"))
 
     # ------------------------------------------------------------------ generation

@@ -18,7 +18,7 @@ from rnntui.tui.widgets.console import TOP_K, ConsoleView
 from rnntui.tui.widgets.gradients import GradientView
 from rnntui.tui.widgets.heatmap import HeatBlock, legend_strip, token_glyph
 from rnntui.tui.widgets.line_pane import text_strip
-from rnntui.tui.widgets.sequence import format_vector
+from rnntui.tui.widgets.sequence import format_number, format_vector
 
 CELL_NAMES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 GATE_FORMULAS = {  # biases folded into b_* (PyTorch has b_i* and b_h*: both are added)
@@ -100,9 +100,9 @@ def hidden_numbers(session: StepSession, selection: Selection, legend: bool = Tr
     where = f"t={step.t} {token_glyph(step.char)!r}"
     layer, unit = selection.layer, selection.unit
     h_name = "h" if session.config.num_layers == 1 else f"h(layer {layer})"
-    parts = [(f"{h_name}[{unit}] at {where} = ", palette.LABEL), (f"{float(step.h[layer, unit]):.4f}", palette.BOLD)]
+    parts = [(f"{h_name}[{unit}] at {where} = ", palette.LABEL), (format_number(float(step.h[layer, unit])), palette.BOLD)]
     if step.c is not None:
-        parts += [(f"   c[{unit}] = ", palette.LABEL), (f"{float(step.c[layer, unit]):.4f}", palette.BOLD)]
+        parts += [(f"   c[{unit}] = ", palette.LABEL), (format_number(float(step.c[layer, unit])), palette.BOLD)]
     lines = [text_strip(*parts)]
     small = session.config.hidden_size <= VECTOR_LIMIT
     for layer in range(session.config.num_layers):

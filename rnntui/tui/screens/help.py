@@ -10,10 +10,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 INTRO = (
-    "rnntui steps a recurrent network through your text one character at a time.\n"
-    "Top: the input and its targets. Middle: hidden state h (and c) and the gates, units × timesteps,\n"
-    "blue negative, red positive. Bottom: how the loss gradient ‖∂L/∂h_t‖ fades or grows going back\n"
-    "in time, and what the model predicts next."
+    "rnntui steps a recurrent network through your text one character at a time. "
+    "Top: the input and its targets. Middle: the hidden state h (and an LSTM's cell state c) and "
+    "the gates, units × timesteps, blue negative, red positive. Bottom left: how much of the last "
+    "prediction's loss gradient ‖∂L_T/∂h_t‖ reaches each earlier step (vanishing or exploding), and "
+    "the clipping threshold. Bottom right: what the model predicts next, and samples."
+)
+EDITOR_KEYS = (
+    "In the weight editor: arrows move, enter types a value (enter applies), u undoes, R resets "
+    "to the seed's weights, n / p switch matrix, escape closes."
 )
 
 
@@ -42,4 +47,5 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-body"):
             yield Static(INTRO, id="help-intro")
             yield Static(key_table(self.key_bindings), id="help-keys")
+            yield Static(EDITOR_KEYS, id="help-editor")
             yield Static("escape closes this screen · ctrl+p finds any action by name", id="help-close")
