@@ -149,6 +149,9 @@ class Trainer:
 
     def update_settings(self, **changes) -> TrainSettings:
         """Change lr / clip_mode / clip from any thread; the next step uses them. Invalid: RnntuiError."""
+        unknown = sorted(set(changes) - {"lr", "clip_mode", "clip"})
+        if unknown:
+            raise RnntuiError(f"unknown training setting {unknown[0]!r}: lr, clip_mode or clip")
         with self._lock:
             self.settings = replace(self.settings, **changes)
             return self.settings
