@@ -31,6 +31,7 @@ from rnntui.tui.messages import ConsoleLine, SessionChanged
 from rnntui.tui.screens.help import HelpScreen
 from rnntui.tui.screens.prompt import PromptScreen
 from rnntui.tui.screens.weight_editor import WeightEditorScreen
+from rnntui.tui.training.actions import TrainingActions
 from rnntui.tui.widgets.console import DistributionPane, GenerationConsole
 from rnntui.tui.widgets.gradients import GradientPane
 from rnntui.tui.widgets.heatmap import HeatmapPane
@@ -52,7 +53,7 @@ def parse_number(text: str, what: str) -> float:
         raise RnntuiError(f"{what} must be a number, got {text.strip()!r}") from None
 
 
-class RnnApp(App[None]):
+class RnnApp(TrainingActions, App[None]):
     """Step a recurrent network through text and watch its state, gates and gradients."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
@@ -80,6 +81,13 @@ class RnnApp(App[None]):
         Binding("g", "sample", "Sample", tooltip="Sample a continuation from the current state", id="sample"),
         Binding("minus", "temperature(-1)", "Cooler", show=False, key_display="-", tooltip="Lower the sampling temperature", id="cooler"),
         Binding("plus,equals_sign", "temperature(1)", "Hotter", show=False, key_display="+", tooltip="Raise the sampling temperature", id="hotter"),
+        Binding("o", "open_corpus", "Corpus", tooltip="Pick the corpus to train on (shipped, or a text file)", id="open-corpus"),
+        Binding("t", "train", "Train", tooltip="Train on the corpus in the background (PyTorch); again: pause / resume", id="train"),
+        Binding("T", "stop_training", "Stop", show=False, tooltip="Stop training (the weights stay to step through)", id="stop-training"),
+        Binding("n", "train_settings", "Settings", show=False, tooltip="Training settings: cell, sizes, learning rate, clipping, budget", id="train-settings"),
+        Binding("L", "learning_rate", "LR", show=False, tooltip="Set the training learning rate (applies at the next step)", id="learning-rate"),
+        Binding("p", "prime", "Prime", show=False, tooltip="Set the prime text of the samples streamed while training", id="prime"),
+        Binding("s", "save", "Save", show=False, tooltip="Save a checkpoint (rnntui/1 .safetensors)", id="save"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="Show every key", id="help"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, key_display="ctrl+p", tooltip="Find any action by name", id="palette"),
         Binding("q", "quit", "Quit", tooltip="Quit", id="quit"),
@@ -98,6 +106,7 @@ class RnnApp(App[None]):
         self.sample_count = 0
         self._play_timer: Timer | None = None
         self._last_gradients: tuple[object, object] = (None, None)  # (trace, its last-loss BPTT)
+        self._radii: tuple[object, dict] = (None, {})  # (model, its spectral radii)
         if start_at_first:
             session.first()
 
@@ -189,8 +198,16 @@ class RnnApp(App[None]):
         )
         self.query_one("#gradients", GradientPane).show(views.gradient_view(s, self.last_prediction_gradients()))
         self.query_one("#distribution", DistributionPane).show(views.console_view(s, self.temperature, self.sample_text))
-        status = views.status_text(s, self.playing, self.speed, self.size.width)
+        status = views.status_text(s, self.playing, self.speed, self.size.width, self.spectral_radii())
         self.query_one("#status", Static).update(status, layout=False)  # one line: no re-layout
+
+    def spectral_radii(self) -> dict[str, dict[str, float]]:
+        """session.spectral_radii(), recomputed only when the model object changes (an eigvals
+        per keypress would cost more than drawing the panes)."""
+        model = self.session.model
+        if self._radii[0] is not model:
+            self._radii = (model, self.session.spectral_radii())
+        return self._radii[1]
 
     def last_prediction_gradients(self):
         """views.last_prediction_gradients, computed once per trace (the session replaces its
@@ -285,6 +302,7 @@ class RnnApp(App[None]):
         mode = "off" if self.session.clipping.mode != "off" else "norm"
         if self.attempt(self.session.set_clipping, mode):
             self.changed(keep_sample=True)
+            self.clipping_changed()  # a training run follows (training/actions.py)
 
     def action_set_threshold(self) -> None:
         def apply(text: str) -> None:
@@ -292,6 +310,7 @@ class RnnApp(App[None]):
             mode = self.session.clipping.mode if self.session.clipping.mode != "off" else "norm"
             self.session.set_clipping(mode, threshold)
             self.changed(keep_sample=True)
+            self.clipping_changed()
 
         self.push_screen(
             PromptScreen("Clipping threshold (global gradient norm)", f"{self.session.clipping.threshold:g}", apply,

@@ -204,7 +204,9 @@ def console_view(session: StepSession, temperature: float, sample: str | None) -
     return ConsoleView(after=step.char, top=top, temperature=temperature, sample=sample, target=step.target)
 
 
-def status_text(session: StepSession, playing: bool, speed: float, width: int = 120) -> str:
+def status_text(
+    session: StepSession, playing: bool, speed: float, width: int, radii: dict[str, dict[str, float]]
+) -> str:
     """The status line; below 110 columns in a terse form so that it still fits on one line."""
     cfg = session.config
     terse = width < 110
@@ -213,7 +215,7 @@ def status_text(session: StepSession, playing: bool, speed: float, width: int = 
     else:
         clip = f"clip{'' if terse else ' ' + session.clipping.mode} ≤ {session.clipping.threshold:g}"
     loss = session.gradients.loss
-    radii = session.spectral_radii()[f"rnn.weight_hh_l{cfg.num_layers - 1}"]
+    radii = radii[f"rnn.weight_hh_l{cfg.num_layers - 1}"]
     if terse:
         radius = f"ρ {max(radii.values()):.2f}"
     elif len(radii) > 1:

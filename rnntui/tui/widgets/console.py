@@ -47,9 +47,17 @@ class DistributionPane(LinePane):
         view = self.view
         if view is None:
             return []
+        if view.sample is None:
+            sample_lines = [text_strip((" press g to sample from the current state", palette.DIM))]
+        else:
+            sample = "".join(token_glyph(c) for c in view.sample)
+            step = max(1, width - 1)
+            sample_lines = [text_strip((" " + sample[i : i + step], palette.BOLD)) for i in range(0, len(sample), step)]
+        # as many bars as fit beside the sample (at least two): the sample must stay in view
+        bars = max(2, min(len(view.top), self.scrollable_content_region.height - 2 - len(sample_lines)))
         lines = [text_strip((f"next after {token_glyph(view.after)!r}:", palette.LABEL))]
         bar_width = max(4, width - 16)
-        for char, p in view.top:
+        for char, p in view.top[:bars]:
             style = palette.GOOD if char == view.target else palette.BAR
             mark = " ← target" if char == view.target else ""
             lines.append(
@@ -62,14 +70,8 @@ class DistributionPane(LinePane):
                     ]
                 )
             )
-        sample = "press g to sample" if view.sample is None else "".join(token_glyph(c) for c in view.sample)
-        lines.append(
-            text_strip(
-                (f"sample (temperature {view.temperature:g}): ", palette.LABEL),
-                (sample, palette.DIM if view.sample is None else palette.BOLD),
-            )
-        )
-        return lines
+        lines.append(text_strip((f"sample (temperature {view.temperature:g}, - / + to change):", palette.LABEL)))
+        return lines + sample_lines
 
 
 class GenerationConsole(Vertical):

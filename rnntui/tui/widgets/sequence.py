@@ -28,6 +28,22 @@ def format_vector(values: np.ndarray, digits: int = 4, limit: int = 16) -> str:
     return f"[{shown}{more}]"
 
 
+def step_ruler(start: int, stop: int, cell: int) -> str:
+    """Timestep numbers over columns start..stop-1: every one when they fit in `cell`, else a
+    ruler with a number ending at each multiple of 10 and a dot at each other multiple of 5."""
+    if cell >= len(str(stop)) + 1:
+        return "".join(str(col + 1).ljust(cell) for col in range(start, stop))
+    ruler = [" "] * ((stop - start) * cell)
+    for col in range(start, stop):
+        step = col + 1
+        at = (col - start) * cell
+        if step % 10 == 0 and at + 1 >= len(str(step)):
+            ruler[at + 1 - len(str(step)) : at + 1] = str(step)
+        elif step % 5 == 0 and ruler[at] == " ":
+            ruler[at] = "·"
+    return "".join(ruler)
+
+
 class SequencePane(LinePane):
     """Tokens, targets and the current input vector; the app feeds it with `show(...)`."""
 
@@ -50,13 +66,11 @@ class SequencePane(LinePane):
         cell = column_width(T, width - ROW_LABEL)
         start, stop = column_window(T, self.cursor, (width - ROW_LABEL) // cell)
         page = f"   (timesteps {start + 1}-{stop} of {T})" if (start, stop) != (0, T) else ""
-        steps = [Segment(f"{'step':<{ROW_LABEL}}", palette.LABEL)]
+        steps = [Segment(f"{'step':<{ROW_LABEL}}", palette.LABEL), Segment(step_ruler(start, stop, cell), palette.DIM)]
         inputs = [Segment(f"{'input':<{ROW_LABEL}}", palette.LABEL)]
         targets = [Segment(f"{'target':<{ROW_LABEL}}", palette.LABEL)]
         for col in range(start, stop):
             current = col == self.cursor
-            number = str(col + 1)
-            steps.append(Segment((number if len(number) <= cell else number[-cell:]).ljust(cell), palette.DIM))
             inputs.append(Segment(token_glyph(self.tokens[col]).ljust(cell), palette.CURSOR if current else palette.BOLD))
             target = self.targets[col] if col < len(self.targets) else None
             targets.append(
