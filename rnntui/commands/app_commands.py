@@ -17,11 +17,13 @@ from rnntui.commands.common import user_errors
 DEFAULT_TEXT = "ABCABCABC"  # what a fresh model steps through when no --text is given
 
 
-def run_app(session) -> None:
-    """Open the app on a StepSession and block until the person quits."""
+def run_app(session, corpus=None) -> None:
+    """Open the app on a StepSession (and a Corpus for `t` to train on) until the person quits."""
     from rnntui.tui.app import RnnApp
 
-    RnnApp(session).run()
+    app = RnnApp(session)
+    app.choose_corpus(corpus)
+    app.run()
 
 
 def open_default() -> None:
@@ -44,11 +46,15 @@ def register(app: typer.Typer) -> None:
         layers: Optional[int] = typer.Option(None, "--layers", help="Stacked recurrent layers [default: 1]."),
         checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="Open a trained rnntui/1 .safetensors model."),
         seed: Optional[int] = typer.Option(None, "--seed", help="Seed for the initial weights [default: 0]."),
+        corpus: Optional[str] = typer.Option(None, "--corpus", help="Corpus that t trains on: a shipped name (rnntui corpora) or a UTF-8 text file."),
     ) -> None:
         """Open the app: step through TEXT with a fresh model, or with a trained checkpoint.
 
         With no options at all it opens the seed's ABC example (the notes' weights)."""
+        from rnntui.engine.corpus import load_corpus
         from rnntui.engine.session import StepSession
+
+        chosen = None if corpus is None else load_corpus(corpus)  # a bad one fails before the app opens
 
         model_options = (cell, activation, hidden, layers, seed)
         if checkpoint is not None:
@@ -68,4 +74,4 @@ def register(app: typer.Typer) -> None:
                 num_layers=1 if layers is None else layers,
                 seed=0 if seed is None else seed,
             )
-        run_app(session)
+        run_app(session, chosen)
