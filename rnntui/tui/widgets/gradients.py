@@ -73,8 +73,9 @@ class GradientPane(LinePane):
     def ratio(self) -> float:
         """||dL/dh_1|| over ||dL/dh_t|| at the last timestep that has a target (nan when undefined).
 
-        The very last character has no target, so its gradient is 0 and says nothing."""
-        if self.view is None or len(self.view.norms) < 2 or self.view.norms[-2] == 0:
+        The very last character has no target, so its gradient is 0 and says nothing; with fewer
+        than three characters there is only one timestep to compare with itself."""
+        if self.view is None or len(self.view.norms) < 3 or self.view.norms[-2] == 0:
             return float("nan")
         return float(self.view.norms[0] / self.view.norms[-2])
 
@@ -83,11 +84,13 @@ class GradientPane(LinePane):
         if view is None or len(view.norms) == 0:
             return [text_strip(("no targets yet: the input needs at least two characters", palette.DIM))]
         word, style = ratio_verdict(self.ratio)
+        if len(view.norms) < 3:
+            word = "(needs 3+ characters)"
         lines = [
             text_strip(
                 (f"last loss → h_t{f' (layer {view.layer})' if view.layer else ''}, log   ", palette.LABEL),
                 ("first/last = ", palette.LABEL),
-                (f"{self.ratio:.3g}", palette.BOLD),
+                (f"{self.ratio:.3g}" if math.isfinite(self.ratio) else "—", palette.BOLD),
                 (f"  {word}", style),
             )
         ]
