@@ -1,0 +1,243 @@
+"""Live training in the app (issue 5), driven through Pilot with tiny models on tiny corpora.
+
+While a run is active, `pilot.press`/`pilot.pause` wait for an idle process and would hang, so
+these tests call the app's actions directly and wait with `asyncio.sleep` polling; keys are
+pressed only while training is paused or finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+import numpy as np
+import pytest
+from app_helpers import SIZE, small_app
+
+from rnntui.engine.checkpoint import load_checkpoint
+from rnntui.engine.corpus import Corpus
+from rnntui.engine.session import StepSession
+from rnntui.tui.screens.confirm import ConfirmScreen
+from rnntui.tui.screens.corpus_picker import CorpusPickerScreen
+from rnntui.tui.screens.train_settings import TrainSettingsScreen, config_fields, parse_fields
+from rnntui.tui.training import actions
+from rnntui.tui.widgets.loss_curve import LossCurve
+from rnntui.errors import RnntuiError
+
+TEXT = "the cat sat on the mat. the dog sat on the log. " * 60  # ~2.9k characters, 17 symbols
+
+
+def tiny_corpus() -> Corpus:
+    return Corpus("tiny", TEXT)
+
+
+def tiny_config(app, **changes):
+    """A 1×24 GRU on 16-character chunks: a few milliseconds per step on one thread."""
+    base = dict(cell="gru", hidden_size=24, num_layers=1, seq_len=16, batch_size=8, lr=1e-2, threads=1,
+                precision="fp32", eval_every=25, steps=None, minutes=None)
+    base.update(changes)
+    return app.train_config.with_(**base)
+
+
+async def wait_for(condition, what: str, timeout: float = 60.0) -> None:
+    """Poll while the training thread works (pilot.pause would wait for it to finish)."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def log_text(app) -> str:
+    return "\n".join(str(line) for line in app.query_one("#console-log").lines)
+
+
+@pytest.fixture(autouse=True)
+def fast_samples(monkeypatch):
+    monkeypatch.setattr(actions, "SAMPLE_INTERVAL", 0.3)
+
+
+async def test_training_learns_streams_samples_and_shows_the_curve():
+    app = small_app()
+    app.choose_corpus(tiny_corpus())
+    async with app.run_test(size=SIZE):
+        run = app.start_training(tiny_config(app, steps=150))
+        await wait_for(lambda: not run.active, "the 150-step run to finish")
+        await wait_for(lambda: app.training_samples, "a streamed sample")
+        losses = run.history.losses
+        assert len(losses) == 150 and all(math.isfinite(x) for x in losses)
+        assert np.mean(losses[-10:]) < 0.7 * np.mean(losses[:10])  # it learned
+        assert run.history.val_losses and run.history.val_losses[-1] < run.history.val_losses[0]
+        step, sample = app.training_samples[-1]
+        assert step >= 1 and len(sample) > 0 and set(sample) <= set(TEXT)
+        assert "sample @" in log_text(app)
+        curve = "\n".join(app.query_one(LossCurve).text_lines)
+        assert "step 150" in curve and "finished" in curve and "validation" in curve
+        # The panes now step through the trained model: same weights as the trainer's last snapshot.
+        _, params = run.snapshot()
+        assert app.session.config.cell == "gru" and app.session.config.hidden_size == 24
+        for name, value in params.items():
+            np.testing.assert_allclose(app.session.params[name], value, rtol=0, atol=1e-7)
+
+
+async def test_pause_stops_the_step_count_and_resume_continues():
+    app = small_app()
+    app.choose_corpus(tiny_corpus())
+    async with app.run_test(size=SIZE):
+        run = app.start_training(tiny_config(app))
+        await wait_for(lambda: run.step >= 20, "20 steps")
+        app.action_train()  # t while running: pause
+        await wait_for(lambda: run.state == "paused", "the trainer to report paused")
+        paused_at = run.step
+        await asyncio.sleep(0.5)
+        assert run.step == paused_at
+        assert "paused" in "\n".join(app.query_one(LossCurve).text_lines)
+        app.action_train()  # t again: resume
+        await wait_for(lambda: run.step > paused_at + 5, "steps after resuming")
+        app.action_stop_training()  # T
+        await wait_for(lambda: not run.active, "the run to stop")
+        assert run.done.reason == "stopped"
+
+
+async def test_clipping_toggled_while_training_changes_the_post_clip_norm():
+    app = small_app()
+    app.choose_corpus(tiny_corpus())
+    async with app.run_test(size=SIZE):
+        run = app.start_training(tiny_config(app, clip_mode="norm", clip=0.01))
+        await wait_for(lambda: run.step >= 5, "5 steps")
+        last = run.history.last
+        assert last.grad_norm > 0.01 and last.grad_norm_clipped == pytest.approx(0.01, rel=1e-3)
+        assert app.session.clipping.mode == "norm" and app.session.clipping.threshold == 0.01
+        await app.run_action("toggle_clipping")  # k: off, for the running model too
+        toggled_at = run.step
+        await wait_for(lambda: run.step >= toggled_at + 3, "steps after the toggle")
+        last = run.history.last
+        assert last.grad_norm_clipped == last.grad_norm > 0.01
+        assert run.settings.clip_mode == "off"
+        app.action_stop_training()
+        await wait_for(lambda: not run.active, "the run to stop")
+        app.show_training()
+        assert "after clip off" in "\n".join(app.query_one(LossCurve).text_lines)
+
+
+async def test_saved_checkpoint_reloads_with_the_same_weights(tmp_path):
+    app = small_app()
+    app.choose_corpus(tiny_corpus())
+    async with app.run_test(size=SIZE) as pilot:
+        run = app.start_training(tiny_config(app, steps=30))
+        await wait_for(lambda: not run.active, "the run to finish")
+        # Finished: the app is idle again, so keys work: s, a path, enter.
+        path = tmp_path / "saved" / "tiny.safetensors"
+        await pilot.press("s")
+        app.screen.query_one("#prompt-input").value = str(path)
+        await pilot.press("enter")
+        assert path.is_file() and "saved" in log_text(app)
+    _, params = run.snapshot()
+    checkpoint = load_checkpoint(path)
+    assert checkpoint.vocab == sorted(set(TEXT)) and checkpoint.metadata["step"] == "30"
+    assert checkpoint.metadata["corpus"] == "tiny" and "train_config" in checkpoint.metadata
+    reopened = StepSession.from_checkpoint(path)  # what `rnntui app --checkpoint PATH` opens
+    for name, value in params.items():
+        np.testing.assert_array_equal(checkpoint.params[name], value)
+        np.testing.assert_array_equal(reopened.params[name], value.astype(np.float64))
+
+
+async def test_nan_pauses_keeps_good_weights_and_says_what_to_try():
+    app = small_app()
+    app.choose_corpus(tiny_corpus())
+    async with app.run_test(size=SIZE):
+        run = app.start_training(tiny_config(app, cell="rnn", activation="relu", lr=1e3, clip_mode="off"))
+        await wait_for(lambda: run.paused and "paused:" in log_text(app), "the nan to pause training")
+        log = log_text(app).replace("\n", "")
+        assert "nan/inf" in log and "learning rate" in log and "clipping" in log
+        _, params = run.snapshot()
+        assert all(np.isfinite(v).all() for v in params.values())
+        app.apply_live_settings(lr=1e-2, clip_mode="norm", clip=1.0)
+        resumed_at = run.step
+        app.action_train()  # t resumes
+        await wait_for(lambda: run.step >= resumed_at + 10, "steps after the fix")
+        assert all(math.isfinite(x) for x in run.history.losses[-5:])
+        app.action_stop_training()
+        await wait_for(lambda: not run.active, "the run to stop")
+
+
+async def test_quitting_while_training_asks_and_model_changes_ask_to_restart(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the quit dialog's default save path is relative
+    app = small_app()
+    app.choose_corpus(tiny_corpus())
+    async with app.run_test(size=SIZE) as pilot:
+        run = app.start_training(tiny_config(app))
+        await wait_for(lambda: run.step >= 5, "5 steps")
+        app.action_train()
+        await wait_for(lambda: run.state == "paused", "the pause")
+        await pilot.press("c")  # a new cell needs a new model: asked, escape keeps the run
+        assert isinstance(app.screen, ConfirmScreen) and "Restart" in str(app.screen.question)
+        await pilot.press("escape")
+        assert app.training is run and run.active and app.session.config.cell == "gru"
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmScreen) and "Save it before quitting" in app.screen.question
+        await pilot.press("y")
+    saved = list((tmp_path / "runs" / "app").glob("*.safetensors"))
+    assert len(saved) == 1 and not run.active
+
+
+async def test_corpus_picker_and_settings_screen_lead_to_a_run(tmp_path):
+    app = small_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")  # no corpus yet: the picker opens first
+        assert isinstance(app.screen, CorpusPickerScreen)
+        assert "abc" in str(app.screen.query_one("#picker-list").get_option_at_index(0).prompt)
+        app.screen.query_one("#picker-path").value = str(tmp_path / "missing.txt")
+        app.screen.query_one("#picker-path").focus()
+        await pilot.press("enter")
+        assert "refused: no such file" in str(app.screen.query_one("#picker-message").render())
+        (tmp_path / "tiny.txt").write_text(TEXT)
+        app.screen.query_one("#picker-path").value = str(tmp_path / "tiny.txt")
+        await pilot.press("enter")
+        assert app.corpus.text == TEXT and isinstance(app.screen, TrainSettingsScreen)
+        app.screen.query_one("#setting-hidden_size").value = "many"
+        app.screen.query_one("#setting-hidden_size").focus()
+        await pilot.press("enter")
+        assert "hidden size must be a whole number" in str(app.screen.query_one("#settings-message").render())
+        await pilot.press("escape")
+        assert app.training is None
+        app.train_config = tiny_config(app, steps=10)
+        await pilot.press("o")
+        await pilot.press("enter")  # the highlighted shipped corpus: abc
+        assert app.corpus.name == "abc"
+        await pilot.press("t")
+        await pilot.press("enter")  # the prefilled settings: start
+        run = app.training
+        assert run is not None and run.config.steps == 10 and run.corpus.name == "abc"
+        await wait_for(lambda: not run.active, "the 10-step run")
+        assert run.done.reason == "steps"
+
+
+def test_settings_fields_round_trip_and_refuse_bad_values():
+    base = actions.app_train_config()
+    assert parse_fields(config_fields(base), base) == base
+    fields = config_fields(base) | {"clip": "off", "steps": "500", "minutes": "", "cell": "GRU"}
+    config = parse_fields(fields, base)
+    assert (config.clip_mode, config.steps, config.minutes, config.cell) == ("off", 500, None, "gru")
+    for name, bad in (("cell", "transformer"), ("lr", "-1"), ("seq_len", "0"), ("clip", "big")):
+        with pytest.raises(RnntuiError):
+            parse_fields(config_fields(base) | {name: bad}, base)
+
+
+async def test_opening_the_app_and_the_training_screens_never_imports_torch():
+    import subprocess
+    import sys
+
+    code = ("import asyncio, sys\n"
+            "from rnntui.engine.abc_example import abc_session\n"
+            "from rnntui.tui.app import RnnApp\n"
+            "async def main():\n"
+            "    app = RnnApp(abc_session())\n"
+            "    async with app.run_test() as pilot:\n"
+            "        await pilot.press('t'); await pilot.press('enter'); await pilot.pause()\n"
+            "        assert type(app.screen).__name__ == 'TrainSettingsScreen', app.screen\n"
+            "asyncio.run(main())\n"
+            "assert 'torch' not in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
