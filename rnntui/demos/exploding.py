@@ -8,12 +8,12 @@ Then two short training runs through the project's Trainer, identical except for
 from __future__ import annotations
 
 from rnntui.demos import trainer_runs, vanishing
-from rnntui.demos.answer_session import AnswerSession
 from rnntui.demos.gradient_flow import gradient_flow
 from rnntui.demos.script import Bilingual, Demo, DemoContext, Figure, Outcome, Scene, Step, fmt
 from rnntui.engine import weights
 from rnntui.engine.corpus import shipped_corpus
 from rnntui.engine.numpy_rnn import Clipping
+from rnntui.engine.session import StepSession
 from rnntui.engine.train_config import TrainConfig
 
 HIDDEN = 16
@@ -32,8 +32,8 @@ TRAIN = TrainConfig(
 )
 
 
-def relu_session(clipping: Clipping = Clipping("off")) -> AnswerSession:
-    session = AnswerSession(vanishing.TEXT, vanishing.ANSWER, cell="rnn", activation="relu",
+def relu_session(clipping: Clipping = Clipping("off")) -> StepSession:
+    session = StepSession(vanishing.TEXT, cell="rnn", activation="relu",
                             hidden_size=HIDDEN, seed=SEED, clipping=clipping)
     session.set_spectral_radius(RADIUS)  # an undoable edit, as `[`/`]` and the weight editor make
     return session
@@ -45,11 +45,11 @@ def growth(ctx: DemoContext) -> Outcome:
         Bilingual(
             f"A ReLU RNN ({HIDDEN} units) with W_hh rescaled to spectral radius {fmt(flow.spectral_radius['h'])}. "
             f"ReLU' is exactly 1 wherever a unit is active, so nothing damps W_hh: each step back multiplies "
-            f"||dL/dh_t|| by about {fmt(flow.per_step)}, and ||dL/dh_1|| / ||dL/dh_T|| = {fmt(flow.ratio)}. "
+            f"||dL/dh_t|| by about {fmt(flow.per_step)}, and ||dL/dh_1|| / ||dL/dh_{len(flow.norms)}|| = {fmt(flow.ratio)}. "
             f"The global gradient norm is {fmt(flow.grad_norm)}.",
             f"一个 ReLU RNN({HIDDEN} 个单元),W_hh 的谱半径被调到 {fmt(flow.spectral_radius['h'])}。"
             f"ReLU 在激活区的导数恰好为 1,没有任何东西抑制 W_hh:每往回一步 ||dL/dh_t|| 大约乘以 "
-            f"{fmt(flow.per_step)},||dL/dh_1|| / ||dL/dh_T|| = {fmt(flow.ratio)}。全局梯度范数为 {fmt(flow.grad_norm)}。"
+            f"{fmt(flow.per_step)},||dL/dh_1|| / ||dL/dh_{len(flow.norms)}|| = {fmt(flow.ratio)}。全局梯度范数为 {fmt(flow.grad_norm)}。"
             "这就是梯度爆炸。",
         ),
         Scene(session=relu_session(), cursor=1),

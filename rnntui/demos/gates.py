@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnntui.demos import task_training
-from rnntui.demos.answer_session import AnswerSession
 from rnntui.demos.script import Bilingual, Demo, DemoContext, Figure, Outcome, Scene, Step
 from rnntui.engine.numpy_rnn import Clipping, NumpyRNN
+from rnntui.engine.session import StepSession
 
 HIDDEN = 8  # few units, so the heatmaps are readable and one of them must do the remembering
 SEED = 0
@@ -86,8 +86,9 @@ def reading(ctx: DemoContext) -> tuple[dict[str, np.ndarray], GateReading]:
     return params, ctx.once("gates.reading", lambda: read_gates(params))
 
 
-def session_for(params, symbol: str) -> AnswerSession:
-    return AnswerSession(prompt(symbol), symbol, cell="lstm", hidden_size=HIDDEN, params=params,
+def session_for(params, symbol: str) -> StepSession:
+    """The example followed by its answer: the app's bars follow the answer's loss back to the cue."""
+    return StepSession(prompt(symbol) + symbol, cell="lstm", hidden_size=HIDDEN, params=params,
                          vocab=task_training.VOCAB, clipping=Clipping("off"))
 
 
@@ -157,7 +158,7 @@ def output_step(ctx: DemoContext) -> Outcome:
     params, r = reading(ctx)
     releases = r.o_answer - r.o_filler >= OPENS
     session = session_for(params, "B")
-    p = float(session.trace.probs[-1][session.vocab.index["B"]])
+    p = float(session.trace.probs[-2][session.vocab.index["B"]])  # after '=' (the answer is last)
     en = (f"the output gate releases at '=': o = {r.o_answer:.2f} there against {r.o_filler:.2f} during the filler"
           if releases else
           f"the output gate does not wait for '=': o = {r.o_filler:.2f} during the filler and {r.o_answer:.2f} at '='. "
@@ -173,7 +174,7 @@ def output_step(ctx: DemoContext) -> Outcome:
             f"光标在一个以 B 开头的样本的 '=' 上。单元 {r.unit}:{zh}。模型给答案 B 的概率 P(B) = {p:.2f}。"
             "这是测出来的,不是假设的:门做的是损失函数奖励的事。",
         ),
-        Scene(session=session, cursor=session.T, unit=r.unit, figure=Figure(
+        Scene(session=session, cursor=session.T - 1, unit=r.unit, figure=Figure(
             ["gate (unit %d)" % r.unit, "cue", "filler", "'='"],
             [["input i", f"{r.i_cue:.2f}", f"{r.i_filler:.2f}", ""],
              ["forget f", "", f"{r.f_filler:.3f}", ""],

@@ -1,7 +1,9 @@
-"""How a loss at the last timestep flows back in time: the numbers the vanishing/exploding demos cite.
+"""How the last prediction's loss flows back in time: the numbers the vanishing/exploding demos cite.
 
-Read off a session's BPTT (`Gradients.grad_norm_h`), never recomputed here: the bars on screen
-and the figures in the narration are the same arrays.
+The app's gradient bars follow ONE loss, the last prediction's (position T-1 predicting character
+T), back through time; `last_prediction_gradients` computes exactly that with the engine's BPTT,
+so the figures in the narration are the bars on screen. The global norms (before and after
+clipping) are the session's, over the full loss, as the gradient pane prints them.
 """
 
 from __future__ import annotations
@@ -10,34 +12,42 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnntui.engine.numpy_rnn import Clipping, Gradients
 from rnntui.engine.session import StepSession
+
+
+def last_prediction_gradients(session: StepSession) -> Gradients:
+    """BPTT of the loss at position T-1 alone (the same one-target backward the app's bars draw)."""
+    only_last = np.full(session.T, -1, dtype=np.int64)
+    only_last[-2] = session.targets[-2]
+    return session.model.backward(session.trace, only_last, Clipping("off"))
 
 
 @dataclass(frozen=True)
 class GradientFlow:
-    norms: np.ndarray  # (T,) ||dL/dh_t|| of layer 0, t = 1..T
-    ratio: float  # ||dL/dh_1|| / ||dL/dh_T||: what is left of the gradient after T-1 steps back
+    norms: np.ndarray  # (T-1,) ||dL/dh_t|| of layer 0 for t = 1..T-1 (h_T feeds no loss)
+    ratio: float  # ||dL/dh_1|| / ||dL/dh_T-1||: what is left of the gradient after T-2 steps back
     per_step: float  # median of ||dL/dh_t|| / ||dL/dh_t+1||: the typical factor of one step back
-    first_step: float  # ||dL/dh_T-1|| / ||dL/dh_T||: the very first step back
+    first_step: float  # ||dL/dh_T-2|| / ||dL/dh_T-1||: the very first step back
     spectral_radius: dict[str, float]  # per weight_hh block of layer 0 ("h" for a vanilla RNN)
-    grad_norm: float  # global parameter-gradient norm before clipping
-    grad_norm_clipped: float  # ... after clipping
+    grad_norm: float  # global parameter-gradient norm of the full loss, before clipping
+    grad_norm_clipped: float  # ... after the session's clipping
     mean_forget: float | None  # LSTM: the forget gate averaged over units and time, else None
 
 
 def gradient_flow(session: StepSession) -> GradientFlow:
-    grads = session.gradients
-    norms = grads.grad_norm_h[0]
+    norms = last_prediction_gradients(session).grad_norm_h[0][:-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         steps = norms[:-1] / norms[1:]
     gates = session.trace.gates
+    full = session.gradients
     return GradientFlow(
         norms=norms,
         ratio=float(norms[0] / norms[-1]),
         per_step=float(np.median(steps)),
         first_step=float(steps[-1]),
         spectral_radius=session.spectral_radii()["rnn.weight_hh_l0"],
-        grad_norm=grads.grad_norm,
-        grad_norm_clipped=grads.grad_norm_clipped,
+        grad_norm=full.grad_norm,
+        grad_norm_clipped=full.grad_norm_clipped,
         mean_forget=float(gates["f"][0].mean()) if "f" in gates else None,
     )

@@ -26,17 +26,19 @@ class DemoPlayer:
     def at_end(self) -> bool:
         return self.index >= self.count - 1
 
-    def run(self, index: int) -> Outcome:
-        """Run step `index` (measuring, or reading the cache) and make it the current step."""
-        outcome = self.demo.steps[index].run(self.context)
+    def measure(self, index: int) -> Outcome:
+        """Run step `index` (measuring, or reading the cache); safe in a worker thread."""
+        return self.demo.steps[index].run(self.context)
+
+    def record(self, index: int, outcome: Outcome) -> None:
+        """Make step `index` the current one (on the thread that owns the UI)."""
         self.outcomes[index] = outcome
         self.index = index
-        return outcome
 
-    @property
-    def facts(self) -> dict[str, Any]:
-        """Every fact measured so far, keyed by step index then name."""
-        return {i: o.facts for i, o in sorted(self.outcomes.items())}
+    def run(self, index: int) -> Outcome:
+        outcome = self.measure(index)
+        self.record(index, outcome)
+        return outcome
 
     def all_facts(self) -> dict[str, Any]:
         """Facts of every step run so far, merged (later steps win on a shared name)."""

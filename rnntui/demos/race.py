@@ -9,9 +9,10 @@ measured table, including any cell that did better than expected.
 from __future__ import annotations
 
 from rnntui.demos import task_training
-from rnntui.demos.answer_session import AnswerSession
+from rnntui.demos.gradient_flow import last_prediction_gradients
 from rnntui.demos.script import Bilingual, Demo, DemoContext, Figure, Outcome, Scene, Step
 from rnntui.engine.numpy_rnn import Clipping
+from rnntui.engine.session import StepSession
 
 CELLS = ("rnn", "lstm", "gru")
 NAMES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
@@ -112,11 +113,11 @@ def inspect(cell: str):
     def run(ctx: DemoContext) -> Outcome:
         done = race(ctx)
         text, answer = longest_example()
-        session = AnswerSession(text, answer, cell=cell, hidden_size=HIDDEN, params=done["params"][cell],
-                                vocab=task_training.VOCAB, clipping=Clipping("off"))
-        p = float(session.trace.probs[-1][session.vocab.index[answer]])
-        norms = session.gradients.grad_norm_h[0]
-        ratio = float(norms[1] / norms[-1])  # dh at the cue (t = 2, after the leading newline) vs at '='
+        session = StepSession(text + answer, cell=cell, hidden_size=HIDDEN, params=done["params"][cell],
+                              vocab=task_training.VOCAB, clipping=Clipping("off"))
+        p = float(session.trace.probs[-2][session.vocab.index[answer]])  # after '='
+        norms = last_prediction_gradients(session).grad_norm_h[0]  # the bars on screen
+        ratio = float(norms[1] / norms[-2])  # dh at the cue (t = 2, after the leading newline) vs at '='
         return Outcome(
             Bilingual(
                 f"The trained {NAMES[cell]} on a new example with gap {LENGTHS[-1]}: after '=' it gives the right "

@@ -7,32 +7,33 @@ its forget gate sits at PyTorch's default (f ≈ 0.5), and stop shrinking once f
 
 from __future__ import annotations
 
-from rnntui.demos.answer_session import AnswerSession
 from rnntui.demos.gradient_flow import GradientFlow, gradient_flow
 from rnntui.demos.script import Bilingual, Demo, DemoContext, Figure, Outcome, Scene, Step, fmt
 from rnntui.engine.numpy_rnn import Clipping
+from rnntui.engine.session import StepSession
 
-TEXT = "recurrent networks forget what they saw long ago."
-ANSWER = TEXT[0]  # the loss at the end asks for the first character: a 49-step dependency
+SENTENCE = "recurrent networks forget what they saw long ago."
+ANSWER = SENTENCE[0]  # the last prediction must recall the first character: a 49-step dependency
+TEXT = SENTENCE + ANSWER
 HIDDEN = 16
 SEED = 0
 FORGET_BIAS = 3.0  # added to b_hf: sigmoid(3) ≈ 0.95, the "remember" setting a trained LSTM learns
 
 
-def rnn_session() -> AnswerSession:
-    return AnswerSession(TEXT, ANSWER, cell="rnn", activation="tanh", hidden_size=HIDDEN, seed=SEED,
+def rnn_session() -> StepSession:
+    return StepSession(TEXT, cell="rnn", activation="tanh", hidden_size=HIDDEN, seed=SEED,
                          clipping=Clipping("off"))
 
 
-def lstm_session(forget_bias: float = 0.0) -> AnswerSession:
+def lstm_session(forget_bias: float = 0.0) -> StepSession:
     """The LSTM on the same text and seed; `forget_bias` is added to the forget gate's b_hf."""
-    session = AnswerSession(TEXT, ANSWER, cell="lstm", hidden_size=HIDDEN, seed=SEED, clipping=Clipping("off"))
+    session = StepSession(TEXT, cell="lstm", hidden_size=HIDDEN, seed=SEED, clipping=Clipping("off"))
     if not forget_bias:
         return session
     bias = session.params["rnn.bias_hh_l0"].copy()
     bias[HIDDEN : 2 * HIDDEN] += forget_bias  # gate rows i|f|g|o: the f block
     params = {**session.params, "rnn.bias_hh_l0": bias}
-    return AnswerSession(TEXT, ANSWER, cell="lstm", hidden_size=HIDDEN, params=params, clipping=Clipping("off"))
+    return StepSession(TEXT, cell="lstm", hidden_size=HIDDEN, params=params, clipping=Clipping("off"))
 
 
 def flows(ctx: DemoContext) -> dict[str, GradientFlow]:
@@ -49,18 +50,19 @@ def _facts(flow: GradientFlow, prefix: str) -> dict[str, float]:
 
 def setup(ctx: DemoContext) -> Outcome:
     session = rnn_session()
-    T = session.T
+    n = len(SENTENCE)
     return Outcome(
         Bilingual(
-            f"A vanilla tanh RNN ({HIDDEN} units, seed {SEED}) reads the {T} characters above. The only "
-            f"loss sits at the last one: predict the FIRST character, {ANSWER!r}, {T - 1} steps back. "
-            "Everything the model learns about that must come back through the gradient bars below.",
-            f"一个普通的 tanh RNN({HIDDEN} 个隐藏单元,种子 {SEED})读入上面的 {T} 个字符。"
-            f"唯一的损失在最后一个字符上:预测第一个字符 {ANSWER!r},相隔 {T - 1} 步。"
-            "模型要学会这件事,梯度必须沿着下方的梯度条一路传回去。",
+            f"A vanilla tanh RNN ({HIDDEN} units, seed {SEED}) reads a {n}-character sentence followed by its "
+            f"first character again, {ANSWER!r}. The gradient bars follow one loss back in time: the last "
+            f"prediction (after the final '.', predict {ANSWER!r}), which depends on what was read {n - 1} steps "
+            "earlier. Whatever the model could learn about that has to come back through these bars.",
+            f"一个普通的 tanh RNN({HIDDEN} 个隐藏单元,种子 {SEED})读入一个 {n} 个字符的句子,后面再跟一遍它的第一个字符 "
+            f"{ANSWER!r}。梯度条沿时间反向追踪一个损失:最后一次预测(在结尾的 '.' 之后预测 {ANSWER!r}),"
+            f"它取决于 {n - 1} 步之前读到的内容。模型能学到的一切都必须沿着这些梯度条传回去。",
         ),
-        Scene(session=session, cursor=T),
-        {"T": T},
+        Scene(session=session, cursor=session.T - 1),
+        {"T": session.T},
     )
 
 
@@ -72,10 +74,10 @@ def rnn_bars(ctx: DemoContext) -> Outcome:
             f"Read the bars from right to left. Each step back multiplies ||dL/dh_t|| by about "
             f"{fmt(flow.per_step)} (the median factor): dh_t-1 = W_hh^T (tanh' ⊙ dh_t), with tanh' ≤ 1 "
             f"and the spectral radius of W_hh = {fmt(rho)} < 1. After {len(flow.norms) - 1} steps "
-            f"||dL/dh_1|| / ||dL/dh_T|| = {fmt(flow.ratio)}: the first character gets essentially no signal.",
+            f"||dL/dh_1|| / ||dL/dh_{len(flow.norms)}|| = {fmt(flow.ratio)}: the first character gets essentially no signal.",
             f"从右往左看梯度条。每往回一步,||dL/dh_t|| 大约乘以 {fmt(flow.per_step)}(中位数):"
             f"dh_t-1 = W_hh^T (tanh' ⊙ dh_t),tanh' ≤ 1,W_hh 的谱半径 = {fmt(rho)} < 1。"
-            f"经过 {len(flow.norms) - 1} 步,||dL/dh_1|| / ||dL/dh_T|| = {fmt(flow.ratio)}:"
+            f"经过 {len(flow.norms) - 1} 步,||dL/dh_1|| / ||dL/dh_{len(flow.norms)}|| = {fmt(flow.ratio)}:"
             "第一个字符几乎收不到任何信号 —— 这就是梯度消失。",
         ),
         Scene(session=rnn_session(), cursor=1),
@@ -136,7 +138,7 @@ def summary(ctx: DemoContext) -> Outcome:
             f"在同样的 {len(f['rnn'].norms)} 个字符上测得:遗忘门打开的 LSTM 在第 1 步保留的梯度是普通 RNN 的 "
             f"{fmt(gap)} 倍。这就是笔记里说 LSTM 和 GRU『专门为了避免梯度消失而设计』的原因:带门控的加法记忆通路。",
         ),
-        Scene(figure=Figure(["model", "per step", "dh_1 / dh_T"], rows)),
+        Scene(figure=Figure(["model", "per step", f"dh_1 / dh_{len(f['rnn'].norms)}"], rows)),
         {"lstm_over_rnn": gap},
     )
 
