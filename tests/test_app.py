@@ -273,3 +273,16 @@ async def test_workers_update_the_app_through_messages():
         await pilot.pause()
         assert "step 10 loss 1.234" in screen_text(app)
         assert "worker text".replace(" ", "␣")[:6] in pane_text(app, "#sequence").replace(" ", "")
+
+
+async def test_clicking_a_heatmap_cell_selects_its_unit_and_timestep():
+    app = small_app("abcdef", hidden=4)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one("#hidden")
+        lines = pane_text(app, "#hidden").splitlines()
+        row = next(y for y, line in enumerate(lines) if line.startswith("u2 "))
+        column = lines[next(y for y, line in enumerate(lines) if line.startswith("t  "))].index("d")
+        region = pane.content_region
+        await pilot.click(offset=(region.x + column, region.y + row))
+        assert (app.selection.unit, app.session.cursor) == (2, 4)
+        assert f"h[2] at t=4 'd' = {app.session.current_step().h[0, 2]:.4f}" in screen_text(app)

@@ -16,7 +16,7 @@ from rnntui.commands import app_commands
 def opened(monkeypatch):
     """Record the session the command would open instead of starting the terminal UI."""
     sessions = []
-    monkeypatch.setattr(app_commands, "run_app", sessions.append)
+    monkeypatch.setattr(app_commands, "run_app", lambda session, *rest, **options: sessions.append(session))
     return sessions
 
 

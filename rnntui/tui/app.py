@@ -232,6 +232,15 @@ class RnnApp(TrainingActions, App[None]):
             return False
         return True
 
+    @on(HeatmapPane.CellClicked)
+    def cell_clicked(self, event: HeatmapPane.CellClicked) -> None:
+        """A click on a heatmap selects that unit (its value is printed) and goes to that step."""
+        self.selection = views.Selection(event.layer, event.unit)
+        moved = event.timestep is not None and event.timestep + 1 != self.session.cursor
+        if moved:
+            self.session.move_to(event.timestep + 1)
+        self.changed(keep_sample=not moved)
+
     @on(SessionChanged)
     def session_changed(self) -> None:
         self.changed()

@@ -85,11 +85,11 @@ def hidden_blocks(session: StepSession) -> tuple[list[HeatBlock], dict[tuple[int
         relu = cfg.cell == "rnn" and cfg.activation == "relu"
         formula = HIDDEN_FORMULAS[cfg.cell].format(act=cfg.activation)
         h_block[(layer, 0)] = len(blocks)
-        blocks.append(HeatBlock(f"h  layer {layer}", h, limit=_limit(h) if relu else 1.0, formula=formula))
+        blocks.append(HeatBlock(f"h  layer {layer}", h, limit=_limit(h) if relu else 1.0, formula=formula, layer=layer))
         if trace.c is not None:
             c = trace.c[layer, 1:].T
             blocks.append(
-                HeatBlock(f"c  layer {layer}", c, limit=_limit(c), formula="c_t = f ⊙ c_t-1 + i ⊙ g  (cell state)")
+                HeatBlock(f"c  layer {layer}", c, limit=_limit(c), formula="c_t = f ⊙ c_t-1 + i ⊙ g  (cell state)", layer=layer)
             )
     return blocks, h_block
 
@@ -141,6 +141,7 @@ def gate_blocks(session: StepSession) -> list[HeatBlock]:
                     f"a  layer {layer}", pre, limit=_limit(pre),
                     formula=f"pre-activation a_t = W_ih x_t + b_ih + W_hh h_t-1 + b_hh; h_t = {cfg.activation}(a_t)",
                     notes=[note],
+                    layer=layer,
                 )
             )
             continue
@@ -149,7 +150,10 @@ def gate_blocks(session: StepSession) -> list[HeatBlock]:
             tanh = name in TANH_GATES
             title = f"{name}  layer {layer}" if cfg.num_layers > 1 else name
             blocks.append(
-                HeatBlock(title, values, scale="diverging" if tanh else "sequential", limit=1.0, formula=GATE_FORMULAS[name])
+                HeatBlock(
+                    title, values, scale="diverging" if tanh else "sequential", limit=1.0,
+                    formula=GATE_FORMULAS[name], layer=layer,
+                )
             )
     return blocks
 

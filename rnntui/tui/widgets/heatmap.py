@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
+from textual.message import Message
 from textual.strip import Strip
 
 from rnntui.tui.widgets import palette
@@ -59,6 +61,7 @@ class HeatBlock:
     limit: float = 1.0  # diverging: |value| mapped to the extreme colour; sequential: high end
     formula: str = ""
     row_prefix: str = "u"
+    layer: int = 0  # which layer's units the rows are (a click selects that layer's unit)
     notes: list[str] = field(default_factory=list)  # lines printed under the block
 
 
@@ -78,6 +81,15 @@ def legend_strip(scale: str, limit: float, width: int = 9) -> Strip:
 class HeatmapPane(LinePane):
     """Stacked heatmaps over the same timesteps; the app feeds it with `show(...)`."""
 
+    @dataclass
+    class CellClicked(Message):
+        """A click on a heatmap cell: select `unit` of `layer`, and go to `timestep` (0-based) if set."""
+
+        pane: "HeatmapPane"
+        layer: int
+        unit: int
+        timestep: int | None
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.blocks: list[HeatBlock] = []
@@ -90,6 +102,8 @@ class HeatmapPane(LinePane):
         self._row_base = 0
         self._data: object = None
         self._row_cache: dict[tuple[int, int, int, int], list[Strip]] = {}  # (block, start, stop, cell)
+        self._line_cells: dict[int, tuple[int, int]] = {}  # scrolling line -> (block, row), for clicks
+        self._page = (0, 0, 1)  # (start, stop, cell) of the columns drawn
 
     def show(
         self,
@@ -116,6 +130,19 @@ class HeatmapPane(LinePane):
         if self.selected is not None:
             self.scroll_line_into_view(self._selected_line)
 
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < len(self._pinned):
+            return
+        hit = self._line_cells.get(offset.y - len(self._pinned) + round(self.scroll_y))
+        if hit is None:
+            return
+        block, row = hit
+        start, stop, cell = self._page
+        column = start + (offset.x - LABEL_WIDTH) // cell if offset.x >= LABEL_WIDTH else None
+        timestep = column if column is not None and column < stop else None
+        self.post_message(self.CellClicked(self, self.blocks[block].layer, row, timestep))
+
     def _columns(self, width: int) -> tuple[int, int, int, int]:
         """(T, cells per timestep, first column, stop column) of the page holding the cursor."""
         T = self.blocks[0].values.shape[1]
@@ -137,6 +164,8 @@ class HeatmapPane(LinePane):
         if not self.blocks:
             return lines + list(self.footer)
         _, cell, start, stop = self._columns(width)
+        self._page = (start, stop, cell)
+        self._line_cells = {}
         for b, block in enumerate(self.blocks):
             roomy = self.scrollable_content_region.height >= 12
             if len(block.title) + 2 + len(block.formula) <= width or not roomy:
@@ -145,7 +174,9 @@ class HeatmapPane(LinePane):
                 lines.append(text_strip((block.title, palette.BOLD)))
                 lines += [text_strip((part, palette.LABEL)) for part in wrap(block.formula, width)]
             self._row_base = len(lines)
-            lines += self._block_rows(b, block, start, stop, cell)
+            rows = self._block_rows(b, block, start, stop, cell)
+            self._line_cells.update({self._row_base + r: (b, r) for r in range(len(rows))})
+            lines += rows
             lines += [text_strip((part, palette.PLAIN)) for note in block.notes for part in wrap(note, width)]
         return lines + list(self.footer)
 
