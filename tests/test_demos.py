@@ -1,0 +1,181 @@
+"""Every demo runs to its end in the app under the Pilot (autoplay, fast), and what it claims holds.
+
+The expected values are computed here from first principles or from the engine (tanh(1), the
+forget-gate identity, the clipping bound), never typed in; where a demo's narration adapts to
+what it measured (gates), the test checks that the words match the numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from rnntui.cli import app as cli
+from rnntui.demos import all_demos, get_demo
+from rnntui.demos.gradient_flow import gradient_flow
+from rnntui.demos.script import fmt
+
+DEMO_TIMEOUT = 280  # seconds; a demo is meant to take well under two minutes on two cores
+
+
+async def play(name: str, lang: str = "en"):
+    """Run demo `name` with --autoplay in the app until its last step is shown; return the app."""
+    from rnntui.tui.demo_app import DemoApp
+
+    app = DemoApp(get_demo(name), lang=lang, autoplay=True, delay=0.01)
+    async with app.run_test(size=(120, 45)) as pilot:
+        start = time.monotonic()
+        while not app.finished:
+            assert app.failed is None, app.failed
+            assert time.monotonic() - start < DEMO_TIMEOUT, f"demo {name} did not finish"
+            await asyncio.sleep(0.1)
+        await pilot.pause()
+        app.panel_text = str(app.query_one("#narration").render())
+    return app
+
+
+def narration(app, step: int, lang: str = "en") -> str:
+    return app.player.outcomes[step].narration(lang)
+
+
+async def test_abc_shows_the_seed_numbers_and_learns_c_after_ab():
+    app = await play("abc")
+    facts = app.player.all_facts()
+    h1 = np.tanh([1.0, 0.0, 0.0])
+    h2 = np.tanh(np.array([0.0, 1.0, 0.0]) + h1)  # W_xh = W_hh = I: the notes' weights
+    assert np.allclose(facts["h1"], h1) and np.allclose(facts["h2"], h2)
+    assert f"{h1[0]:.4f}" in narration(app, 1) and f"{h2[0]:.4f}" in narration(app, 2)
+    assert "h_t-1" in narration(app, 3)  # the corrected formula
+    assert facts["untrained_prediction"] != "C"
+    assert facts["trained_prediction"] == "C" and facts["trained_p_c"] >= 0.9
+    # The trained model is on screen, after "AB", predicting C with the probability narrated.
+    view = app.session.step_view(2)
+    assert app.session.text.startswith("AB") and app.session.cursor == 2
+    assert app.session.vocab.chars[int(view.probs.argmax())] == "C"
+    assert f"{view.probs[2]:.4f}" in app.panel_text
+
+
+async def test_vanishing_rnn_ratio_is_far_below_the_lstm_with_an_open_forget_gate():
+    app = await play("vanishing")
+    facts = app.player.all_facts()
+    assert facts["rnn_spectral_radius"] < 1 and facts["rnn_per_step"] < 1
+    assert facts["rnn_ratio"] < 1e-6
+    assert facts["lstm_open_mean_forget"] > 0.9
+    assert facts["rnn_ratio"] * 1e3 < facts["lstm_open_ratio"]  # "much smaller", on the same input
+    assert facts["lstm_open_per_step"] > facts["rnn_per_step"]
+    # At PyTorch's default init the forget gate is ~sigmoid(0) = 0.5 and the LSTM vanishes too.
+    assert abs(facts["lstm_mean_forget"] - 0.5) < 0.1 and facts["lstm_ratio"] < 1e-6
+    # The narration cites the numbers the panes were given.
+    assert fmt(facts["rnn_ratio"]) in narration(app, 1)
+    assert fmt(facts["lstm_open_ratio"]) in narration(app, 3)
+    assert gradient_flow(app.session).ratio == pytest.approx(facts["lstm_open_ratio"])
+
+
+async def test_exploding_grows_and_clipping_bounds_the_update_and_rescues_training():
+    app = await play("exploding")
+    facts = app.player.all_facts()
+    assert facts["spectral_radius"] == pytest.approx(2.0) and facts["per_step"] > 1
+    assert facts["ratio"] > 1e3
+    threshold = facts["threshold"]
+    assert facts["grad_norm"] > threshold
+    assert facts["grad_norm_clipped"] <= threshold * (1 + 1e-6)
+    assert fmt(facts["grad_norm_clipped"]) in narration(app, 1)
+    assert facts["unclipped_diverged"] and not facts["clipped_diverged"]
+    assert facts["clipped_last_loss"] < facts["clipped_first_loss"]
+
+
+async def test_gates_narrates_what_it_measured():
+    app = await play("gates")
+    facts = app.player.all_facts()
+    assert facts["accuracy"] >= 0.9  # the LSTM really learned the task
+    assert facts["forget_holds"] == (facts["f_filler"] >= 0.9) and facts["forget_holds"]
+    assert facts["input_opens"] == (facts["i_cue"] - facts["i_filler"] >= 0.1)
+    assert ("opens on the cue" in narration(app, 1)) == facts["input_opens"]
+    assert ("releases at '='" in narration(app, 3)) == facts["output_releases"]
+    assert facts["p_answer"] > 0.5
+    # On screen: the '=' of the example, the memory unit selected.
+    assert app.session.text[app.session.cursor - 1] == "=" and app.selection.unit == facts["unit"]
+
+
+async def test_race_lstm_beats_the_vanilla_rnn_at_the_longest_gap():
+    app = await play("race")
+    facts = app.player.all_facts()
+    accuracy, longest = facts["accuracy"], facts["longest"]
+    assert accuracy["lstm"][longest] > accuracy["rnn"][longest]
+    assert accuracy["lstm"][longest] >= 0.9
+    for cell in ("rnn", "lstm", "gru"):
+        assert f"{accuracy[cell][longest]:.0%}" in narration(app, 1)
+    assert facts["lstm_p_answer"] > facts["rnn_p_answer"]
+
+
+async def test_train_loss_falls_and_samples_turn_into_words():
+    app = await play("train")
+    facts = app.player.all_facts()
+    assert facts["last_loss"] < facts["first_loss"] and facts["val_loss"] < facts["first_loss"]
+    assert facts["word_shares"][-1] > facts["untrained_word_share"]
+    assert f"{facts['word_shares'][-1]:.0%}" in narration(app, 1)
+
+
+async def test_chinese_narration_carries_the_same_numbers():
+    app = await play("vanishing", lang="zh")
+    facts = app.player.all_facts()
+    text = narration(app, 1, "zh")
+    assert "梯度消失" in text and fmt(facts["rnn_ratio"]) in text
+    assert "梯度" in app.panel_text
+
+
+async def test_keys_go_forward_and_back_and_q_leaves():
+    from rnntui.tui.demo_app import DemoApp
+
+    app = DemoApp(get_demo("vanishing"))
+    async with app.run_test(size=(120, 45)) as pilot:
+
+        async def settle():
+            while app.busy:
+                await asyncio.sleep(0.05)
+            await pilot.pause()
+
+        await pilot.press("right")
+        await settle()
+        await pilot.press("space")
+        await settle()
+        assert app.player.index == 1 and app.session.config.cell == "rnn"
+        await pilot.press("right", "right")  # the second press while busy is refused, not queued
+        await settle()
+        await pilot.press("left")
+        await settle()
+        assert app.player.index in (1, 2)
+        await pilot.press("l")  # the app's own keys still work: l steps the cursor
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+def test_cli_lists_every_demo_and_refuses_bad_input_in_one_line():
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["demo"])
+    assert listed.exit_code == 0
+    for name in all_demos():
+        assert name in listed.output
+    for args, word in ((["demo", "nope"], "no demo named"), (["demo", "abc", "--lang", "fr"], "unknown language")):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2 and word in result.output and "Traceback" not in result.output
+
+
+def test_cli_plain_walkthrough_prints_measured_numbers():
+    result = CliRunner().invoke(cli, ["demo", "vanishing", "--plain", "--autoplay"])
+    assert result.exit_code == 0, result.output
+    from rnntui.demos import vanishing
+    from rnntui.demos.script import DemoContext
+
+    ratio = vanishing.flows(DemoContext())["rnn"].ratio
+    assert fmt(ratio) in result.output and "[5/5]" in result.output
+
+
+def test_fmt_switches_to_scientific_for_tiny_and_huge_numbers():
+    assert fmt(math.tanh(1), 4) == "0.7616"
+    assert "e-09" in fmt(3.8e-9) and "e+07" in fmt(7.9e7)
