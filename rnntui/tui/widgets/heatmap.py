@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.message import Message
 from textual.strip import Strip

@@ -6,8 +6,8 @@ value becomes an index into a tuple of ready styles.
 
 from __future__ import annotations
 
-import math
 
+import numpy as np
 from rich.color import Color
 from rich.style import Style
 
@@ -65,26 +65,10 @@ BAR = Style(color="rgb(110,170,240)")
 THRESHOLD = Style(color="rgb(240,80,80)")
 
 
-def diverging_index(value: float, scale: float) -> int:
-    """Palette index for `value` on a symmetric scale [-scale, +scale] (clamped; NaN -> neutral)."""
-    if not math.isfinite(value) or scale <= 0:
-        return LEVELS // 2
-    f = max(-1.0, min(1.0, value / scale))
-    return round((f + 1.0) * (LEVELS - 1) / 2)
-
-
-def sequential_index(value: float, low: float = 0.0, high: float = 1.0) -> int:
-    """Palette index for `value` on [low, high] (clamped; NaN -> lowest)."""
-    if not math.isfinite(value) or high <= low:
-        return 0
-    f = max(0.0, min(1.0, (value - low) / (high - low)))
-    return round(f * (LEVELS - 1))
-
-
 def diverging_indices(values, scale: float):
-    """Vectorised `diverging_index` over a NumPy array (one call per heatmap, not per cell)."""
-    import numpy as np
+    """Palette indices for values on a symmetric scale [-scale, +scale], clamped; NaN -> neutral.
 
+    One NumPy call per heatmap, not one Python call per cell."""
     values = np.asarray(values, dtype=float)
     if scale <= 0:
         return np.full(values.shape, LEVELS // 2, dtype=int)
@@ -93,9 +77,7 @@ def diverging_indices(values, scale: float):
 
 
 def sequential_indices(values, low: float = 0.0, high: float = 1.0):
-    """Vectorised `sequential_index` over a NumPy array."""
-    import numpy as np
-
+    """Palette indices for values on [low, high], clamped; NaN -> lowest."""
     values = np.asarray(values, dtype=float)
     f = np.clip(np.nan_to_num((values - low) / (high - low), nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
     return np.rint(f * (LEVELS - 1)).astype(int)
