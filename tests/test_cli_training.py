@@ -199,3 +199,19 @@ def test_live_bar_redraws_one_line_and_plain_mode_prints_lines():
     plain = io.StringIO()
     ProgressReporter(plain, live=False)(step(1))
     assert plain.getvalue() == "step 1  loss 1.5000  20.0k tok/s   25%  ETA 1:30\n"
+
+
+def test_default_out_folder_never_overwrites_an_earlier_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert run("train", "abc", *TINY, "--steps", "1", "--quiet").exit_code == 0
+    assert (tmp_path / "runs" / "abc" / "last.safetensors").is_file()
+    assert (tmp_path / "runs" / "abc-2" / "last.safetensors").is_file()
+
+
+def test_cuda_without_a_gpu_is_one_line():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    assert_one_line_error(run("train", "abc", *TINY, "--steps", "1", "--device", "cuda"), "no CUDA GPU")
