@@ -170,9 +170,9 @@ DEMO = Demo(
     name="abc",
     title=Bilingual("The seed's ABC example", "笔记里的 ABC 例子"),
     claim=Bilingual(
-        "One-hot A, B, C through h_t = tanh(W_xh x_t + W_hh h_t-1): h1 = tanh(1) ≈ 0.7616, h2[0] ≈ 0.6420; "
-        "then a few seconds of training teach the model that C follows AB.",
-        "A、B、C 的 One-hot 编码经过 h_t = tanh(W_xh x_t + W_hh h_t-1):h1 = tanh(1) ≈ 0.7616,h2[0] ≈ 0.6420;"
+        "One-hot A, B, C through h_t = tanh(W_xh x_t + W_hh h_t-1): the notes' h1 and h2 recomputed as full vectors; "
+        "then a short training run teaches the model that C follows AB.",
+        "A、B、C 的 One-hot 编码经过 h_t = tanh(W_xh x_t + W_hh h_t-1):用完整向量重新计算笔记里的 h1 和 h2;"
         "然后几秒钟的训练让模型学会 AB 之后是 C。",
     ),
     steps=(

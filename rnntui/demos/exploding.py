@@ -81,13 +81,8 @@ def _initial(params):
     return weights.set_spectral_radius(params, TRAIN.model_config(len(params["head.bias"])), TRAIN_RADIUS)
 
 
-def plottable(losses: list[float], ceiling: float = 1e6) -> list[float]:
-    """nan/inf and absurd losses drawn at `ceiling`, so the curve shows where training blew up."""
-    return [x if x == x and x < ceiling else ceiling for x in losses]
-
-
 def _curve_outcome(label: str, result: trainer_runs.RunResult) -> Outcome:
-    shown = plottable(result.losses)
+    shown = list(result.losses)
     return Outcome(
         Bilingual(f"Training ({label}): step {result.steps}, loss {fmt(result.losses[-1])}",
                   f"训练中({label}):第 {result.steps} 步,损失 {fmt(result.losses[-1])}"),
@@ -128,7 +123,7 @@ def train_clipped(ctx: DemoContext) -> Outcome:
     result = run(ctx, "norm")
     unclipped = run(ctx, "off")
     figure = Figure(curves={
-        "no clipping": plottable(unclipped.losses),
+        "no clipping": list(unclipped.losses),
         f"clip {TRAIN_CLIP:g}": result.losses,
     })
     return Outcome(

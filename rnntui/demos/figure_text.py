@@ -13,17 +13,28 @@ from rnntui.demos.script import Figure, fmt
 BARS = "▁▂▃▄▅▆▇█"
 
 
+def buckets(values: list[float], width: int) -> list[float]:
+    """At most `width` points: the max of each run of values, so a spike or a blow-up stays visible."""
+    if len(values) <= width:
+        return list(values)
+    edges = [round(i * len(values) / width) for i in range(width + 1)]
+    return [max(values[a:b], key=lambda v: v if math.isfinite(v) else math.inf) for a, b in zip(edges, edges[1:])]
+
+
 def sparkline(values: list[float], width: int) -> str:
-    """The last `width` values as bars; a log scale when they span more than 100x (a blow-up)."""
-    shown = [v for v in values[-width:] if math.isfinite(v)]
-    if not shown:
-        return ""
-    low, high = min(shown), max(shown)
-    use_log = low > 0 and high / low > 100
-    scale = (lambda v: math.log10(v)) if use_log else (lambda v: v)
-    lo, hi = scale(low), scale(high)
-    span = (hi - lo) or 1.0
-    return "".join(BARS[min(len(BARS) - 1, int((scale(v) - lo) / span * len(BARS)))] for v in shown)
+    """Bars for the whole series; a log scale when it spans more than 10x; nan/inf as a full bar."""
+    points = buckets(values, width)
+    finite = [v for v in points if math.isfinite(v)]
+    if not finite:
+        return BARS[-1] * len(points)
+    low, high = min(finite), max(finite)
+    use_log = low > 0 and high / low > 10
+    scale = math.log10 if use_log else (lambda v: v)
+    lo, span = scale(low), (scale(high) - scale(low)) or 1.0
+    return "".join(
+        BARS[min(len(BARS) - 1, int((scale(v) - lo) / span * len(BARS)))] if math.isfinite(v) else BARS[-1]
+        for v in points
+    )
 
 
 def table_lines(columns: list[str], rows: list[list[str]]) -> list[str]:
@@ -41,7 +52,7 @@ def figure_lines(figure: Figure | None, width: int = 100) -> list[str]:
     for name, values in figure.curves.items():
         if not values:
             continue
-        label = f"{name}: {fmt(values[0])} → {fmt(values[-1])} "
+        label = f"{name}: {fmt(values[0])} → {fmt(values[-1])} "  # first and last as measured
         lines.append(label + sparkline(values, max(8, width - len(label))))
     lines += [line[:width] for line in figure.lines]
     return lines

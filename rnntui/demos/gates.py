@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnntui.demos import task_training
+from rnntui.demos.gradient_flow import last_prediction_gradients
 from rnntui.demos.script import Bilingual, Demo, DemoContext, Figure, Outcome, Scene, Step
 from rnntui.engine.numpy_rnn import Clipping, NumpyRNN
 from rnntui.engine.session import StepSession
@@ -39,6 +40,8 @@ class GateReading:
     o_answer: float  # output gate at '='
     o_filler: float
     h_answer: dict[str, float]  # h of the unit at '=', per symbol: what the head reads
+    c_cue: float  # |c| of the unit just after the cue, mean over the symbols
+    c_answer: float  # |c| of the unit at '='
 
 
 def train_lstm(ctx: DemoContext) -> dict[str, np.ndarray]:
@@ -78,6 +81,8 @@ def read_gates(params: dict[str, np.ndarray]) -> GateReading:
         o_answer=float(gate["o"][:, answer].mean()),
         o_filler=float(gate["o"][:, fill].mean()),
         h_answer={s: float(h_end[k, unit]) for k, s in enumerate(SYMBOLS)},
+        c_cue=float(np.mean([abs(traces[s].c[0, CUE_T, unit]) for s in SYMBOLS])),
+        c_answer=float(np.mean([abs(traces[s].c[0, -1, unit]) for s in SYMBOLS])),
     )
 
 
@@ -94,6 +99,11 @@ def session_for(params, symbol: str) -> StepSession:
 
 def _values(d: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:+.2f}" for k, v in d.items())
+
+
+def _split(d: dict[str, float]) -> tuple[str, str]:
+    """The symbols on each side of zero: what one unit's sign can tell apart."""
+    return "".join(k for k, v in d.items() if v > 0), "".join(k for k, v in d.items() if v <= 0)
 
 
 def train_step(ctx: DemoContext) -> Outcome:
@@ -116,6 +126,7 @@ def train_step(ctx: DemoContext) -> Outcome:
 def input_step(ctx: DemoContext) -> Outcome:
     params, r = reading(ctx)
     opens = r.i_cue - r.i_filler >= OPENS
+    plus, minus = _split(r.g_cue)
     en = (f"the input gate opens on the cue: i = {r.i_cue:.2f} there, {r.i_filler:.2f} on average over the filler"
           if opens else
           f"the input gate does NOT single out the cue: i = {r.i_cue:.2f} on the cue, {r.i_filler:.2f} over the "
@@ -127,9 +138,10 @@ def input_step(ctx: DemoContext) -> Outcome:
     return Outcome(
         Bilingual(
             f"Cursor on the cue (timestep {CUE_T}). Unit {r.unit}: {en}. The candidate written at the cue, per "
-            f"symbol: g = {_values(r.g_cue)}: the sign encodes the symbol. c_t = f ⊙ c_t-1 + i ⊙ g.",
+            f"symbol: g = {_values(r.g_cue)}: its sign tells {plus or '-'} from {minus or '-'} (other units make the "
+            "other splits). c_t = f ⊙ c_t-1 + i ⊙ g.",
             f"光标在提示上(第 {CUE_T} 步)。单元 {r.unit}:{zh}。提示处写入的候选值(按符号):g = {_values(r.g_cue)}:"
-            "符号编码在正负号里。c_t = f ⊙ c_t-1 + i ⊙ g。",
+            f"它的正负号区分 {plus or '-'} 和 {minus or '-'}(其他单元负责别的划分)。c_t = f ⊙ c_t-1 + i ⊙ g。",
         ),
         Scene(session=session_for(params, "A"), cursor=CUE_T, unit=r.unit),
         {"input_opens": opens, "i_cue": r.i_cue, "i_filler": r.i_filler, "g_cue": r.g_cue},
@@ -139,18 +151,26 @@ def input_step(ctx: DemoContext) -> Outcome:
 def forget_step(ctx: DemoContext) -> Outcome:
     params, r = reading(ctx)
     holds = r.f_filler >= HOLDS
+    session = session_for(params, "A")
+    bars = last_prediction_gradients(session).grad_norm_h[0]
+    reach = float(bars[CUE_T - 1] / bars[-2])  # the answer's loss at the cue, relative to at '='
+    saturation = 1.0 - np.tanh(r.c_answer) ** 2
     return Outcome(
         Bilingual(
             f"Cursor in the middle of the filler. Unit {r.unit}'s forget gate averages f = {r.f_filler:.3f} over the "
             f"{GAP} filler characters: " + (
-                "it holds: c_t keeps (and here even builds up) the value the cue wrote, and h stays on the cue's side."
-                if holds else "it leaks: each step keeps only part of c_t."),
+                "it holds what the cue wrote" if holds else "it leaks: each step keeps only part of c_t") +
+            f"; |c| goes from {r.c_cue:.2f} after the cue to {r.c_answer:.2f} at '='. The bars: the answer's loss "
+            f"reaches the cue at {reach:.1e} of its size at '='. The memory is saturated (tanh'(c) = {saturation:.1e} "
+            "at '='): once learned, a latch needs almost no gradient, and would be slow to relearn.",
             f"光标在填充字符中间。单元 {r.unit} 的遗忘门在 {GAP} 个填充字符上平均 f = {r.f_filler:.3f}:" + (
-                "它保持住了:c_t 保留(这里甚至继续累积)提示写入的值,h 一直停在提示那一边。"
-                if holds else "它在泄漏:每一步只保留 c_t 的一部分。"),
+                "它保持住了提示写入的内容" if holds else "它在泄漏:每一步只保留 c_t 的一部分") +
+            f";|c| 从提示之后的 {r.c_cue:.2f} 变为 '=' 处的 {r.c_answer:.2f}。梯度条:答案的损失传回提示时只剩 '=' 处的 "
+            f"{reach:.1e}。记忆已经饱和('=' 处 tanh'(c) = {saturation:.1e}):学会之后,这个锁存器几乎不需要梯度,"
+            "要重新学习也会很慢。",
         ),
-        Scene(session=session_for(params, "A"), cursor=CUE_T + GAP // 2, unit=r.unit),
-        {"forget_holds": holds, "f_filler": r.f_filler},
+        Scene(session=session, cursor=CUE_T + GAP // 2, unit=r.unit),
+        {"forget_holds": holds, "f_filler": r.f_filler, "c_cue": r.c_cue, "c_answer": r.c_answer, "reach": reach},
     )
 
 

@@ -111,11 +111,13 @@ def lstm_open(ctx: DemoContext) -> Outcome:
             f"{fmt(flow.mean_forget)}. Going back, dc_t-1 = f ⊙ dc_t: an ADDITIVE path with no W_hh and no "
             f"tanh' on it. The first step back costs {fmt(flow.first_step)} (the loss enters the cell "
             f"through the output gate), then each step keeps {fmt(flow.per_step)}. Ratio {fmt(flow.ratio)} "
-            f"against the RNN's {fmt(rnn.ratio)}.",
+            f"against the RNN's {fmt(rnn.ratio)}: almost all of the loss is lost on entering the cell, almost none "
+            "on the way back (the pane's verdict applies one fixed cut-off, 1e-2; compare the two ratios).",
             f"遗忘门偏置 +{FORGET_BIAS:g}(许多库把 b_f 初始化为 1 或更大;需要记忆时训练也会把它打开):f 平均 {fmt(flow.mean_forget)}。"
             f"反向传播时 dc_t-1 = f ⊙ dc_t:一条加法通路,上面没有 W_hh,也没有 tanh'。"
             f"第一步回传乘以 {fmt(flow.first_step)}(损失经输出门进入细胞状态),之后每步保留 {fmt(flow.per_step)}。"
-            f"比值 {fmt(flow.ratio)},而 RNN 是 {fmt(rnn.ratio)}。",
+            f"比值 {fmt(flow.ratio)},而 RNN 是 {fmt(rnn.ratio)}:损失几乎都损耗在进入细胞状态的那一步,"
+            "之后回传几乎没有损耗(面板的判断用的是固定阈值 1e-2;请比较两个比值)。",
         ),
         Scene(session=lstm_session(FORGET_BIAS), cursor=1),
         {**_facts(flow, "lstm_open"), "lstm_open_mean_forget": flow.mean_forget},
