@@ -42,7 +42,7 @@ class TrainConfig:
     # optimisation
     optimizer: str = "adam"  # adam | adamw | rmsprop | sgd
     lr: float = 3e-3  # peak learning rate
-    lr_decay: str = "cosine"  # cosine: down to min_lr_fraction * lr at the end of --steps/--minutes
+    lr_decay: str = "cosine"  # cosine: to min_lr_fraction * lr at the end of steps/minutes (none: constant)
     min_lr_fraction: float = 0.1
     weight_decay: float = 0.0
     clip_mode: str = "norm"  # off | norm (global L2 norm) | value (element-wise clamp)

@@ -117,6 +117,7 @@ class Trainer:
         self.best_val_loss: float | None = None
         self.last_val_loss: float | None = None
         self.first_loss: float | None = None
+        self._saved_step: int | None = None  # the step `last` was written at, to skip rewriting it
         self.state = self.model.zero_state(self.train_data.streams)
 
         self.settings = TrainSettings(config.lr, config.clip_mode, config.clip)
@@ -377,8 +378,9 @@ class Trainer:
 
     def _save_last(self) -> None:
         """Optimiser and loop state first, then the weights: `last` always has its matching state."""
-        if self.out_dir is None:
+        if self.out_dir is None or self._saved_step == self.step:
             return
+        self._saved_step = self.step
         names = dict(zip(self.param_names, self.model.parameters()))
         index = {id(p): name for name, p in names.items()}
         optimizer_state = {
@@ -457,6 +459,7 @@ class Trainer:
         self.elapsed = loop["elapsed"]
         self.best_val_loss, self.last_val_loss = loop["best_val_loss"], loop["last_val_loss"]
         self.first_loss = loop["first_loss"]
+        self._saved_step = self.step
         if self.config.precision == "auto":  # the timed choice may differ now; keep the run's own
             self.precision = loop.get("precision", self.precision)
 
