@@ -154,6 +154,8 @@ async def test_e_edits_the_input_text():
         assert isinstance(app.screen, PromptScreen) and "refused" in screen_text(app)
         await pilot.press("escape")
         assert app.session.text == "xyzzy"
+        await pilot.press("e", "ctrl+u", "a", "b", "backslash", "n", "c", "enter")  # \n types a newline
+        assert app.session.text == "ab\nc" and "⏎" in pane_text(app, "#sequence")
 
 
 async def test_g_samples_and_temperature_keys_change_it():

@@ -29,7 +29,7 @@ from rnntui.tui import views
 from rnntui.tui.commands import ActionCommands
 from rnntui.tui.messages import ConsoleLine, SessionChanged
 from rnntui.tui.screens.help import HelpScreen
-from rnntui.tui.screens.prompt import PromptScreen
+from rnntui.tui.screens.prompt import PromptScreen, escape_text, unescape_text
 from rnntui.tui.screens.weight_editor import WeightEditorScreen
 from rnntui.tui.training.actions import TrainingActions
 from rnntui.tui.widgets.console import DistributionPane, GenerationConsole
@@ -342,15 +342,16 @@ class RnnApp(TrainingActions, App[None]):
         self.push_screen(WeightEditorScreen(self.session, on_change=self.changed))
 
     def action_edit_text(self) -> None:
-        def apply(text: str) -> None:
-            self.session.set_text(text)
+        def apply(line: str) -> None:
+            self.session.set_text(unescape_text(line))
             self.changed()
 
         chars = "".join(self.session.vocab.chars)
         fixed = ""
         if self.session.vocab_is_fixed:  # a checkpoint (or the ABC example) knows only its own characters
             fixed = f" (characters {chars!r} only)" if len(chars) <= 40 else " (the model's characters only)"
-        self.push_screen(PromptScreen(f"Input text{fixed}", self.session.text, apply, "enter applies, escape cancels"))
+        hint = "\\n is a newline, \\t a tab; enter applies, escape cancels"
+        self.push_screen(PromptScreen(f"Input text{fixed}", escape_text(self.session.text), apply, hint))
 
     # ------------------------------------------------------------------ generation
 

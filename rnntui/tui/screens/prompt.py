@@ -6,6 +6,7 @@ input and the prompt stays open, so a refused value changes nothing and loses no
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from textual import on
@@ -16,6 +17,19 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from rnntui.errors import RnntuiError
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\"}
+
+
+def escape_text(text: str) -> str:
+    """One line for an Input: newline as \\n, tab as \\t, backslash doubled."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
+
+
+def unescape_text(line: str) -> str:
+    """The inverse of escape_text; any other backslash pair is kept as typed."""
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), line)
 
 
 class PromptScreen(ModalScreen[bool]):
