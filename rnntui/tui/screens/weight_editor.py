@@ -18,6 +18,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rnntui.engine.session import StepSession
+from rnntui.engine.weights import gate_rows
 from rnntui.errors import RnntuiError
 from rnntui.tui.widgets.matrix import MatrixGrid
 
@@ -76,7 +77,12 @@ class WeightEditorScreen(ModalScreen[None]):
 
     def redraw(self) -> None:
         values = self.session.params[self.param_name]
-        self.grid.show(values, f"{self.param_name}  shape {tuple(values.shape)}")
+        caption = f"{self.param_name}  shape {tuple(values.shape)}"
+        if self.param_name.startswith("rnn.") and self.session.config.gate_names:
+            # PyTorch stacks the gates' rows: say which rows belong to which gate
+            blocks = gate_rows(self.session.config)
+            caption += "  rows " + " | ".join(f"{g} {r.start}-{r.stop - 1}" for g, r in blocks.items())
+        self.grid.show(values, caption)
 
     def say(self, message: str, error: bool = False) -> None:
         widget = self.query_one("#editor-message", Static)

@@ -47,16 +47,23 @@ class MatrixGrid(LinePane, can_focus=True):
         self.row = max(0, min(rows - 1, self.row + d_row))
         self.col = max(0, min(cols - 1, self.col + d_col))
         self.invalidate()
-        self.call_after_refresh(self.scroll_line_into_view, self.row + 2)
+        self.call_after_refresh(self.scroll_line_into_view, self.row)
+
+    def _page(self, width: int) -> tuple[int, int]:
+        return column_window(self.values.shape[1], self.col, (width - ROW_LABEL) // ENTRY)
+
+    def build_pinned(self, width: int) -> list[Strip]:
+        """The caption and the column numbers stay on top while the rows scroll."""
+        start, stop = self._page(width)
+        header = [Segment(" " * ROW_LABEL)] + [Segment(f"{c:>{ENTRY - 1}} ", palette.LABEL) for c in range(start, stop)]
+        return [text_strip((self.caption, palette.LABEL)), Strip(header)]
 
     def build_lines(self, width: int) -> list[Strip]:
-        rows, cols = self.values.shape
-        start, stop = column_window(cols, self.col, (width - ROW_LABEL) // ENTRY)
+        start, stop = self._page(width)
         limit = float(np.max(np.abs(self.values))) or 1.0
         indices = palette.diverging_indices(self.values[:, start:stop], limit)
-        header = [Segment(" " * ROW_LABEL)] + [Segment(f"{c:>{ENTRY - 1}} ", palette.LABEL) for c in range(start, stop)]
-        lines = [text_strip((self.caption, palette.LABEL)), Strip(header)]
-        for r in range(rows):
+        lines = []
+        for r in range(self.values.shape[0]):
             segments = [Segment(f"{r:<{ROW_LABEL}}", palette.LABEL)]
             for c, index in zip(range(start, stop), indices[r].tolist()):
                 style = palette.CURSOR if (r, c) == (self.row, self.col) else palette.DIVERGING[index]
