@@ -197,3 +197,32 @@ def test_a_corpus_shorter_than_one_window_is_refused_before_writing(tmp_path):
     with pytest.raises(CorpusError, match="too short.*--seq-len"):
         Trainer(tiny(seq_len=50), Corpus("short", "abcabc" * 5), tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+def test_validation_streams_score_every_target_once_after_real_context():
+    from rnntui.engine.trainer import IGNORE, ValidationStreams
+
+    data = np.arange(50_000)  # distinct tokens: a target must be its input + 1
+    streams = ValidationStreams(data, seq_len=30, device=torch.device("cpu"))
+    inputs, targets = streams.inputs.numpy(), streams.targets.numpy()
+    scored = targets != IGNORE
+    assert np.array_equal(targets[scored], inputs[scored] + 1)
+    assert sorted(targets[scored]) == list(range(1, scored.sum() + 1))
+    assert len(data) - 1 - scored.sum() < streams.streams  # only the remainder of the division is left
+    assert np.array_equal(inputs[:, :-1] + 1, inputs[:, 1:])  # real text throughout, burn-in included
+    assert inputs[0, 0] == 0 and not scored[1, :100].any() and scored[1, 100:].all()
+
+
+def test_validation_loss_matches_the_numpy_engine_on_one_stream(monkeypatch):
+    import rnntui.engine.trainer as trainer_module
+
+    monkeypatch.setattr(trainer_module, "VAL_STREAMS", 1)
+    corpus = shipped_corpus("reber")
+    trainer = Trainer(tiny(steps=3, cell="gru"), corpus)
+    trainer.run()
+    _, val_text = corpus.split(0.1)
+    _, params = trainer.snapshot()
+    engine = NumpyRNN(trainer.model_config, params)
+    indices = corpus.vocab.encode(val_text)
+    expected = engine.backward(engine.forward(indices[:-1]), indices[1:]).loss
+    assert trainer.validation_loss() == pytest.approx(expected, rel=2e-5)  # float32 over ~6000 steps
