@@ -62,7 +62,7 @@ def test_train_then_sample_with_both_engines(tmp_path):
     assert texts[0].exit_code == 0 and texts[0].output == texts[1].output
     assert len(texts[0].output) == 51 + 1 and set(texts[0].output.strip()) <= set("ABC")
 
-    resumed = run("train", "abc", "--resume", out, "--steps", "40", "--quiet")
+    resumed = run("train", "--resume", out, "--steps", "40", "--quiet")  # the corpus comes from the run
     assert resumed.exit_code == 0 and "finished 40 steps" in resumed.output
 
 
@@ -150,6 +150,7 @@ def test_corrupt_and_foreign_checkpoints(tmp_path, trained):
 
 
 def test_bad_flags_are_one_line(trained):
+    assert_one_line_error(run("train"), "give a corpus")
     assert_one_line_error(run("train", "abc", "--cell", "transformer", "--steps", "1"), "unknown cell")
     assert_one_line_error(run("train", "abc", "--clip", "1", "--no-clip"), "choose one of --clip and --no-clip")
     assert_one_line_error(run("sample", trained, "--temperature", "0"), "temperature")

@@ -43,7 +43,9 @@ def corpora() -> None:
 
 @user_errors
 def train(
-    corpus: str = typer.Argument(..., help="A UTF-8 text file, or a shipped corpus name (see `rnntui corpora`)."),
+    corpus: Optional[str] = typer.Argument(
+        None, help="A UTF-8 text file, or a shipped corpus name (see `rnntui corpora`); with --resume, "
+        "the run's own corpus by default."),
     cell: Optional[str] = typer.Option(None, help="rnn, lstm or gru [default: lstm]"),
     activation: Optional[str] = typer.Option(None, help="The vanilla RNN's tanh or relu [default: tanh]"),
     hidden: Optional[int] = typer.Option(None, help="Units per layer [default: 384]"),
@@ -82,6 +84,10 @@ def train(
     flags.update(clip_flags(clip, no_clip, clip_value))
     if resume is None and steps is None and minutes is None:
         flags["minutes"] = DEFAULT_MINUTES
+    if corpus is None:
+        if resume is None:
+            raise RnntuiError("give a corpus: a text file or a shipped name (see `rnntui corpora`)")
+        corpus = run_corpus(resume)
     text = load_corpus(corpus)
     out_dir = choose_out_dir(out, resume, corpus)
 
@@ -92,6 +98,17 @@ def train(
     else:
         trainer = Trainer(TrainConfig(**flags), text, out_dir)
     run_with_progress(trainer, quiet)
+
+
+def run_corpus(run_dir: Path) -> str:
+    """The corpus a run folder was trained on, as recorded in its last checkpoint."""
+    from rnntui.engine.checkpoint import load_checkpoint
+    from rnntui.engine.trainer import LAST
+
+    name = load_checkpoint(run_dir / LAST).metadata.get("corpus")
+    if not name:
+        raise RnntuiError(f"{str(run_dir)!r} does not record its corpus: give it as the first argument")
+    return name
 
 
 def clip_flags(clip: float | None, no_clip: bool, clip_value: float | None) -> dict:

@@ -407,7 +407,8 @@ class Trainer:
     # ------------------------------------------------------------------ files
 
     def _metadata(self) -> dict[str, str]:
-        return {"train_config": self.config.to_json(), "step": str(self.step), "corpus": self.corpus.name,
+        corpus = self.corpus.name if self.corpus.source == "shipped" else str(Path(self.corpus.name).resolve())
+        return {"train_config": self.config.to_json(), "step": str(self.step), "corpus": corpus,
                 "best_val_loss": json.dumps(self.best_val_loss)}
 
     def _save_weights(self, name: str) -> None:
