@@ -78,10 +78,15 @@ def run(ctx: DemoContext) -> trainer_runs.RunResult:
     _, before = ctx.once("train.untrained", lambda: untrained(ctx))
 
     def live(result: trainer_runs.RunResult) -> Outcome:
+        # The panes follow the weights every SNAPSHOT_EVERY steps: predictions sharpen as you watch.
+        fresh = result.params_step == result.steps and result.params
         return Outcome(
-            Bilingual(f"Training: step {result.steps}/{TRAIN.steps}, loss {fmt(result.losses[-1])}",
-                      f"训练中:第 {result.steps}/{TRAIN.steps} 步,损失 {fmt(result.losses[-1])}"),
-            Scene(figure=_figure(result, words, before)),
+            Bilingual(f"Training: step {result.steps}/{TRAIN.steps}, loss {fmt(result.losses[-1])}; the panes show "
+                      f"the weights of step {result.params_step}",
+                      f"训练中:第 {result.steps}/{TRAIN.steps} 步,损失 {fmt(result.losses[-1])};面板显示第 "
+                      f"{result.params_step} 步的权重"),
+            Scene(session=snippet_session(c, result.params) if fresh else None,
+                  figure=_figure(result, words, before)),
         )
 
     return ctx.once("train.run", lambda: trainer_runs.train(ctx, TRAIN, c, live=live))

@@ -20,6 +20,7 @@ from rnntui.engine.train_config import TrainConfig
 from rnntui.engine.train_events import DoneEvent, EvalEvent, StepEvent, WarningEvent
 
 LIVE_EVERY = 5  # steps between live reports: enough for a smooth curve, few repaints
+SNAPSHOT_EVERY = 100  # steps between copies of the weights for the panes (a full re-render each)
 
 
 @dataclass
@@ -28,7 +29,8 @@ class RunResult:
     samples: list[tuple[int, str]] = field(default_factory=list)  # (step, sample) at each evaluation
     warnings: list[str] = field(default_factory=list)
     done: DoneEvent | None = None
-    params: dict[str, np.ndarray] = field(default_factory=dict)  # final weights, checkpoint names
+    params: dict[str, np.ndarray] = field(default_factory=dict)  # latest weights, checkpoint names
+    params_step: int = 0  # the step `params` were copied at
     seconds: float = 0.0
 
     @property
@@ -82,6 +84,8 @@ def train(
                 trainer.stop()
             elif until is not None and not event.skipped and until(trainer.snapshot()[1]):
                 trainer.stop()
+            if event.step % SNAPSHOT_EVERY == 0:
+                result.params_step, result.params = trainer.snapshot()
             if live is not None and (event.step % LIVE_EVERY == 0 or event.step == 1):
                 ctx.report(live(result))
         elif isinstance(event, EvalEvent):
@@ -92,6 +96,6 @@ def train(
     trainer.add_callback(on_event)
     result.done = trainer.run()
     ctx.check_stop()
-    result.params = trainer.snapshot()[1]
+    result.params_step, result.params = trainer.snapshot()
     result.seconds = result.done.elapsed
     return result
