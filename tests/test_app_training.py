@@ -75,6 +75,7 @@ async def test_training_learns_streams_samples_and_shows_the_curve():
         curve = "\n".join(app.query_one(LossCurve).text_lines)
         assert "step 150" in curve and "finished" in curve and "validation" in curve
         # The panes now step through the trained model: same weights as the trainer's last snapshot.
+        await wait_for(lambda: app._synced_step == 150, "the final weights in the panes")
         _, params = run.snapshot()
         assert app.session.config.cell == "gru" and app.session.config.hidden_size == 24
         for name, value in params.items():

@@ -37,12 +37,18 @@ from rnntui.tui.training.messages import (
     TrainingSample,
     TrainingStarted,
     TrainingStateChanged,
+    WeightsReady,
 )
 from rnntui.tui.training.run import TrainingRun
 from rnntui.tui.widgets.console import GenerationConsole
 from rnntui.tui.widgets.loss_curve import CurveData, LossCurve, TrainingStats
 
-SYNC_INTERVAL = 0.25  # seconds between copies of the trainer's weights into the StepSession
+SYNC_INTERVAL = 0.25  # seconds between copies of the trainer's weights into the StepSession, at best
+# ...but redrawing every pane on new weights takes the UI thread ~1 s for a 2×256 LSTM on 64
+# characters (mostly building and styling every heatmap row), so syncs may use at most this
+# share of the UI thread's time; keys pressed meanwhile stay quick.
+SYNC_DUTY = 0.05
+PANE_CHARS = 64  # the probe text's first characters, which the panes step through while training
 SAMPLE_INTERVAL = 3.0  # seconds between streamed samples
 SAMPLE_CHARS = 120
 SAVE_DIR = Path("runs") / "app"
@@ -63,16 +69,28 @@ def app_train_config() -> TrainConfig:
     )
 
 
-def session_on_weights(old: StepSession, run: TrainingRun, params) -> StepSession:
-    """A StepSession on `params` of the run's model, keeping the old one's text (when the
-    run's vocabulary covers it), cursor and clipping; otherwise the run's probe text."""
+def session_on_weights(run: TrainingRun, params, text: str, cursor: int, clipping: Clipping,
+                       seed: int = 0) -> StepSession:
+    """A StepSession on `params` of the run's model over `text` (the probe text when the run's
+    vocabulary cannot read it), at `cursor`, with the trace and gradients already computed."""
     cfg = run.model_config
-    text = old.text if set(old.text) <= set(run.vocab_chars) else run.probe_text
+    if not text or not set(text) <= set(run.vocab_chars):
+        text = run.probe_text[:PANE_CHARS]
     session = StepSession(text, cell=cfg.cell, activation=cfg.activation, hidden_size=cfg.hidden_size,
-                          num_layers=cfg.num_layers, embedding_dim=cfg.embedding_dim, seed=old.seed,
-                          clipping=old.clipping, params=params, vocab=run.vocab_chars)
-    session.move_to(min(max(old.cursor, 1), session.T))
+                          num_layers=cfg.num_layers, embedding_dim=cfg.embedding_dim, seed=seed,
+                          clipping=clipping, params=params, vocab=run.vocab_chars)
+    session.move_to(min(max(cursor, 1), session.T))
+    session.gradients  # noqa: B018 - computes the trace and BPTT here, in the caller's thread
     return session
+
+
+def prepare_session(app, run: TrainingRun, step: int, params, text: str, cursor: int, clipping, seed: int) -> None:
+    """In a thread: the session on new weights, posted to the app (which only installs and draws)."""
+    try:
+        session = session_on_weights(run, params, text, cursor, clipping, seed)
+    except RnntuiError:  # weights the NumPy engine refuses (non-finite): keep showing the last ones
+        session = None
+    app.post_message(WeightsReady(run, step, session, text))
 
 
 def clipping_label(mode: str, threshold: float) -> str:
@@ -89,8 +107,11 @@ class TrainingActions:
         self.training: TrainingRun | None = None
         self.training_prime = ""  # "" = start samples from a newline (or a random character)
         self.training_samples: list[tuple[int, str]] = []  # (step, sample), newest last
-        self._synced_at = 0.0
+        self._next_sync = 0.0  # monotonic time before which no new sync starts (SYNC_DUTY)
         self._synced_step = -1
+        self._sync_pending = False  # a session is being prepared in a thread
+        self._sample_pending = False  # a sample is being drawn in a thread
+        self.sync_seconds: list[float] = []  # UI-thread time of each sync's redraw (for the bench)
         self._sample_timer = None
 
     # ------------------------------------------------------------------ corpus
@@ -209,6 +230,7 @@ class TrainingActions:
         self.training = run
         self.training_samples = []
         self._synced_step = -1
+        self._next_sync = 0.0
         self.run_worker(partial(self._train_in_thread, run), name=f"training run {run.id}", group="training",
                         thread=True, exclusive=True, exit_on_error=False)
         self.log_line(f"starting: {self.model_label(config)} on {self.corpus.name}, seq {config.seq_len}, "
@@ -362,7 +384,12 @@ class TrainingActions:
     # ------------------------------------------------------------------ what the run reports
 
     def _current(self, message) -> bool:
-        return message.run is self.training
+        """From the run on screen, and the panes still exist (messages drain while the app exits)."""
+        return message.run is self.training and self._panes_alive()
+
+    def _panes_alive(self) -> bool:
+        return bool(self.screen_stack)
+
 
     def on_training_started(self, message: TrainingStarted) -> None:
         if not self._current(message):
@@ -370,17 +397,7 @@ class TrainingActions:
         run = message.run
         self.log_line(f"training {self.model_label(run.config)} on {run.corpus.name}: "
                       f"{len(run.vocab_chars)} symbols; the panes step through the probe text")
-        # The panes switch to the run's model on its validation probe text (as the gradient probe).
-        session = self.session
-        self.session = StepSession(
-            run.probe_text, cell=run.model_config.cell, activation=run.model_config.activation,
-            hidden_size=run.model_config.hidden_size, num_layers=run.model_config.num_layers,
-            embedding_dim=run.model_config.embedding_dim, seed=session.seed,
-            clipping=Clipping(run.config.clip_mode, run.config.clip), params=run.snapshot()[1],
-            vocab=run.vocab_chars)
-        self.session.first()
-        self.changed()
-        self._synced_step, self._synced_at = 0, time.monotonic()
+        self.show_run_model(run)
         if self._sample_timer is None:
             self._sample_timer = self.set_interval(SAMPLE_INTERVAL, self.stream_sample)
         self.show_training()
@@ -389,8 +406,8 @@ class TrainingActions:
         if not self._current(message):
             return
         self.show_training()
-        if time.monotonic() - self._synced_at >= SYNC_INTERVAL:
-            self.sync_weights()
+        if time.monotonic() >= self._next_sync:
+            self.request_sync()
 
     def on_training_evaluated(self, message: TrainingEvaluated) -> None:
         if self._current(message):
@@ -402,7 +419,7 @@ class TrainingActions:
         if self._current(message):
             self.log_line(message.text)
             self.notify(message.text, title="training paused", severity="warning", timeout=8)
-            self.sync_weights()
+            self.request_sync()
             self.show_training()
 
     def on_training_state_changed(self, message: TrainingStateChanged) -> None:
@@ -417,45 +434,91 @@ class TrainingActions:
         if message.failed and message.run.trainer is not None:
             self.notify(message.message, title="training stopped", severity="error", timeout=8)
         if message.run.trainer is not None:
-            self.sync_weights()
+            self.request_sync()
         self.show_training()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A bug in the run (not a refused setting) must still say so, not vanish."""
-        if event.worker.group == "training" and event.state == WorkerState.ERROR:
+        if event.state != WorkerState.ERROR or not self._panes_alive():
+            return
+        if event.worker.group == "sample":
+            self._sample_pending = False
+        elif event.worker.group == "sync":
+            self._sync_pending = False
+            self.log_line(f"could not show the trained weights: {event.worker.error!r}")
+        elif event.worker.group == "training":
             self.log_line(f"training crashed: {event.worker.error!r}")
-            run = self.training
-            if run is not None:
-                run.state = "finished"
+            if self.training is not None:
+                self.training.state = "finished"
             self.show_training()
 
     # ------------------------------------------------------------------ weights and samples
 
-    def sync_weights(self) -> None:
-        """Put the trainer's current weights into the StepSession (then one redraw)."""
+    def show_run_model(self, run: TrainingRun) -> None:
+        """The panes switch to the run's model, on the start of its validation probe text."""
+        clipping = Clipping(run.config.clip_mode, run.config.clip)
+        self.request_sync(text=run.probe_text[:PANE_CHARS], cursor=1, clipping=clipping)
+
+    def request_sync(self, text: str | None = None, cursor: int | None = None, clipping=None) -> None:
+        """Prepare a StepSession on the trainer's current weights in a thread (WeightsReady installs it)."""
         run = self.training
         snapshot = None if run is None else run.snapshot()
-        if snapshot is None:
+        if snapshot is None or self._sync_pending:
             return
         step, params = snapshot
-        self._synced_at = time.monotonic()
-        if step == self._synced_step:
-            return
-        self._synced_step = step
-        self.session = session_on_weights(self.session, run, params)
-        self.changed(keep_sample=True)
-
-    def stream_sample(self) -> None:
-        """Every SAMPLE_INTERVAL: a sample from the synced weights, drawn in a thread."""
-        run = self.training
-        if run is None or not run.active or run.paused or self._synced_step < 1:
+        if step == self._synced_step and text is None:
             return
         s = self.session
-        model = Checkpoint(s.config, s.vocab.chars, s.params)
-        self.run_worker(partial(draw_sample, self, model, self._synced_step, self.training_prime, self.temperature),
-                        group="sample", thread=True, exclusive=True, exit_on_error=False)
+        self._sync_pending = True
+        self.run_worker(partial(prepare_session, self, run, step, params, s.text if text is None else text,
+                                s.cursor if cursor is None else cursor, s.clipping if clipping is None else clipping,
+                                s.seed), group="sync", thread=True, exit_on_error=False)
+
+    def on_weights_ready(self, message: WeightsReady) -> None:
+        self._sync_pending = False
+        run = self.training
+        if not self._panes_alive():
+            return
+        if message.run is not run:  # a finished run's last sync; the new run's first one was refused
+            if run is not None and run.trainer is not None and self._synced_step < 0:
+                self.show_run_model(run)
+            return
+        if message.step < self._synced_step or message.session is None:
+            return
+        session = message.session
+        if self._synced_step >= 0 and self.session.text != message.text:
+            self._next_sync = 0.0  # the text was edited meanwhile: the next sync uses the new one
+            return
+        if self._synced_step >= 0:
+            session.move_to(min(self.session.cursor, session.T))  # a key may have moved it meanwhile
+        start = time.perf_counter()
+        self.session = session
+        self._synced_step = message.step
+        self.changed(keep_sample=True)
+        cost = time.perf_counter() - start
+        self.sync_seconds.append(cost)
+        self._next_sync = time.monotonic() + max(SYNC_INTERVAL, cost / SYNC_DUTY)
+        if not run.active or run.paused:  # the last weights of a pause or a finished run: show them
+            self.call_later(self.request_sync)
+
+    def stream_sample(self) -> None:
+        """Every SAMPLE_INTERVAL: a sample from the trainer's current weights, drawn in a thread."""
+        run = self.training
+        if run is None or not run.active or run.paused or self._sample_pending:
+            return
+        snapshot = run.snapshot()
+        if snapshot is None or snapshot[0] < 1:
+            return
+        step, params = snapshot
+        model = Checkpoint(run.model_config, run.vocab_chars, params)
+        self._sample_pending = True
+        self.run_worker(partial(draw_sample, self, model, step, self.training_prime, self.temperature),
+                        group="sample", thread=True, exit_on_error=False)
 
     def on_training_sample(self, message: TrainingSample) -> None:
+        self._sample_pending = False
+        if not self._panes_alive():
+            return
         self.training_samples.append((message.step, message.text))
         shown = message.text.replace("\n", "↵")
         self.log_line(f"sample @{message.step:,} T={self.temperature:g}: {shown}")

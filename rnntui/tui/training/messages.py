@@ -74,3 +74,13 @@ class TrainingSample(Message):
 
     step: int
     text: str
+
+
+@dataclass
+class WeightsReady(Message):
+    """A StepSession on the run's weights of `step`, its trace and gradients computed in a thread."""
+
+    run: "TrainingRun"
+    step: int
+    session: object  # StepSession, or None when the NumPy engine refused the weights
+    text: str  # the text it was built on: a newer edit in the app wins over it
