@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from rich.segment import Segment
@@ -18,7 +19,7 @@ from textual.message import Message
 from textual.strip import Strip
 
 from rnntui.tui.widgets import palette
-from rnntui.tui.widgets.line_pane import LinePane, text_strip
+from rnntui.tui.widgets.line_pane import Line, LinePane, text_strip
 
 LABEL_WIDTH = 5  # "u12 " plus a margin; wide enough for 64 units
 
@@ -100,7 +101,7 @@ class HeatmapPane(LinePane):
         self._selected_line = 0  # content line of the selected cell, to scroll it into view
         self._row_base = 0
         self._data: object = None
-        self._row_cache: dict[tuple[int, int, int, int], list[Strip]] = {}  # (block, start, stop, cell)
+        self._row_cache: dict[tuple[int, int, int, int], _BlockRows] = {}  # (block, start, stop, cell)
         self._line_cells: dict[int, tuple[int, int]] = {}  # scrolling line -> (block, row), for clicks
         self._page = (0, 0, 1)  # (start, stop, cell) of the columns drawn
 
@@ -187,32 +188,48 @@ class HeatmapPane(LinePane):
             segments.append(Segment(glyph.ljust(cell), style))
         return Strip(segments)
 
-    def _block_rows(self, b: int, block: HeatBlock, start: int, stop: int, cell: int) -> list[Strip]:
+    def _block_rows(self, b: int, block: HeatBlock, start: int, stop: int, cell: int) -> list[Line]:
+        """The block's rows, each drawn on first display and then reused while the trace is the same."""
         key = (b, start, stop, cell)
         rows = self._row_cache.get(key) if self._data is not None else None
         if rows is None:
-            rows = [Strip(segments) for segments in self._row_segments(block, start, stop, cell)]
-            self._row_cache[key] = rows
+            rows = self._row_cache[key] = _BlockRows(block, start, stop, cell)
+        lines: list[Line] = [partial(rows.get, r) for r in range(rows.count)]
         selected_block, selected_row = self.selected if self.selected is not None else (-1, -1)
         cursor_col = self.cursor - start
-        if selected_block == b and 0 <= selected_row < len(rows) and 0 <= cursor_col < stop - start:
-            segments = list(rows[selected_row])
-            cell_style = segments[1 + cursor_col].style
-            segments[1 + cursor_col] = Segment("●".ljust(cell), cell_style)
-            rows = rows[:selected_row] + [Strip(segments)] + rows[selected_row + 1 :]
+        if selected_block == b and 0 <= selected_row < rows.count and 0 <= cursor_col < stop - start:
+            lines[selected_row] = partial(rows.marked, selected_row, cursor_col)
             self._selected_line = self._row_base + selected_row
-        return rows
+        return lines
 
-    @staticmethod
-    def _row_segments(block: HeatBlock, start: int, stop: int, cell: int) -> list[list[Segment]]:
-        """One list of segments per unit: its label, then one coloured cell per timestep."""
+
+class _BlockRows:
+    """One block's rows on one page of columns: colour indices computed at once (NumPy), strips
+    drawn one row at a time when first shown, then kept."""
+
+    def __init__(self, block: HeatBlock, start: int, stop: int, cell: int) -> None:
         values = block.values[:, start:stop]
         if block.scale == "sequential":
-            indices, styles = palette.sequential_indices(values, 0.0, block.limit), palette.SEQUENTIAL
+            self.indices, self.styles = palette.sequential_indices(values, 0.0, block.limit), palette.SEQUENTIAL
         else:
-            indices, styles = palette.diverging_indices(values, block.limit), palette.DIVERGING
-        blank = " " * cell
-        return [
-            [Segment(f"{block.row_prefix}{r}".ljust(LABEL_WIDTH), palette.LABEL)] + [Segment(blank, styles[i]) for i in row]
-            for r, row in enumerate(indices.tolist())
-        ]
+            self.indices, self.styles = palette.diverging_indices(values, block.limit), palette.DIVERGING
+        self.prefix, self.cell = block.row_prefix, cell
+        self.count = values.shape[0]
+        self._strips: dict[int, Strip] = {}
+
+    def _segments(self, r: int) -> list[Segment]:
+        blank, styles = " " * self.cell, self.styles
+        label = Segment(f"{self.prefix}{r}".ljust(LABEL_WIDTH), palette.LABEL)
+        return [label] + [Segment(blank, styles[i]) for i in self.indices[r].tolist()]
+
+    def get(self, r: int) -> Strip:
+        strip = self._strips.get(r)
+        if strip is None:
+            strip = self._strips[r] = Strip(self._segments(r))
+        return strip
+
+    def marked(self, r: int, column: int) -> Strip:
+        """Row r with the selected-cell marker `●` in `column` (relative to the page)."""
+        segments = self._segments(r)
+        segments[1 + column] = Segment("●".ljust(self.cell), segments[1 + column].style)
+        return Strip(segments)

@@ -1,17 +1,23 @@
 """A scrollable pane drawn with Textual's line API from strips cached when its data changes.
 
 Subclasses implement `build_lines(width)`; the pane calls it only when `show(...)` gives it new
-data or its width changes, and `render_line` is a list lookup plus a crop. This keeps a keypress
-at a few milliseconds of rendering even for a 64 x 200 heatmap.
+data or its width changes, and `render_line` is a list lookup plus a crop. A line may also be a
+zero-argument callable that draws it: it is called only when the line is first shown, so a tall
+pane (an LSTM's four gates × 64 units) pays only for the rows on screen.
 """
 
 from __future__ import annotations
+
+from typing import Callable, Union
 
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+
+Line = Union[Strip, Callable[[], Strip]]  # a strip, or how to draw it when it is first shown
 
 
 class LinePane(ScrollView, can_focus=False):
@@ -27,14 +33,14 @@ class LinePane(ScrollView, can_focus=False):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._lines: list[Strip] = []
+        self._lines: list[Line] = []
         self._pinned: list[Strip] = []
         self._base_style = Style()
         self._built_width = -1
         self._dirty = True
 
     # -- what subclasses implement -------------------------------------------------------------
-    def build_lines(self, width: int) -> list[Strip]:
+    def build_lines(self, width: int) -> list[Line]:
         """Draw the pane's content as strips `width` cells wide (or narrower). Data only; no math."""
         raise NotImplementedError
 
@@ -68,8 +74,15 @@ class LinePane(ScrollView, can_focus=False):
         height = self.scrollable_content_region.height
         pinned = self._pinned[:height]
         top = round(self.scroll_y)
-        body = self._lines[top : top + height - len(pinned)]
+        body = [self._line(i) for i in range(top, min(len(self._lines), top + height - len(pinned)))]
         return pinned + body + [None] * (height - len(pinned) - len(body))
+
+    def _line(self, index: int) -> Strip:
+        """Line `index` of the scrolling part, drawn now if it was deferred."""
+        line = self._lines[index]
+        if not isinstance(line, Strip):
+            line = self._lines[index] = line().apply_style(self._base_style)
+        return line
 
     def _ensure_lines(self) -> None:
         width = max(1, self.scrollable_content_region.width)
@@ -77,7 +90,7 @@ class LinePane(ScrollView, can_focus=False):
             # segments without a background get the pane's own (else the terminal default shows)
             base = self._base_style = self.rich_style  # walks every ancestor's styles: once per build
             self._pinned = [strip.apply_style(base) for strip in self.build_pinned(width)]
-            self._lines = [strip.apply_style(base) for strip in self.build_lines(width)]
+            self._lines = [line.apply_style(base) if isinstance(line, Strip) else line for line in self.build_lines(width)]
             self._built_width = width
             self._dirty = False
             self.virtual_size = Size(width, len(self._pinned) + len(self._lines))
@@ -89,7 +102,7 @@ class LinePane(ScrollView, can_focus=False):
     def text_lines(self) -> list[str]:
         """The pane's whole content as plain text (all lines, not just the visible ones): for tests."""
         self._ensure_lines()
-        return [strip.text for strip in self._pinned + self._lines]
+        return [strip.text for strip in self._pinned] + [self._line(i).text for i in range(len(self._lines))]
 
     def render_line(self, y: int) -> Strip:
         self._ensure_lines()
@@ -100,7 +113,7 @@ class LinePane(ScrollView, can_focus=False):
         index = y - len(self._pinned) + round(self.scroll_y)
         if index >= len(self._lines):
             return Strip.blank(width, base)
-        return self._lines[index].crop_extend(0, width, base)
+        return self._line(index).crop_extend(0, width, base)
 
     def scroll_line_into_view(self, line: int) -> None:
         """Scroll vertically so that line `line` of the scrolling part is visible."""
