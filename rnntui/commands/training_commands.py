@@ -13,6 +13,7 @@ from typing import Optional
 import typer
 
 from rnntui.commands.common import user_errors
+from rnntui.engine.train_config import TrainConfig  # pure Python: its defaults appear in --help
 from rnntui.errors import RnntuiError
 
 DEFAULT_MINUTES = 5.0  # a fresh run with neither --steps nor --minutes trains this long
@@ -46,34 +47,33 @@ def train(
     corpus: Optional[str] = typer.Argument(
         None, help="A UTF-8 text file, or a shipped corpus name (see `rnntui corpora`); with --resume, "
         "the run's own corpus by default."),
-    cell: Optional[str] = typer.Option(None, help="rnn, lstm or gru [default: lstm]"),
-    activation: Optional[str] = typer.Option(None, help="The vanilla RNN's tanh or relu [default: tanh]"),
-    hidden: Optional[int] = typer.Option(None, help="Units per layer [default: 384]"),
-    layers: Optional[int] = typer.Option(None, help="Stacked recurrent layers [default: 2]"),
-    embedding_dim: Optional[int] = typer.Option(None, help="Embedding size [default: none, one-hot input]"),
-    dropout: Optional[float] = typer.Option(None, help="Dropout between layers [default: 0]"),
-    seq_len: Optional[int] = typer.Option(None, help="Characters per truncated-BPTT chunk [default: 100]"),
-    batch_size: Optional[int] = typer.Option(None, help="Parallel streams [default: 32]"),
-    lr: Optional[float] = typer.Option(None, help="Peak learning rate [default: 3e-3, cosine decay]"),
-    lr_decay: Optional[str] = typer.Option(None, help="cosine or none [default: cosine over --steps/--minutes]"),
-    optimizer: Optional[str] = typer.Option(None, help="adam, adamw, rmsprop or sgd [default: adam]"),
-    clip: Optional[float] = typer.Option(None, help="Clip gradients to this global norm [default: 5]"),
+    cell: Optional[str] = typer.Option(None, help=f"rnn, lstm or gru (default: {TrainConfig.cell})"),
+    activation: Optional[str] = typer.Option(None, help=f"The vanilla RNN's tanh or relu (default: {TrainConfig.activation})"),
+    hidden: Optional[int] = typer.Option(None, help=f"Units per layer (default: {TrainConfig.hidden_size})"),
+    layers: Optional[int] = typer.Option(None, help=f"Stacked recurrent layers (default: {TrainConfig.num_layers})"),
+    embedding_dim: Optional[int] = typer.Option(None, help="Embedding size (default: none, one-hot input)"),
+    dropout: Optional[float] = typer.Option(None, help=f"Dropout between layers (default: {TrainConfig.dropout:g})"),
+    seq_len: Optional[int] = typer.Option(None, help=f"Characters per truncated-BPTT chunk (default: {TrainConfig.seq_len})"),
+    batch_size: Optional[int] = typer.Option(None, help=f"Parallel streams (default: {TrainConfig.batch_size})"),
+    lr: Optional[float] = typer.Option(None, help=f"Peak learning rate (default: {TrainConfig.lr:g})"),
+    lr_decay: Optional[str] = typer.Option(None, help=f"cosine or none (default: {TrainConfig.lr_decay}, over --steps/--minutes)"),
+    optimizer: Optional[str] = typer.Option(None, help=f"adam, adamw, rmsprop or sgd (default: {TrainConfig.optimizer})"),
+    clip: Optional[float] = typer.Option(None, help=f"Clip gradients to this global norm (default: {TrainConfig.clip:g})"),
     no_clip: bool = typer.Option(False, "--no-clip", help="Do not clip gradients."),
     clip_value: Optional[float] = typer.Option(None, help="Clip each gradient element to [-V, V] instead."),
     steps: Optional[int] = typer.Option(None, help="Stop after this many steps."),
-    minutes: Optional[float] = typer.Option(None, help=f"Stop after this long [default: {DEFAULT_MINUTES:g} without --steps]"),
-    eval_every: Optional[int] = typer.Option(None, help="Steps between validation + sample + saving [default: 250]"),
-    out: Optional[Path] = typer.Option(None, help="Run folder [default: runs/CORPUS, or the --resume folder]"),
+    minutes: Optional[float] = typer.Option(None, help=f"Stop after this long (default: {DEFAULT_MINUTES:g} without --steps)"),
+    eval_every: Optional[int] = typer.Option(None, help=f"Steps between validation + sample + saving (default: {TrainConfig.eval_every})"),
+    out: Optional[Path] = typer.Option(None, help="Run folder (default: runs/CORPUS, or the --resume folder)"),
     resume: Optional[Path] = typer.Option(None, help="Continue the run saved in this folder."),
-    device: Optional[str] = typer.Option(None, help="auto, cpu or cuda [default: auto]"),
-    precision: Optional[str] = typer.Option(None, help="auto (bf16 where fast), bf16 or fp32 [default: auto]"),
-    seed: Optional[int] = typer.Option(None, help="Random seed [default: 0]"),
-    threads: Optional[int] = typer.Option(None, help="CPU threads [default: every core]"),
+    device: Optional[str] = typer.Option(None, help="auto, cpu or cuda (default: auto)"),
+    precision: Optional[str] = typer.Option(None, help="auto (bf16 where fast), bf16 or fp32 (default: auto)"),
+    seed: Optional[int] = typer.Option(None, help=f"Random seed (default: {TrainConfig.seed})"),
+    threads: Optional[int] = typer.Option(None, help="CPU threads (default: every core)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final result."),
 ) -> None:
     """Train a character-level model; Ctrl-C saves `last` and exits cleanly."""
     from rnntui.engine.corpus import load_corpus
-    from rnntui.engine.train_config import TrainConfig
 
     flags = {name: value for name, value in dict(
         cell=cell, activation=activation, hidden_size=hidden, num_layers=layers, embedding_dim=embedding_dim,
@@ -176,7 +176,7 @@ def run_with_progress(trainer, quiet: bool) -> None:
 @user_errors
 def sample(
     checkpoint: Path = typer.Argument(..., help="A .safetensors checkpoint, or a run folder (uses best)."),
-    prime: str = typer.Option("", help="Text to start from [default: a newline]"),
+    prime: str = typer.Option("", help="Text to start from (default: a newline)"),
     length: int = typer.Option(500, help="Characters to generate."),
     temperature: float = typer.Option(1.0, help="Below 1: safer choices; above 1: wilder."),
     top_k: Optional[int] = typer.Option(None, help="Sample only among the k likeliest characters."),
