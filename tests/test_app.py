@@ -165,10 +165,12 @@ async def test_g_samples_and_temperature_keys_change_it():
         await pilot.press("g")
         assert app.sample_text and len(app.sample_text) == 60
         assert app.sample_text[:10] in "".join(app.query_one("#distribution").text_lines).replace("␣", " ")
-        await pilot.press("minus")
-        assert app.temperature == 0.75 and "temperature 0.75" in pane_text(app, "#distribution")
-        await pilot.press("plus")
-        assert app.temperature == 1.0
+        first = app.sample_text
+        await pilot.press(*["minus"] * 4)  # temperature 0.1: the same draw, nearly greedy
+        assert app.temperature == 0.1 and "temperature 0.1" in pane_text(app, "#distribution")
+        assert app.sample_text != first and app.sample_text == app.session.sample(60, 0.1, seed=app.session.seed + 1)
+        await pilot.press(*["plus"] * 4)
+        assert app.temperature == 1.0 and app.sample_text == first
 
 
 async def test_up_down_select_the_unit_reported_as_a_number():

@@ -356,9 +356,13 @@ class RnnApp(TrainingActions, App[None]):
     # ------------------------------------------------------------------ generation
 
     def action_sample(self) -> None:
-        self.sample_count += 1
+        self.sample_count += 1  # each g draws a new sample; the same draw is redone at a new temperature
+        self.draw_sample()
+
+    def draw_sample(self) -> None:
+        seed = self.session.seed + self.sample_count
         try:
-            self.sample_text = self.session.sample(SAMPLE_LENGTH, self.temperature, seed=self.session.seed + self.sample_count)
+            self.sample_text = self.session.sample(SAMPLE_LENGTH, self.temperature, seed=seed)
         except RnntuiError as error:
             self.notify(str(error), title="refused", severity="error")
             return
@@ -366,7 +370,10 @@ class RnnApp(TrainingActions, App[None]):
 
     def action_temperature(self, step: int) -> None:
         self.temperature_index = max(0, min(len(TEMPERATURES) - 1, self.temperature_index + step))
-        self.render_session()
+        if self.sample_text is not None:
+            self.draw_sample()  # the shown sample always matches the shown temperature
+        else:
+            self.render_session()
 
     # ------------------------------------------------------------------ help
 
