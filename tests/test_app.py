@@ -290,3 +290,18 @@ async def test_clicking_a_heatmap_cell_selects_its_unit_and_timestep():
         await pilot.click(offset=(region.x + column, region.y + row))
         assert (app.selection.unit, app.session.cursor) == (2, 4)
         assert f"h[2] at t=4 'd' = {app.session.current_step().h[0, 2]:.4f}" in screen_text(app)
+
+
+async def test_b_switches_the_bars_between_the_last_and_the_whole_loss():
+    app = small_app("the quick brown fox", hidden=8)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(GradientPane)
+        last = pane.view.norms.copy()
+        assert "last loss → h_t" in pane_text(app, "#gradients")
+        await pilot.press("b")
+        assert app.bars_whole_loss and "whole loss → h_t" in pane_text(app, "#gradients")
+        assert np.array_equal(pane.view.norms, app.session.gradients.grad_norm_h[0])
+        assert not np.allclose(pane.view.norms, last)
+        assert "Gradients ‖∂L/∂h_t‖" in screen_text(app)
+        await pilot.press("b")
+        assert not app.bars_whole_loss and np.array_equal(pane.view.norms, last)

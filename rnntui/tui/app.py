@@ -75,6 +75,7 @@ class RnnApp(TrainingActions, App[None]):
         Binding("K", "set_threshold", "Threshold", show=False, tooltip="Set the clipping threshold", id="threshold"),
         Binding("left_square_bracket", "scale_w_hh(-1)", "W_hh÷", key_display="[", tooltip="Scale W_hh down (gradients vanish)", id="w-hh-down"),
         Binding("right_square_bracket", "scale_w_hh(1)", "W_hh×", key_display="]", tooltip="Scale W_hh up (gradients explode)", id="w-hh-up"),
+        Binding("b", "toggle_bars", "Bars", show=False, tooltip="Gradient bars: the last prediction's loss / the whole sequence's loss", id="gradient-bars"),
         Binding("w", "weights", "Weights", tooltip="Open the weight editor", id="weight-editor"),
         Binding("r", "rerandomize", "Re-randomise", show=False, tooltip="Draw fresh weights from the next seed", id="rerandomize"),
         Binding("e", "edit_text", "Text", tooltip="Edit the input text", id="edit-text"),
@@ -103,6 +104,9 @@ class RnnApp(TrainingActions, App[None]):
         self.speed_index = SPEEDS.index(2.0)
         self.temperature_index = TEMPERATURES.index(1.0)
         self.sample_text: str | None = None
+        # The bars follow the last prediction's loss by default: the total dL/dh_t adds every
+        # later position's own loss term, which hides vanishing (see views.last_prediction_gradients).
+        self.bars_whole_loss = False
         self.sample_count = 0
         self._play_timer: Timer | None = None
         self._last_gradients: tuple[object, object] = (None, None)  # (trace, its last-loss BPTT)
@@ -138,7 +142,6 @@ class RnnApp(TrainingActions, App[None]):
             "#sequence": ("Input sequence", "input → target"),
             "#hidden": ("Hidden state", "units × timesteps"),
             "#gates": ("Gates", ""),
-            "#gradients": ("Gradients ‖∂L_T/∂h_t‖", "the last prediction's loss, back in time ←"),
             "#console": ("Generation", "next character · sample · log"),
         }
         for selector, (title, subtitle) in titles.items():
@@ -196,7 +199,13 @@ class RnnApp(TrainingActions, App[None]):
             views.gate_blocks(s), views.tokens(s), s.cursor - 1,
             selected=(gate_block, self.selection.unit), header=views.gate_legend(s), data=s.trace,
         )
-        self.query_one("#gradients", GradientPane).show(views.gradient_view(s, self.last_prediction_gradients()))
+        gradients = self.query_one("#gradients", GradientPane)
+        gradients.show(views.gradient_view(s, self.last_prediction_gradients(), whole=self.bars_whole_loss))
+        gradients.border_title = "Gradients ‖∂L/∂h_t‖" if self.bars_whole_loss else "Gradients ‖∂L_T/∂h_t‖"
+        gradients.border_subtitle = (
+            "the whole sequence's loss, back in time ← (b: last prediction's)" if self.bars_whole_loss
+            else "the last prediction's loss, back in time ← (b: whole sequence's)"
+        )
         self.query_one("#distribution", DistributionPane).show(views.console_view(s, self.temperature, self.sample_text))
         status = views.status_text(s, self.playing, self.speed, self.size.width, self.spectral_radii())
         self.query_one("#status", Static).update(status, layout=False)  # one line: no re-layout
@@ -337,6 +346,10 @@ class RnnApp(TrainingActions, App[None]):
         if self.attempt(self.session.randomize, self.session.seed + 1):
             self.notify(f"fresh weights from seed {self.session.seed}", timeout=2)
             self.changed()
+
+    def action_toggle_bars(self) -> None:
+        self.bars_whole_loss = not self.bars_whole_loss
+        self.changed(keep_sample=True)
 
     def action_weights(self) -> None:
         self.push_screen(WeightEditorScreen(self.session, on_change=self.changed))

@@ -181,14 +181,17 @@ def last_prediction_gradients(session: StepSession) -> Gradients | None:
     return session.model.backward(session.trace, only_last, Clipping("off"))
 
 
-def gradient_view(session: StepSession, last: Gradients | None) -> GradientView | None:
-    """Bars from the last prediction's loss; global and per-parameter norms from the full loss."""
+def gradient_view(session: StepSession, last: Gradients | None, whole: bool = False) -> GradientView | None:
+    """Bars from the last prediction's loss (or, `whole`, from the whole sequence's loss: the
+    total dL/dh_t); global and per-parameter norms always from the whole loss, which is what
+    clipping sees."""
     grads = session.gradients
     if grads.loss is None or last is None:
         return None
     layer = session.config.num_layers - 1
     return GradientView(
-        norms=last.grad_norm_h[layer],
+        norms=(grads if whole else last).grad_norm_h[layer],
+        source="whole loss" if whole else "last loss",
         layer=layer,
         cursor=session.cursor - 1,
         tokens=tokens(session),

@@ -25,7 +25,8 @@ EIGHTHS = " ▁▂▃▄▅▆▇█"
 class GradientView:
     """What the gradient pane shows, read off the engine's Gradients by the app."""
 
-    norms: np.ndarray  # (T,) ||dL_T/dh_t||: the last prediction's loss, back through time
+    norms: np.ndarray  # (T,) ||dL/dh_t|| for the loss named by `source`, back through time
+    source: str  # "last loss" (the last prediction's) or "whole loss" (every position's)
 
     layer: int
     cursor: int  # 0-based current timestep
@@ -88,7 +89,7 @@ class GradientPane(LinePane):
             word = "(needs 3+ characters)"
         lines = [
             text_strip(
-                (f"last loss → h_t{f' (layer {view.layer})' if view.layer else ''}, log   ", palette.LABEL),
+                (f"{view.source} → h_t{f' (layer {view.layer})' if view.layer else ''}, log   ", palette.LABEL),
                 ("first/last = ", palette.LABEL),
                 (f"{self.ratio:.3g}" if math.isfinite(self.ratio) else "—", palette.BOLD),
                 (f"  {word}", style),
