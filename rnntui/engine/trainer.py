@@ -432,6 +432,8 @@ class Trainer:
         # Under bf16 autocast the carried state is bf16, which numpy lacks; float32 holds it exactly.
         extra = {f"state.{k}": v.float().cpu().numpy() for k, v in state_tensors(self.state).items()}
         extra["torch_rng"] = torch.get_rng_state().numpy()
+        if self.device.type == "cuda":  # dropout on a GPU draws from the device's generator
+            extra["cuda_rng"] = torch.cuda.get_rng_state(self.device).numpy()
         loop = {"step": self.step, "position": self.position, "epoch": self.epoch, "elapsed": self.elapsed,
                 "best_val_loss": self.best_val_loss, "last_val_loss": self.last_val_loss,
                 "first_loss": self.first_loss, "lr": self.settings.lr, "clip_mode": self.settings.clip_mode,
@@ -496,6 +498,8 @@ class Trainer:
                    for k, v in extra.items() if k.startswith("state.")}
         self.state = state_from_tensors(tensors)
         torch.set_rng_state(torch.from_numpy(extra["torch_rng"].copy()))
+        if "cuda_rng" in extra and self.device.type == "cuda":
+            torch.cuda.set_rng_state(torch.from_numpy(extra["cuda_rng"].copy()), self.device)
         self.step, self.position, self.epoch = loop["step"], loop["position"], loop["epoch"]
         self.elapsed = loop["elapsed"]
         self.best_val_loss, self.last_val_loss = loop["best_val_loss"], loop["last_val_loss"]
