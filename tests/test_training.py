@@ -181,7 +181,7 @@ def test_probe_reports_per_timestep_gradient_norms():
 
 
 def test_out_folder_holds_last_best_optimizer_and_metrics(tmp_path):
-    Trainer(tiny(steps=4, eval_every=2), shipped_corpus("abc"), tmp_path).run()
+    Trainer(tiny(steps=4, eval_every=2, probe_every=4), shipped_corpus("abc"), tmp_path).run()
     for name in (LAST, BEST, RUN_STATE, METRICS):
         assert (tmp_path / name).is_file()
     assert not list(tmp_path.glob("*.tmp"))
@@ -191,6 +191,7 @@ def test_out_folder_holds_last_best_optimizer_and_metrics(tmp_path):
     assert [r["step"] for r in records] == [1, 2, 3, 4]
     assert "val_loss" in records[1] and "val_loss" not in records[0]
     assert {"loss", "grad_norm", "grad_norm_clipped", "lr", "tokens_per_second"} <= records[0].keys()
+    assert "grad_norm_h" not in records[2] and len(records[3]["grad_norm_h"][0]) == 100  # probe: 1 layer x 100
 
 
 def test_a_corpus_shorter_than_one_window_is_refused_before_writing(tmp_path):

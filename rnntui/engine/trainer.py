@@ -229,6 +229,8 @@ class Trainer:
             self.elapsed = time.perf_counter() - started - paused_for
             self._emit(event)
             record = {k: v for k, v in asdict(event).items() if k not in ("grad_norm_h", "probe_text")}
+            if event.grad_norm_h is not None:  # per layer, per timestep of the probe text
+                record["grad_norm_h"] = [[float(f"{v:.4g}") for v in row] for row in event.grad_norm_h]
             recent_skips.append(event.skipped)
             if event.skipped:
                 self._emit(WarningEvent(self.step, "non-finite", f"step {self.step}: loss or gradient "
