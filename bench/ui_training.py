@@ -92,19 +92,21 @@ async def app_phase(config, corpus, interval: float, press: bool) -> dict:
         run = app.start_training(config)
         while run.step < 1 and run.active:
             await asyncio.sleep(0.05)
+        ui_cpu, wall = time.thread_time(), time.perf_counter()  # this thread is the app's UI thread
         if press:
             training = await press_keys(app, interval, lambda n: not run.active)
         else:
             training = []
             while run.active:
                 await asyncio.sleep(0.1)
+        ui_share = (time.thread_time() - ui_cpu) / (time.perf_counter() - wall)
         await app.workers.wait_for_complete()
         trainer, done = run.trainer, run.done
         tokens = done.step * trainer.train_data.streams * trainer.train_data.seq_len
         samples = len(app.training_samples)
         syncs = list(app.sync_seconds)
     return {"tokens_per_second": tokens / done.elapsed, "steps": done.step, "idle": idle,
-            "training": training, "samples": samples, "syncs": syncs}
+            "training": training, "samples": samples, "syncs": syncs, "ui_share": ui_share}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -122,7 +124,8 @@ def report_app(label: str, result: dict) -> None:
     syncs = result["syncs"]
     cost = f", {statistics.median(syncs) * 1000:.0f} ms median redraw" if syncs else ""
     print(f"{label:<15}{result['tokens_per_second']:9.0f} tok/s  ({result['steps']} steps, "
-          f"{result['samples']} samples streamed, {len(syncs)} weight syncs{cost})")
+          f"{result['samples']} samples streamed, {len(syncs)} weight syncs{cost}, "
+          f"UI thread busy {result['ui_share']:.0%} of a core)")
 
 
 def main() -> None:

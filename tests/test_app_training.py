@@ -53,6 +53,10 @@ def log_text(app) -> str:
     return "\n".join(str(line) for line in app.query_one("#console-log").lines)
 
 
+def curve_text(app) -> str:
+    return "\n".join(app.query_one(LossCurve).text_lines)
+
+
 @pytest.fixture(autouse=True)
 def fast_samples(monkeypatch):
     monkeypatch.setattr(actions, "SAMPLE_INTERVAL", 0.3)
@@ -72,8 +76,9 @@ async def test_training_learns_streams_samples_and_shows_the_curve():
         step, sample = app.training_samples[-1]
         assert step >= 1 and len(sample) > 0 and set(sample) <= set(TEXT)
         assert "sample @" in log_text(app)
-        curve = "\n".join(app.query_one(LossCurve).text_lines)
-        assert "step 150" in curve and "finished" in curve and "validation" in curve
+        await wait_for(lambda: "finished" in curve_text(app), "the curve to say the run finished")
+        curve = curve_text(app)
+        assert "step 150" in curve and "validation" in curve
         # The panes now step through the trained model: same weights as the trainer's last snapshot.
         await wait_for(lambda: app._synced_step == 150, "the final weights in the panes")
         _, params = run.snapshot()
@@ -93,7 +98,7 @@ async def test_pause_stops_the_step_count_and_resume_continues():
         paused_at = run.step
         await asyncio.sleep(0.5)
         assert run.step == paused_at
-        assert "paused" in "\n".join(app.query_one(LossCurve).text_lines)
+        assert "paused" in curve_text(app)
         app.action_train()  # t again: resume
         await wait_for(lambda: run.step > paused_at + 5, "steps after resuming")
         app.action_stop_training()  # T
@@ -119,7 +124,7 @@ async def test_clipping_toggled_while_training_changes_the_post_clip_norm():
         app.action_stop_training()
         await wait_for(lambda: not run.active, "the run to stop")
         app.show_training()
-        assert "after clip off" in "\n".join(app.query_one(LossCurve).text_lines)
+        assert "after clip off" in curve_text(app)
 
 
 async def test_saved_checkpoint_reloads_with_the_same_weights(tmp_path):

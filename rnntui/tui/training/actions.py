@@ -25,6 +25,7 @@ from rnntui.engine.numpy_rnn import Clipping
 from rnntui.engine.session import StepSession
 from rnntui.engine.train_config import TrainConfig
 from rnntui.errors import RnntuiError
+from rnntui.tui import views
 from rnntui.tui.screens.confirm import ConfirmScreen
 from rnntui.tui.screens.corpus_picker import CorpusPickerScreen
 from rnntui.tui.screens.prompt import PromptScreen
@@ -88,9 +89,13 @@ def prepare_session(app, run: TrainingRun, step: int, params, text: str, cursor:
     """In a thread: the session on new weights, posted to the app (which only installs and draws)."""
     try:
         session = session_on_weights(run, params, text, cursor, clipping, seed)
+        # What RnnApp caches per model and per trace, computed here rather than in the UI thread:
+        # eight 256×256 eigvals and a BPTT cost a 2×256 model more than drawing its panes.
+        derived = {"_radii": (session.model, session.spectral_radii()),
+                   "_last_gradients": (session.trace, views.last_prediction_gradients(session))}
     except RnntuiError:  # weights the NumPy engine refuses (non-finite): keep showing the last ones
-        session = None
-    app.post_message(WeightsReady(run, step, session, text))
+        session, derived = None, {}
+    app.post_message(WeightsReady(run, step, session, text, derived))
 
 
 def clipping_label(mode: str, threshold: float) -> str:
@@ -226,6 +231,9 @@ class TrainingActions:
         if self.training is not None and self.training.active:
             self.training.stop()
         self.train_config = config
+        # k and K act on the session's clipping and the run follows it: start them equal.
+        self.session.set_clipping(config.clip_mode, config.clip)
+        self.changed(keep_sample=True)
         run = TrainingRun(config, self.corpus, self.post_message)
         self.training = run
         self.training_samples = []
@@ -388,7 +396,7 @@ class TrainingActions:
         return message.run is self.training and self._panes_alive()
 
     def _panes_alive(self) -> bool:
-        return bool(self.screen_stack)
+        return self.is_running and bool(self.screen_stack)  # False from the start of shutdown on
 
 
     def on_training_started(self, message: TrainingStarted) -> None:
@@ -492,6 +500,9 @@ class TrainingActions:
         if self._synced_step >= 0:
             session.move_to(min(self.session.cursor, session.T))  # a key may have moved it meanwhile
         start = time.perf_counter()
+        for name, value in message.derived.items():
+            if hasattr(self, name):  # RnnApp's caches (app.py); if they are renamed, it only costs time
+                setattr(self, name, value)
         self.session = session
         self._synced_step = message.step
         self.changed(keep_sample=True)
