@@ -14,6 +14,7 @@ from rnntui.engine.train_events import DoneEvent, EvalEvent, StepEvent, TrainEve
 REFRESH_SECONDS = 0.1  # the bar redraws at most 10 times a second
 PLAIN_EVERY_SECONDS = 10.0  # without a terminal, one step line every 10 s (plus every evaluation)
 SAMPLE_LINES = 3
+MIN_PROGRESS_FOR_ETA = 0.02
 
 
 def format_duration(seconds: float) -> str:
@@ -77,9 +78,10 @@ class ProgressReporter:
         if self.val_loss is not None:
             parts.append(f"val {self.val_loss:.4f}")
         parts.append(f"{self.tokens_per_second / 1000:.1f}k tok/s")
-        if event.progress:
+        if event.progress is not None:
             parts.append(f"{event.progress:4.0%}")
-            parts.append(f"ETA {format_duration(event.elapsed * (1 - event.progress) / event.progress)}")
+            if event.progress >= MIN_PROGRESS_FOR_ETA:  # earlier, start-up time dominates the guess
+                parts.append(f"ETA {format_duration(event.elapsed * (1 - event.progress) / event.progress)}")
         return "  ".join(parts)
 
     def _clear_bar(self) -> None:
