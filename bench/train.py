@@ -14,6 +14,7 @@ long and reports the validation loss reached.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -118,7 +119,8 @@ def main() -> None:
     # validation pass at the end of each round quick.
     sample = Corpus(corpus.name, corpus.text[:300_000])
     print(f"{args.layers}x{args.hidden} {args.cell}, batch 32x100, Adam, clip 5, "
-          f"{torch.get_num_threads()} threads, CPU bf16 support: {cpu_has_bf16()}", flush=True)
+          f"{torch.get_num_threads()} threads, CPU bf16 support: {cpu_has_bf16()}, "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)
     rates = {}
     for precision in ("fp32", "bf16"):
         config = TrainConfig(cell=args.cell, hidden_size=args.hidden, num_layers=args.layers, precision=precision)
@@ -126,7 +128,8 @@ def main() -> None:
         rates[precision] = ours
         print(f"{precision}: trainer {ours / 1000:.1f}k tok/s, bare loop {theirs / 1000:.1f}k tok/s, "
               f"ratio {ours / theirs:.3f}", flush=True)
-    print(f"bf16 / fp32 (trainer): {rates['bf16'] / rates['fp32']:.2f}x", flush=True)
+    print(f"bf16 / fp32 (trainer): {rates['bf16'] / rates['fp32']:.2f}x; "
+          f"load average now {os.getloadavg()[0]:.2f}", flush=True)
     if args.quality:
         quality_run(corpus, args.quality)
 
