@@ -33,7 +33,13 @@ def word_share(sample: str, words: set[str]) -> float:
 
 
 def corpus(ctx: DemoContext) -> tuple[Corpus, set[str]]:
-    return ctx.once("train.corpus", lambda: (lambda c: (c, set(WORD.findall(c.text))))(shipped_corpus("pydoc")))
+    """The pydoc corpus and its set of words (letter runs), built once per demo."""
+
+    def load() -> tuple[Corpus, set[str]]:
+        c = shipped_corpus("pydoc")
+        return c, set(WORD.findall(c.text))
+
+    return ctx.once("train.corpus", load)
 
 
 def snippet_session(c: Corpus, params) -> StepSession:
