@@ -84,8 +84,8 @@ def throughput(corpus: Corpus, config: TrainConfig, rounds: int, per_round: int)
     return tokens / statistics.median(trainer_times), tokens / statistics.median(bare_times)
 
 
-def quality_run(corpus: Corpus, minutes: float) -> None:
-    config = TrainConfig(minutes=minutes)
+def quality_run(corpus: Corpus, minutes: float, threads: int | None) -> None:
+    config = TrainConfig(minutes=minutes, threads=threads)
     trainer = Trainer(config, corpus)
     evals: list[str] = []
 
@@ -94,8 +94,11 @@ def quality_run(corpus: Corpus, minutes: float) -> None:
             evals.append(f"  step {event.step}: val {event.val_loss:.4f}")
             print(evals[-1], flush=True)
         elif isinstance(event, DoneEvent):
+            tokens = event.step * trainer.train_data.streams * trainer.train_data.seq_len
             print(f"quality: default settings, {minutes:g} min: val loss {event.last_val_loss:.4f} "
-                  f"(best {event.best_val_loss:.4f}) after {event.step} steps, {trainer.precision}", flush=True)
+                  f"(best {event.best_val_loss:.4f}) after {event.step} steps, {trainer.precision}, "
+                  f"{tokens / event.elapsed / 1000:.1f}k tok/s overall, {torch.get_num_threads()} threads, "
+                  f"load average {os.getloadavg()[0]:.2f}", flush=True)
 
     trainer.add_callback(report)
     trainer.run()
@@ -111,6 +114,7 @@ def main() -> None:
     parser.add_argument("--steps-per-round", type=int, default=8)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--quality", type=float, default=None, metavar="MINUTES")
+    parser.add_argument("--skip-throughput", action="store_true")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -122,16 +126,17 @@ def main() -> None:
           f"{torch.get_num_threads()} threads, CPU bf16 support: {cpu_has_bf16()}, "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)
     rates = {}
-    for precision in ("fp32", "bf16"):
+    for precision in () if args.skip_throughput else ("fp32", "bf16"):
         config = TrainConfig(cell=args.cell, hidden_size=args.hidden, num_layers=args.layers, precision=precision)
         ours, theirs = throughput(sample, config, args.rounds, args.steps_per_round)
         rates[precision] = ours
         print(f"{precision}: trainer {ours / 1000:.1f}k tok/s, bare loop {theirs / 1000:.1f}k tok/s, "
               f"ratio {ours / theirs:.3f}", flush=True)
-    print(f"bf16 / fp32 (trainer): {rates['bf16'] / rates['fp32']:.2f}x; "
-          f"load average now {os.getloadavg()[0]:.2f}", flush=True)
+    if rates:
+        print(f"bf16 / fp32 (trainer): {rates['bf16'] / rates['fp32']:.2f}x; "
+              f"load average now {os.getloadavg()[0]:.2f}", flush=True)
     if args.quality:
-        quality_run(corpus, args.quality)
+        quality_run(corpus, args.quality, args.threads)
 
 
 if __name__ == "__main__":
