@@ -31,10 +31,15 @@ def register(app: typer.Typer) -> None:
 def corpora() -> None:
     """List the shipped corpora: name, size, vocabulary and what each is for."""
     from rnntui.engine.corpus import SHIPPED, shipped_corpus
+    from rnntui.errors import CorpusError
 
     rows = []
     for name in SHIPPED:
-        corpus = shipped_corpus(name)
+        try:
+            corpus = shipped_corpus(name)
+        except CorpusError as error:
+            rows.append((name, "-", "-", f"unavailable: {error}"))
+            continue
         rows.append((name, f"{len(corpus.text) / 1000:.0f} KB", f"{len(corpus.vocab)} chars", corpus.description))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:

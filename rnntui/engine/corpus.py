@@ -61,7 +61,10 @@ def abc_words(chars: int = 12_000, seed: int = 0) -> str:
 
 def python_docs() -> str:
     """~465 KB of English: the standard library's pydoc topics, in sorted topic order."""
-    from pydoc_data.topics import topics
+    try:
+        from pydoc_data.topics import topics
+    except ImportError:  # some distributions split the standard library's docs into a package
+        raise CorpusError("this Python has no pydoc_data (the standard library's doc topics)") from None
 
     return "\n\n".join(topics[key].strip() for key in sorted(topics)) + "\n"
 
