@@ -106,3 +106,11 @@ def test_accuracy_by_distance_scores_a_perfect_and_a_wrong_model():
     correct, total = long_range.accuracy_by_distance(examples, always_a, vocab)[7]
     assert total == 20 and correct == sum(e.checks[0].expected == "A" for e in examples) < 20
 
+
+
+def test_a_python_without_pydoc_data_gets_one_line(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pydoc_data.topics", None)  # makes the import fail
+    with pytest.raises(CorpusError, match="no pydoc_data"):
+        load_corpus("pydoc")
