@@ -227,3 +227,21 @@ def test_validation_loss_matches_the_numpy_engine_on_one_stream(monkeypatch):
     indices = corpus.vocab.encode(val_text)
     expected = engine.backward(engine.forward(indices[:-1]), indices[1:]).loss
     assert trainer.validation_loss() == pytest.approx(expected, rel=2e-5)  # float32 over ~6000 steps
+
+
+@pytest.mark.parametrize("mode", ["off", "norm", "value"])
+def test_clip_gradients_matches_the_numpy_engines_clipping(mode):
+    from rnntui.engine.numpy_rnn import Clipping, clip_gradients as numpy_clip
+    from rnntui.engine.train_config import TrainSettings
+    from rnntui.engine.trainer import clip_gradients
+
+    torch.manual_seed(0)
+    params = [torch.nn.Parameter(torch.zeros(3, 4)), torch.nn.Parameter(torch.zeros(5))]
+    for p in params:
+        p.grad = torch.randn_like(p) * 3
+    reference = {str(i): p.grad.double().numpy().copy() for i, p in enumerate(params)}
+    expected, norm_before, norm_after = numpy_clip(reference, Clipping(mode, 2.0))
+    before, after = clip_gradients(params, TrainSettings(lr=1e-3, clip_mode=mode, clip=2.0))
+    assert before == pytest.approx(norm_before, rel=1e-6) and after == pytest.approx(norm_after, rel=1e-5)
+    for i, p in enumerate(params):
+        np.testing.assert_allclose(p.grad.numpy(), expected[str(i)], rtol=1e-5)
