@@ -108,6 +108,10 @@ async def test_race_lstm_beats_the_vanilla_rnn_at_the_longest_gap():
     accuracy, longest = facts["accuracy"], facts["longest"]
     assert accuracy["lstm"][longest] > accuracy["rnn"][longest]
     assert accuracy["lstm"][longest] >= 0.9
+    from rnntui.demos.race import falls_off
+
+    rnn_drop, lstm_drop = falls_off(accuracy["rnn"]), falls_off(accuracy["lstm"])
+    assert rnn_drop is not None and (lstm_drop is None or lstm_drop > rnn_drop)  # the RNN falls off first
     for cell in ("rnn", "lstm", "gru"):
         assert f"{accuracy[cell][longest]:.0%}" in narration(app, 1)
     assert facts["lstm_p_answer"] > facts["rnn_p_answer"]

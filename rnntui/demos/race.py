@@ -1,4 +1,4 @@
-"""Demo `race`: vanilla RNN, LSTM and GRU, same budget, same task, gaps growing from 5 to 80.
+"""Demo `race`: vanilla RNN, LSTM and GRU, same budget, same task, gaps growing from 2 to 80.
 
 Each model trains STEPS_PER_LENGTH steps at each gap in turn (its weights carry over, as a
 curriculum), and after each stage is scored on held-out examples of that gap. The table fills in
@@ -16,7 +16,7 @@ from rnntui.engine.session import StepSession
 
 CELLS = ("rnn", "lstm", "gru")
 NAMES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
-LENGTHS = (5, 10, 20, 40, 80)
+LENGTHS = (2, 5, 10, 20, 40, 80)  # from 2: a vanilla RNN first learns to remember at all
 STEPS_PER_LENGTH = 200
 HIDDEN = 16
 SEED = 0
