@@ -1,10 +1,9 @@
 """Training throughput: rnntui's Trainer against a bare PyTorch loop, and bf16 against float32.
 
 Both loops train the same model (CharRNN), with the same data layout (32 streams x 100 chars),
-optimiser (Adam), clipping (norm 5) and precision, in the same process. They run in alternating
-rounds so that load from other processes on a shared machine hits both alike; the figure is the
-median time between consecutive steps, which for the Trainer includes its callbacks, metrics and
-last-good-weights copy. With --quality MINUTES it then trains with the default settings for that
+optimiser (Adam), clipping (norm 5) and precision, in the same process. They take steps in turn, so
+that load from other processes on a shared machine hits both alike; the figure is the median step
+time, which for the Trainer includes its whole loop (events, bookkeeping, last-good-weights copy). With --quality MINUTES it then trains with the default settings for that
 long and reports the validation loss reached.
 
     ./dev bench train                       # throughput, tinyshakespeare
@@ -32,6 +31,7 @@ from rnntui.engine.train_config import TrainConfig  # noqa: E402
 from rnntui.engine.train_events import DoneEvent, EvalEvent, StepEvent  # noqa: E402
 from rnntui.engine.trainer import StreamBatches, Trainer  # noqa: E402
 
+WARMUP = 3  # first steps of each loop, not counted: oneDNN builds its kernels then
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "tinyshakespeare.txt"
 
 
@@ -59,29 +59,33 @@ class BareLoop:
         self.position = (self.position + 1) % self.data.chunks
 
 
-def intervals_of(stamps: list[float]) -> list[float]:
-    return [b - a for a, b in zip(stamps, stamps[1:])]
+def throughput(corpus: Corpus, config: TrainConfig, steps: int) -> tuple[float, float]:
+    """(trainer, bare) tokens per second, median over steps taken alternately one by one.
 
-
-def throughput(corpus: Corpus, config: TrainConfig, rounds: int, per_round: int) -> tuple[float, float]:
-    """(trainer, bare) tokens per second: medians of step-to-step times over alternating rounds."""
-    trainer = Trainer(config.with_(steps=None, eval_every=10**9, sample_length=0), corpus)
+    The bare loop's step runs inside the Trainer's step callback, so both share the same moment
+    of machine load; the Trainer's time is from the end of that callback to the next one, i.e.
+    its whole loop (step, bookkeeping, events) and nothing of the bare loop.
+    """
+    trainer = Trainer(config.with_(steps=steps + WARMUP, eval_every=10**9, sample_length=0), corpus)
     bare = BareLoop(config, trainer)
     tokens = trainer.train_data.streams * trainer.train_data.seq_len
-    stamps: list[float] = []
-    trainer.add_callback(lambda e: stamps.append(time.perf_counter()) if isinstance(e, StepEvent) else None)
-    trainer_times, bare_times = [], []
-    for _ in range(rounds):
-        stamps.clear()
-        trainer.config = trainer.config.with_(steps=trainer.step + per_round)
-        trainer.run()
-        trainer_times += intervals_of(stamps)[1:]  # the first interval of a round warms caches
-        bare_stamps = [time.perf_counter()]
-        for _ in range(per_round):
-            bare.step()
-            bare_stamps.append(time.perf_counter())
-        bare_times += intervals_of(bare_stamps)[1:]
-    return tokens / statistics.median(trainer_times), tokens / statistics.median(bare_times)
+    trainer_times: list[float] = []
+    bare_times: list[float] = []
+    callback_end: list[float] = []
+
+    def alternate(event) -> None:
+        if not isinstance(event, StepEvent):
+            return
+        if callback_end:
+            trainer_times.append(time.perf_counter() - callback_end[-1])
+        t0 = time.perf_counter()
+        bare.step()
+        bare_times.append(time.perf_counter() - t0)
+        callback_end.append(time.perf_counter())
+
+    trainer.add_callback(alternate)
+    trainer.run()
+    return tokens / statistics.median(trainer_times[WARMUP:]), tokens / statistics.median(bare_times[WARMUP:])
 
 
 def quality_run(corpus: Corpus, minutes: float, threads: int | None) -> None:
@@ -110,8 +114,7 @@ def main() -> None:
     parser.add_argument("--cell", default="lstm")
     parser.add_argument("--hidden", type=int, default=TrainConfig.hidden_size)
     parser.add_argument("--layers", type=int, default=TrainConfig.num_layers)
-    parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--steps-per-round", type=int, default=8)
+    parser.add_argument("--steps", type=int, default=30, help="measured steps of each loop")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--quality", type=float, default=None, metavar="MINUTES")
     parser.add_argument("--skip-throughput", action="store_true")
@@ -128,7 +131,7 @@ def main() -> None:
     rates = {}
     for precision in () if args.skip_throughput else ("fp32", "bf16"):
         config = TrainConfig(cell=args.cell, hidden_size=args.hidden, num_layers=args.layers, precision=precision)
-        ours, theirs = throughput(sample, config, args.rounds, args.steps_per_round)
+        ours, theirs = throughput(sample, config, args.steps)
         rates[precision] = ours
         print(f"{precision}: trainer {ours / 1000:.1f}k tok/s, bare loop {theirs / 1000:.1f}k tok/s, "
               f"ratio {ours / theirs:.3f}", flush=True)
