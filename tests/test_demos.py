@@ -183,3 +183,13 @@ def test_cli_plain_walkthrough_prints_measured_numbers():
 def test_fmt_switches_to_scientific_for_tiny_and_huge_numbers():
     assert fmt(math.tanh(1), 4) == "0.7616"
     assert "e-09" in fmt(3.8e-9) and "e+07" in fmt(7.9e7)
+
+
+def test_opening_a_demo_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys, rnntui.cli, rnntui.demos, rnntui.tui.demo_app; rnntui.demos.all_demos(); "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"  # torch loads only when a step trains
