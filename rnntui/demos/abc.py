@@ -130,7 +130,8 @@ def _live(result: trainer_runs.RunResult) -> Outcome:
     return Outcome(
         Bilingual(f"Training on ABCABC…: step {result.steps}, loss {fmt(result.losses[-1])}",
                   f"在 ABCABC… 上训练:第 {result.steps} 步,损失 {fmt(result.losses[-1])}"),
-        Scene(figure=Figure(curves={"loss": list(result.losses)})),
+        Scene(figure=Figure(curves={"loss": list(result.losses)}),
+              training=trainer_runs.training_view(result, _corpus(), TRAIN, running=True)),
     )
 
 
@@ -160,7 +161,8 @@ def training(ctx: DemoContext) -> Outcome:
             f"{fmt(result.first_loss)} → {fmt(result.losses[-1])}。P(C | AB) 从 {before[2]:.4f} 变为 {after[2]:.4f};"
             f"现在预测 {predicted!r}。面板显示训练后的模型读 ABCABC:用 h/l 逐步查看它如何预测下一个字母。",
         ),
-        Scene(session=session, cursor=2, figure=Figure(curves={"loss": list(result.losses)})),
+        Scene(session=session, cursor=2, figure=Figure(curves={"loss": list(result.losses)}),
+              training=trainer_runs.training_view(result, _corpus(), TRAIN, running=False)),
         {"trained_prediction": predicted, "trained_p_c": float(after[2]), "untrained_p_c": float(before[2]),
          "training_steps": result.steps},
     )

@@ -11,7 +11,7 @@ from rnntui.demos import trainer_runs, vanishing
 from rnntui.demos.gradient_flow import gradient_flow
 from rnntui.demos.script import Bilingual, Demo, DemoContext, Figure, Outcome, Scene, Step, fmt
 from rnntui.engine import weights
-from rnntui.engine.corpus import shipped_corpus
+from rnntui.engine.corpus import Corpus, shipped_corpus
 from rnntui.engine.numpy_rnn import Clipping
 from rnntui.engine.session import StepSession
 from rnntui.engine.train_config import TrainConfig
@@ -81,20 +81,24 @@ def _initial(params):
     return weights.set_spectral_radius(params, TRAIN.model_config(len(params["head.bias"])), TRAIN_RADIUS)
 
 
-def _curve_outcome(label: str, result: trainer_runs.RunResult) -> Outcome:
-    shown = list(result.losses)
+def corpus(ctx: DemoContext) -> Corpus:
+    return ctx.once("exploding.corpus", lambda: shipped_corpus("abc"))
+
+
+def _curve_outcome(ctx: DemoContext, clip_mode: str, result: trainer_runs.RunResult, running: bool) -> Outcome:
+    label = "no clipping" if clip_mode == "off" else f"clip {TRAIN_CLIP:g}"
+    view = trainer_runs.training_view(result, corpus(ctx), TRAIN.with_(clip_mode=clip_mode), running)
     return Outcome(
         Bilingual(f"Training ({label}): step {result.steps}, loss {fmt(result.losses[-1])}",
                   f"训练中({label}):第 {result.steps} 步,损失 {fmt(result.losses[-1])}"),
-        Scene(figure=Figure(curves={f"loss ({label})": shown})),
+        Scene(figure=Figure(curves={f"loss ({label})": list(result.losses)}), training=view),
     )
 
 
 def run(ctx: DemoContext, clip_mode: str) -> trainer_runs.RunResult:
-    label = "no clipping" if clip_mode == "off" else f"clip {TRAIN_CLIP:g}"
     return ctx.once(f"exploding.train.{clip_mode}", lambda: trainer_runs.train(
-        ctx, TRAIN.with_(clip_mode=clip_mode), shipped_corpus("abc"), initial_params=_initial,
-        live=lambda result: _curve_outcome(label, result),
+        ctx, TRAIN.with_(clip_mode=clip_mode), corpus(ctx), initial_params=_initial,
+        live=lambda result: _curve_outcome(ctx, clip_mode, result, running=True),
     ))
 
 
@@ -114,7 +118,7 @@ def train_unclipped(ctx: DemoContext) -> Outcome:
             f"SGD 学习率 {TRAIN.lr:g}。第 1 步损失 {fmt(result.first_loss)};{result.steps} 步后"
             f"{'发散了' if result.diverged else '没有发散'}。一次巨大的梯度把权重甩得很远,损失再也回不来。",
         ),
-        Scene(figure=_curve_outcome("no clipping", result).scene.figure),
+        _curve_outcome(ctx, "off", result, running=False).scene,
         {"unclipped_diverged": result.diverged, "unclipped_steps": result.steps},
     )
 
@@ -136,7 +140,7 @@ def train_clipped(ctx: DemoContext) -> Outcome:
             f"{_train_text(result)},{'发散了' if result.diverged else '收敛了'}。每次更新的长度至多是 学习率 × {TRAIN_CLIP:g},"
             "一次爆炸的梯度只能轻推一下权重。",
         ),
-        Scene(figure=figure),
+        Scene(figure=figure, training=_curve_outcome(ctx, "norm", result, running=False).scene.training),
         {"clipped_diverged": result.diverged, "clipped_first_loss": result.first_loss,
          "clipped_last_loss": result.last_loss},
     )

@@ -45,6 +45,17 @@ class Figure:
 
 
 @dataclass
+class TrainingView:
+    """A training run as the app's loss-curve pane shows it (the live-training pane of issue 5)."""
+
+    corpus: str
+    model: str  # e.g. "LSTM 1×128"
+    losses: list[float]  # per step, step k at index k-1; nan where a step was skipped
+    val: list[tuple[int, float]] = field(default_factory=list)  # (step, validation loss)
+    running: bool = False
+
+
+@dataclass
 class Scene:
     """What the app shows for a step. None leaves that part as the previous step set it."""
 
@@ -52,6 +63,7 @@ class Scene:
     cursor: int | None = None  # 1-based timestep to move to
     unit: int | None = None  # hidden unit to select in the heatmaps (layer 0)
     figure: Figure | None = None
+    training: TrainingView | None = None  # a run to draw in the loss-curve pane
 
 
 @dataclass

@@ -92,7 +92,8 @@ def run(ctx: DemoContext) -> trainer_runs.RunResult:
                       f"训练中:第 {result.steps}/{TRAIN.steps} 步,损失 {fmt(result.losses[-1])};面板显示第 "
                       f"{result.params_step} 步的权重"),
             Scene(session=snippet_session(c, result.params) if fresh else None,
-                  figure=_figure(result, words, before)),
+                  figure=_figure(result, words, before),
+                  training=trainer_runs.training_view(result, c, TRAIN, running=True)),
         )
 
     return ctx.once("train.run", lambda: trainer_runs.train(ctx, TRAIN, c, live=live))
@@ -118,7 +119,8 @@ def training(ctx: DemoContext) -> Outcome:
             f"之后在第 {', '.join(str(k) for k, _ in result.samples)} 步分别为 {', '.join(f'{s:.0%}' for s in shares)}。"
             f"最后的样本:{last.strip()[:80]!r}",
         ),
-        Scene(session=snippet_session(c, result.params), cursor=1, figure=_figure(result, words, before)),
+        Scene(session=snippet_session(c, result.params), cursor=1, figure=_figure(result, words, before),
+              training=trainer_runs.training_view(result, c, TRAIN, running=False)),
         {"first_loss": result.first_loss, "last_loss": result.last_loss, "word_shares": shares,
          "untrained_word_share": word_share(before, words), "val_loss": result.done.last_val_loss},
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnntui.demos.script import DemoContext, Outcome
+from rnntui.demos.script import DemoContext, Outcome, TrainingView
 from rnntui.engine.corpus import Corpus
 from rnntui.engine.train_config import TrainConfig
 from rnntui.engine.train_events import DoneEvent, EvalEvent, StepEvent, WarningEvent
@@ -27,6 +27,7 @@ SNAPSHOT_EVERY = 100  # steps between copies of the weights for the panes (a ful
 class RunResult:
     losses: list[float] = field(default_factory=list)  # per step; nan where the step was skipped
     samples: list[tuple[int, str]] = field(default_factory=list)  # (step, sample) at each evaluation
+    val: list[tuple[int, float]] = field(default_factory=list)  # (step, validation loss)
     warnings: list[str] = field(default_factory=list)
     done: DoneEvent | None = None
     params: dict[str, np.ndarray] = field(default_factory=dict)  # latest weights, checkpoint names
@@ -52,6 +53,15 @@ class RunResult:
         """Mean of the last few steps: one batch is noisy."""
         tail = self.losses[-5:]
         return float(np.mean(tail))
+
+
+def model_label(config: TrainConfig) -> str:
+    cell = {"rnn": f"RNN ({config.activation})", "lstm": "LSTM", "gru": "GRU"}[config.cell]
+    return f"{cell} {config.num_layers}×{config.hidden_size}"
+
+
+def training_view(result: RunResult, corpus: Corpus, config: TrainConfig, running: bool) -> TrainingView:
+    return TrainingView(corpus.name, model_label(config), list(result.losses), list(result.val), running)
 
 
 def train(
@@ -89,7 +99,9 @@ def train(
             if live is not None and (event.step % LIVE_EVERY == 0 or event.step == 1):
                 ctx.report(live(result))
         elif isinstance(event, EvalEvent):
-            result.samples.append((event.step, event.sample))
+            result.val.append((event.step, event.val_loss))
+            if event.sample:
+                result.samples.append((event.step, event.sample))
         elif isinstance(event, WarningEvent):
             result.warnings.append(event.message)
 

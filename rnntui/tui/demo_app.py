@@ -19,11 +19,13 @@ from textual.timer import Timer
 
 from rnntui.demos.figure_text import figure_lines
 from rnntui.demos.player import DemoPlayer
-from rnntui.demos.script import Demo, DemoContext, DemoStopped, Outcome
+from rnntui.demos.script import Demo, DemoContext, DemoStopped, Outcome, TrainingView
 from rnntui.engine.session import StepSession
 from rnntui.errors import RnntuiError
 from rnntui.tui import views
 from rnntui.tui.app import RnnApp
+from rnntui.tui.widgets.console import GenerationConsole
+from rnntui.tui.widgets.loss_curve import CurveData, LossCurve, TrainingStats
 from rnntui.tui.widgets.narration import NarrationPanel
 
 HINTS = {
@@ -165,6 +167,10 @@ class DemoApp(RnnApp):
         if scene.unit is not None:
             self.selection = views.Selection(0, scene.unit)
         self._panel().show(heading, outcome.narration(self.lang), figure_lines(scene.figure, self._figure_width()), hint)
+        if scene.training is not None:
+            self._show_training(scene.training)
+        elif scene.session is not None:  # a new set-up without a run: the curve gives its room back
+            self._hide_training()
         if scene.session is not None or scene.cursor is not None or scene.unit is not None:
             self.changed()
 
@@ -172,6 +178,33 @@ class DemoApp(RnnApp):
         if self._autoplay_timer is not None:
             self._autoplay_timer.stop()
         self._autoplay_timer = self.set_timer(self.delay if self.player.index >= 0 else 0.5, self.action_demo_next)
+
+    def _show_training(self, view: TrainingView) -> None:
+        """A demo's run in the live-training loss-curve pane, mounted where the app's own runs go."""
+        main = self.screen_stack[0]
+        main.set_class(True, "has-run")
+        main.set_class(view.running, "training")
+        curves = self.query(LossCurve)
+        if curves:
+            curve = curves.first()
+        else:
+            curve = LossCurve(id="loss-curve")
+            self.query_one(GenerationConsole).mount(curve, before="#console-log")
+        curve.display = True
+        losses, val = list(view.losses), list(view.val)
+        stats = TrainingStats(
+            state="running" if view.running else "finished", corpus=view.corpus, model=view.model,
+            step=len(losses), loss=losses[-1] if losses else None, val_loss=val[-1][1] if val else None,
+            best_val_loss=min(v for _, v in val) if val else None,
+        )
+        curve.show(stats, CurveData(list(range(1, len(losses) + 1)), losses, [s for s, _ in val], [v for _, v in val]))
+
+    def _hide_training(self) -> None:
+        main = self.screen_stack[0]
+        main.set_class(False, "has-run")
+        main.set_class(False, "training")
+        for curve in self.query(LossCurve):
+            curve.display = False
 
     # ------------------------------------------------------------------ helpers
 
