@@ -45,10 +45,10 @@ from rnntui.tui.widgets.console import GenerationConsole
 from rnntui.tui.widgets.loss_curve import CurveData, LossCurve, TrainingStats
 
 SYNC_INTERVAL = 0.25  # seconds between copies of the trainer's weights into the StepSession, at best
-# ...but redrawing every pane on new weights takes the UI thread ~1 s for a 2×256 LSTM on 64
-# characters (mostly building and styling every heatmap row), so syncs may use at most this
-# share of the UI thread's time; keys pressed meanwhile stay quick.
-SYNC_DUTY = 0.05
+# A sync costs CPU that training would use: a thread builds the session (forward, BPTT, the
+# W_hh spectral radii) and the UI redraws every pane. For a 2×256 LSTM that is ~0.2-0.4 s, so
+# syncs may take at most this share of the time (tiny models still sync every SYNC_INTERVAL).
+SYNC_DUTY = 0.15
 PANE_CHARS = 64  # the probe text's first characters, which the panes step through while training
 SAMPLE_INTERVAL = 3.0  # seconds between streamed samples
 SAMPLE_CHARS = 120
@@ -87,6 +87,7 @@ def session_on_weights(run: TrainingRun, params, text: str, cursor: int, clippin
 
 def prepare_session(app, run: TrainingRun, step: int, params, text: str, cursor: int, clipping, seed: int) -> None:
     """In a thread: the session on new weights, posted to the app (which only installs and draws)."""
+    start = time.perf_counter()
     try:
         session = session_on_weights(run, params, text, cursor, clipping, seed)
         # What RnnApp caches per model and per trace, computed here rather than in the UI thread:
@@ -95,7 +96,7 @@ def prepare_session(app, run: TrainingRun, step: int, params, text: str, cursor:
                    "_last_gradients": (session.trace, views.last_prediction_gradients(session))}
     except RnntuiError:  # weights the NumPy engine refuses (non-finite): keep showing the last ones
         session, derived = None, {}
-    app.post_message(WeightsReady(run, step, session, text, derived))
+    app.post_message(WeightsReady(run, step, session, text, derived, time.perf_counter() - start))
 
 
 def clipping_label(mode: str, threshold: float) -> str:
@@ -508,7 +509,7 @@ class TrainingActions:
         self.changed(keep_sample=True)
         cost = time.perf_counter() - start
         self.sync_seconds.append(cost)
-        self._next_sync = time.monotonic() + max(SYNC_INTERVAL, cost / SYNC_DUTY)
+        self._next_sync = time.monotonic() + max(SYNC_INTERVAL, (message.seconds + cost) / SYNC_DUTY)
         if not run.active or run.paused:  # the last weights of a pause or a finished run: show them
             self.call_later(self.request_sync)
 

@@ -85,3 +85,4 @@ class WeightsReady(Message):
     session: object  # StepSession, or None when the NumPy engine refused the weights
     text: str  # the text it was built on: a newer edit in the app wins over it
     derived: dict  # app cache attribute -> (key, value) computed alongside, for the app to install
+    seconds: float  # how long the thread took to build it (the sync budget counts it)
