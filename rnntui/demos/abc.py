@@ -17,6 +17,7 @@ from rnntui.engine.session import StepSession
 from rnntui.engine.train_config import TrainConfig
 
 REPEATS = 400  # "ABC" * REPEATS is the training text
+LOSS = Bilingual("loss", "损失")
 CONFIDENT = 0.9  # training stops once P(C | AB) reaches this: a clear prediction, not a coin flip
 TRAIN = TrainConfig(
     cell="rnn", activation="tanh", hidden_size=len(abc_example.ALPHABET), num_layers=1, seq_len=12,
@@ -130,7 +131,7 @@ def _live(result: trainer_runs.RunResult) -> Outcome:
     return Outcome(
         Bilingual(f"Training on ABCABC…: step {result.steps}, loss {fmt(result.losses[-1])}",
                   f"在 ABCABC… 上训练:第 {result.steps} 步,损失 {fmt(result.losses[-1])}"),
-        Scene(figure=Figure(curves={"loss": list(result.losses)}),
+        Scene(figure=Figure(curves={LOSS: list(result.losses)}),
               training=trainer_runs.training_view(result, _corpus(), TRAIN, running=True)),
     )
 
@@ -161,7 +162,7 @@ def training(ctx: DemoContext) -> Outcome:
             f"{fmt(result.first_loss)} → {fmt(result.losses[-1])}。P(C | AB) 从 {before[2]:.4f} 变为 {after[2]:.4f};"
             f"现在预测 {predicted!r}。面板显示训练后的模型读 ABCABC:用 h/l 逐步查看它如何预测下一个字母。",
         ),
-        Scene(session=session, cursor=2, figure=Figure(curves={"loss": list(result.losses)}),
+        Scene(session=session, cursor=2, figure=Figure(curves={LOSS: list(result.losses)}),
               training=trainer_runs.training_view(result, _corpus(), TRAIN, running=False)),
         {"trained_prediction": predicted, "trained_p_c": float(after[2]), "untrained_p_c": float(before[2]),
          "training_steps": result.steps},

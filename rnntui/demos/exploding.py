@@ -86,13 +86,19 @@ def corpus(ctx: DemoContext) -> Corpus:
 
 
 def _curve_outcome(ctx: DemoContext, clip_mode: str, result: trainer_runs.RunResult, running: bool) -> Outcome:
-    label = "no clipping" if clip_mode == "off" else f"clip {TRAIN_CLIP:g}"
+    label = curve_label(clip_mode)
     view = trainer_runs.training_view(result, corpus(ctx), TRAIN.with_(clip_mode=clip_mode), running)
     return Outcome(
-        Bilingual(f"Training ({label}): step {result.steps}, loss {fmt(result.losses[-1])}",
-                  f"训练中({label}):第 {result.steps} 步,损失 {fmt(result.losses[-1])}"),
-        Scene(figure=Figure(curves={f"loss ({label})": list(result.losses)}), training=view),
+        Bilingual(f"Training ({label.en}): step {result.steps}, loss {fmt(result.losses[-1])}",
+                  f"训练中({label.zh}):第 {result.steps} 步,损失 {fmt(result.losses[-1])}"),
+        Scene(figure=Figure(curves={label: list(result.losses)}), training=view),
     )
+
+
+def curve_label(clip_mode: str) -> Bilingual:
+    if clip_mode == "off":
+        return Bilingual("loss, no clipping", "损失,不裁剪")
+    return Bilingual(f"loss, clip {TRAIN_CLIP:g}", f"损失,裁剪 {TRAIN_CLIP:g}")
 
 
 def run(ctx: DemoContext, clip_mode: str) -> trainer_runs.RunResult:
@@ -127,8 +133,8 @@ def train_clipped(ctx: DemoContext) -> Outcome:
     result = run(ctx, "norm")
     unclipped = run(ctx, "off")
     figure = Figure(curves={
-        "no clipping": list(unclipped.losses),
-        f"clip {TRAIN_CLIP:g}": result.losses,
+        curve_label("off"): list(unclipped.losses),
+        curve_label("norm"): list(result.losses),
     })
     return Outcome(
         Bilingual(

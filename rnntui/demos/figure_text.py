@@ -7,8 +7,9 @@ same over SSH, in a pipe and in the app.
 from __future__ import annotations
 
 import math
+import unicodedata
 
-from rnntui.demos.script import Figure, fmt
+from rnntui.demos.script import Bilingual, Figure, fmt
 
 BARS = "▁▂▃▄▅▆▇█"
 
@@ -37,22 +38,35 @@ def sparkline(values: list[float], width: int) -> str:
     )
 
 
+def label(text: str | Bilingual, lang: str) -> str:
+    return text(lang) if isinstance(text, Bilingual) else text
+
+
+def cells(text: str) -> int:
+    """Terminal columns `text` takes: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def table_lines(columns: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(str(r[i])) for r in [columns, *rows] if i < len(r)) for i in range(len(columns))]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    widths = [max(cells(r[i]) for r in [columns, *rows] if i < len(r)) for i in range(len(columns))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(c + " " * (w - cells(c)) for c, w in zip(row, widths)).rstrip()
+
     return [line(columns), line(["─" * w for w in widths]), *(line(r) for r in rows)]
 
 
-def figure_lines(figure: Figure | None, width: int = 100) -> list[str]:
+def figure_lines(figure: Figure | None, width: int = 100, lang: str = "en") -> list[str]:
     if figure is None:
         return []
     lines: list[str] = []
     if figure.columns:
-        lines += table_lines(figure.columns, figure.rows)
+        lines += table_lines([label(c, lang) for c in figure.columns],
+                             [[label(c, lang) for c in row] for row in figure.rows])
     for name, values in figure.curves.items():
         if not values:
             continue
-        label = f"{name}: {fmt(values[0])} → {fmt(values[-1])} "  # first and last as measured
-        lines.append(label + sparkline(values, max(8, width - len(label))))
-    lines += [line[:width] for line in figure.lines]
+        head = f"{label(name, lang)}: {fmt(values[0])} → {fmt(values[-1])} "  # first and last as measured
+        lines.append(head + sparkline(values, max(8, width - len(head))))
+    lines += [label(line, lang)[:width] for line in figure.lines]
     return lines

@@ -195,10 +195,11 @@ def output_step(ctx: DemoContext) -> Outcome:
             "这是测出来的,不是假设的:门做的是损失函数奖励的事。",
         ),
         Scene(session=session, cursor=session.T - 1, unit=r.unit, figure=Figure(
-            ["gate (unit %d)" % r.unit, "cue", "filler", "'='"],
-            [["input i", f"{r.i_cue:.2f}", f"{r.i_filler:.2f}", ""],
-             ["forget f", "", f"{r.f_filler:.3f}", ""],
-             ["output o", "", f"{r.o_filler:.2f}", f"{r.o_answer:.2f}"]])),
+            [Bilingual(f"gate (unit {r.unit})", f"门(单元 {r.unit})"), Bilingual("cue", "提示"),
+             Bilingual("filler", "填充"), "'='"],
+            [[Bilingual("input i", "输入门 i"), f"{r.i_cue:.2f}", f"{r.i_filler:.2f}", ""],
+             [Bilingual("forget f", "遗忘门 f"), "", f"{r.f_filler:.3f}", ""],
+             [Bilingual("output o", "输出门 o"), "", f"{r.o_filler:.2f}", f"{r.o_answer:.2f}"]])),
         {"output_releases": releases, "o_answer": r.o_answer, "o_filler": r.o_filler, "p_answer": p},
     )
 

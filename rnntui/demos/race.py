@@ -16,6 +16,7 @@ from rnntui.engine.session import StepSession
 
 CELLS = ("rnn", "lstm", "gru")
 NAMES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
+HEADERS = {"rnn": Bilingual("vanilla RNN", "普通 RNN"), "lstm": "LSTM", "gru": "GRU"}
 LENGTHS = (2, 5, 10, 20, 40, 80)  # from 2: a vanilla RNN first learns to remember at all
 STEPS_PER_LENGTH = 200
 HIDDEN = 16
@@ -26,7 +27,7 @@ PASS = 0.9  # accuracy that counts as "remembers"; chance is 0.25 (four symbols)
 def table(results: dict[str, dict[int, float]]) -> Figure:
     rows = [[str(length)] + [f"{results[c][length]:.0%}" if length in results[c] else "…" for c in CELLS]
             for length in LENGTHS]
-    return Figure(["gap"] + [NAMES[c] for c in CELLS], rows)
+    return Figure([Bilingual("gap", "间隔")] + [HEADERS[c] for c in CELLS], rows)
 
 
 def run_race(ctx: DemoContext) -> dict:

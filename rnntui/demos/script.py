@@ -38,10 +38,11 @@ class Bilingual:
 class Figure:
     """A small table and/or curves the narration panel draws under the text."""
 
-    columns: list[str] = field(default_factory=list)  # table header; empty: no table
-    rows: list[list[str]] = field(default_factory=list)
-    curves: dict[str, list[float]] = field(default_factory=dict)  # name -> values (a loss curve)
-    lines: list[str] = field(default_factory=list)  # free lines (samples), shown verbatim
+    # Labels are plain strings (numbers, names) or Bilingual (words).
+    columns: list[str | Bilingual] = field(default_factory=list)  # table header; empty: no table
+    rows: list[list[str | Bilingual]] = field(default_factory=list)
+    curves: dict[str | Bilingual, list[float]] = field(default_factory=dict)  # name -> values (a loss curve)
+    lines: list[str | Bilingual] = field(default_factory=list)  # free lines (samples), shown verbatim
 
 
 @dataclass

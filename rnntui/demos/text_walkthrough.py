@@ -24,7 +24,7 @@ def walk(demo: Demo, lang: str, autoplay: bool, echo: Callable[[str], None],
         outcome = player.run(index)
         echo(f"[{index + 1}/{player.count}] {step.title(lang)}")
         echo(textwrap.fill(outcome.narration(lang), WIDTH))
-        for line in figure_lines(outcome.scene.figure, WIDTH):
+        for line in figure_lines(outcome.scene.figure, WIDTH, lang):
             echo("  " + line)
         echo("")
         if not autoplay and index < player.count - 1:

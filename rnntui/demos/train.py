@@ -55,9 +55,12 @@ def untrained(ctx: DemoContext) -> tuple[dict, str]:
 
 
 def _figure(result: trainer_runs.RunResult, words: set[str], before: str) -> Figure:
-    lines = [f"step 0 ({word_share(before, words):.0%} words): {before.strip()[:100]!r}"]
-    lines += [f"step {step} ({word_share(s, words):.0%} words): {s.strip()[:100]!r}" for step, s in result.samples]
-    return Figure(curves={"loss": list(result.losses)}, lines=lines)
+    def line(step: int, sample: str) -> Bilingual:
+        share, shown = word_share(sample, words), repr(sample.strip()[:100])
+        return Bilingual(f"step {step} ({share:.0%} words): {shown}", f"第 {step} 步(词占 {share:.0%}):{shown}")
+
+    lines = [line(0, before)] + [line(step, s) for step, s in result.samples]
+    return Figure(curves={Bilingual("loss", "损失"): list(result.losses)}, lines=lines)
 
 
 def intro(ctx: DemoContext) -> Outcome:

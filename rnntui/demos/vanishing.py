@@ -127,7 +127,7 @@ def lstm_open(ctx: DemoContext) -> Outcome:
 def summary(ctx: DemoContext) -> Outcome:
     f = flows(ctx)
     rows = [
-        ["vanilla RNN (tanh)", fmt(f["rnn"].per_step), fmt(f["rnn"].ratio)],
+        [Bilingual("vanilla RNN (tanh)", "普通 RNN(tanh)"), fmt(f["rnn"].per_step), fmt(f["rnn"].ratio)],
         [f"LSTM, f ≈ {fmt(f['lstm'].mean_forget, 2)}", fmt(f["lstm"].per_step), fmt(f["lstm"].ratio)],
         [f"LSTM, f ≈ {fmt(f['lstm_open'].mean_forget, 2)}", fmt(f["lstm_open"].per_step), fmt(f["lstm_open"].ratio)],
     ]
@@ -140,7 +140,8 @@ def summary(ctx: DemoContext) -> Outcome:
             f"在同样的 {len(f['rnn'].norms)} 个字符上测得:遗忘门打开的 LSTM 在第 1 步保留的梯度是普通 RNN 的 "
             f"{fmt(gap)} 倍。这就是笔记里说 LSTM 和 GRU『专门为了避免梯度消失而设计』的原因:带门控的加法记忆通路。",
         ),
-        Scene(figure=Figure(["model", "per step", f"dh_1 / dh_{len(f['rnn'].norms)}"], rows)),
+        Scene(figure=Figure([Bilingual("model", "模型"), Bilingual("per step", "每步因子"),
+                             f"dh_1 / dh_{len(f['rnn'].norms)}"], rows)),
         {"lstm_over_rnn": gap},
     )
 
