@@ -139,22 +139,27 @@ async def test_keys_go_forward_and_back_and_q_leaves():
     app = DemoApp(get_demo("vanishing"))
     async with app.run_test(size=(120, 45)) as pilot:
 
-        async def settle():
+        async def press(key: str) -> None:
+            await pilot.press(key)
             while app.busy:
                 await asyncio.sleep(0.05)
             await pilot.pause()
 
-        await pilot.press("right")
-        await settle()
-        await pilot.press("space")
-        await settle()
-        assert app.player.index == 1 and app.session.config.cell == "rnn"
-        await pilot.press("right", "right")  # the second press while busy is refused, not queued
-        await settle()
-        await pilot.press("left")
-        await settle()
-        assert app.player.index in (1, 2)
-        await pilot.press("l")  # the app's own keys still work: l steps the cursor
+        panel = app.query_one("#narration")
+        await press("right")
+        first_text = str(panel.render())
+        await press("space")
+        await press("right")
+        assert app.player.index == 2 and app.session.config.cell == "lstm"
+        await press("left")
+        await press("left")
+        assert app.player.index == 0 and app.session.config.cell == "rnn"
+        assert str(panel.render()) == first_text  # back means the same step, same numbers
+        await press("left")  # nothing before the first step
+        assert app.player.index == 0
+        cursor = app.session.cursor
+        await press("h")  # the app's own keys still work: h steps the cursor back
+        assert app.session.cursor == cursor - 1
         await pilot.press("q")
     assert app.return_code == 0
 
