@@ -110,6 +110,8 @@ def run_corpus(run_dir: Path) -> str:
     from rnntui.engine.checkpoint import load_checkpoint
     from rnntui.engine.trainer import LAST
 
+    if not run_dir.is_dir():
+        raise RnntuiError(f"--resume {str(run_dir)!r} is not a run folder (one written by rnntui train --out)")
     name = load_checkpoint(run_dir / LAST).metadata.get("corpus")
     if not name:
         raise RnntuiError(f"{str(run_dir)!r} does not record its corpus: give it as the first argument")

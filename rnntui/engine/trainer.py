@@ -464,7 +464,7 @@ class Trainer:
         """
         run_dir = Path(run_dir)
         if not run_dir.is_dir():
-            raise CheckpointError(f"--resume {str(run_dir)!r}: no such run folder")
+            raise CheckpointError(f"--resume {str(run_dir)!r} is not a run folder (one written by rnntui train --out)")
         checkpoint = load_checkpoint(run_dir / LAST)
         optimizer_state, extra, metadata = load_run_state(run_dir / RUN_STATE)
         try:
