@@ -209,3 +209,22 @@ def test_current_step_is_the_trace_at_the_cursor(cell):
 def test_float32_on_request():
     s = StepSession("abc", cell="lstm", hidden_size=3, dtype=np.float32)
     assert s.trace.h.dtype == np.float32 and s.params["head.weight"].dtype == np.float32
+
+
+def test_last_prediction_gradients_follow_only_the_last_loss_and_are_cached_per_trace():
+    session = StepSession("abcabcab", cell="rnn", hidden_size=6, seed=3)
+    last = session.last_prediction_gradients
+    probs = session.trace.probs
+    expected_loss = -np.log(probs[-2, session.targets[-2]])
+    assert last.loss == pytest.approx(expected_loss)
+    # dL_T/dh_t at the final position is zero: h_T feeds no prediction with a target.
+    assert last.grad_norm_h[0, -1] == 0.0
+    assert session.last_prediction_gradients is last  # cached while the trace is unchanged
+    session.move_to(2)
+    assert session.last_prediction_gradients is last  # moving the cursor recomputes nothing
+    session.scale_weight("rnn.weight_hh_l0", 2.0)
+    assert session.last_prediction_gradients is not last  # a weight edit recomputes it
+
+
+def test_last_prediction_gradients_need_two_characters():
+    assert StepSession("a", cell="lstm", hidden_size=4).last_prediction_gradients is None

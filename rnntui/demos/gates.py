@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnntui.demos import task_training
-from rnntui.demos.gradient_flow import last_prediction_gradients
 from rnntui.demos.script import Bilingual, Demo, DemoContext, Figure, Outcome, Scene, Step
 from rnntui.engine.numpy_rnn import Clipping, NumpyRNN
 from rnntui.engine.session import StepSession
@@ -152,7 +151,7 @@ def forget_step(ctx: DemoContext) -> Outcome:
     params, r = reading(ctx)
     holds = r.f_filler >= HOLDS
     session = session_for(params, "A")
-    bars = last_prediction_gradients(session).grad_norm_h[0]
+    bars = session.last_prediction_gradients.grad_norm_h[0]
     reach = float(bars[CUE_T - 1] / bars[-2])  # the answer's loss at the cue, relative to at '='
     saturation = 1.0 - np.tanh(r.c_answer) ** 2
     return Outcome(

@@ -1,7 +1,7 @@
 """How the last prediction's loss flows back in time: the numbers the vanishing/exploding demos cite.
 
 The app's gradient bars follow ONE loss, the last prediction's (position T-1 predicting character
-T), back through time; `last_prediction_gradients` computes exactly that with the engine's BPTT,
+T), back through time; `StepSession.last_prediction_gradients` computes exactly that with the engine's BPTT,
 so the figures in the narration are the bars on screen. The global norms (before and after
 clipping) are the session's, over the full loss, as the gradient pane prints them.
 """
@@ -12,15 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnntui.engine.numpy_rnn import Clipping, Gradients
 from rnntui.engine.session import StepSession
-
-
-def last_prediction_gradients(session: StepSession) -> Gradients:
-    """BPTT of the loss at position T-1 alone (the same one-target backward the app's bars draw)."""
-    only_last = np.full(session.T, -1, dtype=np.int64)
-    only_last[-2] = session.targets[-2]
-    return session.model.backward(session.trace, only_last, Clipping("off"))
 
 
 @dataclass(frozen=True)
@@ -36,7 +28,7 @@ class GradientFlow:
 
 
 def gradient_flow(session: StepSession) -> GradientFlow:
-    norms = last_prediction_gradients(session).grad_norm_h[0][:-1]
+    norms = session.last_prediction_gradients.grad_norm_h[0][:-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         steps = norms[:-1] / norms[1:]
     gates = session.trace.gates

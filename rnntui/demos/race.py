@@ -9,7 +9,6 @@ measured table, including any cell that did better than expected.
 from __future__ import annotations
 
 from rnntui.demos import task_training
-from rnntui.demos.gradient_flow import last_prediction_gradients
 from rnntui.demos.script import Bilingual, Demo, DemoContext, Figure, Outcome, Scene, Step
 from rnntui.engine.numpy_rnn import Clipping
 from rnntui.engine.session import StepSession
@@ -117,7 +116,7 @@ def inspect(cell: str):
         session = StepSession(text + answer, cell=cell, hidden_size=HIDDEN, params=done["params"][cell],
                               vocab=task_training.VOCAB, clipping=Clipping("off"))
         p = float(session.trace.probs[-2][session.vocab.index[answer]])  # after '='
-        norms = last_prediction_gradients(session).grad_norm_h[0]  # the bars on screen
+        norms = session.last_prediction_gradients.grad_norm_h[0]  # the bars on screen
         ratio = float(norms[1] / norms[-2])  # dh at the cue (t = 2, after the leading newline) vs at '='
         return Outcome(
             Bilingual(

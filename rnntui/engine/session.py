@@ -110,6 +110,8 @@ class StepSession:
         self._undo: list[dict[str, np.ndarray]] = []
         self._trace: Trace | None = None
         self._gradients: Gradients | None = None
+        # (trace, gradients of the last prediction's loss): valid while that trace is current.
+        self._last_prediction: tuple[Trace, Gradients | None] | None = None
         self.checkpoint_path: str | None = None
 
     @classmethod
@@ -194,6 +196,25 @@ class StepSession:
         if self._gradients is None:
             self._gradients = self._model.backward(self.trace, self.targets, self._clipping)
         return self._gradients
+
+    @property
+    def last_prediction_gradients(self) -> Gradients | None:
+        """BPTT of the last prediction's loss alone (position T-1 predicting character T).
+
+        The total dL/dh_t adds every later position's own loss term, so it never shows vanishing;
+        following one loss back through time shows the product of Jacobians shrinking or growing.
+        This is what the gradient bars draw by default. None when there is no prediction (T < 2).
+        Cached per trace; clipping off, since the bars show the raw flow.
+        """
+        trace = self.trace
+        if self._last_prediction is None or self._last_prediction[0] is not trace:
+            gradients = None
+            if self.T >= 2:
+                only_last = np.full(self.T, -1, dtype=np.int64)
+                only_last[-2] = self.targets[-2]
+                gradients = self._model.backward(trace, only_last, Clipping("off"))
+            self._last_prediction = (trace, gradients)
+        return self._last_prediction[1]
 
     @property
     def can_undo(self) -> bool:

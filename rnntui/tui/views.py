@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from textual.strip import Strip
 
-from rnntui.engine.numpy_rnn import Clipping, Gradients
+from rnntui.engine.numpy_rnn import Gradients
 from rnntui.engine.session import StepSession
 from rnntui.tui.widgets import palette
 from rnntui.tui.widgets.console import TOP_K, ConsoleView
@@ -170,15 +170,8 @@ def gate_legend(session: StepSession) -> list[Strip]:
 
 
 def last_prediction_gradients(session: StepSession) -> Gradients | None:
-    """BPTT of the last prediction's loss alone (the engine's backward with one target).
-
-    The total dL/dh_t adds every later position's own loss, which never vanishes; following one
-    loss back through time is what shows the product of Jacobians shrinking or growing."""
-    if session.T < 2:
-        return None
-    only_last = np.full(session.T, -1, dtype=np.int64)
-    only_last[-2] = session.targets[-2]
-    return session.model.backward(session.trace, only_last, Clipping("off"))
+    """The last prediction's loss traced back in time (see StepSession.last_prediction_gradients)."""
+    return session.last_prediction_gradients
 
 
 def gradient_view(session: StepSession, last: Gradients | None, whole: bool = False) -> GradientView | None:
