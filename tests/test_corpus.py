@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rnntui.engine import long_range
-from rnntui.engine.corpus import SHIPPED, Corpus, load_corpus, shipped_corpus
+from rnntui.engine.corpus import SHIPPED, load_corpus, shipped_corpus
 from rnntui.errors import CorpusError
 
 
