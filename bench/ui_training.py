@@ -2,15 +2,16 @@
 
 Three phases in one process, on the same model, corpus and thread count:
   1. headless: Trainer.run() for --seconds, nothing else running;
-  2. app, watching: the same training started from the app (thread worker, throttled messages,
-     weight syncs, streamed samples), nobody pressing keys;
+  2. app, watching: the same training started from the app (in a child process by default,
+     --thread for a thread of the app; throttled messages, weight syncs, streamed samples),
+     nobody pressing keys;
   3. app, keys: the same again while a key is posted every --key-interval seconds; each key's
      latency is measured from posting it to a call_after_refresh callback (pilot.pause would wait
      for the training thread and never return promptly);
   4. headless again, so a change in machine load shows up instead of skewing the ratios.
 Targets (issue 5): app throughput >= 0.8 x headless; keypress-to-repaint p95 <= 100 ms.
 
-    ./dev bench ui_training [--seconds 20] [--hidden 256] [--layers 2] [--corpus pydoc]
+    ./dev bench ui_training [--seconds 20] [--hidden 256] [--layers 2] [--corpus pydoc] [--thread]
 """
 
 from __future__ import annotations
@@ -83,9 +84,10 @@ async def press_keys(app, interval: float, until) -> list[float]:
     return latencies
 
 
-async def app_phase(config, corpus, interval: float, press: bool) -> dict:
+async def app_phase(config, corpus, interval: float, press: bool, in_process: bool = True) -> dict:
     """Train `config` from the app; with `press`, post keys all the while and time them."""
     app = TimedApp(StepSession("ABCABC"))
+    app.train_in_process = in_process
     app.choose_corpus(corpus)
     async with app.run_test(size=SIZE):
         idle = await press_keys(app, interval, lambda n: n >= 40)
@@ -101,8 +103,8 @@ async def app_phase(config, corpus, interval: float, press: bool) -> dict:
                 await asyncio.sleep(0.1)
         ui_share = (time.thread_time() - ui_cpu) / (time.perf_counter() - wall)
         await app.workers.wait_for_complete()
-        trainer, done = run.trainer, run.done
-        tokens = done.step * trainer.train_data.streams * trainer.train_data.seq_len
+        done = run.done
+        tokens = done.step * run.tokens_per_step
         samples = len(app.training_samples)
         syncs = list(app.sync_seconds)
     return {"tokens_per_second": tokens / done.elapsed, "steps": done.step, "idle": idle,
@@ -137,6 +139,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="training time of each phase")
     parser.add_argument("--threads", type=int, default=None, help="torch threads [default: the app's]")
     parser.add_argument("--key-interval", type=float, default=0.1, help="seconds between posted keys")
+    parser.add_argument("--thread", action="store_true", help="train in a thread of the app, not a child process")
     args = parser.parse_args()
 
     corpus = load_corpus(args.corpus)
@@ -151,9 +154,11 @@ def main() -> None:
           f"torch {torch.__version__}")
     before, steps_before = headless_tokens_per_second(config, corpus)
     print(f"headless (1)   {before:9.0f} tok/s  ({steps_before} steps)")
-    watching = asyncio.run(app_phase(config, corpus, args.key_interval, press=False))
+    process = not args.thread
+    print(f"the app trains in a {'child process' if process else 'thread'}")
+    watching = asyncio.run(app_phase(config, corpus, args.key_interval, press=False, in_process=process))
     report_app("app, watching", watching)
-    result = asyncio.run(app_phase(config, corpus, args.key_interval, press=True))
+    result = asyncio.run(app_phase(config, corpus, args.key_interval, press=True, in_process=process))
     report_app(f"app, keys/{args.key_interval:g}s", result)
     after, steps_after = headless_tokens_per_second(config, corpus)
     print(f"headless (2)   {after:9.0f} tok/s  ({steps_after} steps)")

@@ -1,6 +1,7 @@
 """Live training in the app (issue 5), driven through Pilot with tiny models on tiny corpora.
 
-While a run is active, `pilot.press`/`pilot.pause` wait for an idle process and would hang, so
+Runs train in a child process (the app's default); the first test also runs the thread
+backend. While a run is active, `pilot.press`/`pilot.pause` wait for an idle process and would hang, so
 these tests call the app's actions directly and wait with `asyncio.sleep` polling; keys are
 pressed only while training is paused or finished.
 """
@@ -62,8 +63,10 @@ def fast_samples(monkeypatch):
     monkeypatch.setattr(actions, "SAMPLE_INTERVAL", 0.3)
 
 
-async def test_training_learns_streams_samples_and_shows_the_curve():
+@pytest.mark.parametrize("in_process", [True, False], ids=["process", "thread"])
+async def test_training_learns_streams_samples_and_shows_the_curve(in_process):
     app = small_app()
+    app.train_in_process = in_process
     app.choose_corpus(tiny_corpus())
     async with app.run_test(size=SIZE):
         run = app.start_training(tiny_config(app, steps=150))

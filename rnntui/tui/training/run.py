@@ -72,7 +72,7 @@ class TrainingRun:
         self._control = threading.Lock()  # orders stop/pause requests against the trainer's creation
         self._last_post = 0.0
         self._recent: deque[tuple[float, int]] = deque()  # (training seconds, step) for tokens/s
-        self._tokens_per_step = 0
+        self.tokens_per_step = 0  # characters trained on per step (streams × sequence length)
 
     # ------------------------------------------------------------------ the worker thread
 
@@ -89,7 +89,7 @@ class TrainingRun:
         self.model_config = trainer.model_config
         self.vocab_chars = list(trainer.vocab.chars)
         self.probe_text = trainer.probe_text
-        self._tokens_per_step = trainer.train_data.streams * trainer.train_data.seq_len
+        self.tokens_per_step = trainer.train_data.streams * trainer.train_data.seq_len
         trainer.add_callback(self._on_event)
         with self._control:
             self.trainer = trainer
@@ -110,7 +110,7 @@ class TrainingRun:
         if isinstance(event, StepEvent):
             self._record_step(event)
             if self.should_stop():
-                self.trainer.stop()
+                self.stop()
             now = time.monotonic()
             if now - self._last_post >= PROGRESS_INTERVAL:
                 self._last_post = now
@@ -122,9 +122,9 @@ class TrainingRun:
             history.best_val_loss = event.best_val_loss
             self.post(TrainingEvaluated(self, event.step, event.val_loss, event.is_best))
         elif isinstance(event, WarningEvent):
-            # Pause at once, in this thread: the next step must not run on the bad settings.
-            self.trainer.pause()
-            self.post(TrainingProblem(self, problem_text(event, self.trainer.settings)))
+            # Pause at once, in the training thread: the next step must not run on the bad settings.
+            self.pause()
+            self.post(TrainingProblem(self, problem_text(event, self.settings)))
         elif isinstance(event, StateEvent):
             self.state = event.state
             self.post(TrainingStateChanged(self, event.state))
@@ -142,11 +142,16 @@ class TrainingRun:
             recent.popleft()
         (t0, s0), (t1, s1) = recent[0], recent[-1]
         if t1 > t0:
-            history.tokens_per_second = self._tokens_per_step * (s1 - s0) / (t1 - t0)
+            history.tokens_per_second = self.tokens_per_step * (s1 - s0) / (t1 - t0)
         else:
             history.tokens_per_second = event.tokens_per_second
 
     # ------------------------------------------------------------------ the UI thread
+
+    @property
+    def started(self) -> bool:
+        """The model exists (torch loaded, data cut): weights can be read and settings changed."""
+        return self.trainer is not None
 
     @property
     def active(self) -> bool:
