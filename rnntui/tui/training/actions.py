@@ -353,8 +353,8 @@ class TrainingActions:
             raise RnntuiError(f"cannot create folder {str(path.parent)!r}: {error.strerror}") from None
         run = self.training
         if run is not None and run.started:
-            _, params = run.snapshot()
-            return save_checkpoint(path, params, run.model_config, run.vocab_chars, run.checkpoint_metadata())
+            step, params = run.snapshot()
+            return save_checkpoint(path, params, run.model_config, run.vocab_chars, run.checkpoint_metadata(step))
         s = self.session
         return save_checkpoint(path, s.params, s.config, s.vocab.chars, {"source": "rnntui app"})
 
@@ -482,6 +482,7 @@ class TrainingActions:
             return
         step, params = snapshot
         if step == self._synced_step and text is None:
+            run.want_snapshot()  # newer weights come with a later TrainingProgress
             return
         s = self.session
         self._sync_pending = True

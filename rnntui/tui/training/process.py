@@ -7,9 +7,9 @@ the training thread (autograd, optimiser, callbacks) holds the GIL that Textual 
 
 `ProcessTrainingRun` keeps `TrainingRun`'s interface and reporting: the app's worker thread
 calls `run()`, which starts the child and turns its events into the same throttled messages.
-The child runs the ordinary Trainer; it sends every event (numpy arrays pickle through the
-queue) and, a few times a second, a snapshot of the weights, so `snapshot()` never waits.
-Commands (pause, resume, stop, settings) go the other way.
+The child runs the ordinary Trainer; it sends every event, and the weights when the app asks for
+them (`want_snapshot`), when it pauses and when it ends, so `snapshot()` never waits.
+Commands (pause, resume, stop, settings, snapshot) go the other way.
 """
 
 from __future__ import annotations
@@ -18,17 +18,15 @@ import multiprocessing
 import queue
 import sys
 import threading
-import time
 from dataclasses import replace
 
 from rnntui.engine.corpus import Corpus
 from rnntui.engine.train_config import TrainConfig, TrainSettings
 from rnntui.engine.train_events import DoneEvent, StateEvent, StepEvent, WarningEvent
 from rnntui.errors import RnntuiError
-from rnntui.tui.training.messages import TrainingFinished, TrainingStarted
+from rnntui.tui.training.messages import TrainingFinished, TrainingProgress, TrainingStarted
 from rnntui.tui.training.run import TrainingRun
 
-SNAPSHOT_INTERVAL = 0.2  # seconds between weight snapshots the child sends (the app syncs at most 4/s)
 STOP_GRACE = 30.0  # seconds a stopped child may take to finish its step before it is terminated
 
 
@@ -40,6 +38,7 @@ class ProcessTrainingRun(TrainingRun):
         self._settings = TrainSettings(self.config.lr, self.config.clip_mode, self.config.clip)
         self._snapshot: tuple[int, dict] | None = None
         self._started = False
+        self._snapshot_wanted = False
         self._commands = None  # the child's command queue, once it exists
         start_resource_tracker()
 
@@ -91,6 +90,8 @@ class ProcessTrainingRun(TrainingRun):
                 self.post(TrainingStarted(self))
             elif kind == "snapshot":
                 self._snapshot = payload
+                self._snapshot_wanted = False
+                self.post(TrainingProgress(self))  # the app syncs from it
             elif kind == "event":
                 if isinstance(payload, DoneEvent):
                     self._on_event(payload)
@@ -138,9 +139,16 @@ class ProcessTrainingRun(TrainingRun):
         return self._settings if self._started else None
 
     def snapshot(self):
-        """The latest (step, weights) the child sent: at most SNAPSHOT_INTERVAL old while it runs,
-        exact while it is paused and after it ended."""
+        """The latest (step, weights) the child sent: as old as the last want_snapshot() while it
+        runs, exact while it is paused and after it ended."""
         return self._snapshot
+
+    def want_snapshot(self) -> None:
+        """Ask the child for its current weights. Only on demand: 6 MB of a 2×256 model five times
+        a second, unpickled in this process, held the GIL long enough to double the keypress p95."""
+        if not self._snapshot_wanted:
+            self._snapshot_wanted = True
+            self._send("snapshot")
 
     def _on_event(self, event) -> None:
         if isinstance(event, StateEvent) and event.state == "paused":
@@ -177,10 +185,7 @@ def child_main(config_json: str, corpus_fields: tuple[str, str, str], events, co
     except RnntuiError as error:
         events.put(("error", str(error)))
         return
-    last_snapshot = [time.monotonic()]
-
     def send_snapshot() -> None:
-        last_snapshot[0] = time.monotonic()
         events.put(("snapshot", trainer.snapshot()))
 
     def on_event(event) -> None:
@@ -193,11 +198,10 @@ def child_main(config_json: str, corpus_fields: tuple[str, str, str], events, co
         elif isinstance(event, DoneEvent):
             send_snapshot()  # the final weights arrive before the news that the run ended
         events.put(("event", event))
-        if isinstance(event, StepEvent) and time.monotonic() - last_snapshot[0] >= SNAPSHOT_INTERVAL:
-            send_snapshot()
 
     def obey() -> None:
-        actions = {"pause": trainer.pause, "resume": trainer.resume_training, "stop": trainer.stop}
+        actions = {"pause": trainer.pause, "resume": trainer.resume_training, "stop": trainer.stop,
+                   "snapshot": send_snapshot}
         while True:
             command = commands.get()
             if command[0] == "settings":

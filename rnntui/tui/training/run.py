@@ -202,6 +202,9 @@ class TrainingRun:
         """(step, float32 copies of the current weights), or None before the trainer exists."""
         return None if self.trainer is None else self.trainer.snapshot()
 
+    def want_snapshot(self) -> None:
+        """Ask for fresher weights than snapshot() gave (a TrainingProgress follows); here they always are."""
+
     def eta_seconds(self) -> float | None:
         """Training seconds left to the step or time limit, from the pace so far; None without one."""
         last = self.history.last
@@ -209,10 +212,10 @@ class TrainingRun:
             return None
         return last.elapsed * (1.0 - last.progress) / last.progress
 
-    def checkpoint_metadata(self) -> dict[str, str]:
-        """What a checkpoint saved from this run records besides the weights (as the CLI does)."""
+    def checkpoint_metadata(self, step: int) -> dict[str, str]:
+        """What a checkpoint of the weights of `step` records besides them (as the CLI does)."""
         best = self.history.best_val_loss
-        return {"train_config": self.config.to_json(), "step": str(self.step), "corpus": self.corpus.name,
+        return {"train_config": self.config.to_json(), "step": str(step), "corpus": self.corpus.name,
                 "best_val_loss": json.dumps(best)}
 
 
