@@ -96,8 +96,14 @@ async def test_gates_narrates_what_it_measured():
     assert facts["forget_holds"] == (facts["f_filler"] >= 0.9) and facts["forget_holds"]
     assert facts["input_opens"] == (facts["i_cue"] - facts["i_filler"] >= 0.1)
     assert ("opens on the cue" in narration(app, 1)) == facts["input_opens"]
+    if not facts["input_opens"]:  # then the narration says what protects the memory instead, measured
+        assert f"{facts['g_agrees']:.0%} of the filler steps" in narration(app, 1)
     assert ("releases at '='" in narration(app, 3)) == facts["output_releases"]
+    # The task scores every character, so this network hides its memory until '=': the output gate releases.
+    assert facts["output_releases"] and facts["o_answer"] - facts["o_filler"] >= 0.5
+    assert f"o = {facts['o_answer']:.2f} there against {facts['o_filler']:.2f}" in narration(app, 3)
     assert facts["p_answer"] > 0.5
+    assert not any("{" in narration(app, k) for k in range(4))  # every placeholder was filled in
     # On screen: the '=' of the example, the memory unit selected.
     assert app.session.text[app.session.cursor - 1] == "=" and app.selection.unit == facts["unit"]
 

@@ -1,5 +1,9 @@
 """Demo `gates`: train an LSTM to remember the first symbol, then measure what its gates actually do.
 
+The task is built to reward the textbook gates: the filler uses the cue's own letters A-D, so
+writing every letter would corrupt the memory, and every character is scored, so a memory that
+shows in h during the unpredictable filler costs loss until '=' asks for it.
+
 The textbook story is: the input gate opens on the cue, the forget gate holds it, the output gate
 releases it when asked. A trained network owes us nothing, so this demo finds the unit that
 carries the cue (the one whose h at '=' separates the four symbols most), reads its gates off the
@@ -14,13 +18,17 @@ import numpy as np
 
 from rnntui.demos import task_training
 from rnntui.demos.script import Bilingual, Demo, DemoContext, Figure, Outcome, Scene, Step
+from rnntui.engine.long_range import LongRangeTask, first_symbol_same_letters
 from rnntui.engine.numpy_rnn import Clipping, NumpyRNN
 from rnntui.engine.session import StepSession
 
 HIDDEN = 8  # few units, so the heatmaps are readable and one of them must do the remembering
 SEED = 0
 STAGES = (5, 10, 20)  # training gaps, in turn; each batch draws its gap from 1..stage
-STEPS_PER_STAGE = 200
+STEPS_PER_STAGE = 400
+ANSWER_WEIGHT = 20.0  # the answer is one character in ~20; weighted so it is learned within the budget
+TASK = LongRangeTask("first-symbol-same-letters", "A-D, filler from A-D, '=', the first symbol",
+                     first_symbol_same_letters)
 GAP = 20  # the example stepped through
 SYMBOLS = "ABCD"
 CUE_T = 2  # timestep of the cue: the prompt starts with a newline
@@ -36,6 +44,7 @@ class GateReading:
     i_filler: float  # ... averaged over the filler
     g_cue: dict[str, float]  # candidate value written at the cue, per symbol
     f_filler: float  # forget gate over the filler
+    g_agrees: float  # share of filler steps whose candidate g has the sign the cell already holds
     o_answer: float  # output gate at '='
     o_filler: float
     h_answer: dict[str, float]  # h of the unit at '=', per symbol: what the head reads
@@ -44,7 +53,7 @@ class GateReading:
 
 
 def train_lstm(ctx: DemoContext) -> dict[str, np.ndarray]:
-    learner = task_training.FirstSymbolLearner("lstm", HIDDEN, SEED, threads=ctx.threads)
+    learner = task_training.EveryCharacterLearner("lstm", HIDDEN, SEED, TASK, ANSWER_WEIGHT, threads=ctx.threads)
     for stage in STAGES:
         learner.train(stage, STEPS_PER_STAGE, ctx, vary=True)
         ctx.report(Outcome(Bilingual(
@@ -55,7 +64,7 @@ def train_lstm(ctx: DemoContext) -> dict[str, np.ndarray]:
 
 def filler() -> str:
     rng = np.random.default_rng(task_training.EVAL_SEED)
-    return "".join("xyz"[i] for i in rng.integers(3, size=GAP))
+    return "".join(SYMBOLS[i] for i in rng.integers(len(SYMBOLS), size=GAP))
 
 
 def prompt(symbol: str) -> str:
@@ -70,13 +79,16 @@ def read_gates(params: dict[str, np.ndarray]) -> GateReading:
     unit = int(np.argmax(h_end.max(axis=0) - h_end.min(axis=0)))
     gate = {name: np.stack([traces[s].gates[name][0, :, unit] for s in SYMBOLS]) for name in "ifgo"}
     cue, fill, answer = CUE_T - 1, slice(CUE_T, -1), -1  # 0-based columns of the trace
+    c = np.stack([traces[s].c[0, :, unit] for s in SYMBOLS])  # (4, T)
+    agrees = np.sign(gate["g"][:, fill]) == np.sign(c[:, CUE_T : CUE_T + GAP])  # c[:, t] is c before column t
     return GateReading(
         unit=unit,
-        accuracy=task_training.accuracy(config, params, GAP),
+        accuracy=task_training.accuracy(config, params, GAP, TASK),
         i_cue=float(gate["i"][:, cue].mean()),
         i_filler=float(gate["i"][:, fill].mean()),
         g_cue={s: float(gate["g"][k, cue]) for k, s in enumerate(SYMBOLS)},
         f_filler=float(gate["f"][:, fill].mean()),
+        g_agrees=float(agrees.mean()),
         o_answer=float(gate["o"][:, answer].mean()),
         o_filler=float(gate["o"][:, fill].mean()),
         h_answer={s: float(h_end[k, unit]) for k, s in enumerate(SYMBOLS)},
@@ -110,11 +122,14 @@ def train_step(ctx: DemoContext) -> Outcome:
     return Outcome(
         Bilingual(
             f"An LSTM with {HIDDEN} units learned 'remember the first symbol' ({len(STAGES) * STEPS_PER_STAGE} "
-            f"steps, gaps growing to {STAGES[-1]}). On held-out examples with a gap of {GAP} it answers "
+            f"steps, gaps growing to {STAGES[-1]}). The filler uses the cue's own letters A-D, and every character "
+            "is scored, the answer weighted up: the filler cannot be predicted, so a memory that shows before '=' "
+            f"only skews the guesses. On held-out examples with a gap of {GAP} it answers "
             f"{r.accuracy:.0%} correctly (chance 25%). Which unit remembers? The one whose h at '=' differs most "
             f"between A, B, C and D: unit {r.unit} (selected in the heatmaps), h = {_values(r.h_answer)}.",
             f"一个 {HIDDEN} 单元的 LSTM 学会了『记住第一个符号』({len(STAGES) * STEPS_PER_STAGE} 步,间隔逐渐增加到 "
-            f"{STAGES[-1]})。在间隔为 {GAP} 的留出样本上正确率 {r.accuracy:.0%}(随机猜 25%)。哪个单元在记忆?"
+            f"{STAGES[-1]})。填充字符用的就是提示的字母 A-D,而且每个字符都计入损失(答案加权):填充字符无法预测,"
+            f"所以在 '=' 之前就显露出来的记忆只会干扰预测。在间隔为 {GAP} 的留出样本上正确率 {r.accuracy:.0%}(随机猜 25%)。哪个单元在记忆?"
             f"在 '=' 处 h 对 A、B、C、D 差别最大的那个:单元 {r.unit}(热力图中已选中),h = {_values(r.h_answer)}。",
         ),
         Scene(session=session_for(params, "A"), cursor=CUE_T, unit=r.unit),
@@ -126,24 +141,33 @@ def input_step(ctx: DemoContext) -> Outcome:
     params, r = reading(ctx)
     opens = r.i_cue - r.i_filler >= OPENS
     plus, minus = _split(r.g_cue)
+    later = _split(r.h_answer)  # the split the unit shows at '=': it may differ from the cue's write
+    en_later = "" if later == (plus, minus) else (
+        f" By '=' the unit splits {later[0] or '-'} from {later[1] or '-'}: the writes during the filler "
+        "finished what the cue began.")
+    zh_later = "" if later == (plus, minus) else (
+        f"到 '=' 时这个单元区分的是 {later[0] or '-'} 和 {later[1] or '-'}:填充期间的写入完成了提示开始的工作。")
     en = (f"the input gate opens on the cue: i = {r.i_cue:.2f} there, {r.i_filler:.2f} on average over the filler"
           if opens else
           f"the input gate does NOT single out the cue: i = {r.i_cue:.2f} on the cue, {r.i_filler:.2f} over the "
-          "filler; it stays open, and what gets written is decided by the candidate g instead")
+          "filler, although the filler uses the same letters. It stays open; what protects the memory is the "
+          f"candidate g: on {r.g_agrees:.0%} of the filler steps it has the sign the cell already holds, so the "
+          "filler mostly reinforces the memory instead of overwriting it")
     zh = (f"输入门在提示处打开:那里 i = {r.i_cue:.2f},填充字符上平均 {r.i_filler:.2f}"
           if opens else
-          f"输入门并没有特别对提示打开:提示处 i = {r.i_cue:.2f},填充字符上 {r.i_filler:.2f};它一直开着,"
-          "写入什么由候选值 g 决定")
+          f"输入门并没有特别对提示打开:提示处 i = {r.i_cue:.2f},填充字符上 {r.i_filler:.2f},尽管填充用的是同样的字母。"
+          f"它一直开着;保护记忆的是候选值 g:在 {r.g_agrees:.0%} 的填充步上,它的符号与细胞已存的相同,"
+          "所以填充字符大多是在加强记忆,而不是覆盖它")
     return Outcome(
         Bilingual(
             f"Cursor on the cue (timestep {CUE_T}). Unit {r.unit}: {en}. The candidate written at the cue, per "
             f"symbol: g = {_values(r.g_cue)}: its sign tells {plus or '-'} from {minus or '-'} (other units make the "
-            "other splits). c_t = f ⊙ c_t-1 + i ⊙ g.",
+            f"other splits).{en_later} c_t = f ⊙ c_t-1 + i ⊙ g.",
             f"光标在提示上(第 {CUE_T} 步)。单元 {r.unit}:{zh}。提示处写入的候选值(按符号):g = {_values(r.g_cue)}:"
-            f"它的正负号区分 {plus or '-'} 和 {minus or '-'}(其他单元负责别的划分)。c_t = f ⊙ c_t-1 + i ⊙ g。",
+            f"它的正负号区分 {plus or '-'} 和 {minus or '-'}(其他单元负责别的划分)。{zh_later}c_t = f ⊙ c_t-1 + i ⊙ g。",
         ),
         Scene(session=session_for(params, "A"), cursor=CUE_T, unit=r.unit),
-        {"input_opens": opens, "i_cue": r.i_cue, "i_filler": r.i_filler, "g_cue": r.g_cue},
+        {"input_opens": opens, "i_cue": r.i_cue, "i_filler": r.i_filler, "g_cue": r.g_cue, "g_agrees": r.g_agrees},
     )
 
 
@@ -178,14 +202,16 @@ def output_step(ctx: DemoContext) -> Outcome:
     releases = r.o_answer - r.o_filler >= OPENS
     session = session_for(params, "B")
     p = float(session.trace.probs[-2][session.vocab.index["B"]])  # after '=' (the answer is last)
-    en = (f"the output gate releases at '=': o = {r.o_answer:.2f} there against {r.o_filler:.2f} during the filler"
+    en = (f"the output gate releases at '=': o = {r.o_answer:.2f} there against {r.o_filler:.2f} during the filler, "
+          "so the memory stays hidden from the guesses about the filler letters until it is asked for"
           if releases else
           f"the output gate does not wait for '=': o = {r.o_filler:.2f} during the filler and {r.o_answer:.2f} at '='. "
-          "Nothing else in this task needs h, so this network shows its memory all along instead of hiding it")
-    zh = (f"输出门在 '=' 处释放:那里 o = {r.o_answer:.2f},填充期间 {r.o_filler:.2f}"
+          "Although every character is scored, this network shows its memory all along instead of hiding it")
+    zh = (f"输出门在 '=' 处释放:那里 o = {r.o_answer:.2f},填充期间 {r.o_filler:.2f},"
+          "所以在被问到之前,记忆不会干扰对填充字母的预测"
           if releases else
-          f"输出门并不等到 '=':填充期间 o = {r.o_filler:.2f},'=' 处 {r.o_answer:.2f}。这个任务里 h 没有别的用处,"
-          "所以这个网络一直把记忆显示出来,而不是藏起来")
+          f"输出门并不等到 '=':填充期间 o = {r.o_filler:.2f},'=' 处 {r.o_answer:.2f}。尽管每个字符都计入损失,"
+          "这个网络还是一直把记忆显示出来,而不是藏起来")
     return Outcome(
         Bilingual(
             f"Cursor on '=' of an example starting with B. Unit {r.unit}: {en}. The model puts P(B) = {p:.2f} on the "

@@ -130,6 +130,21 @@ def first_symbol(rng: np.random.Generator, length: int | None = None) -> Example
     return Example(text, (Check(gap + 2, symbol, gap + 2, "ABCD"),))
 
 
+def first_symbol_same_letters(rng: np.random.Generator, length: int | None = None) -> Example:
+    """Like `first_symbol`, but the filler is drawn from A B C D too: the cue's own letters.
+
+    Only its position marks the cue, so a network that writes every letter into its memory
+    corrupts it; the filler is unpredictable, so one that shows the memory during the gap pays.
+    """
+    gap = int(length) if length is not None else int(rng.integers(1, 41))
+    if gap < 0:
+        raise RnntuiError("the gap must be >= 0")
+    symbol = "ABCD"[rng.integers(4)]
+    filler = "".join("ABCD"[i] for i in rng.integers(4, size=gap))
+    text = f"{symbol}{filler}={symbol}\n"
+    return Example(text, (Check(gap + 2, symbol, gap + 2, "ABCD"),))
+
+
 # --- the registry the corpora and demos use --------------------------------------------------
 
 
