@@ -24,7 +24,6 @@ from rnntui.engine.session import StepSession
 from rnntui.errors import RnntuiError
 from rnntui.tui import views
 from rnntui.tui.app import RnnApp
-from rnntui.tui.widgets.console import GenerationConsole
 from rnntui.tui.widgets.loss_curve import CurveData, LossCurve, TrainingStats
 from rnntui.tui.widgets.narration import NarrationPanel
 
@@ -181,15 +180,7 @@ class DemoApp(RnnApp):
 
     def _show_training(self, view: TrainingView) -> None:
         """A demo's run in the live-training loss-curve pane, mounted where the app's own runs go."""
-        main = self.screen_stack[0]
-        main.set_class(True, "has-run")
-        main.set_class(view.running, "training")
-        curves = self.query(LossCurve)
-        if curves:
-            curve = curves.first()
-        else:
-            curve = LossCurve(id="loss-curve")
-            self.query_one(GenerationConsole).mount(curve, before="#console-log")
+        curve = self.loss_curve_pane(running=view.running)
         curve.display = True
         losses, val = list(view.losses), list(view.val)
         stats = TrainingStats(

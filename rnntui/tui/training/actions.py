@@ -555,20 +555,24 @@ class TrainingActions:
         for start in range(0, max(1, len(text)), width):  # the log does not wrap: wrap here
             console.write_log(text[start:start + width])
 
+    def loss_curve_pane(self, running: bool) -> LossCurve:
+        """The loss-curve pane in the console, mounted on first use; lays the screen out for a run."""
+        main = self.screen_stack[0]
+        main.set_class(True, "has-run")
+        main.set_class(running, "training")
+        curves = self.query(LossCurve)
+        if curves:
+            return curves.first()
+        curve = LossCurve(id="loss-curve")
+        self.query_one(GenerationConsole).mount(curve, before="#console-log")
+        return curve
+
     def show_training(self) -> None:
         """Mount the loss curve on first use, then redraw it from the run's history."""
         run = self.training
         if run is None:
             return
-        main = self.screen_stack[0]
-        main.set_class(True, "has-run")
-        main.set_class(run.active, "training")
-        curves = self.query(LossCurve)
-        if curves:
-            curve = curves.first()
-        else:
-            curve = LossCurve(id="loss-curve")
-            self.query_one(GenerationConsole).mount(curve, before="#console-log")
+        curve = self.loss_curve_pane(running=run.active)
         history = run.history
         last = history.last
         settings = run.settings
