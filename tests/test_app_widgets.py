@@ -8,7 +8,8 @@ import pytest
 from rnntui.tui.widgets import palette
 from rnntui.tui.widgets.heatmap import column_width, column_window, token_glyph
 from rnntui.tui.widgets.line_pane import _runs
-from rnntui.tui.widgets.sequence import format_number, step_ruler
+from rnntui.number_format import format_number
+from rnntui.tui.widgets.sequence import step_ruler
 
 
 @pytest.mark.parametrize("T, fit", [(200, 37), (64, 64), (10, 3), (1, 5)])

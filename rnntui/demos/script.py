@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rnntui.engine.session import StepSession
+from rnntui.number_format import format_number
 from rnntui.errors import RnntuiError
 
 LANGUAGES = ("en", "zh")
@@ -128,11 +129,5 @@ def check_lang(lang: str) -> str:
 
 
 def fmt(value: float, digits: int = 3) -> str:
-    """A number for narration: fixed for ordinary sizes, scientific for tiny or huge ones."""
-    if value != value:  # nan
-        return "nan"
-    if value == 0:
-        return "0"
-    if abs(value) < 1e-3 or abs(value) >= 1e5:
-        return f"{value:.{max(1, digits - 1)}e}"
-    return f"{value:.{digits}g}"
+    """A number for narration: `digits` significant digits, exponent notation for tiny or huge ones."""
+    return format_number(value, digits, significant=True)

@@ -13,12 +13,13 @@ from textual.strip import Strip
 
 from rnntui.engine.numpy_rnn import Gradients
 from rnntui.engine.session import StepSession
+from rnntui.number_format import format_number
 from rnntui.tui.widgets import palette
 from rnntui.tui.widgets.console import TOP_K, ConsoleView
 from rnntui.tui.widgets.gradients import GradientView
 from rnntui.tui.widgets.heatmap import HeatBlock, legend_strip, token_glyph
 from rnntui.tui.widgets.line_pane import text_strip
-from rnntui.tui.widgets.sequence import format_number, format_vector
+from rnntui.tui.widgets.sequence import format_vector
 
 CELL_NAMES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 GATE_FORMULAS = {  # biases folded into b_* (PyTorch has b_i* and b_h*: both are added)
@@ -213,15 +214,15 @@ def status_text(
     if session.clipping.mode == "off":
         clip = "clip off"
     else:
-        clip = f"clip{'' if terse else ' ' + session.clipping.mode} ≤ {session.clipping.threshold:g}"
+        clip = f"clip{'' if terse else ' ' + session.clipping.mode} ≤ {format_number(session.clipping.threshold, 4, significant=True)}"
     loss = session.gradients.loss
     radii = radii[f"rnn.weight_hh_l{cfg.num_layers - 1}"]
     if terse:
-        radius = f"ρ {max(radii.values()):.2f}"
+        radius = f"ρ {format_number(max(radii.values()), 2)}"
     elif len(radii) > 1:
-        radius = "ρ(W_hh) " + " ".join(f"{block}:{r:.2f}" for block, r in radii.items())
+        radius = "ρ(W_hh) " + " ".join(f"{block}:{format_number(r, 2)}" for block, r in radii.items())
     else:
-        radius = f"ρ(W_hh) {next(iter(radii.values())):.3f}"
+        radius = f"ρ(W_hh) {format_number(next(iter(radii.values())), 3)}"
     activation = f" {cfg.activation}" if cfg.cell == "rnn" else ""
     cell = f"{'RNN' if terse and cfg.cell == 'rnn' else CELL_NAMES[cfg.cell]}{activation}"
     parts = [
@@ -230,7 +231,7 @@ def status_text(
         f"L={cfg.num_layers}" if terse else f"layers={cfg.num_layers}",
         clip,
         f"t {session.cursor}/{session.T}",
-        "loss —" if loss is None else f"loss {loss:.4f}",
+        "loss —" if loss is None else f"loss {format_number(loss)}",
         radius,
     ]
     if not terse:

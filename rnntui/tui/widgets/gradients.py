@@ -13,6 +13,7 @@ import numpy as np
 from rich.segment import Segment
 from textual.strip import Strip
 
+from rnntui.number_format import format_number
 from rnntui.tui.widgets import palette
 from rnntui.tui.widgets.heatmap import column_width, column_window, token_glyph
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
@@ -58,6 +59,11 @@ def short_param_name(name: str) -> str:
     return {"head.weight": "W_head", "head.bias": "b_head", "embedding.weight": "E"}.get(name, name)
 
 
+def number(value: float) -> str:
+    """Norms and thresholds: four significant digits."""
+    return format_number(value, 4, significant=True)
+
+
 class GradientPane(LinePane):
     """Log-scale bars plus the numbers that say whether gradients vanish or explode."""
 
@@ -91,7 +97,7 @@ class GradientPane(LinePane):
             text_strip(
                 (f"{view.source} → h_t{f' (layer {view.layer})' if view.layer else ''}, log   ", palette.LABEL),
                 ("first/last = ", palette.LABEL),
-                (f"{self.ratio:.3g}" if math.isfinite(self.ratio) else "—", palette.BOLD),
+                (format_number(self.ratio, 3, significant=True) if math.isfinite(self.ratio) else "—", palette.BOLD),
                 (f"  {word}", style),
             )
         ]
@@ -101,13 +107,13 @@ class GradientPane(LinePane):
             clip = "clipping off"
             clip_style = palette.DIM
         else:
-            clip = f"clip {view.clip_mode} ≤ {view.threshold:g}: ‖g‖ → {view.grad_norm_clipped:.4g}"
+            clip = f"clip {view.clip_mode} ≤ {number(view.threshold)}: ‖g‖ → {number(view.grad_norm_clipped)}"
             clip_style = palette.WARNING if view.grad_norm_clipped < view.grad_norm else palette.GOOD
-        loss = "loss —" if view.loss is None else f"loss {view.loss:.4f}"
+        loss = "loss —" if view.loss is None else f"loss {format_number(view.loss)}"
         lines.append(
-            text_strip((f"full {loss}   ‖g‖ = {view.grad_norm:.4g}   ", palette.PLAIN), (clip, clip_style))
+            text_strip((f"full {loss}   ‖g‖ = {number(view.grad_norm)}   ", palette.PLAIN), (clip, clip_style))
         )
-        norms = "  ".join(f"{short_param_name(n)} {v:.2g}" for n, v in view.param_norms.items())
+        norms = "  ".join(f"{short_param_name(n)} {format_number(v, 2, significant=True)}" for n, v in view.param_norms.items())
         lines.append(text_strip(("‖∂L/∂θ‖ ", palette.LABEL), (norms, palette.PLAIN)))
         return lines
 
@@ -179,5 +185,5 @@ class GradientPane(LinePane):
             before = strip.crop(0, len(label) + mark)
             after = strip.crop(len(label) + mark + 1)
             segments = list(before) + [Segment("┊", palette.THRESHOLD)] + list(after)
-            segments.append(Segment(f" clip {view.threshold:g}", palette.THRESHOLD))
+            segments.append(Segment(f" clip {number(view.threshold)}", palette.THRESHOLD))
         return Strip(segments)

@@ -18,6 +18,7 @@ from textual import events
 from textual.message import Message
 from textual.strip import Strip
 
+from rnntui.number_format import format_number
 from rnntui.tui.widgets import palette
 from rnntui.tui.widgets.line_pane import Line, LinePane, text_strip
 
@@ -72,9 +73,9 @@ def legend_strip(scale: str, limit: float, width: int = 9) -> Strip:
     else:
         colors, low, high = palette.DIVERGING_FG, -limit, limit
     steps = [colors[round(i * (palette.LEVELS - 1) / (width - 1))] for i in range(width)]
-    segments = [Segment(f"{low:+.2g} ", palette.LABEL)]
+    segments = [Segment(f"{format_number(low, 2, sign=True, significant=True)} ", palette.LABEL)]
     segments += [Segment("█", style) for style in steps]
-    segments.append(Segment(f" {high:+.2g}", palette.LABEL))
+    segments.append(Segment(f" {format_number(high, 2, sign=True, significant=True)}", palette.LABEL))
     return Strip(segments)
 
 

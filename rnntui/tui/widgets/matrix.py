@@ -7,11 +7,12 @@ from rich.segment import Segment
 from textual.binding import Binding
 from textual.strip import Strip
 
+from rnntui.number_format import format_number
 from rnntui.tui.widgets import palette
 from rnntui.tui.widgets.heatmap import column_window
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
 
-ENTRY = 8  # "+0.1234 "
+ENTRY = 8  # "+0.1234 ": a number of ENTRY - 1 characters and a space
 ROW_LABEL = 5
 
 
@@ -67,6 +68,7 @@ class MatrixGrid(LinePane, can_focus=True):
             segments = [Segment(f"{r:<{ROW_LABEL}}", palette.LABEL)]
             for c, index in zip(range(start, stop), indices[r].tolist()):
                 style = palette.CURSOR if (r, c) == (self.row, self.col) else palette.DIVERGING[index]
-                segments.append(Segment(f"{self.values[r, c]:+.4f}"[: ENTRY - 1].rjust(ENTRY - 1) + " ", style))
+                number = format_number(self.values[r, c], width=ENTRY - 1, sign=True)
+                segments.append(Segment(number.rjust(ENTRY - 1) + " ", style))
             lines.append(Strip(segments))
         return lines

@@ -6,6 +6,7 @@ import numpy as np
 from rich.segment import Segment
 from textual.strip import Strip
 
+from rnntui.number_format import format_number
 from rnntui.tui.widgets import palette
 from rnntui.tui.widgets.heatmap import column_width, column_window, token_glyph
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
@@ -13,17 +14,9 @@ from rnntui.tui.widgets.line_pane import LinePane, text_strip
 ROW_LABEL = 8  # "target  "
 
 
-def format_number(value: float, digits: int = 4) -> str:
-    """Fixed point for ordinary values (0.7616), scientific when that would be unreadable."""
-    magnitude = abs(value)
-    if magnitude != 0 and (magnitude >= 1e5 or magnitude < 10 ** -digits):
-        return f"{value:.{max(1, digits - 1)}e}"
-    return f"{value:.{digits}f}"
-
-
 def format_vector(values: np.ndarray, digits: int = 4, limit: int = 16) -> str:
     """`[0.7616 -0.1200 …]`: at most `limit` entries, then how many more."""
-    shown = " ".join(format_number(v, digits) if digits else f"{v:.0f}" for v in values[:limit].tolist())
+    shown = " ".join(format_number(v, digits) for v in values[:limit].tolist())
     more = f" …(+{len(values) - limit})" if len(values) > limit else ""
     return f"[{shown}{more}]"
 
