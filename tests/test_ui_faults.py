@@ -96,3 +96,33 @@ async def test_status_line_prints_a_huge_spectral_radius_compactly():
         assert "e+" in radius and float(radius) == pytest.approx(
             max(app.session.spectral_radii()["rnn.weight_hh_l0"].values()), rel=1e-3)
         assert not re.search(r"\d{8}", status), status  # no 39- to 300-digit number any more
+
+
+# ------------------------------------------------------------------ W_hh scaled past the floats' range
+
+
+async def test_overflowing_w_hh_says_so_and_r_or_R_bring_the_numbers_back():
+    app = small_app("the quick brown fox", hidden=8)
+    async with app.run_test(size=SIZE) as pilot:
+        name = "rnn.weight_hh_l0"
+        seed_weights = app.session.params[name].copy()
+        # where about 3,200 presses of ] lead: the largest weight a float64 holds, times a step or two
+        app.session.scale_weight(name, 1e300 / np.abs(seed_weights).max())
+        app.session.scale_weight(name, 1e8)
+        await pilot.press(*["right_square_bracket"] * 4)  # the last ones are refused: inf
+        assert np.isfinite(app.session.params[name]).all() and np.isnan(app.session.gradients.loss)
+        bars = pane_text(app, "#gradients")
+        assert "are zero" not in bars and "not finite" in bars and "press r" in bars
+        assert "⚠ not finite: press r or R" in str(app.query_one("#status").render())
+        await pilot.press("right", "g", "b")  # the app stays usable: it steps, samples, switches bars
+        assert app.session.cursor == 2 and len(app.sample_text) == 60 and app.bars_whole_loss
+        await pilot.press("R")
+        assert np.array_equal(app.session.params[name], seed_weights)
+        assert "not finite" not in screen_text(app) and "first/last = —" not in pane_text(app, "#gradients")
+        await pilot.press(*["right_square_bracket"] * 4)
+        app.session.scale_weight(name, 1e300 / np.abs(app.session.params[name]).max())
+        app.session.scale_weight(name, 1e8)
+        await pilot.press(*["right_square_bracket"] * 4)
+        assert "not finite" in screen_text(app)
+        await pilot.press("r")
+        assert app.session.seed == 1 and "not finite" not in screen_text(app)

@@ -78,6 +78,7 @@ class RnnApp(TrainingActions, App[None]):
         Binding("b", "toggle_bars", "Bars", show=False, tooltip="Gradient bars: the last prediction's loss / the whole sequence's loss", id="gradient-bars"),
         Binding("w", "weights", "Weights", tooltip="Open the weight editor", id="weight-editor"),
         Binding("r", "rerandomize", "Re-randomise", show=False, tooltip="Draw fresh weights from the next seed", id="rerandomize"),
+        Binding("R", "reset_weights", "Reset", show=False, tooltip="Reset the weights to the seed's (or the checkpoint's)", id="reset-weights"),
         Binding("e", "edit_text", "Text", tooltip="Edit the input text", id="edit-text"),
         Binding("g", "sample", "Sample", tooltip="Sample a continuation from the current state", id="sample"),
         Binding("minus", "temperature(-1)", "Cooler", show=False, key_display="-", tooltip="Lower the sampling temperature", id="cooler"),
@@ -346,6 +347,11 @@ class RnnApp(TrainingActions, App[None]):
         if self.attempt(self.session.randomize, self.session.seed + 1):
             self.notify(f"fresh weights from seed {self.session.seed}", timeout=2)
             self.changed()
+
+    def action_reset_weights(self) -> None:
+        self.session.reset_weights()
+        self.notify("weights reset to the seed's", timeout=2)
+        self.changed()
 
     def action_toggle_bars(self) -> None:
         self.bars_whole_loss = not self.bars_whole_loss

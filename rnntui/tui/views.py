@@ -38,6 +38,10 @@ HIDDEN_FORMULAS = {
     "gru": "h_t = (1 − z) ⊙ n + z ⊙ h_t-1",
 }
 VECTOR_LIMIT = 8  # print h_t in full (4 decimals) up to this many units
+# Scaling W_hh up far enough (`]` a few thousand times) overflows the forward pass: the weights
+# are still finite numbers, but what they produce is not, and every pane would show nan.
+NOT_FINITE = "weights too large: the values are not finite · press r for fresh weights or R for the seed's"
+NOT_FINITE_SHORT = "⚠ not finite: press r or R"
 
 
 @dataclass
@@ -61,6 +65,14 @@ def _limit(values: np.ndarray, floor: float = 1.0) -> float:
     if not np.isfinite(biggest):
         return floor
     return max(floor, float(np.ceil(biggest * 2) / 2))
+
+
+def not_finite(session: StepSession) -> bool:
+    """The forward or the backward pass left the range of floats (nan or inf somewhere)."""
+    trace, grads = session.trace, session.gradients
+    states = [trace.h] if trace.c is None else [trace.h, trace.c]
+    norms = [grads.grad_norm] if grads.loss is None else [grads.grad_norm, grads.loss]
+    return not (all(np.isfinite(a).all() for a in states) and np.isfinite(norms).all())
 
 
 def tokens(session: StepSession) -> list[str]:
@@ -105,6 +117,8 @@ def hidden_numbers(session: StepSession, selection: Selection, legend: bool = Tr
     if step.c is not None:
         parts += [(f"   c[{unit}] = ", palette.LABEL), (format_number(float(step.c[layer, unit])), palette.BOLD)]
     lines = [text_strip(*parts)]
+    if not_finite(session):
+        lines.insert(0, text_strip((NOT_FINITE_SHORT, palette.ALERT)))
     small = session.config.hidden_size <= VECTOR_LIMIT
     for layer in range(session.config.num_layers):
         name = f"h_{step.t}" if session.config.num_layers == 1 else f"h_{step.t} (layer {layer})"
@@ -195,6 +209,7 @@ def gradient_view(session: StepSession, last: Gradients | None, whole: bool = Fa
         grad_norm_clipped=grads.grad_norm_clipped,
         loss=grads.loss,
         param_norms=grads.param_grad_norms,
+        alert=NOT_FINITE if not_finite(session) else None,
     )
 
 
@@ -208,9 +223,11 @@ def console_view(session: StepSession, temperature: float, sample: str | None) -
 def status_text(
     session: StepSession, playing: bool, speed: float, width: int, radii: dict[str, dict[str, float]]
 ) -> str:
-    """The status line; below 110 columns in a terse form so that it still fits on one line."""
+    """The status line; below 110 columns, or with a warning in front, in a terse form so that it
+    still fits on one line."""
     cfg = session.config
-    terse = width < 110
+    alert = not_finite(session)
+    terse = width < 110 or alert
     if session.clipping.mode == "off":
         clip = "clip off"
     else:
@@ -236,5 +253,7 @@ def status_text(
     ]
     if not terse:
         parts.append(f"seed {session.seed}")
+    if alert:
+        parts.insert(0, NOT_FINITE_SHORT)
     parts.append(f"▶ {speed:g}/s" if playing else f"‖ {speed:g}/s")
     return " · ".join(parts)

@@ -15,7 +15,7 @@ from textual.strip import Strip
 
 from rnntui.number_format import format_number
 from rnntui.tui.widgets import palette
-from rnntui.tui.widgets.heatmap import column_width, column_window, token_glyph
+from rnntui.tui.widgets.heatmap import column_width, column_window, token_glyph, wrap
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
 
 AXIS = 7  # "1e-03 ┤"
@@ -38,6 +38,7 @@ class GradientView:
     grad_norm_clipped: float
     loss: float | None
     param_norms: dict[str, float] = field(default_factory=dict)
+    alert: str | None = None  # shown instead of the bars when the numbers cannot be trusted
 
 
 def ratio_verdict(ratio: float) -> tuple[str, object]:
@@ -121,6 +122,8 @@ class GradientPane(LinePane):
         T = len(view.norms)
         cell = column_width(T, width - AXIS)
         start, stop = column_window(T, view.cursor, (width - AXIS) // cell)
+        if view.alert is not None:
+            return [text_strip((part, palette.ALERT)) for part in wrap(view.alert, width)]
         positive = [v for v in view.norms.tolist() if v > 0 and math.isfinite(v)]
         if not positive:
             return [text_strip(("all ‖∂L/∂h_t‖ are zero", palette.DIM))]
