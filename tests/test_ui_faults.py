@@ -126,3 +126,20 @@ async def test_overflowing_w_hh_says_so_and_r_or_R_bring_the_numbers_back():
         assert "not finite" in screen_text(app)
         await pilot.press("r")
         assert app.session.seed == 1 and "not finite" not in screen_text(app)
+
+
+# ------------------------------------------------------------------ a demo with no terminal
+
+
+def test_plain_demo_with_stdin_at_its_end_runs_to_the_end():
+    from typer.testing import CliRunner
+
+    from rnntui.cli import app as cli
+    from rnntui.demos import get_demo
+
+    demo = get_demo("vanishing")
+    result = CliRunner().invoke(cli, ["demo", "vanishing", "--plain"], input="")
+    assert result.exit_code == 0, result.output
+    assert "interrupted" not in result.output and f"[{len(demo.steps)}/{len(demo.steps)}]" in result.output
+    left = CliRunner().invoke(cli, ["demo", "vanishing", "--plain"], input="\nq\n")  # q still leaves
+    assert left.exit_code == 0 and "[2/" in left.output and "[3/" not in left.output

@@ -17,7 +17,9 @@ WIDTH = 100
 
 def walk(demo: Demo, lang: str, autoplay: bool, echo: Callable[[str], None],
          ask: Callable[[str], str] = input) -> DemoPlayer:
-    """Print every step; without autoplay, wait for Enter between steps (q + Enter leaves)."""
+    """Print every step; without autoplay, wait for Enter between steps (q + Enter leaves).
+
+    Input at its end (no terminal: a pipe, /dev/null, cron) is nobody to wait for: the rest runs."""
     player = DemoPlayer(demo, DemoContext())
     echo(f"{demo.title(lang)}\n{textwrap.fill(demo.claim(lang), WIDTH)}\n")
     for index, step in enumerate(demo.steps):
@@ -28,6 +30,12 @@ def walk(demo: Demo, lang: str, autoplay: bool, echo: Callable[[str], None],
             echo("  " + line)
         echo("")
         if not autoplay and index < player.count - 1:
-            if ask("Enter: next step, q: leave ").strip().lower() == "q":
+            try:
+                answer = ask("Enter: next step, q: leave ")
+            except EOFError:
+                echo("")  # ends the prompt's line
+                autoplay = True
+                continue
+            if answer.strip().lower() == "q":
                 break
     return player
