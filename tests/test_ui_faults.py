@@ -143,3 +143,14 @@ def test_plain_demo_with_stdin_at_its_end_runs_to_the_end():
     assert "interrupted" not in result.output and f"[{len(demo.steps)}/{len(demo.steps)}]" in result.output
     left = CliRunner().invoke(cli, ["demo", "vanishing", "--plain"], input="\nq\n")  # q still leaves
     assert left.exit_code == 0 and "[2/" in left.output and "[3/" not in left.output
+
+
+def test_plain_demo_with_stdin_closed_runs_to_the_end():
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "rnntui", "demo", "vanishing", "--plain"], capture_output=True,
+                            text=True, preexec_fn=lambda: os.close(0), timeout=120)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "[5/5]" in result.stdout

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from collections.abc import Callable
 
@@ -15,8 +16,15 @@ from rnntui.demos.script import Demo, DemoContext
 WIDTH = 100
 
 
+def read_line(prompt: str) -> str:
+    """input(), with a closed stdin (`<&-`) read as input at its end."""
+    if sys.stdin is None or sys.stdin.closed:
+        raise EOFError
+    return input(prompt)
+
+
 def walk(demo: Demo, lang: str, autoplay: bool, echo: Callable[[str], None],
-         ask: Callable[[str], str] = input) -> DemoPlayer:
+         ask: Callable[[str], str] = read_line) -> DemoPlayer:
     """Print every step; without autoplay, wait for Enter between steps (q + Enter leaves).
 
     Input at its end (no terminal: a pipe, /dev/null, cron) is nobody to wait for: the rest runs."""
