@@ -34,7 +34,7 @@ def main_callback(
         None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
-    """With no command, open the app on the seed's ABC example."""
+    """With no command, open the app on the ABC example from the notes."""
     if ctx.invoked_subcommand is None:
         from rnntui.commands import app_commands
 

@@ -1,9 +1,9 @@
-"""The seed's ABC example: the notes' numbers, the full vectors, and the prediction after "AB"."""
+"""The ABC lesson's example: the notes' numbers, the full vectors, and the prediction after "AB"."""
 
 import numpy as np
 import pytest
 
-from rnntui.engine.abc_example import SEED_VALUES, abc_session, run_abc_example, train_head
+from rnntui.engine.abc_example import NOTES_VALUES, abc_session, run_abc_example, train_head
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def test_hidden_states_reproduce_the_notes(example):
     np.testing.assert_allclose(h1, np.tanh([1.0, 0.0, 0.0]), atol=1e-12)
     np.testing.assert_allclose(h2, np.tanh(h1 + np.array([0.0, 1.0, 0.0])), atol=1e-12)
     for step in example.steps:
-        assert round(float(step.h[0]), 2) == SEED_VALUES[step.t]  # 0.76 and 0.64, as the notes say
+        assert round(float(step.h[0]), 2) == NOTES_VALUES[step.t]  # 0.76 and 0.64, as the notes say
     np.testing.assert_allclose(np.round(h1, 4), [0.7616, 0, 0])
     np.testing.assert_allclose(np.round(h2, 4), [0.6420, 0.7616, 0])
 

@@ -43,7 +43,7 @@ def narration(app, step: int, lang: str = "en") -> str:
     return app.player.outcomes[step].narration(lang)
 
 
-async def test_abc_shows_the_seed_numbers_and_learns_c_after_ab():
+async def test_abc_shows_the_notes_numbers_and_learns_c_after_ab():
     app = await play("abc")
     facts = app.player.all_facts()
     h1 = np.tanh([1.0, 0.0, 0.0])

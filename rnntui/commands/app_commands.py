@@ -1,6 +1,6 @@
 """`rnntui app`: open the Textual app on any text, cell and size, or on a trained checkpoint.
 
-With no command at all, `rnntui` opens the app on the seed's ABC example (`open_default`).
+With no command at all, `rnntui` opens the app on the ABC example from the notes (`open_default`).
 Textual and NumPy are imported inside the functions, so `rnntui --help` stays instant; the app
 itself never imports torch.
 """
@@ -27,7 +27,7 @@ def run_app(session, corpus=None) -> None:
 
 
 def open_default() -> None:
-    """Open the app on the seed notes' ABC example: "AB", one-hot, W_xh = W_hh = I, tanh."""
+    """Open the app on the ABC lesson's example: "AB", one-hot, W_xh = W_hh = I, tanh."""
     from rnntui.engine.abc_example import abc_session
 
     run_app(abc_session())
@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Open the app: step through TEXT with a fresh model, or with a trained checkpoint.
 
-        With no options at all it opens the seed's ABC example (the notes' weights)."""
+        With no options at all it opens the ABC example from the notes (the notes' weights)."""
         from rnntui.engine.corpus import load_corpus
         from rnntui.engine.session import StepSession
 

@@ -34,7 +34,7 @@ def _floats(array) -> list:
 def abc(
     json_output: bool = typer.Option(False, "--json", help="Print the numbers as one JSON document."),
 ) -> None:
-    """The seed notes' ABC example, step by step: h1, h2 and the next character after "AB"."""
+    """The ABC lesson's example, step by step: h1, h2 and the next character after "AB"."""
     from rnntui.engine.abc_example import run_abc_example
 
     example = run_abc_example()
@@ -59,8 +59,8 @@ def _abc_json(example) -> dict:
                 "W_hh_h_prev": _floats(s.recurrent_term),
                 "pre": _floats(s.pre),
                 "h": _floats(s.h),
-                "seed_value": s.seed_value,
-                "seed_formula": s.seed_formula,
+                "notes_value": s.notes_value,
+                "notes_formula": s.notes_formula,
             }
             for s in example.steps
         ],
@@ -86,7 +86,7 @@ def _abc_json(example) -> dict:
 def _abc_text(example) -> str:
     one_hot = ", ".join(f"{ch} = {_vec(row, 0)}" for ch, row in zip(example.alphabet, _eye(len(example.alphabet))))
     lines = [
-        "The seed notes' ABC example: alphabet A, B, C; predict the character after \"AB\".",
+        "The ABC lesson's example: alphabet A, B, C; predict the character after \"AB\".",
         "",
         "  h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_h)     W_xh = W_hh = I (3x3 identity), b_h = 0, h0 = 0",
         f"  one-hot inputs: {one_hot}",
@@ -99,7 +99,7 @@ def _abc_text(example) -> str:
             f"  W_hh h_{s.t - 1}       = {_vec(s.recurrent_term)}   (h_{s.t - 1} = {_vec(s.h_prev)})",
             f"  pre-activation = {_vec(s.pre)}",
             f"  h_{s.t} = tanh(.)   = {_vec(s.h)}",
-            f"  the notes: {s.seed_formula}  -> h_{s.t}[0] = {s.h[0]:.4f}, rounds to {s.h[0]:.2f}",
+            f"  the notes: {s.notes_formula}  -> h_{s.t}[0] = {s.h[0]:.4f}, rounds to {s.h[0]:.2f}",
             "",
         ]
     lines.append("How the notes' shorthand maps onto this:")

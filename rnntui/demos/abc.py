@@ -1,4 +1,4 @@
-"""Demo `abc`: the seed notes' example, number by number, then training until the model predicts C after AB.
+"""Demo `abc`: the ABC lesson's example, number by number, then training until the model predicts C after AB.
 
 The numbers come from `rnntui.engine.abc_example` (the NumPy engine with the notes' weights);
 the training is a real run of the project's Trainer, started from those same weights.
@@ -67,10 +67,10 @@ def step_one(ctx: DemoContext) -> Outcome:
         Bilingual(
             f"Timestep 1 reads A. The notes' \"W_xh and W_hh are all 1\" means identity matrices, h_0 = 0: "
             f"pre-activation = W_xh x_1 + W_hh h_0 = {vec(s.pre)}, h_1 = tanh(.) = {vec(s.h)}. "
-            f"The notes write tanh(1) ≈ {s.seed_value}: that is h_1[0] = {s.h[0]:.4f}.",
+            f"The notes write tanh(1) ≈ {s.notes_value}: that is h_1[0] = {s.h[0]:.4f}.",
             f"第 1 步读入 A。笔记中『W_xh 和 W_hh 的值均为 1』指单位矩阵,h_0 = 0:"
             f"预激活 = W_xh x_1 + W_hh h_0 = {vec(s.pre)},h_1 = tanh(.) = {vec(s.h)}。"
-            f"笔记写 tanh(1) ≈ {s.seed_value}:就是 h_1[0] = {s.h[0]:.4f}。",
+            f"笔记写 tanh(1) ≈ {s.notes_value}:就是 h_1[0] = {s.h[0]:.4f}。",
         ),
         Scene(cursor=1, unit=0),
         {"h1": s.h.tolist()},
@@ -82,11 +82,11 @@ def step_two(ctx: DemoContext) -> Outcome:
     return Outcome(
         Bilingual(
             f"Timestep 2 reads B: W_xh x_2 = {vec(s.input_term)}, W_hh h_1 = {vec(s.recurrent_term)}, "
-            f"h_2 = tanh({vec(s.pre)}) = {vec(s.h)}. The notes' tanh(0.76) ≈ {s.seed_value} is "
+            f"h_2 = tanh({vec(s.pre)}) = {vec(s.h)}. The notes' tanh(0.76) ≈ {s.notes_value} is "
             f"h_2[0] = {s.h[0]:.4f}: component 0 carries A's memory (h_1[0]) and nothing of B; B's input lands in "
             f"component 1, h_2[1] = {s.h[1]:.4f}. The notes' shorthand keeps only component 0.",
             f"第 2 步读入 B:W_xh x_2 = {vec(s.input_term)},W_hh h_1 = {vec(s.recurrent_term)},"
-            f"h_2 = tanh({vec(s.pre)}) = {vec(s.h)}。笔记里的 tanh(0.76) ≈ {s.seed_value} 是 h_2[0] = {s.h[0]:.4f}:"
+            f"h_2 = tanh({vec(s.pre)}) = {vec(s.h)}。笔记里的 tanh(0.76) ≈ {s.notes_value} 是 h_2[0] = {s.h[0]:.4f}:"
             f"第 0 维携带 A 的记忆(h_1[0]),不含 B;B 的输入落在第 1 维,h_2[1] = {s.h[1]:.4f}。笔记的简写只保留了第 0 维。",
         ),
         Scene(cursor=2, unit=0),
@@ -124,7 +124,7 @@ def untrained(ctx: DemoContext) -> Outcome:
 
 
 def _corpus() -> Corpus:
-    return Corpus("ABCABC…", "ABC" * REPEATS, "the seed's pattern, repeated", source="shipped")
+    return Corpus("ABCABC…", "ABC" * REPEATS, "the notes' pattern, repeated", source="shipped")
 
 
 def _live(result: trainer_runs.RunResult) -> Outcome:
@@ -171,7 +171,7 @@ def training(ctx: DemoContext) -> Outcome:
 
 DEMO = Demo(
     name="abc",
-    title=Bilingual("The seed's ABC example", "笔记里的 ABC 例子"),
+    title=Bilingual("The ABC example from the notes", "笔记里的 ABC 例子"),
     claim=Bilingual(
         "One-hot A, B, C through h_t = tanh(W_xh x_t + W_hh h_t-1): the notes' h1 and h2 recomputed as full vectors; "
         "then a short training run teaches the model that C follows AB.",

@@ -21,7 +21,7 @@ SEED = 1
 RADIUS = 2.0  # spectral radius of W_hh in the stepping session
 THRESHOLD = 5.0  # the app's default clipping threshold
 
-# The training runs: a ReLU RNN on the seed's ABC words, W_hh at spectral radius TRAIN_RADIUS,
+# The training runs: a ReLU RNN on the ABC lesson's words, W_hh at spectral radius TRAIN_RADIUS,
 # SGD with momentum at a learning rate that is fine at first and fatal once a gradient spikes.
 TRAIN_RADIUS = 1.6
 TRAIN_CLIP = 1.0
@@ -117,7 +117,7 @@ def train_unclipped(ctx: DemoContext) -> Outcome:
     return Outcome(
         Bilingual(
             f"Live training, no clipping: a ReLU RNN (32 units, W_hh at spectral radius {TRAIN_RADIUS:g}) on "
-            f"the seed's ABC words, SGD lr {TRAIN.lr:g}. Loss {fmt(result.first_loss)} at step 1; "
+            f"the ABC lesson's words, SGD lr {TRAIN.lr:g}. Loss {fmt(result.first_loss)} at step 1; "
             f"{'it diverged' if result.diverged else 'it did not diverge'} after {result.steps} steps "
             f"(the trainer stops after {TRAIN.max_bad_steps} non-finite steps in a row). One large gradient throws the weights far away and the loss never comes back.",
             f"实时训练,不裁剪:一个 ReLU RNN(32 个单元,W_hh 谱半径 {TRAIN_RADIUS:g})学习笔记里的 ABC 词,"

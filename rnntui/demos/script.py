@@ -26,7 +26,7 @@ LANGUAGES = ("en", "zh")
 
 @dataclass(frozen=True)
 class Bilingual:
-    """One text in English and Chinese (the seed notes are Chinese, the code is English)."""
+    """One text in English and Chinese (the notes are Chinese, the code is English)."""
 
     en: str
     zh: str

@@ -1,7 +1,7 @@
 """Short training runs for demos, through the project's Trainer (callbacks, stop flag, snapshots).
 
 A demo needs three things the plain Trainer leaves to its caller: start from given weights (the
-seed's identity matrices, a W_hh rescaled to spectral radius 1.6), stop when a condition holds
+notes' identity matrices, a W_hh rescaled to spectral radius 1.6), stop when a condition holds
 ("the model predicts C after AB"), and show the loss curve while it runs. torch is imported only
 when a run starts.
 """

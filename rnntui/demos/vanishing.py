@@ -135,7 +135,7 @@ def summary(ctx: DemoContext) -> Outcome:
     return Outcome(
         Bilingual(
             f"Measured on the same {len(f['rnn'].norms)} characters: the open LSTM keeps {fmt(gap)} times "
-            "more of the gradient at step 1 than the vanilla RNN. This is why the seed notes say LSTM and "
+            "more of the gradient at step 1 than the vanilla RNN. This is why the notes say LSTM and "
             "GRU 'were designed to avoid vanishing gradients': a gated, additive memory path.",
             f"在同样的 {len(f['rnn'].norms)} 个字符上测得:遗忘门打开的 LSTM 在第 1 步保留的梯度是普通 RNN 的 "
             f"{fmt(gap)} 倍。这就是笔记里说 LSTM 和 GRU『专门为了避免梯度消失而设计』的原因:带门控的加法记忆通路。",

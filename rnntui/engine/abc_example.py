@@ -1,4 +1,4 @@
-"""The seed notes' ABC example (section 过程), computed by the engine.
+"""The ABC lesson's example (the notes' section 过程), computed by the engine.
 
 Alphabet A, B, C one-hot; "W_xh and W_hh are all 1", h0 = 0, tanh. The notes get h1 ≈ 0.76 and
 h2 ≈ 0.64. Read as matrices, "all weights 1" is W_xh = W_hh = I (3×3 identity) with zero biases,
@@ -11,7 +11,7 @@ Two are shown, both run through the same engine:
     echoes h_t, so after "AB" it favours B: an untrained head knows nothing about the alphabet.
   * trained head: W_hy and b_y start at zero and take HEAD_STEPS steps of plain gradient descent
     (learning rate HEAD_LR, no clipping) on the cross-entropy of the sequence "ABC" (after A comes
-    B, after AB comes C), with the recurrent weights frozen at the seed's identity matrices. It
+    B, after AB comes C), with the recurrent weights frozen at the notes' identity matrices. It
     then predicts C after "AB". Nothing is typed in: every number comes from NumpyRNN.
 """
 
@@ -30,8 +30,8 @@ INPUT = "AB"
 TRAINING_TEXT = "ABC"  # the pattern the task implies: A is followed by B, AB by C
 HEAD_STEPS = 100
 HEAD_LR = 1.0
-SEED_VALUES = {1: 0.76, 2: 0.64}  # h_t as the notes write it (first component, two decimals)
-SEED_FORMULAS = {
+NOTES_VALUES = {1: 0.76, 2: 0.64}  # h_t as the notes write it (first component, two decimals)
+NOTES_FORMULAS = {
     1: "h1 = tanh(1*[1,0,0] + 1*0) = tanh(1) ≈ 0.76",
     2: "h2 = tanh(1*[0,1,0] + 1*0.76) = tanh(0.76) ≈ 0.64",
 }
@@ -62,8 +62,8 @@ class AbcStep:
     recurrent_term: np.ndarray  # W_hh h_{t-1}
     pre: np.ndarray  # W_xh x_t + W_hh h_{t-1} + b_h
     h: np.ndarray  # h_t = tanh(pre)
-    seed_value: float  # what the notes write for h_t
-    seed_formula: str
+    notes_value: float  # what the notes write for h_t
+    notes_formula: str  # how the notes write it
 
 
 @dataclass
@@ -148,8 +148,8 @@ def run_abc_example() -> AbcExample:
                 recurrent_term=w_hh @ h_prev,
                 pre=view.pre[0],
                 h=view.h[0],
-                seed_value=SEED_VALUES[t],
-                seed_formula=SEED_FORMULAS[t],
+                notes_value=NOTES_VALUES[t],
+                notes_formula=NOTES_FORMULAS[t],
             )
         )
     trained_params, before, after = train_head()

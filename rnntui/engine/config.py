@@ -24,7 +24,7 @@ class ModelConfig:
     hidden_size: int = 8  # units per layer
     num_layers: int = 1  # stacked recurrent layers
     vocab_size: int = 3  # characters in the vocabulary; also the head's output size
-    embedding_dim: int | None = None  # None: one-hot input (as in the seed notes)
+    embedding_dim: int | None = None  # None: one-hot input (as in the notes)
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:

@@ -33,7 +33,7 @@ class TrainConfig:
     activation: str = "tanh"  # the vanilla RNN's nonlinearity: tanh | relu
     hidden_size: int = 384  # units per layer
     num_layers: int = 2  # stacked recurrent layers
-    embedding_dim: int | None = None  # None: one-hot input, as in the seed notes
+    embedding_dim: int | None = None  # None: one-hot input, as in the notes
     dropout: float = 0.0  # between recurrent layers; a few minutes of training barely overfits
     # data
     seq_len: int = 100  # characters per truncated-BPTT chunk

@@ -11,7 +11,7 @@ from rnntui.errors import RnntuiError
 
 class Vocab:
     """Characters in index order. Built from text, the order is sorted(set(text)), so the same
-    text always gives the same indices (and "ABC" gives A=0, B=1, C=2 as in the seed notes)."""
+    text always gives the same indices (and "ABC" gives A=0, B=1, C=2 as in the notes)."""
 
     def __init__(self, chars: Sequence[str]):
         chars = list(chars)

@@ -65,7 +65,7 @@ class DemoApp(RnnApp):
     ]
 
     def __init__(self, demo: Demo, lang: str = "en", autoplay: bool = False, delay: float = 8.0, threads: int = 1):
-        super().__init__(StepSession("ABC"))  # the seed's alphabet under the title card
+        super().__init__(StepSession("ABC"))  # the ABC lesson's alphabet under the title card
         self.demo = demo
         self.lang = lang
         self.autoplay = autoplay

@@ -19,7 +19,7 @@ from rnntui.errors import RnntuiError
 
 
 def corpus_line(corpus: Corpus) -> str:
-    """'abc  12 KB  3 chars  the seed's A B C …': what `rnntui corpora` prints, one corpus."""
+    """'abc  12 KB  3 chars  the ABC lesson's A B C …': what `rnntui corpora` prints, one corpus."""
     return f"{corpus.name:<13} {len(corpus.text) / 1000:>4.0f} KB {len(corpus.vocab):>4} chars  {corpus.description}"
 
 
