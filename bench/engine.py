@@ -6,7 +6,7 @@ gradients the gradient bars draw), float64, one thread, the same weights. Both a
 run; the figure is the ratio of medians. Then the latency of one UI step at H = 64:
 StepSession.step_forward() + current_step() on a cached trace.
 
-Targets (issue 2): NumPy >= 5x faster than that torch path; one UI step under 100 us.
+Targets: NumPy >= 5x faster than that torch path; one UI step under 100 us.
 Usage: ./dev bench engine [--repeats N]
 """
 

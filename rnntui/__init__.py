@@ -3,8 +3,8 @@
 import os
 
 # The step-engine's matrices are tiny (at most a few hundred rows): OpenBLAS threading only adds
-# synchronisation, and on a busy machine it made an LSTM forward + BPTT at H=64 about 8x slower
-# (23 ms vs 1.7 ms, bench/engine.py). Set before anything imports numpy; a user's value wins.
+# synchronisation, which on a busy machine made the engine several times slower (figures in
+# bench/RESULTS.md). Set before anything imports numpy; a user's value wins.
 # torch does not read this variable (it uses its own thread pool), so training is unaffected.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 

@@ -48,7 +48,7 @@ class Figure:
 
 @dataclass
 class TrainingView:
-    """A training run as the app's loss-curve pane shows it (the live-training pane of issue 5)."""
+    """A training run as the app's loss-curve pane shows it (the live-training pane)."""
 
     corpus: str
     model: str  # e.g. "LSTM 1×128"

@@ -44,8 +44,8 @@ def cpu_has_bf16() -> bool:
 def bf16_matmul_speedup(inner: int, cols: int) -> float:
     """fp32 time / bf16 time of the training step's largest matmul shape (about 0.1 s to measure).
 
-    AVX-512 BF16 without AMX can be slower than float32 in oneDNN (measured here: 73 vs 100
-    GFLOP/s), so its flag alone is not enough; AMX doubles throughput or better.
+    AVX-512 BF16 without AMX can be slower than float32 in oneDNN (bench/RESULTS.md), so its
+    flag alone is not enough; with AMX bf16 is much faster.
     """
     a = torch.randn(800, inner)  # a quarter of a 32x100 batch: enough to time, quick to run
     b = torch.randn(inner, cols)

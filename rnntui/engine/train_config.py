@@ -51,7 +51,7 @@ class TrainConfig:
     steps: int | None = None  # stop after this many steps (None: no step limit)
     minutes: float | None = None  # stop after this much wall time (None: no time limit)
     eval_every: int = 250  # steps between validation loss + sample (and saving `last`)
-    probe_every: int = 100  # steps between NumPy-engine probes of per-timestep ||dL/dh_t|| (~1 s at 2x384)
+    probe_every: int = 100  # steps between NumPy-engine probes of per-timestep ||dL/dh_t|| (a probe costs time)
     sample_length: int = 200  # characters in the sample shown at each evaluation
     max_bad_steps: int = 5  # non-finite steps among the last 2x this many stop training
     # machine

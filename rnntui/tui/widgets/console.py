@@ -1,6 +1,6 @@
 """The generation console: next-character distribution, a sampled continuation, and a log.
 
-The log (`#console-log`) is where training output goes (issue 5): anything may post a
+The log (`#console-log`) is where training output goes: anything may post a
 `ConsoleLine` message to the app, from any thread, and it lands here.
 """
 
