@@ -1,0 +1,88 @@
+"""`rnntui serve` refuses bad options in one line with exit code 2, before any server starts, and
+builds each tab's command from the checked values only."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+import rnntui.serve
+from rnntui.cli import app
+
+
+@pytest.fixture
+def started(monkeypatch):
+    """Records the ServeConfig `rnntui serve` would run instead of serving."""
+    configs = []
+    monkeypatch.setattr(rnntui.serve, "serve", lambda config, say: configs.append(config))
+    return configs
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--cell", "transformer"], "cell"),
+        (["--hidden", "0"], "hidden"),
+        (["--demo", "nosuch"], "no demo named 'nosuch'"),
+        (["--demo", "abc", "--lang", "fr"], "unknown language 'fr'"),
+        (["--demo", "abc", "--text", "hi"], "drop --text"),
+        (["--lang", "zh"], "--lang"),
+        (["--corpus", "no/such/file.txt"], "no/such/file.txt"),
+        (["--checkpoint", "no/such.safetensors"], "no/such.safetensors"),
+        (["--checkpoint", "x.safetensors", "--cell", "lstm"], "checkpoint fixes the model"),
+        (["--public-url", "ftp://example.org"], "--public-url"),
+        (["--public-url", "http://host:99999"], "--public-url"),
+        (["--text", "a\0b"], "NUL"),
+    ],
+)
+def test_bad_values_are_refused_before_serving(started, args, fragment):
+    result = CliRunner().invoke(app, ["serve", *args])
+    assert result.exit_code == 2, result.output
+    assert fragment in result.output
+    assert started == []
+
+
+def test_the_served_command_is_rebuilt_from_checked_values(started):
+    result = CliRunner().invoke(app, ["serve", "--text", "-x y", "--cell", "lstm", "--hidden", "5", "--port", "0"])
+    assert result.exit_code == 0, result.output
+    (config,) = started
+    assert config.command == [sys.executable, "-m", "rnntui", "app", "--text=-x y", "--cell=lstm", "--hidden=5"]
+    assert (config.host, config.port) == ("127.0.0.1", 0)
+
+
+def test_a_demo_is_served_with_its_language(started):
+    assert CliRunner().invoke(app, ["serve", "--demo", "abc", "--lang", "zh"]).exit_code == 0
+    assert started[0].argv == ("demo", "abc", "--lang=zh")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rnntui", *args], capture_output=True, text=True, timeout=60)
+
+
+def one_line(result: subprocess.CompletedProcess) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
+def test_a_port_in_use_is_one_line():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert one_line(run_cli("serve", "--port", str(port))) == (
+            f"error: port {port} on 127.0.0.1 is already in use: stop what uses it, or choose another --port")
+
+
+def test_an_out_of_range_port_is_one_line():
+    assert "--port" in one_line(run_cli("serve", "--port", "70000"))
+
+
+def test_importing_the_cli_loads_no_server_and_no_torch():
+    probe = "import sys, rnntui.cli; print(sorted(m for m in ('torch', 'aiohttp', 'textual_serve', 'textual') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stderr
