@@ -133,9 +133,9 @@ class Served:
         return served_pids(self.process.pid)
 
     def stop(self) -> int:
-        """Ctrl-C, as a person would; returns the exit code."""
+        """Ctrl-C, as a terminal sends it (to the server's whole process group); returns the exit code."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            os.killpg(self.process.pid, signal.SIGINT)
         return self.process.wait(EXIT_SECONDS)
 
 

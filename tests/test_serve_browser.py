@@ -89,6 +89,19 @@ def test_closing_a_tab_ends_its_app(browser):
         wait_for_text(second, "h[0] at t=2 ")
 
 
+def test_closing_a_tab_ends_its_training_child(browser):
+    with served("--corpus", "abc") as server:
+        page = open_tab(browser, server.url)
+        wait_for_text(page, "Hidden state")
+        focus_terminal(page)
+        page.keyboard.press("t")  # the training settings
+        wait_for_text(page, "Train on abc")
+        page.keyboard.press("Enter")  # start: a training child (and multiprocessing's helper) appears
+        assert len(wait_until(lambda: len(server.pids()) > 1 and server.pids(), 60) or []) > 1
+        page.close()
+        assert wait_until(lambda: not server.pids(), CLOSE_SECONDS), server.pids()
+
+
 def test_server_shutdown_leaves_no_process(browser):
     with served() as server:
         page = open_tab(browser, server.url)
