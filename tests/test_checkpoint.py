@@ -9,7 +9,7 @@ from safetensors.numpy import save_file
 from rnntui.engine.checkpoint import FORMAT, load_checkpoint, save_checkpoint
 from rnntui.engine.config import ModelConfig
 from rnntui.engine.numpy_rnn import init_params
-from rnntui.errors import CheckpointError
+from rnntui.errors import CheckpointError, SaveError
 
 CONFIG = ModelConfig(cell="lstm", hidden_size=4, num_layers=2, vocab_size=3, embedding_dim=2)
 VOCAB = ["A", "B", "C"]
@@ -166,5 +166,5 @@ def test_non_finite_weights(saved):
 
 
 def test_save_into_missing_folder_is_one_line(tmp_path):
-    with pytest.raises(CheckpointError, match="does not exist"):
+    with pytest.raises(SaveError, match="does not exist"):
         save_checkpoint(tmp_path / "no" / "m.safetensors", init_params(CONFIG), CONFIG, VOCAB)

@@ -7,8 +7,10 @@ and the metadata header holds the format tag, the model config and the vocabular
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from rnntui.engine.config import ModelConfig
-from rnntui.errors import CheckpointError, RnntuiError
+from rnntui.errors import CheckpointError, RnntuiError, SaveError
+from rnntui.numbers import format_bytes
 
 FORMAT = "rnntui/1"
 RESERVED_KEYS = ("format", "config", "vocab")
@@ -37,8 +40,17 @@ def save_checkpoint(
     vocab: list[str],
     metadata: dict[str, str] | None = None,
 ) -> Path:
-    """Write a checkpoint atomically (see write_safetensors_atomically); returns its path."""
+    """Write a checkpoint atomically (see write_safetensors_files); returns its path.
+
+    A failed write raises SaveError (the file there before is untouched)."""
     path = Path(path)
+    write_safetensors_files([(path, *checkpoint_payload(params, config, vocab, metadata))])
+    return path
+
+
+def checkpoint_payload(params: dict[str, np.ndarray], config: ModelConfig, vocab: list[str],
+                       metadata: dict[str, str] | None = None) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """(tensors, header) of a checkpoint, validated; write them with write_safetensors_files."""
     extra = dict(metadata or {})
     clash = [k for k in extra if k in RESERVED_KEYS]
     if clash:
@@ -47,30 +59,69 @@ def save_checkpoint(
         raise CheckpointError("checkpoint metadata keys and values must be strings")
     _check_matches(params, config, list(vocab), source="the parameters to save")
     header = {"format": FORMAT, "config": config.to_json(), "vocab": json.dumps(list(vocab)), **extra}
-    tensors = {name: params[name] for name in config.parameter_shapes()}
-    write_safetensors_atomically(path, tensors, header)
-    return path
+    return {name: params[name] for name in config.parameter_shapes()}, header
 
 
 def write_safetensors_atomically(path: Path, tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> None:
-    """Write a temp file in the same folder, then os.replace: a crash or a full disk mid-write
-    leaves the previous file intact, never a truncated one. Errors become one CheckpointError line."""
+    """One file, written as write_safetensors_files writes several."""
+    write_safetensors_files([(Path(path), tensors, metadata)])
+
+
+def write_safetensors_files(files: list[tuple[Path, dict[str, np.ndarray], dict[str, str]]]) -> None:
+    """Write each file to a temp file in its folder, then rename them all into place.
+
+    A crash or a full disk mid-write leaves every previous file intact, never a truncated one,
+    and files saved together (a run's weights and optimiser state) are never left from different
+    saves. Any failure (safetensors raises its own SafetensorError, not OSError) becomes one
+    SaveError line naming the path, and the free space needed when the disk is full.
+    """
+    from safetensors import SafetensorError
     from safetensors.numpy import save_file
 
-    path = Path(path)
-    folder = path.parent
-    if not folder.is_dir():
-        raise CheckpointError(f"cannot save {str(path)!r}: folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
+    staged: list[tuple[str, Path]] = []
+    failure: tuple[Path, Exception] | None = None
     try:
-        save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, tmp, metadata=metadata)
-        os.replace(tmp, path)
-    except OSError as error:
-        raise CheckpointError(f"cannot save {str(path)!r}: {error.strerror}") from None
+        for path, tensors, metadata in files:
+            path = Path(path)
+            if not path.parent.is_dir():
+                raise SaveError(f"cannot save {str(path)!r}: folder {str(path.parent)!r} does not exist")
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+            staged.append((tmp, path))
+            save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, tmp, metadata=metadata)
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except (OSError, SafetensorError) as error:
+        failure = (path, error)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    if failure is not None:  # reported after the clean-up, so the free space shown is the real one
+        needed = sum(safetensors_size(tensors, metadata) for _, tensors, metadata in files)
+        raise save_error(*failure, needed=needed) from None
+
+
+def safetensors_size(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> int:
+    """Bytes a safetensors file of these tensors takes: the tensors, the JSON header, its length."""
+    entries = {name: {"dtype": "F32", "shape": list(np.shape(v)), "data_offsets": [0, 0]} for name, v in tensors.items()}
+    header = json.dumps({"__metadata__": metadata, **entries})
+    return 8 + len(header.encode()) + sum(np.asarray(v).nbytes for v in tensors.values())
+
+
+def save_error(path: Path, error: Exception, needed: int) -> SaveError:
+    """One line for a failed write; a full disk says how much free space the save needs."""
+    if isinstance(error, OSError):
+        reason, full = error.strerror or str(error), error.errno in (errno.ENOSPC, errno.EDQUOT)
+    else:  # SafetensorError: "Error while serializing: I/O error: No space left on device (os error 28)"
+        reason = str(error).splitlines()[0].rsplit(": ", 1)[-1] if str(error) else type(error).__name__
+        full = any(sign in str(error) for sign in ("os error 28", "os error 122", "No space left", "quota"))
+    if full:
+        folder = path.parent
+        free = shutil.disk_usage(folder).free if folder.is_dir() else 0
+        return SaveError(f"cannot save {str(path)!r}: no space left on device; {str(folder)!r} needs "
+                         f"{format_bytes(needed)} free and has {format_bytes(free)}")
+    return SaveError(f"cannot save {str(path)!r}: {reason}")
 
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:

@@ -21,10 +21,16 @@ FORMAT = "rnntui-run/1"
 def save_run_state(path: Path, optimizer_state: dict[str, dict[str, np.ndarray]],
                    extra: dict[str, np.ndarray], metadata: dict[str, str]) -> None:
     """Atomically write the state (temporary file, then rename), like a checkpoint."""
+    write_safetensors_atomically(path, *run_state_payload(optimizer_state, extra, metadata))
+
+
+def run_state_payload(optimizer_state: dict[str, dict[str, np.ndarray]], extra: dict[str, np.ndarray],
+                      metadata: dict[str, str]) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """(tensors, header) of a run state, to write with write_safetensors_files."""
     tensors = {f"optim.{param}.{key}": value
                for param, state in optimizer_state.items() for key, value in state.items()}
     tensors.update({f"extra.{name}": value for name, value in extra.items()})
-    write_safetensors_atomically(path, tensors, {"format": FORMAT, **metadata})
+    return tensors, {"format": FORMAT, **metadata}
 
 
 def load_run_state(path: Path) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray], dict[str, str]]:

@@ -1,0 +1,40 @@
+"""Numbers from people and for people: the one check for user-given numbers, and byte sizes.
+
+Every number a person types (a CLI option, a field in the app) goes through `parse_number` or
+`finite_number`, so nan and inf are refused the same way everywhere with one clear line.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from rnntui.errors import RnntuiError
+
+
+def finite_number(value, what: str) -> float:
+    """`value` as a float, or a one-line RnntuiError when it is not a finite real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise RnntuiError(f"{what} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise RnntuiError(f"{what} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def parse_number(text: str, what: str, kind: type = float) -> float | int:
+    """A finite float (or a whole number with kind=int) from typed text, or a one-line RnntuiError."""
+    text = text.strip()
+    try:
+        value = kind(text)
+    except ValueError:
+        raise RnntuiError(f"{what} must be {'a whole number' if kind is int else 'a number'}, got {text!r}") from None
+    return finite_number(value, what) if kind is float else value
+
+
+def format_bytes(count: float) -> str:
+    """A byte count for people: 512 B, 1.5 KB, 74.5 GB (decimal units, as disks are sold)."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(count) < 1000:
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    return f"{count:.1f} TB"
