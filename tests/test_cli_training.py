@@ -157,7 +157,8 @@ def test_bad_flags_are_one_line(trained):
     assert_one_line_error(run("sample", trained, "--engine", "jax"), "unknown engine")
 
 
-def test_ctrl_c_saves_last_and_exits_cleanly(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_saves_last_and_exits_cleanly(tmp_path, signum):
     out = tmp_path / "run"
     process = subprocess.Popen(
         [sys.executable, "-m", "rnntui", "train", "pydoc", *TINY, "--minutes", "5", "--out", str(out)],
@@ -168,10 +169,11 @@ def test_ctrl_c_saves_last_and_exits_cleanly(tmp_path):
         deadline = time.monotonic() + 60
         while not (out / "metrics.jsonl").exists() and time.monotonic() < deadline:
             time.sleep(0.1)  # wait for the first step so the interrupt lands inside the loop
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         stdout, stderr = process.communicate(timeout=60)
     finally:
         process.kill()
+        process.wait()
     assert process.returncode == 0, stderr
     assert "stopped at step" in stdout and "Traceback" not in stderr
     assert (out / "last.safetensors").is_file() and (out / "optimizer.safetensors").is_file()

@@ -12,9 +12,13 @@ from typing import Optional
 
 import typer
 
-from rnntui.commands.common import user_errors
+from rnntui.commands.common import check_activation, check_stepping_fits, user_errors
+from rnntui.errors import RnntuiError
 
 DEFAULT_TEXT = "ABCABCABC"  # what a fresh model steps through when no --text is given
+# The panes draw a few dozen units; past this size the app only grows slow to open (the status
+# line's spectral radius alone is an eigen-solve of W_hh), so bigger models are refused up front.
+MAX_APP_HIDDEN = 1024
 
 
 # The app's options, shared with `rnntui serve`, which serves the same app with the same options.
@@ -44,6 +48,14 @@ def open_default() -> None:
     run_app(abc_session())
 
 
+def check_drawable(hidden: int, what: str | None = None) -> None:
+    """Refuse a model too wide for the app's panes (`what` names where its size came from)."""
+    if hidden > MAX_APP_HIDDEN:
+        raise RnntuiError(f"{what or f'--hidden {hidden}'} is more than the app can step through usefully (at most "
+                          f"{MAX_APP_HIDDEN}; its panes show a few dozen units): train it with rnntui train, "
+                          "inspect it with rnntui step")
+
+
 def session_from_options(text, cell, activation, hidden, layers, checkpoint, seed):
     """The StepSession `rnntui app` opens from its options; a bad one raises a one-line RnntuiError.
 
@@ -54,11 +66,17 @@ def session_from_options(text, cell, activation, hidden, layers, checkpoint, see
     if checkpoint is not None:
         if any(option is not None for option in model_options):
             raise typer.BadParameter("a checkpoint fixes the model: drop --cell/--activation/--hidden/--layers/--seed")
-        return StepSession.from_checkpoint(checkpoint, text=text)
+        session = StepSession.from_checkpoint(checkpoint, text=text)
+        check_drawable(session.config.hidden_size, f"the checkpoint's {session.config.hidden_size} units")
+        return session
     if text is None and all(option is None for option in model_options):
         from rnntui.engine.abc_example import abc_session
 
         return abc_session()
+    model = (cell or "rnn", activation or "tanh", 8 if hidden is None else hidden, 1 if layers is None else layers)
+    check_activation(model[0], activation)
+    check_stepping_fits(text if text is not None else DEFAULT_TEXT, *model)  # before allocating anything
+    check_drawable(model[2])
     return StepSession(
         text if text is not None else DEFAULT_TEXT,
         cell=cell or "rnn",

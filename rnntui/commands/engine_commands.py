@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from rnntui.commands.common import user_errors
+from rnntui.commands.common import check_activation, check_stepping_fits, progress_after, user_errors
 
 
 def register(app: typer.Typer) -> None:
@@ -150,25 +150,30 @@ def step(
     if not text:
         raise RnntuiError("TEXT is empty: give at least one character")
     clipping = Clipping("off") if clip is None else Clipping("norm", clip)
-    if checkpoint is not None:
-        session = StepSession.from_checkpoint(checkpoint, text=text, clipping=clipping)
-        given = {"cell": cell, "activation": activation, "hidden_size": hidden, "num_layers": layers}
-        for field, value in given.items():
-            saved = getattr(session.config, field)
-            if value is not None and value != saved:
-                flag = {"hidden_size": "--hidden", "num_layers": "--layers"}.get(field, f"--{field}")
-                raise RnntuiError(f"{flag} {value} conflicts with the checkpoint, which has {saved}")
-    else:
-        session = StepSession(
-            text,
-            cell=cell or "rnn",
-            activation=activation or "tanh",
-            hidden_size=8 if hidden is None else hidden,
-            num_layers=1 if layers is None else layers,
-            seed=seed,
-            clipping=clipping,
-        )
-    document = step_document(session)
+    if checkpoint is None:
+        check_activation(cell or "rnn", activation)
+        check_stepping_fits(text, cell or "rnn", activation or "tanh", 8 if hidden is None else hidden,
+                            1 if layers is None else layers)
+    with progress_after("building the model and running it over TEXT"):
+        if checkpoint is not None:
+            session = StepSession.from_checkpoint(checkpoint, text=text, clipping=clipping)
+            given = {"cell": cell, "activation": activation, "hidden_size": hidden, "num_layers": layers}
+            for field, value in given.items():
+                saved = getattr(session.config, field)
+                if value is not None and value != saved:
+                    flag = {"hidden_size": "--hidden", "num_layers": "--layers"}.get(field, f"--{field}")
+                    raise RnntuiError(f"{flag} {value} conflicts with the checkpoint, which has {saved}")
+        else:
+            session = StepSession(
+                text,
+                cell=cell or "rnn",
+                activation=activation or "tanh",
+                hidden_size=8 if hidden is None else hidden,
+                num_layers=1 if layers is None else layers,
+                seed=seed,
+                clipping=clipping,
+            )
+        document = step_document(session)
     if json_output:
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:

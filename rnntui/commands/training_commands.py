@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from rnntui.commands.common import user_errors
+from rnntui.commands.common import RUN_FAILED, check_activation, fail, progress_after, user_errors
 from rnntui.engine.train_config import TrainConfig  # pure Python: its defaults appear in --help
 from rnntui.errors import RnntuiError
 
@@ -76,8 +76,9 @@ def train(
     seed: Optional[int] = typer.Option(None, help=f"Random seed (default: {TrainConfig.seed})"),
     threads: Optional[int] = typer.Option(None, help="CPU threads (default: every core)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final result."),
+    force: bool = typer.Option(False, "--force", help="With --resume: continue even if the corpus's content changed."),
 ) -> None:
-    """Train a character-level model; Ctrl-C saves `last` and exits cleanly."""
+    """Train a character-level model; Ctrl-C or SIGTERM saves `last` and exits cleanly."""
     from rnntui.engine.corpus import load_corpus
 
     flags = {name: value for name, value in dict(
@@ -87,6 +88,8 @@ def train(
         threads=threads,
     ).items() if value is not None}
     flags.update(clip_flags(clip, no_clip, clip_value))
+    if resume is None or cell is not None:
+        check_activation(cell or TrainConfig.cell, activation)
     if resume is None and steps is None and minutes is None:
         flags["minutes"] = DEFAULT_MINUTES
     if corpus is None:
@@ -96,19 +99,21 @@ def train(
     text = load_corpus(corpus)
     out_dir = choose_out_dir(out, resume, corpus)
 
-    from rnntui.engine.trainer import Trainer
+    with progress_after("setting up the model, the data and the run folder"):
+        from rnntui.engine.trainer import Trainer
 
-    if resume is not None:
-        trainer = Trainer.resume(resume, text, flags, out_dir)
-    else:
-        trainer = Trainer(TrainConfig(**flags), text, out_dir)
+        if resume is not None:
+            warn_if_corpus_changed(resume, text, force)
+            trainer = Trainer.resume(resume, text, flags, out_dir, force=force)
+        else:
+            trainer = Trainer(TrainConfig(**flags), text, out_dir)
     run_with_progress(trainer, quiet)
 
 
 def run_corpus(run_dir: Path) -> str:
     """The corpus a run folder was trained on, as recorded in its last checkpoint."""
     from rnntui.engine.checkpoint import load_checkpoint
-    from rnntui.engine.trainer import LAST
+    from rnntui.engine.run_folder import LAST
 
     if not run_dir.is_dir():
         raise RnntuiError(f"--resume {str(run_dir)!r} is not a run folder (one written by rnntui train --out)")
@@ -116,6 +121,16 @@ def run_corpus(run_dir: Path) -> str:
     if not name:
         raise RnntuiError(f"{str(run_dir)!r} does not record its corpus: give it as the first argument")
     return name
+
+
+def warn_if_corpus_changed(run_dir: Path, corpus, force: bool) -> None:
+    """With --force, say that the run continues on other text (without it, Trainer.resume refuses)."""
+    from rnntui.engine.checkpoint import load_checkpoint
+    from rnntui.engine.run_folder import LAST, corpus_mismatch
+
+    changed = corpus_mismatch(load_checkpoint(run_dir / LAST).metadata, corpus) if run_dir.is_dir() else None
+    if changed and force:
+        typer.echo(f"warning: {changed}; continuing because of --force", err=True)
 
 
 def clip_flags(clip: float | None, no_clip: bool, clip_value: float | None) -> dict:
@@ -133,49 +148,55 @@ def clip_flags(clip: float | None, no_clip: bool, clip_value: float | None) -> d
 
 
 def choose_out_dir(out: Path | None, resume: Path | None, corpus: str) -> Path:
-    """Where the run is written; an existing run is never overwritten except by resuming it."""
-    from rnntui.engine.trainer import LAST
+    """Where the run is written; a folder holding any run file is never written except by resuming it."""
+    from rnntui.engine.run_folder import check_new_run_folder, run_files_in
 
     if out is None and resume is not None:
         return resume
     if out is not None:
-        if out.exists() and not out.is_dir():
-            raise RnntuiError(f"--out {str(out)!r} is a file, not a folder")
-        if (out / LAST).exists() and (resume is None or out.resolve() != resume.resolve()):
-            raise RnntuiError(f"{str(out)!r} already holds a run: continue it with --resume {out} "
-                              "or choose another --out")
+        check_new_run_folder(out, resume)
         return out
     base = RUNS_DIR / (Path(corpus).stem or "run")
     candidate, n = base, 1
-    while (candidate / LAST).exists():
+    while candidate.exists() and (not candidate.is_dir() or run_files_in(candidate)):
         n += 1
         candidate = base.with_name(f"{base.name}-{n}")
     return candidate
 
 
 def run_with_progress(trainer, quiet: bool) -> None:
-    """Run in this thread with a progress display; the first Ctrl-C stops cleanly, a second aborts."""
+    """Run in this thread with a progress display; the first Ctrl-C or SIGTERM stops cleanly (the
+    step finishes and `last` is saved), a second aborts. A save that fails ends the run with exit 1."""
     from rnntui.commands.train_progress import ProgressReporter
+    from rnntui.engine.train_events import DoneEvent
 
     cfg = trainer.config
     if not quiet:
         typer.echo(f"training {cfg.num_layers}x{cfg.hidden_size} {cfg.cell} on {trainer.corpus.name} "
                    f"({len(trainer.corpus.text):,} chars, {len(trainer.vocab)} symbols), "
                    f"{trainer.device.type} {trainer.precision}, writing {trainer.out_dir}/")
-    trainer.add_callback(ProgressReporter(quiet=quiet, total_steps=cfg.steps))
+    reporter = ProgressReporter(quiet=quiet, total_steps=cfg.steps)
+    trainer.add_callback(reporter)
+    abort = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
 
     def on_interrupt(signum, frame):
         trainer.stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signum, abort[signum])
 
-    previous = signal.signal(signal.SIGINT, on_interrupt)
+    previous = {signum: signal.signal(signum, on_interrupt) for signum in abort}
     try:
         result = trainer.run()
+    except RnntuiError as error:  # a save that failed mid-run (full disk): `last` holds the previous save
+        reporter(DoneEvent(trainer.step, "stopped", str(error), trainer.best_val_loss, trainer.last_val_loss,
+                           trainer.elapsed))  # clears the progress bar
+        raise fail(str(error), RUN_FAILED) from None
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if trainer.folder is not None:
+            trainer.folder.close()  # another run (or a --resume) may use the folder from now on
     if result.failed:
-        typer.echo(f"error: {result.message}", err=True)
-        raise typer.Exit(1)
+        raise fail(result.message, RUN_FAILED)
     val = f", val loss {result.last_val_loss:.4f} (best {result.best_val_loss:.4f})" if result.best_val_loss else ""
     typer.echo(f"{result.message}{val}; saved {trainer.out_dir}/last.safetensors and best.safetensors")
 

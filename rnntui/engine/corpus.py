@@ -8,6 +8,8 @@ prose assembled from the Python documentation topics that every Python installat
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,6 +22,7 @@ from rnntui.engine.vocab import Vocab
 from rnntui.errors import CorpusError
 
 DEFAULT_VAL_FRACTION = 0.1
+HASH_BLOCK = 1 << 20  # characters hashed at a time
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,14 @@ class Corpus:
     def vocab(self) -> Vocab:
         """Every character of the text, sorted by code point: the same text, the same order."""
         return Vocab.from_text(self.text)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """{"chars", "sha256"} of the text as JSON: a run records it, so resuming on other text is noticed."""
+        digest = hashlib.sha256()
+        for start in range(0, len(self.text), HASH_BLOCK):  # in blocks: no second copy of a large text
+            digest.update(self.text[start:start + HASH_BLOCK].encode("utf-8"))
+        return json.dumps({"chars": len(self.text), "sha256": digest.hexdigest()})
 
     def split(self, val_fraction: float = DEFAULT_VAL_FRACTION) -> tuple[str, str]:
         """(train, validation) by position: the last `val_fraction` of the text validates.

@@ -16,6 +16,7 @@ import numpy as np
 from rnntui.engine.checkpoint import Checkpoint, load_checkpoint
 from rnntui.engine.vocab import Vocab
 from rnntui.errors import RnntuiError
+from rnntui.numbers import finite_number
 
 ENGINES = ("numpy", "torch")
 
@@ -68,7 +69,7 @@ class TorchStepper:
 
 def next_char_probs(logits: np.ndarray, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
     """float64 probabilities from logits: divided by temperature, cut to the top k, renormalised."""
-    if not temperature > 0:
+    if not finite_number(temperature, "temperature") > 0:
         raise RnntuiError(f"temperature must be > 0, got {temperature}")
     scaled = np.asarray(logits, dtype=np.float64) / temperature
     if top_k is not None and top_k < len(scaled):

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 from rnntui.engine.config import ModelConfig
 from rnntui.errors import RnntuiError
+from rnntui.numbers import finite_number
 
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
 LR_DECAYS = ("none", "cosine")
@@ -67,6 +68,9 @@ class TrainConfig:
                 raise RnntuiError(f"unknown {name.replace('_', ' ')} {getattr(self, name)!r}: "
                                   f"choose one of {', '.join(allowed)}")
         self.model_config(vocab_size=1)  # validates cell, activation and sizes
+        for name in ("lr", "min_lr_fraction", "weight_decay", "clip", "dropout", "val_fraction", "minutes"):
+            if getattr(self, name) is not None:
+                finite_number(getattr(self, name), name.replace("_", " "))
         positive = {"seq_len": self.seq_len, "batch_size": self.batch_size, "eval_every": self.eval_every,
                     "probe_every": self.probe_every, "max_bad_steps": self.max_bad_steps}
         for name, value in positive.items():
@@ -123,6 +127,8 @@ class TrainSettings:
     def __post_init__(self) -> None:
         if self.clip_mode not in CLIP_MODES:
             raise RnntuiError(f"unknown clip mode {self.clip_mode!r}: choose one of {', '.join(CLIP_MODES)}")
+        finite_number(self.lr, "learning rate")
+        finite_number(self.clip, "clip threshold")
         if not self.lr > 0:
             raise RnntuiError(f"learning rate must be > 0, got {self.lr}")
         if not self.clip > 0:

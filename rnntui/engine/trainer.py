@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import threading
 import time
 from collections import deque
@@ -27,17 +26,18 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from rnntui.engine.checkpoint import load_checkpoint, save_checkpoint
+from rnntui.engine.checkpoint import checkpoint_payload, load_checkpoint, save_checkpoint, write_safetensors_files
 from rnntui.engine.corpus import Corpus
+from rnntui.engine.footprint import check_training_fits, run_folder_bytes
 from rnntui.engine.precision import autocast, resolve_device, resolve_precision
-from rnntui.engine.run_state import load_run_state, metadata_json, save_run_state
+from rnntui.engine.run_folder import BEST, LAST, METRICS, RUN_STATE, RunFolder, corpus_mismatch
+from rnntui.engine.run_state import load_run_state, metadata_json, run_state_payload
 from rnntui.engine.sampling import TorchStepper, generate
 from rnntui.engine.torch_model import CharRNN, detach_state, state_from_tensors, state_tensors
 from rnntui.engine.train_config import TrainConfig, TrainSettings
 from rnntui.engine.train_events import DoneEvent, EvalEvent, StateEvent, StepEvent, TrainEvent, WarningEvent
 from rnntui.errors import CheckpointError, CorpusError, RnntuiError
 
-LAST, BEST, RUN_STATE, METRICS = "last.safetensors", "best.safetensors", "optimizer.safetensors", "metrics.jsonl"
 PROBE_CHARS = 100  # characters of validation text the gradient probe runs over
 DIVERGENCE_FACTOR = 2.0  # a loss this many times the first loss is reported as divergence
 VAL_STREAMS = 128  # parallel streams for the validation pass
@@ -129,6 +129,7 @@ class Trainer:
         self.model_config = config.model_config(len(self.vocab))
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.device = resolve_device(config.device)
+        check_training_fits(self.model_config, config.optimizer, config.batch_size, config.seq_len, self.device)
         self.precision = resolve_precision(config.precision, self.device, config.hidden_size)
 
         train_text, val_text = corpus.split(config.val_fraction)
@@ -140,8 +141,9 @@ class Trainer:
         self.train_data = StreamBatches(self.vocab.encode(train_text), config.batch_size, config.seq_len, self.device)
         self.val_data = ValidationStreams(self.vocab.encode(val_text), config.seq_len, self.device)
         self.probe_text = val_text[: PROBE_CHARS + 1]
+        self.folder: RunFolder | None = None
         if self.out_dir is not None:  # only once the input is known to be good: a refusal writes nothing
-            prepare_out_dir(self.out_dir)
+            self.folder = RunFolder.open(self.out_dir, run_folder_bytes(self.model_config, config.optimizer))
 
         torch.manual_seed(config.seed)
         self.model = CharRNN(self.model_config, config.dropout).to(self.device)
@@ -205,6 +207,8 @@ class Trainer:
 
     def run(self) -> DoneEvent:
         cfg = self.config
+        if self.folder is not None:
+            self.folder.lock()  # held from __init__; taken again when a finished trainer runs once more
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         started = time.perf_counter() - self.elapsed
@@ -253,6 +257,8 @@ class Trainer:
         self._save_last()
         reason, message = done
         result = DoneEvent(self.step, reason, message, self.best_val_loss, self.last_val_loss, self.elapsed)
+        if self.folder is not None:
+            self.folder.close()  # every file is saved: another process may take the folder over
         self._emit(result)
         return result
 
@@ -411,7 +417,7 @@ class Trainer:
     def _metadata(self) -> dict[str, str]:
         corpus = self.corpus.name if self.corpus.source == "shipped" else str(Path(self.corpus.name).resolve())
         return {"train_config": self.config.to_json(), "step": str(self.step), "corpus": corpus,
-                "best_val_loss": json.dumps(self.best_val_loss)}
+                "corpus_fingerprint": self.corpus.fingerprint, "best_val_loss": json.dumps(self.best_val_loss)}
 
     def _save_weights(self, name: str) -> None:
         if self.out_dir is None:
@@ -420,10 +426,9 @@ class Trainer:
         save_checkpoint(self.out_dir / name, params, self.model_config, self.vocab.chars, self._metadata())
 
     def _save_last(self) -> None:
-        """Optimiser and loop state first, then the weights: `last` always has its matching state."""
+        """The weights with their optimiser and loop state; a failed write raises SaveError."""
         if self.out_dir is None or self._saved_step == self.step:
             return
-        self._saved_step = self.step
         names = dict(zip(self.param_names, self.model.parameters()))
         index = {id(p): name for name, p in names.items()}
         optimizer_state = {
@@ -441,26 +446,29 @@ class Trainer:
                 "first_loss": self.first_loss, "lr": self.settings.lr, "clip_mode": self.settings.clip_mode,
                 "clip": self.settings.clip, "state_dtype": str(state_tensors(self.state)["h"].dtype),
                 "precision": self.precision}
-        save_run_state(self.out_dir / RUN_STATE, optimizer_state, extra,
-                       {"train_config": self.config.to_json(), "loop": json.dumps(loop)})
-        self._save_weights(LAST)
+        _, params = self.snapshot()
+        # Written together: a full disk replaces neither, so `last` always has its matching state.
+        write_safetensors_files([
+            (self.out_dir / RUN_STATE, *run_state_payload(
+                optimizer_state, extra, {"train_config": self.config.to_json(), "loop": json.dumps(loop)})),
+            (self.out_dir / LAST, *checkpoint_payload(params, self.model_config, self.vocab.chars, self._metadata())),
+        ])
+        self._saved_step = self.step
 
     def _write_metrics(self, record: dict) -> None:
-        if self.out_dir is None:
-            return
-        clean = {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in record.items()}
-        with open(self.out_dir / METRICS, "a", encoding="utf-8") as f:
-            f.write(json.dumps(clean) + "\n")
+        if self.folder is not None:
+            self.folder.append_metrics(record)
 
     # ------------------------------------------------------------------ resuming
 
     @classmethod
     def resume(cls, run_dir: str | Path, corpus: Corpus, flags: dict | None = None,
-               out_dir: str | Path | None = None) -> "Trainer":
+               out_dir: str | Path | None = None, force: bool = False) -> "Trainer":
         """Continue the run saved in `run_dir` with the same weights, optimiser, step and data position.
 
         `flags` are the settings the user gave explicitly; those that would change the model or
-        the data cut are refused with a one-line CheckpointError.
+        the data cut are refused with a one-line CheckpointError, and so is a corpus whose content
+        differs from the one the run recorded, unless `force`.
         """
         run_dir = Path(run_dir)
         if not run_dir.is_dir():
@@ -478,10 +486,13 @@ class Trainer:
         if checkpoint.vocab != corpus.vocab.chars:
             raise CheckpointError(f"the checkpoint's vocabulary differs from corpus {corpus.name!r}: "
                                   "resume with the corpus it was trained on")
+        changed = corpus_mismatch(checkpoint.metadata, corpus)
+        if changed and not force:
+            raise CorpusError(f"{changed}: resume with the text it was trained on, or add --force")
         trainer = cls(config, corpus, out_dir if out_dir is not None else run_dir)
         trainer._restore(checkpoint.params, optimizer_state, extra, loop)
-        if trainer.out_dir is not None:
-            truncate_metrics(trainer.out_dir / METRICS, trainer.step)
+        if trainer.folder is not None:
+            trainer.folder.truncate_metrics(trainer.step)
         return trainer
 
     def _restore(self, params, optimizer_state, extra, loop) -> None:
@@ -522,25 +533,3 @@ def clip_gradients(params: list[torch.Tensor], settings: TrainSettings) -> tuple
         return before, before
     torch.nn.utils.clip_grad_value_(params, settings.clip)
     return before, float(torch.nn.utils.get_total_norm(grads))
-
-
-def prepare_out_dir(out_dir: Path) -> None:
-    """Create the run folder; a path that is a file is refused (nothing is overwritten)."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise RnntuiError(f"--out {str(out_dir)!r} is a file, not a folder")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise RnntuiError(f"cannot create --out folder {str(out_dir)!r}: {error.strerror}") from None
-
-
-def truncate_metrics(path: Path, step: int) -> None:
-    """Drop metrics logged after `step` (a crash after the last save), atomically."""
-    if not path.is_file():
-        return
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    kept = [line for line in lines if json.loads(line).get("step", 0) <= step]
-    if len(kept) != len(lines):
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text("".join(kept), encoding="utf-8")
-        os.replace(tmp, path)

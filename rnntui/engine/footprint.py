@@ -1,0 +1,103 @@
+"""What a model costs before it exists: memory to step or train it, disk for a run's files.
+
+Checked before anything is allocated, so a size that cannot fit is refused in one line with the
+estimate, instead of failing deep inside NumPy's or torch's allocator (or swapping for minutes).
+The estimates count the big arrays only and round up; they are a guard, not a profiler.
+No torch here: the CLI and the app call these before paying for torch.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from rnntui.engine.config import GATES_PER_CELL, ModelConfig
+from rnntui.errors import RnntuiError
+from rnntui.numbers import format_bytes
+
+FLOAT32, FLOAT64 = 4, 8
+# Per-parameter state each optimiser keeps (Adam: exp_avg and exp_avg_sq; SGD: momentum).
+OPTIMIZER_SLOTS = {"adam": 2, "adamw": 2, "rmsprop": 1, "sgd": 1}
+# Copies of the weights a training process holds besides the weights: gradients, the last good
+# weights (for rolling back a nan step), the snapshot for saving and probing, the NumPy probe's
+# own copy and its gradients.
+TRAINING_WEIGHT_COPIES = 5
+# Copies of the weights the stepping engine holds: the base weights, the model's, gradients, and
+# one undo entry.
+STEPPING_WEIGHT_COPIES = 4
+# Per (stream, character, unit) values autograd keeps for backward, per gate row and for h, c.
+ACTIVATION_SLACK = 3  # forward values, their gradients and the kernel's workspace
+
+
+def parameter_count(config: ModelConfig) -> int:
+    return sum(math.prod(shape) for shape in config.parameter_shapes().values())
+
+
+def training_bytes(config: ModelConfig, optimizer: str, batch_size: int, seq_len: int) -> int:
+    """Memory one training process needs for this model: weights and their copies, optimiser state,
+    and the activations of one chunk (batch_size streams of seq_len characters)."""
+    weights = parameter_count(config) * FLOAT32
+    state = weights * (1 + TRAINING_WEIGHT_COPIES + 2 * OPTIMIZER_SLOTS.get(optimizer, 2))  # + save copies
+    rows = batch_size * seq_len
+    per_row = config.num_layers * (GATES_PER_CELL[config.cell] + 2) * config.hidden_size
+    per_row += config.input_size + 3 * config.vocab_size  # inputs; logits, their softmax and gradient
+    return state + ACTIVATION_SLACK * rows * per_row * FLOAT32
+
+
+def stepping_bytes(config: ModelConfig, length: int) -> int:
+    """Memory the NumPy stepping engine (float64) needs for this model over `length` characters,
+    including the spectral radius, whose eigen-solver works on H x H copies of W_hh."""
+    weights = parameter_count(config) * FLOAT64 * STEPPING_WEIGHT_COPIES
+    eigen = 4 * config.hidden_size ** 2 * FLOAT64
+    trace = ACTIVATION_SLACK * (length + 1) * config.num_layers * (GATES_PER_CELL[config.cell] + 2) * config.hidden_size
+    return weights + eigen + trace * FLOAT64
+
+
+def run_folder_bytes(config: ModelConfig, optimizer: str) -> int:
+    """Disk a run's checkpoints take at their peak: `last`, `best` and the optimiser state, plus
+    the new `last` and optimiser state written beside the old ones before they replace them."""
+    weights = parameter_count(config) * FLOAT32
+    last_and_state = weights * (1 + OPTIMIZER_SLOTS.get(optimizer, 2))
+    return 2 * last_and_state + weights
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still allocate: MemAvailable, capped by a cgroup limit; None if unknown."""
+    available = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                available = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = int(Path("/sys/fs/cgroup/memory.current").read_text())
+        if limit != "max" and available is not None:
+            available = min(available, int(limit) - used)
+    except (OSError, ValueError):
+        pass
+    return available
+
+
+def check_training_fits(config: ModelConfig, optimizer: str, batch_size: int, seq_len: int, device) -> None:
+    """Refuse a model whose training cannot fit in the memory of `device` (a torch.device)."""
+    available = None
+    if device.type == "cuda":
+        import torch
+
+        available = torch.cuda.mem_get_info(device)[0]
+    check_fits(training_bytes(config, optimizer, batch_size, seq_len), f"training {describe(config)}",
+               available, "GPU memory" if device.type == "cuda" else "memory")
+
+
+def describe(config: ModelConfig) -> str:
+    return f"a {config.num_layers}x{config.hidden_size} {config.cell} ({parameter_count(config):,} parameters)"
+
+
+def check_fits(needed: int, what: str, available: int | None = None, where: str = "memory") -> None:
+    """Refuse in one line when `needed` bytes exceed what is available (unknown: allowed)."""
+    available = available_memory() if available is None else available
+    if available is not None and needed > available:
+        raise RnntuiError(f"{what} needs about {format_bytes(needed)} of {where}, and this machine has "
+                          f"{format_bytes(available)} available: use a smaller --hidden or --layers")
