@@ -199,14 +199,15 @@ def chromium(headless: bool = True):
             browser.close()
 
 
-def open_tab(browser, url: str, width: int = 1280, height: int = 800):
+def open_tab(browser, url: str, width: int = 1280, height: int = 800, wait: bool = True):
     """A new tab on `url` with the terminal catcher in place and every other host refused (the page
-    asks for a web font; tests stay on this machine)."""
+    asks for a web font; tests stay on this machine). `wait=False` returns once the page's response
+    has arrived, without waiting for its load event."""
     page = browser.new_page(viewport={"width": width, "height": height})
     page.add_init_script(CATCH_TERMINAL)
     origin = "{0.scheme}://{0.netloc}/".format(urlsplit(url))
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(origin) else route.abort())
-    page.goto(url)
+    page.goto(url, wait_until="load" if wait else "commit")
     return page
 
 
