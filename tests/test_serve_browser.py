@@ -102,6 +102,16 @@ def test_closing_a_tab_ends_its_training_child(browser):
         assert wait_until(lambda: not server.pids(), CLOSE_SECONDS), server.pids()
 
 
+def test_quitting_the_app_ends_the_tab(browser):
+    with served() as server:
+        page = open_tab(browser, server.url)
+        wait_for_text(page, "Hidden state")
+        focus_terminal(page)
+        page.keyboard.press("q")
+        page.wait_for_function("document.body.classList.contains('-closed')")  # "Session ended"
+        assert wait_until(lambda: not server.pids(), CLOSE_SECONDS), server.pids()
+
+
 def test_server_shutdown_leaves_no_process(browser):
     with served() as server:
         page = open_tab(browser, server.url)

@@ -86,3 +86,25 @@ def test_importing_the_cli_loads_no_server_and_no_torch():
     probe = "import sys, rnntui.cli; print(sorted(m for m in ('torch', 'aiohttp', 'textual_serve', 'textual') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+async def handshake(url: str, headers: dict) -> int:
+    """The HTTP status a websocket handshake with these headers gets (101: an app was started)."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        try:
+            async with session.ws_connect(url + "/ws", headers=headers):
+                return 101
+        except aiohttp.WSServerHandshakeError as error:
+            return error.status
+
+
+async def test_other_sites_pages_cannot_open_an_app():
+    from serve_harness import served
+
+    with served() as server:
+        assert await handshake(server.url, {"Origin": "http://elsewhere.example"}) == 403
+        assert await handshake(server.url, {"Host": "rebound.example:80"}) == 403  # DNS rebinding
+        assert server.pids() == []
+        assert await handshake(server.url, {"Origin": server.url}) == 101
