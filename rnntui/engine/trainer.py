@@ -28,6 +28,7 @@ import torch.nn.functional as F
 
 from rnntui.engine.checkpoint import checkpoint_payload, load_checkpoint, save_checkpoint, write_safetensors_files
 from rnntui.engine.corpus import Corpus
+from rnntui.engine.distributed import current_workers
 from rnntui.engine.footprint import check_training_fits, run_folder_bytes
 from rnntui.engine.precision import autocast, resolve_device, resolve_precision
 from rnntui.engine.run_folder import BEST, LAST, METRICS, RUN_STATE, RunFolder, corpus_mismatch
@@ -127,8 +128,10 @@ class Trainer:
         self.corpus = corpus
         self.vocab = corpus.vocab
         self.model_config = config.model_config(len(self.vocab))
-        self.out_dir = Path(out_dir) if out_dir is not None else None
-        self.device = resolve_device(config.device)
+        # Several workers (torchrun, --nproc) share one run; rank 0 alone writes the run folder.
+        self.workers = current_workers()
+        self.out_dir = Path(out_dir) if out_dir is not None and self.workers.writes else None
+        self.device = self.workers.place(resolve_device(config.device))
         check_training_fits(self.model_config, config.optimizer, config.batch_size, config.seq_len, self.device)
         self.precision = resolve_precision(config.precision, self.device, config.hidden_size)
 
@@ -141,12 +144,19 @@ class Trainer:
         self.train_data = StreamBatches(self.vocab.encode(train_text), config.batch_size, config.seq_len, self.device)
         self.val_data = ValidationStreams(self.vocab.encode(val_text), config.seq_len, self.device)
         self.probe_text = val_text[: PROBE_CHARS + 1]
+        self.rows = self.workers.rows(self.train_data.streams)  # this worker's streams of the batch
+        self.local_streams = self.rows.stop - self.rows.start
+        if self.train_data.streams < self.workers.world:  # the same answer on every worker
+            raise RnntuiError(f"{self.train_data.streams} streams cannot be split over {self.workers.world} "
+                              "workers: use a larger --batch-size or fewer workers")
         self.folder: RunFolder | None = None
         if self.out_dir is not None:  # only once the input is known to be good: a refusal writes nothing
             self.folder = RunFolder.open(self.out_dir, run_folder_bytes(self.model_config, config.optimizer))
 
         torch.manual_seed(config.seed)
         self.model = CharRNN(self.model_config, config.dropout).to(self.device)
+        self.train_model = self.workers.wrap(self.model)
+        self.workers.reseed(config.seed, 0)
         self.optimizer = make_optimizer(config.optimizer, self.model.parameters(), config.lr, config.weight_decay)
         self.param_names = [name for name, _ in self.model.named_parameters()]
         self._good_weights = [p.detach().clone() for p in self.model.parameters()]
@@ -159,7 +169,7 @@ class Trainer:
         self.last_val_loss: float | None = None
         self.first_loss: float | None = None
         self._saved_step: int | None = None  # the step `last` was written at, to skip rewriting it
-        self.state = self.model.zero_state(self.train_data.streams)
+        self.state = self.model.zero_state(self.local_streams)
 
         self.settings = TrainSettings(config.lr, config.clip_mode, config.clip)
         self.callbacks: list[Callable[[TrainEvent], None]] = []
@@ -218,13 +228,14 @@ class Trainer:
         recent_skips: deque[bool] = deque(maxlen=2 * cfg.max_bad_steps)
         done: tuple[str, str] | None = None
         while done is None:
-            if self._stop.is_set():
+            # Workers decide together: any worker's stop stops all, and the clock is the slowest one's.
+            stop, elapsed = self.workers.agree(self._stop.is_set(), time.perf_counter() - started - paused_for)
+            if stop:
                 done = ("stopped", f"stopped at step {self.step}")
                 break
             if not self._unpaused.is_set():
                 paused_for += self._wait_while_paused()
                 continue
-            elapsed = time.perf_counter() - started - paused_for
             limit = self._limit_reached(elapsed)
             if limit:
                 done = limit
@@ -244,7 +255,8 @@ class Trainer:
                 break
             self._report_divergence(event)
             # The last step of a run is always evaluated, so the final val loss and `best` are current.
-            finishing = self._stop.is_set() or self._limit_reached(self.elapsed) is not None
+            stop, self.elapsed = self.workers.agree(self._stop.is_set(), self.elapsed)
+            finishing = stop or self._limit_reached(self.elapsed) is not None
             if self.step % cfg.eval_every == 0 or finishing:
                 evaluation = self._evaluate()
                 record.update(val_loss=evaluation.val_loss)
@@ -287,15 +299,16 @@ class Trainer:
         t0 = time.perf_counter()
         model.train()
         x, y = self.train_data.chunk(self.position)
+        x, y = x[self.rows], y[self.rows]
         with autocast(self.precision, self.device):
-            logits, new_state = model(x, self.state)
+            logits, new_state = self.train_model(x, self.state)
         loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
-        loss_value = loss.item()
+        loss_value, tokens, share = self.workers.global_loss(loss.item(), y.numel())
         grad_norm = grad_norm_clipped = math.nan
         skipped = not math.isfinite(loss_value)
         if not skipped:
             self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            (loss * share).backward()
             grad_norm, grad_norm_clipped = clip_gradients(list(model.parameters()), settings)
             skipped = not math.isfinite(grad_norm)
         with self._lock:
@@ -315,7 +328,6 @@ class Trainer:
                     self.first_loss = loss_value
             self.step += 1
         self._advance_position()
-        tokens = x.numel()
         seconds = time.perf_counter() - t0
         probe = self._probe() if self.step % cfg.probe_every == 0 else None
         return StepEvent(
@@ -331,7 +343,7 @@ class Trainer:
             # A new pass starts each stream at its beginning: the carried state no longer applies.
             self.position = 0
             self.epoch += 1
-            self.state = self.model.zero_state(self.train_data.streams)
+            self.state = self.model.zero_state(self.local_streams)
 
     def _wait_while_paused(self) -> float:
         t0 = time.perf_counter()
@@ -366,15 +378,18 @@ class Trainer:
         data, model = self.val_data, self.model
         model.eval()
         total, count = 0.0, 0
-        state = model.zero_state(data.streams)
+        rows = self.workers.rows(data.streams)  # each worker scores its share of the streams
+        state = model.zero_state(rows.stop - rows.start)
         with torch.no_grad():
-            for k in range(data.chunks):
+            for k in range(data.chunks if rows.stop > rows.start else 0):
                 x, y = data.chunk(k)
+                x, y = x[rows], y[rows]
                 logits, state = model(x, state)
                 total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
                                          ignore_index=IGNORE, reduction="sum").item()
                 count += int((y != IGNORE).sum())
         model.train()
+        total, count = self.workers.sum(total, count)
         return total / count
 
     def _evaluate(self) -> EvalEvent:
@@ -427,7 +442,12 @@ class Trainer:
 
     def _save_last(self) -> None:
         """The weights with their optimiser and loop state; a failed write raises SaveError."""
-        if self.out_dir is None or self._saved_step == self.step:
+        if self._saved_step == self.step:
+            return
+        # Every worker's rows of the carried state, so that any number of workers can resume it.
+        carried = self.workers.gather_rows(state_tensors(self.state))
+        if self.out_dir is None:
+            self._saved_step = self.step  # every worker counts saves, so that all gather together
             return
         names = dict(zip(self.param_names, self.model.parameters()))
         index = {id(p): name for name, p in names.items()}
@@ -437,15 +457,15 @@ class Trainer:
             for p in self.model.parameters() if p in self.optimizer.state
         }
         # Under bf16 autocast the carried state is bf16, which numpy lacks; float32 holds it exactly.
-        extra = {f"state.{k}": v.float().cpu().numpy() for k, v in state_tensors(self.state).items()}
+        extra = {f"state.{k}": v.float().cpu().numpy() for k, v in carried.items()}
         extra["torch_rng"] = torch.get_rng_state().numpy()
         if self.device.type == "cuda":  # dropout on a GPU draws from the device's generator
             extra["cuda_rng"] = torch.cuda.get_rng_state(self.device).numpy()
         loop = {"step": self.step, "position": self.position, "epoch": self.epoch, "elapsed": self.elapsed,
                 "best_val_loss": self.best_val_loss, "last_val_loss": self.last_val_loss,
                 "first_loss": self.first_loss, "lr": self.settings.lr, "clip_mode": self.settings.clip_mode,
-                "clip": self.settings.clip, "state_dtype": str(state_tensors(self.state)["h"].dtype),
-                "precision": self.precision}
+                "clip": self.settings.clip, "state_dtype": str(carried["h"].dtype),
+                "precision": self.precision, "streams": self.train_data.streams, "workers": self.workers.world}
         _, params = self.snapshot()
         # Written together: a full disk replaces neither, so `last` always has its matching state.
         write_safetensors_files([
@@ -506,8 +526,12 @@ class Trainer:
             self.optimizer.state[names[name]] = {
                 k: torch.from_numpy(v.copy()).to(self.device if v.ndim else "cpu") for k, v in state.items()
             }
+        if loop.get("streams", self.train_data.streams) != self.train_data.streams:
+            raise CheckpointError(f"the run state holds {loop['streams']} streams and this run has "
+                                  f"{self.train_data.streams}: resume with the run's own corpus and batch")
         dtype = getattr(torch, loop.get("state_dtype", "torch.float32").removeprefix("torch."))
-        tensors = {k.split(".", 1)[1]: torch.from_numpy(v.copy()).to(self.device, dtype)
+        # The state of the whole batch; this worker carries its own rows of it.
+        tensors = {k.split(".", 1)[1]: torch.from_numpy(v[:, self.rows].copy()).to(self.device, dtype)
                    for k, v in extra.items() if k.startswith("state.")}
         self.state = state_from_tensors(tensors)
         torch.set_rng_state(torch.from_numpy(extra["torch_rng"].copy()))
@@ -518,6 +542,7 @@ class Trainer:
         self.best_val_loss, self.last_val_loss = loop["best_val_loss"], loop["last_val_loss"]
         self.first_loss = loop["first_loss"]
         self._saved_step = self.step
+        self.workers.reseed(self.config.seed, self.step)
         if self.config.precision == "auto":  # the timed choice may differ now; keep the run's own
             self.precision = loop.get("precision", self.precision)
 
