@@ -27,11 +27,12 @@ class ProgressReporter:
     """Turns trainer events into terminal output. `live`: redraw one line with \\r."""
 
     def __init__(self, out: TextIO | None = None, live: bool | None = None, quiet: bool = False,
-                 total_steps: int | None = None):
+                 total_steps: int | None = None, workers: int = 1):
         self.out = out or sys.stdout
         self.live = self.out.isatty() if live is None else live
         self.quiet = quiet
         self.total_steps = total_steps
+        self.workers = workers  # the processes training together; the rate is theirs in total
         self.val_loss: float | None = None
         self.tokens_per_second = 0.0
         self._last_draw = 0.0
@@ -77,7 +78,8 @@ class ProgressReporter:
         parts = [f"step {event.step}{total}", f"loss {event.loss:.4f}"]
         if self.val_loss is not None:
             parts.append(f"val {self.val_loss:.4f}")
-        parts.append(f"{self.tokens_per_second / 1000:.1f}k tok/s")
+        parts.append(f"{self.tokens_per_second / 1000:.1f}k tok/s"
+                     + (f" on {self.workers} workers" if self.workers > 1 else ""))
         if event.progress is not None:
             parts.append(f"{event.progress:4.0%}")
             if event.progress >= MIN_PROGRESS_FOR_ETA:  # earlier, start-up time dominates the guess

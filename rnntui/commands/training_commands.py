@@ -77,6 +77,8 @@ def train(
     threads: Optional[int] = typer.Option(None, help="CPU threads (default: every core)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final result."),
     force: bool = typer.Option(False, "--force", help="With --resume: continue even if the corpus's content changed."),
+    nproc: Optional[int] = typer.Option(None, help="Train on N worker processes of this machine, one "
+                                        "global batch split between them (see docs/distributed.md)."),
 ) -> None:
     """Train a character-level model; Ctrl-C or SIGTERM saves `last` and exits cleanly."""
     from rnntui.engine.corpus import load_corpus
@@ -99,15 +101,25 @@ def train(
     text = load_corpus(corpus)
     out_dir = choose_out_dir(out, resume, corpus)
 
-    with progress_after("setting up the model, the data and the run folder"):
+    from rnntui.engine.distributed import launched_by_torchrun
+
+    if nproc is not None or launched_by_torchrun():
+        from rnntui.commands.train_workers import TrainJob, train_on_workers
+
+        train_on_workers(TrainJob(corpus, flags, out_dir, resume, force, quiet), nproc)
+        return
+    run_with_progress(build_trainer(text, flags, out_dir, resume, force), quiet)
+
+
+def build_trainer(text, flags: dict, out_dir: Path, resume: Path | None, force: bool, show: bool | None = None):
+    """A new run, or the one saved in `resume` continued with `flags` (`show`: see progress_after)."""
+    with progress_after("setting up the model, the data and the run folder", show=show):
         from rnntui.engine.trainer import Trainer
 
         if resume is not None:
             warn_if_corpus_changed(resume, text, force)
-            trainer = Trainer.resume(resume, text, flags, out_dir, force=force)
-        else:
-            trainer = Trainer(TrainConfig(**flags), text, out_dir)
-    run_with_progress(trainer, quiet)
+            return Trainer.resume(resume, text, flags, out_dir, force=force)
+        return Trainer(TrainConfig(**flags), text, out_dir)
 
 
 def run_corpus(run_dir: Path) -> str:
@@ -170,18 +182,21 @@ def run_with_progress(trainer, quiet: bool) -> None:
     from rnntui.commands.train_progress import ProgressReporter
     from rnntui.engine.train_events import DoneEvent
 
-    cfg = trainer.config
-    if not quiet:
+    cfg, world, shows = trainer.config, trainer.workers.world, trainer.workers.writes  # rank 0 alone prints
+    if shows and not quiet:
+        workers = f", {world} workers" if world > 1 else ""
         typer.echo(f"training {cfg.num_layers}x{cfg.hidden_size} {cfg.cell} on {trainer.corpus.name} "
                    f"({len(trainer.corpus.text):,} chars, {len(trainer.vocab)} symbols), "
-                   f"{trainer.device.type} {trainer.precision}, writing {trainer.out_dir}/")
-    reporter = ProgressReporter(quiet=quiet, total_steps=cfg.steps)
-    trainer.add_callback(reporter)
+                   f"{trainer.device.type} {trainer.precision}{workers}, writing {trainer.out_dir}/")
+    reporter = ProgressReporter(quiet=quiet, total_steps=cfg.steps, workers=world)
+    if shows:
+        trainer.add_callback(reporter)
     abort = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
 
     def on_interrupt(signum, frame):
         trainer.stop()
-        signal.signal(signum, abort[signum])
+        if world == 1:  # workers also get the launcher's copy of the signal: only the launcher aborts them
+            signal.signal(signum, abort[signum])
 
     previous = {signum: signal.signal(signum, on_interrupt) for signum in abort}
     try:
@@ -189,14 +204,16 @@ def run_with_progress(trainer, quiet: bool) -> None:
     except RnntuiError as error:  # a save that failed mid-run (full disk): `last` holds the previous save
         reporter(DoneEvent(trainer.step, "stopped", str(error), trainer.best_val_loss, trainer.last_val_loss,
                            trainer.elapsed))  # clears the progress bar
-        raise fail(str(error), RUN_FAILED) from None
+        raise fail(str(error), RUN_FAILED) if shows else typer.Exit(RUN_FAILED) from None
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         if trainer.folder is not None:
             trainer.folder.close()  # another run (or a --resume) may use the folder from now on
     if result.failed:
-        raise fail(result.message, RUN_FAILED)
+        raise fail(result.message, RUN_FAILED) if shows else typer.Exit(RUN_FAILED)
+    if not shows:
+        return
     val = f", val loss {result.last_val_loss:.4f} (best {result.best_val_loss:.4f})" if result.best_val_loss else ""
     typer.echo(f"{result.message}{val}; saved {trainer.out_dir}/last.safetensors and best.safetensors")
 

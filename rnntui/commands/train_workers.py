@@ -1,0 +1,136 @@
+"""`rnntui train` on several worker processes: `--nproc N` on this machine, or one worker of a torchrun launch.
+
+Both go through torch.distributed's elastic launcher: with --nproc this process is the launcher
+(its Python API, `launch_local`), under torchrun the launcher is torchrun and this process is a
+worker. Every worker runs the same command; rank 0 alone prints and writes the run folder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+from rnntui.errors import RnntuiError
+
+INTERRUPTED_EXIT = 130
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    """What every worker needs to build the same run (pickled to the spawned workers)."""
+
+    corpus: str  # the corpus name or path, loaded by each worker
+    flags: dict  # the TrainConfig fields the user gave
+    out_dir: Path  # chosen once, by the launcher, so that every worker agrees
+    resume: Path | None
+    force: bool  # resume even if the corpus changed
+    quiet: bool
+
+
+def train_on_workers(job: TrainJob, nproc: int | None) -> None:
+    """Train `job` under torchrun (nproc None) or on `nproc` local workers; exits non-zero on failure."""
+    from rnntui.engine.distributed import launched_by_torchrun
+
+    if launched_by_torchrun():
+        if nproc is not None:
+            raise RnntuiError("--nproc inside a torchrun launch: torchrun already started the workers; "
+                              "drop --nproc (torchrun's --nproc-per-node sets their number)")
+        code = worker_main(job)
+    else:
+        check_nproc(nproc, job.flags.get("device", "auto"))
+        code = run_job(job) if nproc == 1 else launch(job, nproc)
+    if code:
+        raise typer.Exit(code)
+
+
+def check_nproc(nproc: int, device_name: str) -> None:
+    """Refuse worker counts this machine cannot run: more workers than GPUs, or than CPUs on CPU."""
+    from rnntui.engine.distributed import check_gpus, usable_cpus
+    from rnntui.engine.precision import resolve_device
+
+    if nproc < 1:
+        raise RnntuiError(f"--nproc must be 1 or more, got {nproc}")
+    if resolve_device(device_name).type == "cuda":
+        check_gpus(nproc)
+    elif nproc > usable_cpus():
+        # Refused rather than warned about: workers that share a core wait for each other at every step.
+        raise RnntuiError(f"--nproc {nproc} is more than the {usable_cpus()} CPUs this process may use: "
+                          f"use --nproc {usable_cpus()} or fewer")
+
+
+def launch(job: TrainJob, nproc: int) -> int:
+    """Start `nproc` workers through the elastic launcher and wait; the exit code of the run."""
+    from torch.distributed.elastic.multiprocessing.api import SignalException
+
+    from rnntui.engine.distributed import WorkerFailed, launch_local
+
+    try:
+        codes = launch_local(nproc, worker_main, job)
+    except WorkerFailed as error:
+        typer.echo(f"error: {error}; {saved_step(job.out_dir)}", err=True)
+        return 1
+    except SignalException:  # Ctrl-C: the workers got it too, saved `last` and said so
+        return INTERRUPTED_EXIT
+    return max(codes.values())
+
+
+def saved_step(out_dir: Path) -> str:
+    from rnntui.engine.checkpoint import load_checkpoint
+    from rnntui.engine.trainer import LAST
+
+    path = out_dir / LAST
+    if not path.is_file():
+        return "nothing was saved"
+    try:
+        step = load_checkpoint(path).metadata.get("step", "?")
+    except RnntuiError as error:
+        return f"{path} is unreadable: {error}"
+    return f"{path} holds step {step}"
+
+
+def worker_main(job: TrainJob) -> int:
+    """One worker: join the process group from the environment, train, leave; an exit code.
+
+    A worker whose peer vanished exits quietly with LOST_PEER_EXIT: the launcher reports the peer.
+    """
+    import torch
+    import torch.distributed as dist
+
+    from rnntui.engine.distributed import LOST_PEER_EXIT, close_workers, init_workers, usable_cpus
+
+    try:
+        workers = init_workers(job.flags.get("device", "auto"))
+    except RnntuiError as error:
+        typer.echo(f"error: {error}", err=True)
+        return 2
+    try:
+        if "threads" not in job.flags:  # the node's cores, shared between its workers
+            local_world = int(os.environ.get("LOCAL_WORLD_SIZE", 1))
+            torch.set_num_threads(max(1, usable_cpus() // local_world))
+        return run_job(job, show=None if workers.writes else False)
+    except RnntuiError as error:
+        if workers.writes:  # every worker meets the same error; one line is enough
+            typer.echo(f"error: {error}", err=True)
+        return 2
+    except (dist.DistError, RuntimeError) as error:
+        # gloo reports a vanished peer as a plain RuntimeError; anything else is a real bug.
+        if isinstance(error, dist.DistError) or "closed by peer" in str(error):
+            raise SystemExit(LOST_PEER_EXIT) from None
+        raise
+    finally:
+        close_workers()
+
+
+def run_job(job: TrainJob, show: bool | None = None) -> int:
+    from rnntui.commands.training_commands import build_trainer, run_with_progress
+    from rnntui.engine.corpus import load_corpus
+
+    trainer = build_trainer(load_corpus(job.corpus), job.flags, job.out_dir, job.resume, job.force, show)
+    try:
+        run_with_progress(trainer, job.quiet)
+    except typer.Exit as done:
+        return done.exit_code
+    return 0
