@@ -118,6 +118,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--quality", type=float, default=None, metavar="MINUTES")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--workers", type=int, default=0, metavar="ROUNDS",
+                        help="instead: tokens/s with 1 worker x 1 thread, 2 x 1 and 1 x 2, over ROUNDS rounds")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -125,6 +127,12 @@ def main() -> None:
     # Speed does not depend on the text, only on the vocabulary: a short corpus keeps the
     # validation pass at the end of each round quick.
     sample = Corpus(corpus.name, corpus.text[:300_000])
+    if args.workers:
+        from train_workers import report  # bench/train_workers.py: this script's folder is on sys.path
+
+        report(sample, TrainConfig(cell=args.cell, hidden_size=args.hidden, num_layers=args.layers),
+               args.steps, args.workers)
+        return
     print(f"{args.layers}x{args.hidden} {args.cell}, batch 32x100, Adam, clip 5, "
           f"{torch.get_num_threads()} threads, CPU bf16 support: {cpu_has_bf16()}, "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)
