@@ -72,7 +72,7 @@ def step_one(ctx: DemoContext) -> Outcome:
             f"预激活 = W_xh x_1 + W_hh h_0 = {vec(s.pre)},h_1 = tanh(.) = {vec(s.h)}。"
             f"笔记写 tanh(1) ≈ {s.notes_value}:就是 h_1[0] = {s.h[0]:.4f}。",
         ),
-        Scene(cursor=1, unit=0),
+        Scene(cursor=1, unit=0, look="hidden"),
         {"h1": s.h.tolist()},
     )
 
@@ -89,7 +89,7 @@ def step_two(ctx: DemoContext) -> Outcome:
             f"h_2 = tanh({vec(s.pre)}) = {vec(s.h)}。笔记里的 tanh(0.76) ≈ {s.notes_value} 是 h_2[0] = {s.h[0]:.4f}:"
             f"第 0 维携带 A 的记忆(h_1[0]),不含 B;B 的输入落在第 1 维,h_2[1] = {s.h[1]:.4f}。笔记的简写只保留了第 0 维。",
         ),
-        Scene(cursor=2, unit=0),
+        Scene(cursor=2, unit=0, look="hidden"),
         {"h2": s.h.tolist()},
     )
 
@@ -103,7 +103,7 @@ def formula(ctx: DemoContext) -> Outcome:
             "更正后的公式:h_t = tanh(W_xh x_t + W_hh h_t-1 + b_h)。笔记里印成了 W_hh x_t-1;"
             "循环乘的是上一步的隐藏状态,所以读完 B 之后 h_2 里仍然有 A。隐藏状态面板的标题就是引擎实际运行的公式。",
         ),
-        Scene(cursor=2),
+        Scene(cursor=2, look="hidden"),
     )
 
 
@@ -118,7 +118,7 @@ def untrained(ctx: DemoContext) -> Outcome:
             f"要做预测,还需要笔记里没有给出的输出层。如果输出层也是『权重均为 1』(W_hy = I),读完 AB 后:{probs}:"
             f"它预测 {head.predicted!r}。未训练的模型只是复述自己的状态,对字母表一无所知。",
         ),
-        Scene(cursor=2),
+        Scene(cursor=2, look="console"),
         {"untrained_prediction": head.predicted, "untrained_p_c": float(head.probs[2])},
     )
 

@@ -52,7 +52,7 @@ def growth(ctx: DemoContext) -> Outcome:
             f"{fmt(flow.per_step)},||dL/dh_1|| / ||dL/dh_{len(flow.norms)}|| = {fmt(flow.ratio)}。全局梯度范数为 {fmt(flow.grad_norm)}。"
             "这就是梯度爆炸。",
         ),
-        Scene(session=relu_session(), cursor=1),
+        Scene(session=relu_session(), cursor=1, look="gradients"),
         {"ratio": flow.ratio, "per_step": flow.per_step, "spectral_radius": flow.spectral_radius["h"],
          "grad_norm": flow.grad_norm},
     )
@@ -72,7 +72,7 @@ def clipping(ctx: DemoContext) -> Outcome:
             f"裁剪前范数 {fmt(flow.grad_norm)},裁剪后 {fmt(flow.grad_norm_clipped)}。方向不变,步长有界。"
             "梯度条本身不变:裁剪作用在参数更新上,而不是反向传播上。",
         ),
-        Scene(session=session, cursor=session.T),
+        Scene(session=session, cursor=session.T, look="gradients"),
         {"grad_norm": flow.grad_norm, "grad_norm_clipped": flow.grad_norm_clipped, "threshold": THRESHOLD},
     )
 

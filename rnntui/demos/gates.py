@@ -132,7 +132,7 @@ def train_step(ctx: DemoContext) -> Outcome:
             f"所以在 '=' 之前就显露出来的记忆只会干扰预测。在间隔为 {GAP} 的留出样本上正确率 {r.accuracy:.0%}(随机猜 25%)。哪个单元在记忆?"
             f"在 '=' 处 h 对 A、B、C、D 差别最大的那个:单元 {r.unit}(热力图中已选中),h = {_values(r.h_answer)}。",
         ),
-        Scene(session=session_for(params, "A"), cursor=CUE_T, unit=r.unit),
+        Scene(session=session_for(params, "A"), cursor=CUE_T, unit=r.unit, look="hidden"),
         {"accuracy": r.accuracy, "unit": r.unit},
     )
 
@@ -166,7 +166,7 @@ def input_step(ctx: DemoContext) -> Outcome:
             f"光标在提示上(第 {CUE_T} 步)。单元 {r.unit}:{zh}。提示处写入的候选值(按符号):g = {_values(r.g_cue)}:"
             f"它的正负号区分 {plus or '-'} 和 {minus or '-'}(其他单元负责别的划分)。{zh_later}c_t = f ⊙ c_t-1 + i ⊙ g。",
         ),
-        Scene(session=session_for(params, "A"), cursor=CUE_T, unit=r.unit),
+        Scene(session=session_for(params, "A"), cursor=CUE_T, unit=r.unit, look="gates"),
         {"input_opens": opens, "i_cue": r.i_cue, "i_filler": r.i_filler, "g_cue": r.g_cue, "g_agrees": r.g_agrees},
     )
 
@@ -192,7 +192,7 @@ def forget_step(ctx: DemoContext) -> Outcome:
             f"{reach:.1e}。记忆已经饱和('=' 处 tanh'(c) = {saturation:.1e}):学会之后,这个锁存器几乎不需要梯度,"
             "要重新学习也会很慢。",
         ),
-        Scene(session=session, cursor=CUE_T + GAP // 2, unit=r.unit),
+        Scene(session=session, cursor=CUE_T + GAP // 2, unit=r.unit, look="gates"),
         {"forget_holds": holds, "f_filler": r.f_filler, "c_cue": r.c_cue, "c_answer": r.c_answer, "reach": reach},
     )
 
@@ -219,7 +219,7 @@ def output_step(ctx: DemoContext) -> Outcome:
             f"光标在一个以 B 开头的样本的 '=' 上。单元 {r.unit}:{zh}。模型给答案 B 的概率 P(B) = {p:.2f}。"
             "这是测出来的,不是假设的:门做的是损失函数奖励的事。",
         ),
-        Scene(session=session, cursor=session.T - 1, unit=r.unit, figure=Figure(
+        Scene(session=session, cursor=session.T - 1, unit=r.unit, look="gates", figure=Figure(
             [Bilingual(f"gate (unit {r.unit})", f"门(单元 {r.unit})"), Bilingual("cue", "提示"),
              Bilingual("filler", "填充"), "'='"],
             [[Bilingual("input i", "输入门 i"), f"{r.i_cue:.2f}", f"{r.i_filler:.2f}", ""],

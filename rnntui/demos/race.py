@@ -126,7 +126,7 @@ def inspect(cell: str):
                 f"训练后的 {NAMES[cell]} 读一个新的、间隔为 {LENGTHS[-1]} 的样本:在 '=' 之后它给正确答案 {answer!r} 的概率是 "
                 f"{p:.2f}。梯度条显示损失有多少传回到提示:提示处与 '=' 处的 ||dL/dh|| 之比 = {ratio:.2e}。",
             ),
-            Scene(session=session, cursor=2, figure=table(done["results"])),
+            Scene(session=session, cursor=2, figure=table(done["results"]), look="gradients"),
             {f"{cell}_p_answer": p, f"{cell}_cue_ratio": ratio},
         )
 

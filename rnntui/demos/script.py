@@ -66,6 +66,13 @@ class Scene:
     unit: int | None = None  # hidden unit to select in the heatmaps (layer 0)
     figure: Figure | None = None
     training: TrainingView | None = None  # a run to draw in the loss-curve pane
+    # The pane the narration points at: "hidden", "gates", "gradients" or "console". A short
+    # terminal folds the other row of panes away so that it stays legible beside the narration.
+    look: str | None = None
+
+    def looks_at(self) -> str | None:
+        """`look`, or the console (where the loss curve is) when the scene has a training run."""
+        return self.look or ("console" if self.training is not None else None)
 
 
 @dataclass

@@ -143,7 +143,7 @@ def explore(ctx: DemoContext) -> Outcome:
             f"训练后的权重已经载入各个面板,正在读语料的前 {SNIPPET} 个字符:用 h/l 逐步查看它预测的下一个字符"
             f"(读完 {session.text[-12:]!r} 之后它预测 {top!r}),按 g 从任意位置生成文本,观察哪些单元在空格和大写字母处亮起。",
         ),
-        Scene(session=session, cursor=session.T),
+        Scene(session=session, cursor=session.T, look="console"),
         {"next_after_snippet": top},
     )
 

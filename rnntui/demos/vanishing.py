@@ -61,7 +61,7 @@ def setup(ctx: DemoContext) -> Outcome:
             f"{ANSWER!r}。梯度条沿时间反向追踪一个损失:最后一次预测(在结尾的 '.' 之后预测 {ANSWER!r}),"
             f"它取决于 {n - 1} 步之前读到的内容。模型能学到的一切都必须沿着这些梯度条传回去。",
         ),
-        Scene(session=session, cursor=session.T - 1),
+        Scene(session=session, cursor=session.T - 1, look="gradients"),
         {"T": session.T},
     )
 
@@ -80,7 +80,7 @@ def rnn_bars(ctx: DemoContext) -> Outcome:
             f"经过 {len(flow.norms) - 1} 步,||dL/dh_1|| / ||dL/dh_{len(flow.norms)}|| = {fmt(flow.ratio)}:"
             "第一个字符几乎收不到任何信号 —— 这就是梯度消失。",
         ),
-        Scene(session=rnn_session(), cursor=1),
+        Scene(session=rnn_session(), cursor=1, look="gradients"),
         {**_facts(flow, "rnn"), "rnn_spectral_radius": rho},
     )
 
@@ -97,7 +97,7 @@ def lstm_default(ctx: DemoContext) -> Outcome:
             f"细胞通路 c_t = f ⊙ c_t-1 + i ⊙ g 每一步仍把携带的信息减半:比值 {fmt(flow.ratio)},"
             f"中位数因子 {fmt(flow.per_step)}。光有门还不够,遗忘门必须打开。",
         ),
-        Scene(session=lstm_session(), cursor=1),
+        Scene(session=lstm_session(), cursor=1, look="gradients"),
         {**_facts(flow, "lstm"), "lstm_mean_forget": flow.mean_forget},
     )
 
@@ -119,7 +119,7 @@ def lstm_open(ctx: DemoContext) -> Outcome:
             f"比值 {fmt(flow.ratio)},而 RNN 是 {fmt(rnn.ratio)}:损失几乎都损耗在进入细胞状态的那一步,"
             "之后回传几乎没有损耗(面板的判断用的是固定阈值 1e-2;请比较两个比值)。",
         ),
-        Scene(session=lstm_session(FORGET_BIAS), cursor=1),
+        Scene(session=lstm_session(FORGET_BIAS), cursor=1, look="gradients"),
         {**_facts(flow, "lstm_open"), "lstm_open_mean_forget": flow.mean_forget},
     )
 
@@ -141,7 +141,7 @@ def summary(ctx: DemoContext) -> Outcome:
             f"{fmt(gap)} 倍。这就是笔记里说 LSTM 和 GRU『专门为了避免梯度消失而设计』的原因:带门控的加法记忆通路。",
         ),
         Scene(figure=Figure([Bilingual("model", "模型"), Bilingual("per step", "每步因子"),
-                             f"dh_1 / dh_{len(f['rnn'].norms)}"], rows)),
+                             f"dh_1 / dh_{len(f['rnn'].norms)}"], rows), look="gradients"),
         {"lstm_over_rnn": gap},
     )
 

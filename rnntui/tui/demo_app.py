@@ -165,7 +165,8 @@ class DemoApp(RnnApp):
             self.session.move_to(min(max(scene.cursor, 1), self.session.T))
         if scene.unit is not None:
             self.selection = views.Selection(0, scene.unit)
-        self._panel().show(heading, outcome.narration(self.lang), figure_lines(scene.figure, self._figure_width(), self.lang), hint)
+        self._panel().show(heading, outcome.narration(self.lang), figure_lines(scene.figure, self._figure_width(), self.lang), hint,
+                           look=scene.looks_at())
         if scene.training is not None:
             self._show_training(scene.training)
         elif scene.session is not None:  # a new set-up without a run: the curve gives its room back

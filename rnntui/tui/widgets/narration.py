@@ -9,6 +9,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+LOOKS = ("hidden", "gates", "gradients", "console")  # the panes a narration can point at
+
 
 class NarrationPanel(Static):
     DEFAULT_CSS = """
@@ -23,8 +25,14 @@ class NarrationPanel(Static):
     }
     """
 
-    def show(self, heading: str, text: str, figure: list[str], hint: str) -> None:
-        """Replace the panel's content: `heading` goes in the border, the rest inside."""
+    def show(self, heading: str, text: str, figure: list[str], hint: str, look: str | None = None) -> None:
+        """Replace the panel's content: `heading` goes in the border, the rest inside.
+
+        `look` names the pane the text points at (Scene.look); the screen gets the class
+        `look-NAME`, which app.tcss uses on a short terminal. None keeps the previous one."""
+        if look is not None:
+            for name in LOOKS:
+                self.screen.set_class(name == look, f"look-{name}")
         self.border_title = heading
         self.border_subtitle = hint
         body = Text(text)
