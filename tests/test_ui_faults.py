@@ -154,3 +154,119 @@ def test_plain_demo_with_stdin_closed_runs_to_the_end():
                             text=True, preexec_fn=lambda: os.close(0), timeout=120)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "[5/5]" in result.stdout
+
+
+# ------------------------------------------------------------------ the smallest terminal, 80x24
+
+SMALLEST = (80, 24)
+
+
+async def play_at(name: str, size: tuple[int, int], lang: str = "en"):
+    """Run demo `name` to its last step in the app at `size`; return the app and its screen text."""
+    import asyncio
+
+    from rnntui.demos import get_demo
+    from rnntui.tui.demo_app import DemoApp
+
+    app = DemoApp(get_demo(name), lang=lang, autoplay=True, delay=0.01)
+    async with app.run_test(size=size) as pilot:
+        while not app.finished:
+            assert app.failed is None, app.failed
+            await asyncio.sleep(0.1)
+        await pilot.pause()
+        look = next(name[len("look-"):] for name in app.screen.classes if name.startswith("look-"))
+        return app, screen_text(app), pane_text(app, f"#{look}")
+
+
+def figure_on_screen(app, lang: str) -> list[str]:
+    from rnntui.demos.figure_text import figure_lines
+
+    scene = app.player.outcomes[app.player.index].scene
+    return [line.rstrip() for line in figure_lines(scene.figure, app._figure_width(), lang)]
+
+
+async def test_vanishing_table_and_bars_fit_80x24():
+    app, text, bars = await play_at("vanishing", SMALLEST)
+    lines = figure_on_screen(app, "en")
+    assert any("LSTM, f ≈ 0.9" in line for line in lines)  # the row the narration compares against
+    for line in lines:
+        assert line in text, f"{line!r} is not on screen:\n{text}"
+    assert "first/last =" in bars and "1e" in bars  # the pane the narration points at, with its bars
+
+
+async def test_gates_table_and_the_memory_unit_fit_80x24_in_chinese():
+    app, text, gates = await play_at("gates", SMALLEST, lang="zh")
+    lines = figure_on_screen(app, "zh")
+    assert any("输出门 o" in line for line in lines) and any("遗忘门 f" in line for line in lines)
+    for line in lines:
+        assert line in text, f"{line!r} is not on screen:\n{text}"
+    assert f"u{app.selection.unit} " in gates and "●" in gates  # the unit the narration names
+
+
+async def test_training_log_stays_visible_at_80x24():
+    from rnntui.tui.messages import ConsoleLine
+
+    app = small_app()
+    async with app.run_test(size=SMALLEST) as pilot:
+        app.loss_curve_pane(running=True)  # how a live run lays out the screen
+        for step in range(1, 6):
+            app.post_message(ConsoleLine(f"step {step} of the run"))
+        await pilot.pause()
+        assert "step 5 of the run" in screen_text(app)
+
+
+# ------------------------------------------------------------------ wide characters (CJK, emoji)
+
+WIDE_TEXT = "你好世界🙂 ok 你好,世界。e\u0301x"  # two-cell characters, and a combining mark with none
+
+
+def cell_of(line: str, char: str) -> int:
+    """The terminal column where `char` first appears in `line` (rich measures cells)."""
+    from rich.cells import cell_len
+
+    return cell_len(line[: line.index(char)])
+
+
+@pytest.mark.parametrize("size", [SIZE, SMALLEST])
+async def test_wide_characters_keep_every_column_in_place(size):
+    from rich.cells import cell_len
+
+    app = small_app(WIDE_TEXT, cell="lstm", hidden=4)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("right", "right", "g")  # cursor on 世, a sample drawn
+        for pane in ("#hidden", "#gates"):
+            lines = app.query_one(pane).text_lines
+            tokens = next(line for line in lines if line.startswith("t  "))
+            marked = next(line for line in lines if line.startswith("u0 "))  # the selected unit
+            assert cell_of(tokens, "世") == cell_of(marked, "●"), (pane, tokens, marked)
+        sequence = app.query_one("#sequence").text_lines
+        inputs = next(line for line in sequence if line.startswith("input"))
+        targets = next(line for line in sequence if line.startswith("target"))
+        assert cell_of(inputs, "界") == cell_of(targets, "世") + cell_of(inputs, "世") - cell_of(targets, "好")
+        bars = app.query_one("#gradients").text_lines
+        tokens = next(line for line in bars if "你" in line)
+        columns = [cell_of(tokens, ch) for ch in "你好世界🙂"]
+        assert len({b - a for a, b in zip(columns, columns[1:])}) == 1  # evenly spaced, like the bars
+        width = app.query_one("#distribution").scrollable_content_region.width
+        distribution = app.query_one("#distribution").text_lines
+        sample = distribution[next(i for i, line in enumerate(distribution) if line.startswith("sample")) + 1:]
+        assert len(sample) > 1 and all(cell_len(line) <= width for line in sample)  # it wraps by cells
+        rows = [line for line in distribution if re.search(r"\d\.\d{3}", line)]
+        assert len({cell_len(line[: re.search(r"\d\.\d{3}", line).start()]) for line in rows}) == 1
+        assert all(cell_len(line) <= app.size.width for line in screen_text(app).splitlines())
+
+
+def test_demo_tables_and_lines_measure_cells():
+    from rich.cells import cell_len
+
+    from rnntui.demos.figure_text import figure_lines
+    from rnntui.demos.script import Bilingual, Figure
+
+    figure = Figure([Bilingual("gate", "门"), "cue"],
+                    [[Bilingual("input i", "输入门 i"), "0.99"], ["🙂 emoji", "0.5"], ["plain", "1"]],
+                    lines=["输" * 80])
+    lines = figure_lines(figure, width=40, lang="zh")
+    table = lines[:5]
+    assert len({cell_of(line, value) for line, value in zip(table[2:], ("0.99", "0.5", "1"))}) == 1
+    assert cell_of(table[0], "cue") == cell_of(table[2], "0.99")
+    assert cell_len(lines[-1]) <= 40 and lines[-1].startswith("输")

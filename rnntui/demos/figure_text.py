@@ -7,7 +7,8 @@ same over SSH, in a pipe and in the app.
 from __future__ import annotations
 
 import math
-import unicodedata
+
+from rich.cells import cell_len, set_cell_size
 
 from rnntui.demos.script import Bilingual, Figure, fmt
 
@@ -42,16 +43,16 @@ def label(text: str | Bilingual, lang: str) -> str:
     return text(lang) if isinstance(text, Bilingual) else text
 
 
-def cells(text: str) -> int:
-    """Terminal columns `text` takes: Chinese characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+def cut(text: str, width: int) -> str:
+    """`text` cut to at most `width` terminal columns (Chinese characters and emoji take two)."""
+    return text if cell_len(text) <= width else set_cell_size(text, width).rstrip()
 
 
 def table_lines(columns: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(cells(r[i]) for r in [columns, *rows] if i < len(r)) for i in range(len(columns))]
+    widths = [max(cell_len(r[i]) for r in [columns, *rows] if i < len(r)) for i in range(len(columns))]
 
     def line(row: list[str]) -> str:
-        return "  ".join(c + " " * (w - cells(c)) for c, w in zip(row, widths)).rstrip()
+        return "  ".join(set_cell_size(c, w) for c, w in zip(row, widths)).rstrip()
 
     return [line(columns), line(["─" * w for w in widths]), *(line(r) for r in rows)]
 
@@ -67,6 +68,6 @@ def figure_lines(figure: Figure | None, width: int = 100, lang: str = "en") -> l
         if not values:
             continue
         head = f"{label(name, lang)}: {fmt(values[0])} → {fmt(values[-1])} "  # first and last as measured
-        lines.append(head + sparkline(values, max(8, width - len(head))))
-    lines += [label(line, lang)[:width] for line in figure.lines]
+        lines.append(head + sparkline(values, max(8, width - cell_len(head))))
+    lines += [cut(label(line, lang), width) for line in figure.lines]
     return lines

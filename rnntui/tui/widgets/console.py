@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import chop_cells, set_cell_size
 from rich.segment import Segment
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -15,7 +16,7 @@ from textual.strip import Strip
 from textual.widgets import Log
 
 from rnntui.tui.widgets import palette
-from rnntui.tui.widgets.heatmap import token_glyph
+from rnntui.tui.widgets.heatmap import glyph_cells, token_glyph
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
 
 TOP_K = 5
@@ -51,19 +52,19 @@ class DistributionPane(LinePane):
             sample_lines = [text_strip((" press g to sample from the current state", palette.DIM))]
         else:
             sample = "".join(token_glyph(c) for c in view.sample)
-            step = max(1, width - 1)
-            sample_lines = [text_strip((" " + sample[i : i + step], palette.BOLD)) for i in range(0, len(sample), step)]
+            sample_lines = [text_strip((" " + part, palette.BOLD)) for part in chop_cells(sample, max(2, width - 1))]
         # as many bars as fit beside the sample (at least two): the sample must stay in view
         bars = max(2, min(len(view.top), self.scrollable_content_region.height - 2 - len(sample_lines)))
         lines = [text_strip((f"next after {token_glyph(view.after)!r}:", palette.LABEL))]
         bar_width = max(4, width - 16)
+        glyph_width = glyph_cells([char for char, _ in view.top])
         for char, p in view.top[:bars]:
             style = palette.GOOD if char == view.target else palette.BAR
             mark = " ← target" if char == view.target else ""
             lines.append(
                 Strip(
                     [
-                        Segment(f" {token_glyph(char)} ", palette.BOLD),
+                        Segment(f" {set_cell_size(token_glyph(char), glyph_width)} ", palette.BOLD),
                         Segment(f"{p:6.3f} ", palette.PLAIN),
                         Segment("█" * max(1 if p > 0 else 0, round(p * bar_width)), style),
                         Segment(mark, palette.GOOD),

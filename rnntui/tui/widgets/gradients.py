@@ -10,12 +10,13 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from textual.strip import Strip
 
 from rnntui.number_format import format_number
 from rnntui.tui.widgets import palette
-from rnntui.tui.widgets.heatmap import column_width, column_window, token_glyph, wrap
+from rnntui.tui.widgets.heatmap import column_width, column_window, glyph_cells, token_glyph, wrap
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
 
 AXIS = 7  # "1e-03 ┤"
@@ -120,7 +121,7 @@ class GradientPane(LinePane):
 
     def _bars(self, view: GradientView, width: int) -> list[Strip]:
         T = len(view.norms)
-        cell = column_width(T, width - AXIS)
+        cell = column_width(T, width - AXIS, glyph_cells(view.tokens))
         start, stop = column_window(T, view.cursor, (width - AXIS) // cell)
         if view.alert is not None:
             return [text_strip((part, palette.ALERT)) for part in wrap(view.alert, width)]
@@ -159,7 +160,8 @@ class GradientPane(LinePane):
             lines.append(Strip(segments).simplify())
         tokens = [Segment(" " * AXIS)]
         for col in range(start, stop):
-            tokens.append(Segment(token_glyph(view.tokens[col]).ljust(cell), palette.CURSOR if col == view.cursor else palette.DIM))
+            glyph = set_cell_size(token_glyph(view.tokens[col]), cell)
+            tokens.append(Segment(glyph, palette.CURSOR if col == view.cursor else palette.DIM))
         lines.append(Strip(tokens))
         return lines
 

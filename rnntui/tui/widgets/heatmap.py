@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from textual import events
 from textual.message import Message
@@ -26,8 +27,15 @@ LABEL_WIDTH = 5  # "u12 " plus a margin; wide enough for 64 units
 
 
 def token_glyph(char: str) -> str:
-    """One visible cell for a character: spaces, newlines and control characters made visible."""
-    return {" ": "␣", "\n": "⏎", "\t": "⇥"}.get(char, char if char.isprintable() and len(char) == 1 else "·")
+    """A visible glyph for a character: spaces, newlines and control characters made visible, and
+    a combining mark (no cell of its own) shown as a dot. CJK characters and emoji take two cells."""
+    visible = char.isprintable() and len(char) == 1 and cell_len(char) > 0
+    return {" ": "␣", "\n": "⏎", "\t": "⇥"}.get(char, char if visible else "·")
+
+
+def glyph_cells(tokens: list[str]) -> int:
+    """Cells the widest token glyph takes: 2 once the input holds a CJK character or an emoji."""
+    return max((cell_len(token_glyph(t)) for t in tokens), default=1)
 
 
 def wrap(text: str, width: int) -> list[str]:
@@ -35,12 +43,14 @@ def wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, max(8, width), break_on_hyphens=False) or [""]
 
 
-def column_width(T: int, available: int) -> int:
-    """Cells per timestep: 3 when everything fits that way, then 2, else 1 (and page)."""
+def column_width(T: int, available: int, narrowest: int = 1) -> int:
+    """Cells per timestep: 3 when everything fits that way, then 2, else 1 (and page); never less
+    than `narrowest`, the widest glyph (a wide character squeezed into one cell shifts every
+    column after it)."""
     for width in (3, 2):
-        if T * width <= available:
+        if T * width <= available and width >= narrowest:
             return width
-    return 1
+    return narrowest
 
 
 def column_window(T: int, cursor: int, fit: int) -> tuple[int, int]:
@@ -147,7 +157,7 @@ class HeatmapPane(LinePane):
     def _columns(self, width: int) -> tuple[int, int, int, int]:
         """(T, cells per timestep, first column, stop column) of the page holding the cursor."""
         T = self.blocks[0].values.shape[1]
-        cell = column_width(T, width - LABEL_WIDTH)
+        cell = column_width(T, width - LABEL_WIDTH, glyph_cells(self.tokens))
         start, stop = column_window(T, self.cursor, (width - LABEL_WIDTH) // cell)
         return T, cell, start, stop
 
@@ -169,7 +179,7 @@ class HeatmapPane(LinePane):
         self._line_cells = {}
         for b, block in enumerate(self.blocks):
             roomy = self.scrollable_content_region.height >= 12
-            if len(block.title) + 2 + len(block.formula) <= width or not roomy:
+            if cell_len(block.title) + 2 + cell_len(block.formula) <= width or not roomy:
                 lines.append(text_strip((block.title, palette.BOLD), (f"  {block.formula}", palette.LABEL)))
             else:  # a narrow pane: the formula gets its own line(s)
                 lines.append(text_strip((block.title, palette.BOLD)))
@@ -186,7 +196,7 @@ class HeatmapPane(LinePane):
         for col in range(start, stop):
             glyph = token_glyph(self.tokens[col]) if col < len(self.tokens) else "?"
             style = palette.CURSOR if col == self.cursor else palette.PLAIN
-            segments.append(Segment(glyph.ljust(cell), style))
+            segments.append(Segment(set_cell_size(glyph, cell), style))
         return Strip(segments)
 
     def _block_rows(self, b: int, block: HeatBlock, start: int, stop: int, cell: int) -> list[Line]:

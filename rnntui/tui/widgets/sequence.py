@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from textual.strip import Strip
 
 from rnntui.number_format import format_number
 from rnntui.tui.widgets import palette
-from rnntui.tui.widgets.heatmap import column_width, column_window, token_glyph
+from rnntui.tui.widgets.heatmap import column_width, column_window, glyph_cells, token_glyph
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
 
 ROW_LABEL = 8  # "target  "
@@ -56,7 +57,7 @@ class SequencePane(LinePane):
         T = len(self.tokens)
         if T == 0:
             return [text_strip(("(empty input: press e to type some text)", palette.DIM))]
-        cell = column_width(T, width - ROW_LABEL)
+        cell = column_width(T, width - ROW_LABEL, glyph_cells(self.tokens))
         start, stop = column_window(T, self.cursor, (width - ROW_LABEL) // cell)
         page = f"   (timesteps {start + 1}-{stop} of {T})" if (start, stop) != (0, T) else ""
         steps = [Segment(f"{'step':<{ROW_LABEL}}", palette.LABEL), Segment(step_ruler(start, stop, cell), palette.DIM)]
@@ -64,10 +65,11 @@ class SequencePane(LinePane):
         targets = [Segment(f"{'target':<{ROW_LABEL}}", palette.LABEL)]
         for col in range(start, stop):
             current = col == self.cursor
-            inputs.append(Segment(token_glyph(self.tokens[col]).ljust(cell), palette.CURSOR if current else palette.BOLD))
+            inputs.append(Segment(set_cell_size(token_glyph(self.tokens[col]), cell), palette.CURSOR if current else palette.BOLD))
             target = self.targets[col] if col < len(self.targets) else None
             targets.append(
-                Segment((token_glyph(target) if target is not None else "·").ljust(cell), palette.WARNING if current else palette.DIM)
+                Segment(set_cell_size(token_glyph(target) if target is not None else "·", cell),
+                        palette.WARNING if current else palette.DIM)
             )
         lines = [Strip(inputs), Strip(targets), text_strip((self.x_line, palette.PLAIN), (page, palette.DIM))]
         if self.scrollable_content_region.height >= 4:  # the step numbers only when there is room
