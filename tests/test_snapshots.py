@@ -31,3 +31,19 @@ def test_gru(snap_compare):
 def test_smallest_layout_80x24(snap_compare):
     app = RnnApp(StepSession(TEXT, hidden_size=8, seed=0))
     assert snap_compare(app, press=["right", "right", "down"], terminal_size=(80, 24))
+
+
+def test_demo_table_and_bars_at_80x24(snap_compare):
+    """A demo's last step on the smallest terminal: the whole table and the pane it points at."""
+    import asyncio
+
+    from rnntui.demos import get_demo
+    from rnntui.tui.demo_app import DemoApp
+
+    async def run_to_the_end(pilot):
+        while not pilot.app.finished:
+            await asyncio.sleep(0.05)
+        await pilot.pause()
+
+    app = DemoApp(get_demo("vanishing"), autoplay=True, delay=0.01)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_to_the_end)
