@@ -270,3 +270,12 @@ def test_demo_tables_and_lines_measure_cells():
     assert len({cell_of(line, value) for line, value in zip(table[2:], ("0.99", "0.5", "1"))}) == 1
     assert cell_of(table[0], "cue") == cell_of(table[2], "0.99")
     assert cell_len(lines[-1]) <= 40 and lines[-1].startswith("输")
+
+
+async def test_weight_editor_grid_shows_its_rows_at_80x24():
+    app = small_app(hidden=4)
+    async with app.run_test(size=SMALLEST) as pilot:
+        await pilot.press("w")
+        grid = app.screen.grid
+        shown = [line for line in pane_text(app.screen, "#matrix").splitlines() if re.match(r"\d ", line)]
+        assert len(shown) == grid.values.shape[0] == 4, pane_text(app.screen, "#matrix")
