@@ -17,6 +17,7 @@ import errno
 import ipaddress
 import logging
 import os
+import re
 import shlex
 import signal
 import socket
@@ -40,6 +41,7 @@ POLL_SECONDS = 0.05  # how often the group is checked while it winds down
 HEARTBEAT_SECONDS = 15.0  # a browser that vanished without closing its socket is noticed after this
 SERVED_BY = "RNNTUI_SERVED_BY"  # in every served app's environment: the server's pid, to find its processes
 LOOPBACK_NAMES = ("localhost",)
+WEB_FONT_LINK = re.compile(r"<link[^>]*fonts\.googleapis\.com[^>]*>")  # in textual-serve's page
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
@@ -172,7 +174,6 @@ class RnntuiServer(Server):
         # Without --public-url, each page points its socket at the address its browser used.
         self.public_url = config.public_url.rstrip("/") if config.public_url else None
         self.apps: set[AppProcess] = set()
-        self.cwd = os.getcwd()  # a relative --checkpoint or --corpus means what it meant when validated
 
     async def on_startup(self, app: web.Application) -> None:
         """textual-serve prints a banner here; `run` prints rnntui's lines instead."""
@@ -180,18 +181,21 @@ class RnntuiServer(Server):
     def page_base(self, request: web.Request) -> str:
         return self.public_url or str(request.url.origin())
 
-    @aiohttp_jinja2.template("app_index.html")
-    async def handle_index(self, request: web.Request) -> dict[str, Any]:
-        """textual-serve's page, with its URLs built from `page_base` instead of the bound address."""
+    async def handle_index(self, request: web.Request) -> web.Response:
+        """textual-serve's page, with its URLs built from `page_base` instead of the bound address,
+        and without its web-font link: a classroom offline would wait on it, and opening the page
+        should not tell a third party who did (xterm.js falls back to the local monospace font)."""
         base = self.page_base(request)
         websocket = ("wss:" if base.startswith("https:") else "ws:") + base.split(":", 1)[1]
         static = request.app.router["static"].url_for(filename="/")
-        return {
+        context = {
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
             "app_websocket_url": websocket + str(request.app.router["websocket"].url_for()),
             "config": {"static": {"url": base + str(static).rstrip("/") + "/"}},
             "application": {"name": self.title},
         }
+        page = aiohttp_jinja2.render_string("app_index.html", request, context)
+        return web.Response(text=WEB_FONT_LINK.sub("", page), content_type="text/html")
 
     def trusted(self, request: web.Request) -> bool:
         """Refuse sockets opened by other sites' pages (cross-site websocket hijacking) and, on

@@ -108,3 +108,19 @@ async def test_other_sites_pages_cannot_open_an_app():
         assert await handshake(server.url, {"Host": "rebound.example:80"}) == 403  # DNS rebinding
         assert server.pids() == []
         assert await handshake(server.url, {"Origin": server.url}) == 101
+
+
+async def test_the_page_asks_only_its_own_server():
+    """No third-party request (textual-serve's page links a web font): fine offline, private."""
+    import re
+
+    import aiohttp
+    from serve_harness import served
+
+    with served() as server:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(server.url + "/") as response:
+                page = await response.text()
+    addresses = re.findall(r'(?:href|src|url)[=(]"([^"]+)"', page) + re.findall(r'data-[\w-]+-url="([^"]+)"', page)
+    assert addresses
+    assert [a for a in addresses if not a.split("://", 1)[-1].startswith(server.url.split("://", 1)[1])] == []
