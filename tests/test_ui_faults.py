@@ -19,6 +19,7 @@ from rnntui.tui.screens.weight_editor import WeightEditorScreen
 from rnntui.tui.widgets.matrix import ENTRY
 
 CELL = ENTRY - 1  # characters a weight-editor cell has for its number
+SMALLEST = (80, 24)  # the smallest terminal the app draws its panes on
 
 # ------------------------------------------------------------------ one compact number format
 
@@ -114,6 +115,12 @@ async def test_overflowing_w_hh_says_so_and_r_or_R_bring_the_numbers_back():
         bars = pane_text(app, "#gradients")
         assert "are zero" not in bars and "not finite" in bars and "press r" in bars
         assert "⚠ not finite: press r or R" in str(app.query_one("#status").render())
+        await pilot.resize_terminal(*SMALLEST)
+        await pilot.pause()
+        status = str(app.query_one("#status").render())
+        assert status.startswith("⚠ not finite") and status.rstrip().endswith("‖ 2/s"), status
+        assert len(status.rstrip()) <= SMALLEST[0] - 2  # the status line's padding
+        await pilot.resize_terminal(*SIZE)
         await pilot.press("right", "g", "b")  # the app stays usable: it steps, samples, switches bars
         assert app.session.cursor == 2 and len(app.sample_text) == 60 and app.bars_whole_loss
         await pilot.press("R")
@@ -157,9 +164,6 @@ def test_plain_demo_with_stdin_closed_runs_to_the_end():
 
 
 # ------------------------------------------------------------------ the smallest terminal, 80x24
-
-SMALLEST = (80, 24)
-
 
 async def play_at(name: str, size: tuple[int, int], lang: str = "en"):
     """Run demo `name` to its last step in the app at `size`; return the app and its screen text."""

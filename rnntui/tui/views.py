@@ -253,7 +253,7 @@ def status_text(
     ]
     if not terse:
         parts.append(f"seed {session.seed}")
-    if alert:
-        parts.insert(0, NOT_FINITE_SHORT)
+    if alert:  # on a narrow line the warning takes the place of the model's description
+        parts = [NOT_FINITE_SHORT] + parts[4 if width < 110 else 0:]
     parts.append(f"▶ {speed:g}/s" if playing else f"‖ {speed:g}/s")
     return " · ".join(parts)
