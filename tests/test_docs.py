@@ -225,3 +225,37 @@ def test_readme_links_resolve():
     assert local, "README.md links to nothing in docs/"
     missing = [link for link in local if not (ROOT / link).exists()]
     assert not missing, f"README.md links to missing files: {missing}"
+
+
+# ------------------------------------------------------------------------------ commands in the docs
+
+COMMAND_DOCS = (README, ROOT / "docs" / "guide.md", CLI_REFERENCE)
+
+
+def documented_command_lines() -> list[tuple[str, list[str]]]:
+    """(file name, argv) for every `rnntui ...` line in the docs' bash blocks, comments dropped."""
+    import shlex
+
+    lines = []
+    for path in COMMAND_DOCS:
+        for block in re.findall(r"```bash\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S):
+            for line in block.splitlines():
+                words = shlex.split(line, comments=True)
+                if words and words[0] in ("rnntui", ".venv/bin/rnntui"):
+                    lines.append((path.name, words[1:]))
+    return lines
+
+
+@pytest.mark.parametrize("where, argv", documented_command_lines(), ids=lambda v: " ".join(v) if isinstance(v, list) else v)
+def test_documented_commands_parse(where, argv):
+    """Every command the docs print names a real command and real options with values that parse."""
+    import typer.main
+
+    from rnntui.cli import app
+
+    root = typer.main.get_command(app)
+    context = root.make_context("rnntui", list(argv))
+    if argv and not argv[0].startswith("-"):
+        command = root.get_command(context, argv[0])
+        assert command is not None, f"{where}: no command {argv[0]!r}"
+        command.make_context(argv[0], list(argv[1:]), parent=context)
