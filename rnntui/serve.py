@@ -50,6 +50,7 @@ class ServeConfig:
     """What `rnntui serve` serves and where; every value is validated before it gets here."""
 
     argv: tuple[str, ...]  # rnntui's arguments for each tab's app, e.g. ("app", "--cell=lstm")
+    max_tabs: int  # tabs with an app at once; past it a new tab is told so instead of starting a process
     host: str = "127.0.0.1"  # the address to listen on; loopback keeps the server to this machine
     port: int = 8000  # 0 picks any free port (the printed URL says which)
     public_url: str | None = None  # the URL browsers use when it is not the listening address (a proxy)
@@ -216,6 +217,9 @@ class RnntuiServer(Server):
         width = to_int(request.query.get("width", "80"), 80)
         height = to_int(request.query.get("height", "24"), 24)
         await websocket.prepare(request)
+        if len(self.apps) >= self.config.max_tabs:
+            await self.refuse(websocket)
+            return websocket
         app = AppProcess(self.config.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                          close=websocket.close, download_manager=self.download_manager)
         self.apps.add(app)
@@ -230,6 +234,15 @@ class RnntuiServer(Server):
             await app.stop()
             self.apps.discard(app)
         return websocket
+
+    async def refuse(self, websocket: web.WebSocketResponse) -> None:
+        """Say in the tab's terminal that every app slot is taken; the socket stays open (closing it
+        would cover the message with the page's "Session ended") until the person closes the tab."""
+        await websocket.send_bytes(
+            f"rnntui serve: this server runs at most {self.config.max_tabs} apps at once (--max-tabs) and all "
+            "are in use; close a tab elsewhere, then reload this page.\r\n".encode())
+        async for _ in websocket:  # input is ignored: no app is listening
+            pass
 
     def display_url(self, port: int) -> str:
         if self.public_url:

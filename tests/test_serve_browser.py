@@ -102,6 +102,19 @@ def test_closing_a_tab_ends_its_training_child(browser):
         assert wait_until(lambda: not server.pids(), CLOSE_SECONDS), server.pids()
 
 
+def test_a_tab_past_the_cap_is_told_and_starts_nothing(browser):
+    with served("--max-tabs", "1") as server:
+        first = open_tab(browser, server.url)
+        wait_for_text(first, "Hidden state")
+        second = open_tab(browser, server.url)
+        wait_for_text(second, "all are in use")
+        assert len(server.pids()) == 1
+        first.close()  # a slot frees: a reloaded tab gets an app
+        assert wait_until(lambda: not server.pids(), CLOSE_SECONDS), server.pids()
+        second.reload()
+        wait_for_text(second, "Hidden state")
+
+
 def test_quitting_the_app_ends_the_tab(browser):
     with served() as server:
         page = open_tab(browser, server.url)

@@ -37,6 +37,7 @@ def started(monkeypatch):
         (["--public-url", "ftp://example.org"], "--public-url"),
         (["--public-url", "http://host:99999"], "--public-url"),
         (["--text", "a\0b"], "NUL"),
+        (["--max-tabs", "0"], "--max-tabs"),
     ],
 )
 def test_bad_values_are_refused_before_serving(started, args, fragment):

@@ -18,6 +18,7 @@ from rnntui.commands.common import user_errors
 from rnntui.errors import RnntuiError
 
 PORT_RANGE = dict(min=0, max=65535)
+MAX_TABS = 40  # a room's worth of tabs, each its own app process: the cap keeps one server from sinking its machine
 
 
 def register(app: typer.Typer) -> None:
@@ -30,6 +31,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. The default lets only this machine connect; 0.0.0.0 lets anyone who can reach it."),
     port: int = typer.Option(8000, "--port", help="Port to listen on (0: any free port).", **PORT_RANGE),
     public_url: Optional[str] = typer.Option(None, "--public-url", help="The http(s) URL browsers reach the server at, when it is not the listening address (a proxy, a host name)."),
+    max_tabs: int = typer.Option(MAX_TABS, "--max-tabs", min=1, help="Tabs with an app at once; a tab past that is told to wait."),
     text: Optional[str] = app_commands.TEXT_OPTION,
     cell: Optional[str] = app_commands.CELL_OPTION,
     activation: Optional[str] = app_commands.ACTIVATION_OPTION,
@@ -57,7 +59,7 @@ def serve(
 
     from rnntui.serve import ServeConfig, serve as run_server
 
-    run_server(ServeConfig(tuple(argv), host=host, port=port, public_url=public_url), typer.echo)
+    run_server(ServeConfig(tuple(argv), max_tabs, host=host, port=port, public_url=public_url), typer.echo)
 
 
 def app_argv(options: dict) -> list[str]:
