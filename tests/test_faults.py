@@ -444,3 +444,53 @@ def test_resuming_on_changed_text_is_refused_unless_forced(tmp_path):
     recorded = json.loads(load_checkpoint(out / "last.safetensors").metadata["corpus_fingerprint"])
     assert recorded["chars"] == 3000
     assert run("train", "--resume", out, "--steps", "8", "--quiet").exit_code == 0  # now it is the run's text
+
+
+# ------------------------------------------------------------------ a large corpus stays compact
+
+
+def test_compact_encoding_matches_the_vocabulary_and_uses_the_smallest_type():
+    from rnntui.engine.corpus import Corpus, encode_compact
+    from rnntui.errors import CorpusError
+
+    wide = "".join(map(chr, range(0x4E00, 0x4E00 + 300)))  # more characters than a byte can index
+    for text, dtype in (("ABCCBA" * 7, np.uint8), ("héllo wörld 你好 🙂\n" * 40, np.uint8), (wide * 3, np.int16)):
+        corpus = Corpus("t", text)
+        ids = encode_compact(text, corpus.vocab)
+        assert ids.dtype == dtype
+        assert np.array_equal(ids.astype(np.int64), corpus.vocab.encode(text))  # the reference encoder
+    with pytest.raises(CorpusError, match="'D' is not in the vocabulary"):
+        encode_compact("ABD", Corpus("t", "ABC").vocab)
+
+
+def test_training_data_costs_about_a_byte_a_character():
+    import tracemalloc
+
+    import torch
+
+    from rnntui.engine.corpus import Corpus
+    from rnntui.engine.train_config import TrainConfig
+    from rnntui.engine.trainer import Trainer
+
+    alphabet = np.array(list("abcdefghijklmnopqrstuvwxyz .,;\n’é"))
+    text = "".join(alphabet[np.random.default_rng(0).integers(len(alphabet), size=2_000_000)])
+    corpus = Corpus("big", text)
+    corpus.vocab, corpus.fingerprint  # built once per corpus, not by the trainer
+    config = TrainConfig(hidden_size=8, num_layers=1, seq_len=50, batch_size=16, threads=1, precision="fp32")
+    Trainer(config, Corpus("warm-up", text[:5000]))  # the modules a first Trainer imports are not data
+    tracemalloc.start()
+    try:
+        trainer = Trainer(config, corpus)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * len(text)  # int64 indices alone would be 8 bytes a character
+    data = trainer.train_data
+    assert data.tokens.dtype == torch.uint8
+    ids = corpus.vocab.encode(text)
+    stream_len = (len(ids[:len(text) - round(len(text) * 0.1)]) - 1) // data.streams
+    for k in (0, data.chunks - 1):  # chunk k of stream b starts at b * stream_len + k * seq_len
+        x, y = data.chunk(k)
+        start = np.arange(data.streams)[:, None] * stream_len + k * data.seq_len + np.arange(data.seq_len)
+        assert x.dtype == torch.int64 and np.array_equal(x.numpy(), ids[start])
+        assert np.array_equal(y.numpy(), ids[start + 1])

@@ -23,6 +23,7 @@ from rnntui.errors import CorpusError
 
 DEFAULT_VAL_FRACTION = 0.1
 HASH_BLOCK = 1 << 20  # characters hashed at a time
+ENCODE_BLOCK = 1 << 16  # characters encoded at a time: its int64 temporaries stay small
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,46 @@ class Corpus:
         Splitting by position, not by shuffled characters, keeps validation text unseen as
         sequences, which is what a language model's validation loss is meant to measure.
         """
+        cut = self.split_point(val_fraction)
+        return self.text[:cut], self.text[cut:]
+
+    def split_point(self, val_fraction: float = DEFAULT_VAL_FRACTION) -> int:
+        """Where validation starts: the index of its first character."""
         if not 0.0 < val_fraction < 1.0:
             raise CorpusError(f"validation fraction must be between 0 and 1, got {val_fraction}")
-        cut = len(self.text) - max(2, round(len(self.text) * val_fraction))
-        return self.text[:cut], self.text[cut:]
+        return len(self.text) - max(2, round(len(self.text) * val_fraction))
+
+    def encoded_split(self, val_fraction: float = DEFAULT_VAL_FRACTION) -> tuple[np.ndarray, np.ndarray]:
+        """`split` as vocabulary indices: two views of one compact array (see `encode_compact`)."""
+        cut = self.split_point(val_fraction)
+        indices = encode_compact(self.text, self.vocab)
+        return indices[:cut], indices[cut:]
+
+
+def index_dtype(vocab_size: int) -> np.dtype:
+    """The smallest integer type that holds every index: a byte per character for most text."""
+    return np.dtype(np.uint8 if vocab_size <= 256 else np.int16 if vocab_size <= 32768 else np.int32)
+
+
+def encode_compact(text: str, vocab: Vocab) -> np.ndarray:
+    """The indices of `text` in `index_dtype`, encoded a block at a time with NumPy.
+
+    A large corpus then costs about its own size again, instead of eight bytes per character
+    plus a Python list of them on the way (the encoding peak once dominated training's memory).
+    """
+    codes = np.array([ord(c) for c in vocab.chars], dtype=np.uint32)
+    order = np.argsort(codes)
+    known = codes[order]
+    out = np.empty(len(text), dtype=index_dtype(len(vocab)))
+    for start in range(0, len(text), ENCODE_BLOCK):
+        block = np.frombuffer(text[start:start + ENCODE_BLOCK].encode("utf-32-le", "surrogatepass"), np.uint32)
+        where = np.minimum(np.searchsorted(known, block), len(known) - 1)
+        unknown = known[where] != block
+        if unknown.any():
+            shown = "".join(vocab.chars)
+            raise CorpusError(f"character {chr(block[unknown.argmax()])!r} is not in the vocabulary ({shown!r})")
+        out[start:start + len(block)] = order[where]
+    return out
 
 
 # --- shipped corpora -------------------------------------------------------------------------

@@ -55,15 +55,18 @@ class StreamBatches:
         self.streams = max(1, min(batch, usable // self.seq_len))
         stream_len = usable // self.streams
         self.chunks = stream_len // self.seq_len
-        starts = np.arange(self.streams) * stream_len
         span = self.chunks * self.seq_len
-        rows = np.stack([data[s:s + span + 1] for s in starts])
-        self.inputs = torch.from_numpy(rows[:, :-1].copy()).to(device)
-        self.targets = torch.from_numpy(rows[:, 1:].copy()).to(device)
+        # Stream b is data[b * stream_len:][:span + 1]: a strided view of the text in its compact
+        # index type, not a copy; each chunk's inputs and targets are two overlapping slices of it,
+        # widened to int64 only chunk by chunk.
+        data = np.ascontiguousarray(data)
+        rows = np.lib.stride_tricks.as_strided(data, (self.streams, span + 1), (stream_len * data.itemsize, data.itemsize))
+        self.tokens = torch.from_numpy(rows).to(device)
 
     def chunk(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-        cols = slice(k * self.seq_len, (k + 1) * self.seq_len)
-        return self.inputs[:, cols], self.targets[:, cols]
+        start = k * self.seq_len
+        window = self.tokens[:, start:start + self.seq_len + 1].long()
+        return window[:, :-1], window[:, 1:]
 
 
 class ValidationStreams:
@@ -81,8 +84,9 @@ class ValidationStreams:
         span = targets_total // self.streams
         burn = min(BURN_IN, span)
         length = burn + span
-        inputs = np.zeros((self.streams, length), dtype=np.int64)
-        targets = np.full((self.streams, length), IGNORE, dtype=np.int64)
+        # The text's own compact index type; targets need a signed one for IGNORE. Widened per chunk.
+        inputs = np.zeros((self.streams, length), dtype=data.dtype)
+        targets = np.full((self.streams, length), IGNORE, dtype=np.promote_types(data.dtype, np.int16))
         # Stream 0 starts at the text's start, from zeros as training does, and scores its first
         # `span` targets (what it reads after them is unscored); every other stream reads `burn`
         # characters of the preceding text first and scores its last `span` targets.
@@ -99,7 +103,7 @@ class ValidationStreams:
 
     def chunk(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
         cols = slice(k * self.seq_len, (k + 1) * self.seq_len)
-        return self.inputs[:, cols], self.targets[:, cols]
+        return self.inputs[:, cols].long(), self.targets[:, cols].long()
 
 
 def make_optimizer(name: str, params, lr: float, weight_decay: float) -> torch.optim.Optimizer:
@@ -135,15 +139,15 @@ class Trainer:
         check_training_fits(self.model_config, config.optimizer, config.batch_size, config.seq_len, self.device)
         self.precision = resolve_precision(config.precision, self.device, config.hidden_size)
 
-        train_text, val_text = corpus.split(config.val_fraction)
-        if len(train_text) < config.seq_len + 1:
+        train_ids, val_ids = corpus.encoded_split(config.val_fraction)  # one byte a character for most text
+        if len(train_ids) < config.seq_len + 1:
             raise CorpusError(
-                f"corpus {corpus.name!r} is too short: its training part has {len(train_text)} "
+                f"corpus {corpus.name!r} is too short: its training part has {len(train_ids)} "
                 f"characters and one window needs {config.seq_len + 1}; use a smaller --seq-len"
             )
-        self.train_data = StreamBatches(self.vocab.encode(train_text), config.batch_size, config.seq_len, self.device)
-        self.val_data = ValidationStreams(self.vocab.encode(val_text), config.seq_len, self.device)
-        self.probe_text = val_text[: PROBE_CHARS + 1]
+        self.train_data = StreamBatches(train_ids, config.batch_size, config.seq_len, self.device)
+        self.val_data = ValidationStreams(val_ids, config.seq_len, self.device)
+        self.probe_text = corpus.text[len(train_ids):len(train_ids) + PROBE_CHARS + 1]
         self.rows = self.workers.rows(self.train_data.streams)  # this worker's streams of the batch
         self.local_streams = self.rows.stop - self.rows.start
         if self.train_data.streams < self.workers.world:  # the same answer on every worker
