@@ -223,6 +223,24 @@ async def test_help_lists_every_key_and_closes():
         assert not isinstance(app.screen, HelpScreen)
 
 
+async def test_help_in_a_demo_lists_every_key_that_works_there():
+    from rnntui.demos import get_demo
+    from rnntui.tui.demo_app import DemoApp
+
+    app = DemoApp(get_demo("abc"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for phrase in ("Next demo step", "Previous demo step", "Step forward one character",
+                       "Step back one character", "Open the weight editor", "Train on the corpus"):
+            assert phrase in text, phrase
+        assert "Focus Next" not in text  # Textual's own keys are not the app's to explain
+        await pilot.press("escape")
+        await pilot.press("l")  # listed, so it must work: l steps the cursor in a demo too
+        assert app.session.cursor == 2
+
+
 async def test_command_palette_runs_actions_by_name():
     app = small_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -1,9 +1,8 @@
-"""Live training in the app (issue 5), driven through Pilot with tiny models on tiny corpora.
+"""Live training in the app, driven through Pilot with tiny models on tiny corpora.
 
-Runs train in a child process (the app's default); the first test also runs the thread
-backend. While a run is active, `pilot.press`/`pilot.pause` wait for an idle process and would hang, so
-these tests call the app's actions directly and wait with `asyncio.sleep` polling; keys are
-pressed only while training is paused or finished.
+Runs train in a child process (the only backend). While a run is active, `pilot.press`/`pilot.pause`
+wait for an idle process and would hang, so these tests call the controller directly and wait
+with `asyncio.sleep` polling; keys are pressed only while training is paused or finished.
 """
 
 from __future__ import annotations
@@ -14,17 +13,19 @@ import time
 
 import numpy as np
 import pytest
-from app_helpers import SIZE, small_app
+from app_helpers import SIZE, screen_text, small_app
 
 from rnntui.engine.checkpoint import load_checkpoint
 from rnntui.engine.corpus import Corpus
 from rnntui.engine.session import StepSession
+from rnntui.live.service import RunState
 from rnntui.tui.screens.confirm import ConfirmScreen
 from rnntui.tui.screens.corpus_picker import CorpusPickerScreen
+from rnntui.tui.screens.weight_editor import WeightEditorScreen
 from rnntui.tui.screens.train_settings import TrainSettingsScreen, config_fields, parse_fields
-from rnntui.tui.training import actions
+from rnntui.tui.training import controller
 from rnntui.tui.widgets.loss_curve import LossCurve
-from rnntui.errors import RnntuiError
+from rnntui.errors import CheckpointError, RnntuiError
 
 TEXT = "the cat sat on the mat. the dog sat on the log. " * 60  # ~2.9k characters, 17 symbols
 
@@ -38,7 +39,7 @@ def tiny_config(app, **changes):
     base = dict(cell="gru", hidden_size=24, num_layers=1, seq_len=16, batch_size=8, lr=1e-2, threads=1,
                 precision="fp32", eval_every=25, steps=None, minutes=None)
     base.update(changes)
-    return app.train_config.with_(**base)
+    return app.training.config.with_(**base)
 
 
 async def wait_for(condition, what: str, timeout: float = 60.0) -> None:
@@ -54,37 +55,44 @@ def log_text(app) -> str:
     return "\n".join(str(line) for line in app.query_one("#console-log").lines)
 
 
+def flat_log(app) -> str:
+    """The log with its wrapping undone (log_line cuts long lines at the pane's width)."""
+    return log_text(app).replace("\n", "")
+
+
 def curve_text(app) -> str:
     return "\n".join(app.query_one(LossCurve).text_lines)
 
 
 @pytest.fixture(autouse=True)
 def fast_samples(monkeypatch):
-    monkeypatch.setattr(actions, "SAMPLE_INTERVAL", 0.3)
+    monkeypatch.setattr(controller, "SAMPLE_INTERVAL", 0.3)
 
 
-@pytest.mark.parametrize("in_process", [True, False], ids=["process", "thread"])
-async def test_training_learns_streams_samples_and_shows_the_curve(in_process):
+async def test_training_learns_streams_samples_and_shows_the_curve():
     app = small_app()
-    app.train_in_process = in_process
     app.choose_corpus(tiny_corpus())
     async with app.run_test(size=SIZE):
-        run = app.start_training(tiny_config(app, steps=150))
+        run = app.training.start(tiny_config(app, steps=150))
         await wait_for(lambda: not run.active, "the 150-step run to finish")
-        await wait_for(lambda: app.training_samples, "a streamed sample")
+        await wait_for(lambda: app.training.samples, "a streamed sample")
         losses = run.history.losses
         assert len(losses) == 150 and all(math.isfinite(x) for x in losses)
         assert np.mean(losses[-10:]) < 0.7 * np.mean(losses[:10])  # it learned
-        assert run.history.val_losses and run.history.val_losses[-1] < run.history.val_losses[0]
-        step, sample = app.training_samples[-1]
+        val = run.history.val
+        assert val and val[-1].loss < val[0].loss
+        step, sample = app.training.samples[-1]
         assert step >= 1 and len(sample) > 0 and set(sample) <= set(TEXT)
         assert "sample @" in log_text(app)
         await wait_for(lambda: "finished" in curve_text(app), "the curve to say the run finished")
         curve = curve_text(app)
         assert "step 150" in curve and "validation" in curve
         # The panes now step through the trained model: same weights as the trainer's last snapshot.
-        await wait_for(lambda: app._synced_step == 150, "the final weights in the panes")
-        _, params = run.snapshot()
+        await wait_for(lambda: app.training.synced_step == 150, "the final weights in the panes")
+        snapshot = run.snapshot()
+        assert snapshot.view.step == 150
+        params = snapshot.view.session.params
+        assert app.session is snapshot.view.session  # installed as the child built it
         assert app.session.config.cell == "gru" and app.session.config.hidden_size == 24
         for name, value in params.items():
             np.testing.assert_allclose(app.session.params[name], value, rtol=0, atol=1e-7)
@@ -94,10 +102,10 @@ async def test_pause_stops_the_step_count_and_resume_continues():
     app = small_app()
     app.choose_corpus(tiny_corpus())
     async with app.run_test(size=SIZE):
-        run = app.start_training(tiny_config(app))
+        run = app.training.start(tiny_config(app))
         await wait_for(lambda: run.step >= 20, "20 steps")
         app.action_train()  # t while running: pause
-        await wait_for(lambda: run.state == "paused", "the trainer to report paused")
+        await wait_for(lambda: run.state is RunState.PAUSED, "the trainer to report paused")
         paused_at = run.step
         await asyncio.sleep(0.5)
         assert run.step == paused_at
@@ -113,20 +121,21 @@ async def test_clipping_toggled_while_training_changes_the_post_clip_norm():
     app = small_app()
     app.choose_corpus(tiny_corpus())
     async with app.run_test(size=SIZE):
-        run = app.start_training(tiny_config(app, clip_mode="norm", clip=0.01))
+        run = app.training.start(tiny_config(app, clip_mode="norm", clip=0.01))
         await wait_for(lambda: run.step >= 5, "5 steps")
         last = run.history.last
         assert last.grad_norm > 0.01 and last.grad_norm_clipped == pytest.approx(0.01, rel=1e-3)
         assert app.session.clipping.mode == "norm" and app.session.clipping.threshold == 0.01
         await app.run_action("toggle_clipping")  # k: off, for the running model too
-        toggled_at = run.step
-        await wait_for(lambda: run.step >= toggled_at + 3, "steps after the toggle")
+        await wait_for(lambda: "clip off" in log_text(app), "the child to confirm the change")
+        from_step = int(log_text(app).split("clip off")[0].rsplit("from step ", 1)[1].split(":")[0].replace(",", ""))
+        await wait_for(lambda: run.step >= from_step + 3, "steps after the toggle")
         last = run.history.last
         assert last.grad_norm_clipped == last.grad_norm > 0.01
         assert run.settings.clip_mode == "off"
         app.action_stop_training()
         await wait_for(lambda: not run.active, "the run to stop")
-        app.show_training()
+        app.training.show_training()
         assert "after clip off" in curve_text(app)
 
 
@@ -134,7 +143,7 @@ async def test_saved_checkpoint_reloads_with_the_same_weights(tmp_path):
     app = small_app()
     app.choose_corpus(tiny_corpus())
     async with app.run_test(size=SIZE) as pilot:
-        run = app.start_training(tiny_config(app, steps=30))
+        run = app.training.start(tiny_config(app, steps=30))
         await wait_for(lambda: not run.active, "the run to finish")
         # Finished: the app is idle again, so keys work: s, a path, enter.
         path = tmp_path / "saved" / "tiny.safetensors"
@@ -142,7 +151,7 @@ async def test_saved_checkpoint_reloads_with_the_same_weights(tmp_path):
         app.screen.query_one("#prompt-input").value = str(path)
         await pilot.press("enter")
         assert path.is_file() and "saved" in log_text(app)
-    _, params = run.snapshot()
+    params = run.snapshot().view.session.params
     checkpoint = load_checkpoint(path)
     assert checkpoint.vocab == sorted(set(TEXT)) and checkpoint.metadata["step"] == "30"
     assert checkpoint.metadata["corpus"] == "tiny" and "train_config" in checkpoint.metadata
@@ -156,13 +165,14 @@ async def test_nan_pauses_keeps_good_weights_and_says_what_to_try():
     app = small_app()
     app.choose_corpus(tiny_corpus())
     async with app.run_test(size=SIZE):
-        run = app.start_training(tiny_config(app, cell="rnn", activation="relu", lr=1e3, clip_mode="off"))
+        run = app.training.start(tiny_config(app, cell="rnn", activation="relu", lr=1e3, clip_mode="off"))
         await wait_for(lambda: run.paused and "paused:" in log_text(app), "the nan to pause training")
         log = log_text(app).replace("\n", "")
         assert "nan/inf" in log and "learning rate" in log and "clipping" in log
-        _, params = run.snapshot()
+        await wait_for(lambda: run.view is not None, "the paused weights")
+        params = run.view.session.params
         assert all(np.isfinite(v).all() for v in params.values())
-        app.apply_live_settings(lr=1e-2, clip_mode="norm", clip=1.0)
+        app.training.apply_settings(lr=1e-2, clip_mode="norm", clip=1.0)
         resumed_at = run.step
         app.action_train()  # t resumes
         await wait_for(lambda: run.step >= resumed_at + 10, "steps after the fix")
@@ -176,14 +186,14 @@ async def test_quitting_while_training_asks_and_model_changes_ask_to_restart(tmp
     app = small_app()
     app.choose_corpus(tiny_corpus())
     async with app.run_test(size=SIZE) as pilot:
-        run = app.start_training(tiny_config(app))
+        run = app.training.start(tiny_config(app))
         await wait_for(lambda: run.step >= 5, "5 steps")
         app.action_train()
-        await wait_for(lambda: run.state == "paused", "the pause")
+        await wait_for(lambda: run.state is RunState.PAUSED, "the pause")
         await pilot.press("c")  # a new cell needs a new model: asked, escape keeps the run
         assert isinstance(app.screen, ConfirmScreen) and "Restart" in str(app.screen.question)
         await pilot.press("escape")
-        assert app.training is run and run.active and app.session.config.cell == "gru"
+        assert app.training.run is run and run.active and app.session.config.cell == "gru"
         await pilot.press("q")
         assert isinstance(app.screen, ConfirmScreen) and "Save it before quitting" in app.screen.question
         await pilot.press("y")
@@ -204,27 +214,27 @@ async def test_corpus_picker_and_settings_screen_lead_to_a_run(tmp_path):
         (tmp_path / "tiny.txt").write_text(TEXT)
         app.screen.query_one("#picker-path").value = str(tmp_path / "tiny.txt")
         await pilot.press("enter")
-        assert app.corpus.text == TEXT and isinstance(app.screen, TrainSettingsScreen)
+        assert app.training.corpus.text == TEXT and isinstance(app.screen, TrainSettingsScreen)
         app.screen.query_one("#setting-hidden_size").value = "many"
         app.screen.query_one("#setting-hidden_size").focus()
         await pilot.press("enter")
         assert "hidden size must be a whole number" in str(app.screen.query_one("#settings-message").render())
         await pilot.press("escape")
-        assert app.training is None
-        app.train_config = tiny_config(app, steps=10)
+        assert app.training.run is None
+        app.training.config = tiny_config(app, steps=10)
         await pilot.press("o")
         await pilot.press("enter")  # the highlighted shipped corpus: abc
-        assert app.corpus.name == "abc"
+        assert app.training.corpus.name == "abc"
         await pilot.press("t")
         await pilot.press("enter")  # the prefilled settings: start
-        run = app.training
+        run = app.training.run
         assert run is not None and run.config.steps == 10 and run.corpus.name == "abc"
         await wait_for(lambda: not run.active, "the 10-step run")
         assert run.done.reason == "steps"
 
 
 def test_settings_fields_round_trip_and_refuse_bad_values():
-    base = actions.app_train_config()
+    base = controller.app_train_config()
     assert parse_fields(config_fields(base), base) == base
     fields = config_fields(base) | {"clip": "off", "steps": "500", "minutes": "", "cell": "GRU"}
     config = parse_fields(fields, base)
@@ -250,3 +260,101 @@ async def test_opening_the_app_and_the_training_screens_never_imports_torch():
             "assert 'torch' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
+
+
+async def test_weights_are_read_only_while_training_and_the_editor_says_so():
+    app = small_app()
+    app.choose_corpus(tiny_corpus())
+    async with app.run_test(size=SIZE) as pilot:
+        run = app.training.start(tiny_config(app))
+        await wait_for(lambda: app.training.synced_step >= 1, "the run's weights in the panes")
+        app.action_train()  # pause, so keys can be pressed (pilot waits for an idle app)
+        await wait_for(lambda: run.state is RunState.PAUSED, "the pause")
+        await pilot.press("w")
+        editor = app.screen
+        assert isinstance(editor, WeightEditorScreen) and editor.session is app.session
+        assert "read-only while training" in screen_text(app)
+        before = {k: v.copy() for k, v in app.session.params.items()}
+        await pilot.press("enter", *"3", "enter")
+        assert "refused: weights are read-only while training" in screen_text(app)
+        await pilot.press("escape", "escape", "right_square_bracket")  # ] scales W_hh: refused too
+        for name, value in before.items():
+            np.testing.assert_array_equal(app.session.params[name], value)
+        app.action_stop_training()
+        await wait_for(lambda: not run.active, "the run to stop")
+        await pilot.press("w")  # the run is over: its weights are the app's to edit
+        await pilot.press("enter", *"3", "enter")
+        assert app.session.params["rnn.weight_hh_l0"][0, 0] == 3.0
+        assert "read-only" not in screen_text(app)
+
+
+async def test_a_killed_child_is_reported_keeps_the_weights_and_t_starts_again():
+    app = small_app()
+    app.choose_corpus(tiny_corpus())
+    async with app.run_test(size=SIZE) as pilot:
+        run = app.training.start(tiny_config(app))
+        await wait_for(lambda: app.training.synced_step >= 1, "the run's weights in the panes")
+        shown = app.session
+        run.kill()
+        start = time.monotonic()
+        await wait_for(lambda: "ended unexpectedly" in flat_log(app), "the death in the log", timeout=5)
+        assert time.monotonic() - start < 2.0 and "SIGKILL" in flat_log(app)
+        assert app.session is shown and all(np.isfinite(v).all() for v in shown.params.values())
+        await pilot.press("t")  # a new run: the settings screen opens
+        assert isinstance(app.screen, TrainSettingsScreen)
+
+
+async def test_a_corpus_too_short_is_refused_in_full_and_nothing_starts():
+    app = small_app()
+    app.choose_corpus(Corpus("one.txt", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", "enter")  # the settings screen, then start
+        log = flat_log(app)
+        assert "refused: corpus 'one.txt' is too short to train on" in log
+        assert "one window needs" in log and "sequence length" in log
+        assert app.training.run is None and not app.query(LossCurve)
+        assert app.session.config.cell == "rnn"  # the panes keep their model
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"),
+                                   CheckpointError("cannot write 'x.safetensors': No space left on device")],
+                         ids=["oserror", "project-error"])
+async def test_a_failed_save_is_one_line_and_keeps_the_app_and_the_run(tmp_path, monkeypatch, error):
+    app = small_app()
+    app.choose_corpus(tiny_corpus())
+
+    def full_disk(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(controller, "save_checkpoint", full_disk)
+    async with app.run_test(size=SIZE) as pilot:
+        run = app.training.start(tiny_config(app))
+        await wait_for(lambda: run.step >= 3, "3 steps")
+        app.action_train()
+        await wait_for(lambda: run.state is RunState.PAUSED, "the pause")
+        await pilot.press("s")
+        app.screen.query_one("#prompt-input").value = str(tmp_path / "full.safetensors")
+        await pilot.press("enter")
+        message = str(app.screen.query_one("#prompt-message").render())
+        assert message.startswith("refused:") and "No space left on device" in message and "\n" not in message
+        await pilot.press("escape", "q", "y")  # quit, saving first: the save fails, the app stays
+        await pilot.pause()
+        assert not app._exit and run.active
+        assert "not saved" in flat_log(app) and "No space left on device" in flat_log(app)
+
+
+async def test_save_asks_before_overwriting_an_existing_file(tmp_path):
+    app = small_app()
+    path = tmp_path / "kept.safetensors"
+    path.write_bytes(b"precious")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        app.screen.query_one("#prompt-input").value = str(path)
+        await pilot.press("enter")
+        assert isinstance(app.screen, ConfirmScreen) and "exists. Overwrite it?" in app.screen.question
+        await pilot.press("escape")
+        assert path.read_bytes() == b"precious" and not isinstance(app.screen, ConfirmScreen)
+        await pilot.press("s")
+        app.screen.query_one("#prompt-input").value = str(path)
+        await pilot.press("enter", "y")
+        assert load_checkpoint(path).config == app.session.config

@@ -1,6 +1,7 @@
 """How `rnntui train` shows a run: a live one-line bar on a terminal, plain lines otherwise.
 
 It is only a trainer callback: it receives events and writes text; it never touches the model.
+Its figures (validation loss, tokens/s, ETA) come from a RunHistory, as the app's and the demos' do.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ import time
 from typing import TextIO
 
 from rnntui.engine.train_events import DoneEvent, EvalEvent, StepEvent, TrainEvent, WarningEvent
+from rnntui.live.history import LONG_RUN_POINTS, RunHistory
 
 REFRESH_SECONDS = 0.1  # the bar redraws at most 10 times a second
 PLAIN_EVERY_SECONDS = 10.0  # without a terminal, one step line every 10 s (plus every evaluation)
 SAMPLE_LINES = 3
-MIN_PROGRESS_FOR_ETA = 0.02
 
 
 def format_duration(seconds: float) -> str:
@@ -27,22 +28,21 @@ class ProgressReporter:
     """Turns trainer events into terminal output. `live`: redraw one line with \\r."""
 
     def __init__(self, out: TextIO | None = None, live: bool | None = None, quiet: bool = False,
-                 total_steps: int | None = None, workers: int = 1):
+                 total_steps: int | None = None, workers: int = 1, history: RunHistory | None = None):
         self.out = out or sys.stdout
         self.live = self.out.isatty() if live is None else live
         self.quiet = quiet
         self.total_steps = total_steps
         self.workers = workers  # the processes training together; the rate is theirs in total
-        self.val_loss: float | None = None
-        self.tokens_per_second = 0.0
+        self.history = history if history is not None else RunHistory(LONG_RUN_POINTS)
         self._last_draw = 0.0
         self._bar_shown = False
 
     def __call__(self, event: TrainEvent) -> None:
+        self.history(event)
         if isinstance(event, StepEvent):
             self._on_step(event)
         elif isinstance(event, EvalEvent):
-            self.val_loss = event.val_loss
             if not self.quiet:
                 best = " (best)" if event.is_best else ""
                 self._line(f"step {event.step}: val loss {event.val_loss:.4f}{best}")
@@ -54,10 +54,6 @@ class ProgressReporter:
             self._clear_bar()
 
     def _on_step(self, event: StepEvent) -> None:
-        if not event.skipped:
-            # Smoothed, so the bar does not flicker with every step's timing noise.
-            rate = event.tokens_per_second
-            self.tokens_per_second = rate if not self.tokens_per_second else 0.9 * self.tokens_per_second + 0.1 * rate
         if self.quiet:
             return
         now = time.monotonic()
@@ -75,15 +71,17 @@ class ProgressReporter:
 
     def status_line(self, event: StepEvent) -> str:
         total = f"/{self.total_steps}" if self.total_steps else ""
+        history = self.history
         parts = [f"step {event.step}{total}", f"loss {event.loss:.4f}"]
-        if self.val_loss is not None:
-            parts.append(f"val {self.val_loss:.4f}")
-        parts.append(f"{self.tokens_per_second / 1000:.1f}k tok/s"
+        if history.val:
+            parts.append(f"val {history.val[-1].loss:.4f}")
+        parts.append(f"{history.tokens_per_second / 1000:.1f}k tok/s"
                      + (f" on {self.workers} workers" if self.workers > 1 else ""))
         if event.progress is not None:
             parts.append(f"{event.progress:4.0%}")
-            if event.progress >= MIN_PROGRESS_FOR_ETA:  # earlier, start-up time dominates the guess
-                parts.append(f"ETA {format_duration(event.elapsed * (1 - event.progress) / event.progress)}")
+            eta = history.eta_seconds()
+            if eta is not None:
+                parts.append(f"ETA {format_duration(eta)}")
         return "  ".join(parts)
 
     def _clear_bar(self) -> None:

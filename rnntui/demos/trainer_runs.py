@@ -17,7 +17,8 @@ import numpy as np
 from rnntui.demos.script import DemoContext, Outcome, TrainingView
 from rnntui.engine.corpus import Corpus
 from rnntui.engine.train_config import TrainConfig
-from rnntui.engine.train_events import DoneEvent, EvalEvent, StepEvent, WarningEvent
+from rnntui.engine.train_events import DoneEvent, StepEvent
+from rnntui.live.history import RunHistory
 
 LIVE_EVERY = 5  # steps between live reports: enough for a smooth curve, few repaints
 SNAPSHOT_EVERY = 100  # steps between copies of the weights for the panes (a full re-render each)
@@ -25,14 +26,38 @@ SNAPSHOT_EVERY = 100  # steps between copies of the weights for the panes (a ful
 
 @dataclass
 class RunResult:
-    losses: list[float] = field(default_factory=list)  # per step; nan where the step was skipped
-    samples: list[tuple[int, str]] = field(default_factory=list)  # (step, sample) at each evaluation
-    val: list[tuple[int, float]] = field(default_factory=list)  # (step, validation loss)
-    warnings: list[str] = field(default_factory=list)
-    done: DoneEvent | None = None
+    """A demo run: the RunHistory every view of a run reads, plus the weights to show."""
+
+    history: RunHistory = field(default_factory=RunHistory)  # every step kept: demo runs are short
     params: dict[str, np.ndarray] = field(default_factory=dict)  # latest weights, checkpoint names
     params_step: int = 0  # the step `params` were copied at
-    seconds: float = 0.0
+
+    @property
+    def losses(self) -> list[float]:
+        """Per step; nan where the step was skipped."""
+        return self.history.losses
+
+    @property
+    def samples(self) -> list[tuple[int, str]]:
+        """(step, sample) at each evaluation."""
+        return self.history.samples
+
+    @property
+    def val(self) -> list[tuple[int, float]]:
+        """(step, validation loss)."""
+        return [(point.step, point.loss) for point in self.history.val]
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.history.warnings
+
+    @property
+    def done(self) -> DoneEvent | None:
+        return self.history.done
+
+    @property
+    def seconds(self) -> float:
+        return self.history.seconds
 
     @property
     def steps(self) -> int:
@@ -89,7 +114,6 @@ def train(
 
     def on_event(event) -> None:
         if isinstance(event, StepEvent):
-            result.losses.append(event.loss)
             if ctx.stop.is_set():
                 trainer.stop()
             elif until is not None and not event.skipped and until(trainer.snapshot()[1]):
@@ -98,16 +122,10 @@ def train(
                 result.params_step, result.params = trainer.snapshot()
             if live is not None and (event.step % LIVE_EVERY == 0 or event.step == 1):
                 ctx.report(live(result))
-        elif isinstance(event, EvalEvent):
-            result.val.append((event.step, event.val_loss))
-            if event.sample:
-                result.samples.append((event.step, event.sample))
-        elif isinstance(event, WarningEvent):
-            result.warnings.append(event.message)
 
+    trainer.add_callback(result.history)  # first: on_event reads what it recorded
     trainer.add_callback(on_event)
-    result.done = trainer.run()
+    trainer.run()
     ctx.check_stop()
     result.params_step, result.params = trainer.snapshot()
-    result.seconds = result.done.elapsed
     return result

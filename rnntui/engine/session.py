@@ -112,6 +112,7 @@ class StepSession:
         self._gradients: Gradients | None = None
         # (trace, gradients of the last prediction's loss): valid while that trace is current.
         self._last_prediction: tuple[Trace, Gradients | None] | None = None
+        self._radii: tuple[NumpyRNN, dict[str, dict[str, float]]] | None = None  # (model, its radii)
         self.checkpoint_path: str | None = None
 
     @classmethod
@@ -258,8 +259,20 @@ class StepSession:
         return generate(stepper, self._vocab, prime, length, temperature, seed=seed)[len(prime):]
 
     def spectral_radii(self) -> dict[str, dict[str, float]]:
-        """Per layer, the spectral radius of each weight_hh block (see weights.py for why blocks)."""
-        return weights.spectral_radii(self.params, self._config)
+        """Per layer, the spectral radius of each weight_hh block (see weights.py for why blocks).
+        Cached per model: an eigvals per redraw would cost more than drawing the panes, and every
+        weight change installs a new model object."""
+        if self._radii is None or self._radii[0] is not self._model:
+            self._radii = (self._model, weights.spectral_radii(self.params, self._config))
+        return self._radii[1]
+
+    def prepare(self) -> "StepSession":
+        """Compute every cache a redraw reads (trace, both BPTTs, radii) now, in the caller's
+        thread or process, so whoever installs the session only draws it."""
+        self.gradients  # noqa: B018 - computed for its cache
+        self.last_prediction_gradients  # noqa: B018
+        self.spectral_radii()
+        return self
 
     # ------------------------------------------------------------------ cursor (recomputes nothing)
 

@@ -22,6 +22,7 @@ class StepEvent:
     epoch: int  # passes over the training text completed
     progress: float | None  # 0..1 of --steps/--minutes, None when the run has no limit
     skipped: bool = False  # the loss or gradient was not finite: no update was made
+    tokens: int = 0  # characters this step trained on (streams x sequence length)
     grad_norm_h: np.ndarray | None = None  # (L, T) ||dL/dh_t|| on the probe text, every probe_every steps
     probe_text: str | None = None  # the text that probe ran over
 

@@ -337,7 +337,7 @@ class Trainer:
         return StepEvent(
             step=self.step, loss=loss_value, grad_norm=grad_norm, grad_norm_clipped=grad_norm_clipped,
             lr=lr, tokens_per_second=tokens / max(seconds, 1e-9), elapsed=elapsed + seconds,
-            epoch=self.epoch, progress=progress, skipped=skipped, grad_norm_h=probe,
+            epoch=self.epoch, progress=progress, skipped=skipped, tokens=tokens, grad_norm_h=probe,
             probe_text=self.probe_text if probe is not None else None,
         )
 

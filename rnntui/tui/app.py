@@ -31,7 +31,7 @@ from rnntui.tui.messages import ConsoleLine, SessionChanged
 from rnntui.tui.screens.help import HelpScreen
 from rnntui.tui.screens.prompt import PromptScreen, escape_text, unescape_text
 from rnntui.tui.screens.weight_editor import WeightEditorScreen
-from rnntui.tui.training.actions import TrainingActions
+from rnntui.tui.training.controller import NEW_MODEL_ACTIONS, TrainingController
 from rnntui.tui.widgets.console import DistributionPane, GenerationConsole
 from rnntui.tui.widgets.gradients import GradientPane
 from rnntui.tui.widgets.heatmap import HeatmapPane
@@ -53,7 +53,7 @@ def parse_number(text: str, what: str) -> float:
         raise RnntuiError(f"{what} must be a number, got {text.strip()!r}") from None
 
 
-class RnnApp(TrainingActions, App[None]):
+class RnnApp(App[None]):
     """Step a recurrent network through text and watch its state, gates and gradients."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
@@ -71,6 +71,9 @@ class RnnApp(TrainingActions, App[None]):
         Binding("down", "select_unit(1)", "Unit down", show=False, key_display="↓", tooltip="Select the next hidden unit", id="unit-down"),
         Binding("c", "cycle_cell", "Cell", tooltip="Cycle the cell: vanilla RNN → LSTM → GRU (weights from the seed)", id="cycle-cell"),
         Binding("a", "toggle_activation", "tanh/ReLU", tooltip="Toggle the vanilla RNN's activation tanh / ReLU", id="activation"),
+        # While a run is active c and a change the run's model, which means a new run (check_action).
+        Binding("c", "restart_cell", "Cell", tooltip="Cycle the cell: a new model, so training restarts (asks first)", id="restart-cell"),
+        Binding("a", "restart_activation", "tanh/ReLU", tooltip="Toggle the RNN's activation: training restarts (asks first)", id="restart-activation"),
         Binding("k", "toggle_clipping", "Clip", tooltip="Toggle gradient clipping (by global norm)", id="clipping"),
         Binding("K", "set_threshold", "Threshold", show=False, tooltip="Set the clipping threshold", id="threshold"),
         Binding("left_square_bracket", "scale_w_hh(-1)", "W_hh÷", key_display="[", tooltip="Scale W_hh down (gradients vanish)", id="w-hh-down"),
@@ -110,8 +113,7 @@ class RnnApp(TrainingActions, App[None]):
         self.bars_whole_loss = False
         self.sample_count = 0
         self._play_timer: Timer | None = None
-        self._last_gradients: tuple[object, object] = (None, None)  # (trace, its last-loss BPTT)
-        self._radii: tuple[object, dict] = (None, {})  # (model, its spectral radii)
+        self.training = TrainingController(self)  # live training: the run, its keys' logic, its messages
         if start_at_first:
             session.first()
 
@@ -150,6 +152,10 @@ class RnnApp(TrainingActions, App[None]):
             widget.border_title, widget.border_subtitle = title, subtitle
         self.check_size()
         self.render_session()
+        self.training.open()
+
+    def on_unmount(self) -> None:
+        self.training.close()  # no training process outlives the app
 
     @property
     def compact(self) -> bool:
@@ -201,31 +207,16 @@ class RnnApp(TrainingActions, App[None]):
             selected=(gate_block, self.selection.unit), header=views.gate_legend(s), data=s.trace,
         )
         gradients = self.query_one("#gradients", GradientPane)
-        gradients.show(views.gradient_view(s, self.last_prediction_gradients(), whole=self.bars_whole_loss))
+        gradients.show(views.gradient_view(s, views.last_prediction_gradients(s), whole=self.bars_whole_loss))
         gradients.border_title = "Gradients ‖∂L/∂h_t‖" if self.bars_whole_loss else "Gradients ‖∂L_T/∂h_t‖"
         gradients.border_subtitle = (
             "the whole sequence's loss, back in time ← (b: last prediction's)" if self.bars_whole_loss
             else "the last prediction's loss, back in time ← (b: whole sequence's)"
         )
         self.query_one("#distribution", DistributionPane).show(views.console_view(s, self.temperature, self.sample_text))
-        status = views.status_text(s, self.playing, self.speed, self.size.width, self.spectral_radii())
+        status = views.status_text(s, self.playing, self.speed, self.size.width, s.spectral_radii())
         self.query_one("#status", Static).update(status, layout=False)  # one line: no re-layout
-
-    def spectral_radii(self) -> dict[str, dict[str, float]]:
-        """session.spectral_radii(), recomputed only when the model object changes (an eigvals
-        per keypress would cost more than drawing the panes)."""
-        model = self.session.model
-        if self._radii[0] is not model:
-            self._radii = (model, self.session.spectral_radii())
-        return self._radii[1]
-
-    def last_prediction_gradients(self):
-        """views.last_prediction_gradients, computed once per trace (the session replaces its
-        trace object whenever the model or the text changes, so identity is the right key)."""
-        trace = self.session.trace
-        if self._last_gradients[0] is not trace:
-            self._last_gradients = (trace, views.last_prediction_gradients(self.session))
-        return self._last_gradients[1]
+        self.training.follow_app()  # a live run's views follow what the panes show
 
     def changed(self, keep_sample: bool = False) -> None:
         """After a state change: the old sample no longer continues this state; redraw."""
@@ -321,7 +312,7 @@ class RnnApp(TrainingActions, App[None]):
         mode = "off" if self.session.clipping.mode != "off" else "norm"
         if self.attempt(self.session.set_clipping, mode):
             self.changed(keep_sample=True)
-            self.clipping_changed()  # a training run follows (training/actions.py)
+            self.training.clipping_changed()  # a training run follows
 
     def action_set_threshold(self) -> None:
         def apply(text: str) -> None:
@@ -329,14 +320,27 @@ class RnnApp(TrainingActions, App[None]):
             mode = self.session.clipping.mode if self.session.clipping.mode != "off" else "norm"
             self.session.set_clipping(mode, threshold)
             self.changed(keep_sample=True)
-            self.clipping_changed()
+            self.training.clipping_changed()
 
         self.push_screen(
             PromptScreen("Clipping threshold (global gradient norm)", f"{self.session.clipping.threshold:g}", apply,
                          "a finite number > 0; enter applies and turns clipping on, escape cancels")
         )
 
+    def training_locks_weights(self) -> str | None:
+        """Why the weights may not be edited now (a run is active: they are its), or None."""
+        return self.training.weights_locked()
+
+    def weights_locked(self) -> bool:
+        """Say so and refuse when the weights may not be edited now."""
+        reason = self.training_locks_weights()
+        if reason:
+            self.notify(reason, title="refused", severity="warning", timeout=4)
+        return bool(reason)
+
     def action_scale_w_hh(self, direction: int) -> None:
+        if self.weights_locked():
+            return
         factor = W_HH_STEP if direction > 0 else 1.0 / W_HH_STEP
         for layer in range(self.session.config.num_layers):
             if not self.attempt(self.session.scale_weight, f"rnn.weight_hh_l{layer}", factor):
@@ -344,6 +348,8 @@ class RnnApp(TrainingActions, App[None]):
         self.changed()
 
     def action_rerandomize(self) -> None:
+        if self.weights_locked():
+            return
         if self.attempt(self.session.randomize, self.session.seed + 1):
             self.notify(f"fresh weights from seed {self.session.seed}", timeout=2)
             self.changed()
@@ -358,7 +364,7 @@ class RnnApp(TrainingActions, App[None]):
         self.changed(keep_sample=True)
 
     def action_weights(self) -> None:
-        self.push_screen(WeightEditorScreen(self.session, on_change=self.changed))
+        self.push_screen(WeightEditorScreen(self))
 
     def action_edit_text(self) -> None:
         def apply(line: str) -> None:
@@ -397,4 +403,91 @@ class RnnApp(TrainingActions, App[None]):
     # ------------------------------------------------------------------ help
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.BINDINGS))
+        self.push_screen(HelpScreen(self.screen.active_bindings))  # the keys that work here, now
+
+    # ------------------------------------------------------------------ live training (TrainingController)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """c and a change the model: while a run is active they ask to restart it instead."""
+        if action in NEW_MODEL_ACTIONS:
+            return not self.training.active
+        if action in NEW_MODEL_ACTIONS.values():
+            return self.training.active
+        return True
+
+    def choose_corpus(self, corpus) -> None:
+        """The corpus the next run trains on (`rnntui app --corpus`)."""
+        self.training.choose_corpus(corpus)
+
+    def install_session(self, session: StepSession) -> None:
+        """A session built elsewhere (a run's child, a demo step) becomes the one every screen shows."""
+        self.session = session
+        self.changed(keep_sample=True)
+        if isinstance(self.screen, WeightEditorScreen):
+            self.screen.redraw()
+
+    def action_open_corpus(self) -> None:
+        self.training.open_corpus()
+
+    def action_train(self) -> None:
+        self.training.toggle()
+
+    def action_stop_training(self) -> None:
+        self.training.stop()
+
+    def action_train_settings(self) -> None:
+        self.training.settings_key()
+
+    def action_learning_rate(self) -> None:
+        self.training.ask_learning_rate()
+
+    def action_prime(self) -> None:
+        self.training.ask_prime()
+
+    def action_save(self) -> None:
+        self.training.ask_save()
+
+    def action_restart_cell(self) -> None:
+        self.training.restart_for("cycle_cell")
+
+    def action_restart_activation(self) -> None:
+        self.training.restart_for("toggle_activation")
+
+    async def action_quit(self) -> None:
+        self.training.quit()
+
+    @on(TrainingController.Started)
+    def _training_started(self, message: TrainingController.Started) -> None:
+        self.training.on_started(message)
+
+    @on(TrainingController.Progress)
+    def _training_progress(self, message: TrainingController.Progress) -> None:
+        self.training.on_progress(message)
+
+    @on(TrainingController.Evaluated)
+    def _training_evaluated(self, message: TrainingController.Evaluated) -> None:
+        self.training.on_evaluated(message)
+
+    @on(TrainingController.Problem)
+    def _training_problem(self, message: TrainingController.Problem) -> None:
+        self.training.on_problem(message)
+
+    @on(TrainingController.StateChanged)
+    def _training_state(self, message: TrainingController.StateChanged) -> None:
+        self.training.on_state_changed(message)
+
+    @on(TrainingController.ViewReady)
+    def _training_view(self, message: TrainingController.ViewReady) -> None:
+        self.training.on_view(message)
+
+    @on(TrainingController.SampleReady)
+    def _training_sample(self, message: TrainingController.SampleReady) -> None:
+        self.training.on_sample(message)
+
+    @on(TrainingController.SettingsApplied)
+    def _training_settings(self, message: TrainingController.SettingsApplied) -> None:
+        self.training.on_settings_applied(message)
+
+    @on(TrainingController.Finished)
+    def _training_finished(self, message: TrainingController.Finished) -> None:
+        self.training.on_finished(message)

@@ -1,30 +1,64 @@
-"""Command palette provider: every key action of the app, findable by name (ctrl+p)."""
+"""The keys that work now, read from the screen's active bindings, and the command palette over them.
+
+Help and the palette both list `screen.active_bindings` (what Textual itself dispatches: the
+screen's, the app's, minus those whose `check_action` says no), never a class's BINDINGS, so a
+demo lists its own keys beside the app's, and a key that means something else during a training
+run is listed with that meaning.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from functools import partial
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.dom import DOMNode
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    keys: str  # as shown: "→/l"
+    text: str  # the tooltip, or the description
+    action: str
+    node: DOMNode  # the namespace the action runs in
+
+
+def active_key_rows(active: dict) -> list[KeyRow]:
+    """One row per binding in `screen.active_bindings` (its keys joined), in declaration order."""
+    groups: dict[tuple, tuple[Binding, DOMNode, list[str]]] = {}
+    for key, active_binding in active.items():
+        binding = active_binding.binding
+        if not binding.description or not binding.id:
+            continue  # every key this project declares has an id; Textual's own (tab, copy) do not
+        # "right,l" is two Binding objects with one id: one row
+        group = groups.setdefault((binding.id or id(binding), binding.action), (binding, active_binding.node, []))
+        group[2].append(key)
+    rows = []
+    for binding, node, keys in groups.values():
+        declared = binding.key_display
+        if declared and len(keys) == 1 and "/" in declared:
+            declared = None  # "→/l" but only one of them works here: show that one
+        shown = declared or "/".join(node.app.get_key_display(replace(binding, key=k, key_display=None))
+                                     for k in keys)
+        rows.append(KeyRow(shown, binding.tooltip or binding.description, binding.action, node))
+    return rows
 
 
 class ActionCommands(Provider):
-    """Offers each binding of the app (its tooltip as the command name, its key as help)."""
+    """Offers each active binding of the screen the palette was opened on (its tooltip as the name)."""
 
-    def _commands(self) -> list[tuple[str, str, str]]:
-        app = self.app
-        return [
-            (binding.tooltip or binding.description, binding.action, f"key: {binding.key_display or binding.key}")
-            for binding in app.BINDINGS
-            if binding.description and binding.action != "command_palette"
-        ]
+    def _commands(self) -> list[KeyRow]:
+        return [row for row in active_key_rows(self.screen.active_bindings) if row.action != "command_palette"]
 
     async def discover(self) -> Hits:
-        for name, action, help_text in self._commands():
-            yield DiscoveryHit(name, partial(self.app.run_action, action), help=help_text)
+        for row in self._commands():
+            yield DiscoveryHit(row.text, partial(self.app.run_action, row.action, row.node), help=f"key: {row.keys}")
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, action, help_text in self._commands():
-            score = matcher.match(name)
+        for row in self._commands():
+            score = matcher.match(row.text)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), partial(self.app.run_action, action), help=help_text)
+                yield Hit(score, matcher.highlight(row.text), partial(self.app.run_action, row.action, row.node),
+                          help=f"key: {row.keys}")

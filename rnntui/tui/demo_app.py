@@ -181,7 +181,7 @@ class DemoApp(RnnApp):
 
     def _show_training(self, view: TrainingView) -> None:
         """A demo's run in the live-training loss-curve pane, mounted where the app's own runs go."""
-        curve = self.loss_curve_pane(running=view.running)
+        curve = self.training.curve_pane(running=view.running)
         curve.display = True
         losses, val = list(view.losses), list(view.val)
         stats = TrainingStats(

@@ -1,4 +1,4 @@
-"""The help screen: every key and what it does, from the app's own binding table."""
+"""The help screen: every key that works on the screen below it now, and what it does."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from rnntui.tui.commands import active_key_rows
 
 INTRO = (
     "rnntui steps a recurrent network through your text one character at a time. "
@@ -22,13 +24,12 @@ EDITOR_KEYS = (
 )
 
 
-def key_table(bindings: list[Binding]) -> Table:
+def key_table(active_bindings: dict) -> Table:
     table = Table(box=None, show_header=True, header_style="bold", padding=(0, 2))
     table.add_column("key")
     table.add_column("action")
-    for binding in bindings:
-        if binding.description:
-            table.add_row(binding.key_display or binding.key, binding.tooltip or binding.description)
+    for row in active_key_rows(active_bindings):
+        table.add_row(row.keys, row.text)
     return table
 
 
@@ -39,9 +40,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "Close", id="close-help"),
     ]
 
-    def __init__(self, bindings: list[Binding]) -> None:
+    def __init__(self, active_bindings: dict) -> None:
+        """`active_bindings`: the screen's below, read when help opens (`screen.active_bindings`)."""
         super().__init__()
-        self.key_bindings = bindings
+        self.key_bindings = active_bindings
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):

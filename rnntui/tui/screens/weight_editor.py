@@ -2,12 +2,17 @@
 
 All changes go through the StepSession (`set_weight`, `undo`, `reset_weights`), which refuses a
 malformed or non-finite value with WeightEditError and changes nothing; the refusal is shown
-here. After every accepted change `on_change` redraws the app's panes underneath, at once.
+here. After every accepted change the app's panes underneath redraw at once.
+
+The session is always read from its owner (the app), never kept: a training run or a demo step
+installs new sessions while the editor is open, and the editor shows and edits the current one.
+While the owner says the weights are locked (a training run is active) the editor is read-only
+and says so in its title, because the run's next sync would replace any edit.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Protocol
 
 from textual import on
 from textual.app import ComposeResult
@@ -25,8 +30,16 @@ from rnntui.tui.widgets.matrix import MatrixGrid
 HINT = "arrows move · enter edit · u undo · R reset to seed · n/p next/previous matrix · escape close"
 
 
+class SessionOwner(Protocol):
+    session: StepSession
+
+    def changed(self, keep_sample: bool = False) -> None: ...
+
+    def training_locks_weights(self) -> str | None: ...
+
+
 class WeightEditorScreen(ModalScreen[None]):
-    """Edits `session`'s weights in place; calls `on_change()` after each accepted change."""
+    """Edits the owner's current session; the owner redraws after each accepted change."""
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="close-editor"),
@@ -37,16 +50,15 @@ class WeightEditorScreen(ModalScreen[None]):
         Binding("p", "next_matrix(-1)", "Previous matrix", id="previous-matrix"),
     ]
 
-    def __init__(self, session: StepSession, on_change: Callable[[], None]) -> None:
+    def __init__(self, owner: SessionOwner) -> None:
         super().__init__()
-        self.session = session
-        self.on_change = on_change
-        self.names = list(session.params)
+        self.owner = owner
+        self.names = list(owner.session.params)
         self.param_name = next((n for n in self.names if "weight_hh" in n), self.names[0])
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor-box"):
-            yield Label("Weight editor", id="editor-title")
+            yield Label(self.title_text(), id="editor-title")
             with Horizontal(id="editor-main"):
                 options = [Option(f"{n} {tuple(self.session.params[n].shape)}", id=n) for n in self.names]
                 yield OptionList(*options, id="param-list")
@@ -65,6 +77,17 @@ class WeightEditorScreen(ModalScreen[None]):
 
     # -- reading ------------------------------------------------------------------------------
     @property
+    def session(self) -> StepSession:
+        return self.owner.session
+
+    def locked(self) -> str | None:
+        """Why edits are refused now (a training run is active), or None."""
+        return self.owner.training_locks_weights()
+
+    def title_text(self) -> str:
+        return "Weight editor (read-only while training)" if self.locked() else "Weight editor"
+
+    @property
     def grid(self) -> MatrixGrid:
         return self.query_one(MatrixGrid)
 
@@ -76,6 +99,15 @@ class WeightEditorScreen(ModalScreen[None]):
         return (self.grid.row, self.grid.col)
 
     def redraw(self) -> None:
+        if list(self.session.params) != self.names:  # a new model (another cell) was installed
+            self.names = list(self.session.params)
+            options = self.query_one("#param-list", OptionList)
+            options.clear_options()
+            options.add_options([Option(f"{n} {tuple(self.session.params[n].shape)}", id=n) for n in self.names])
+            if self.param_name not in self.names:
+                self.param_name = next((n for n in self.names if "weight_hh" in n), self.names[0])
+            options.highlighted = self.names.index(self.param_name)
+        self.query_one("#editor-title", Label).update(self.title_text())
         values = self.session.params[self.param_name]
         caption = f"{self.param_name}  shape {tuple(values.shape)}"
         if self.param_name.startswith("rnn.") and self.session.config.gate_names:
@@ -111,6 +143,8 @@ class WeightEditorScreen(ModalScreen[None]):
     def apply(self, event: Input.Submitted) -> None:
         event.stop()
         text = event.value.strip()
+        if self.refused_while_locked():
+            return
         try:
             self.session.set_weight(self.param_name, self.index, text)
         except RnntuiError as error:
@@ -122,7 +156,15 @@ class WeightEditorScreen(ModalScreen[None]):
         self.grid.focus()
         self.changed()
 
+    def refused_while_locked(self) -> bool:
+        reason = self.locked()
+        if reason:
+            self.say(f"refused: {reason}", error=True)
+        return bool(reason)
+
     def action_undo(self) -> None:
+        if self.refused_while_locked():
+            return
         try:
             self.session.undo()
         except RnntuiError as error:
@@ -132,6 +174,8 @@ class WeightEditorScreen(ModalScreen[None]):
         self.changed()
 
     def action_reset(self) -> None:
+        if self.refused_while_locked():
+            return
         self.session.reset_weights()
         self.say("weights reset to the seed's (u undoes this)")
         self.changed()
@@ -144,4 +188,4 @@ class WeightEditorScreen(ModalScreen[None]):
 
     def changed(self) -> None:
         self.redraw()
-        self.on_change()
+        self.owner.changed()

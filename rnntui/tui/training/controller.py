@@ -1,0 +1,644 @@
+"""TrainingController: the app's side of live training, an object the app owns.
+
+The app creates it, calls `open()` on mount and `close()` on unmount. It drives one
+`rnntui.live.LiveRun` at a time and turns the run's events (which arrive in the run's reader
+thread) into the Textual messages nested below, each carrying its run's id so that news from an
+earlier run is dropped. Progress and views never queue up: a newer one replaces a waiting one
+(`can_replace`) and the handler reads the run's latest history.
+
+Everything heavy happens in the child: the StepSession the panes draw arrives with its trace,
+gradients and spectral radii computed, and samples arrive drawn. Here they are only installed.
+Weights are read-only while a run is active (the next view would replace any edit).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.message import Message
+
+from rnntui.engine.checkpoint import save_checkpoint
+from rnntui.engine.config import CELLS
+from rnntui.engine.corpus import Corpus
+from rnntui.engine.train_config import TrainConfig
+from rnntui.errors import RnntuiError
+from rnntui.live.protocol import View, Watch
+from rnntui.live.service import (
+    LiveRun,
+    RunEvaluated,
+    RunEvent,
+    RunFinished,
+    RunProblem,
+    RunProgress,
+    RunSample,
+    RunSettingsApplied,
+    RunStarted,
+    RunState,
+    RunStateChanged,
+    RunView,
+)
+from rnntui.tui.screens.confirm import ConfirmScreen
+from rnntui.tui.screens.corpus_picker import CorpusPickerScreen
+from rnntui.tui.screens.prompt import PromptScreen
+from rnntui.tui.screens.train_settings import TrainSettingsScreen
+from rnntui.tui.widgets.console import GenerationConsole
+from rnntui.tui.widgets.loss_curve import CurveData, LossCurve, TrainingStats
+
+SAMPLE_INTERVAL = 3.0  # seconds between streamed samples
+SAVE_DIR = Path("runs") / "app"
+CELL_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+# Fields a running model cannot change: a different value means a new model (a restart).
+MODEL_FIELDS = ("cell", "activation", "hidden_size", "num_layers", "embedding_dim", "seq_len",
+                "batch_size", "val_fraction", "steps", "minutes", "threads", "optimizer", "seed")
+# Keys that change the model's shape: while a run is active they ask to restart it instead.
+NEW_MODEL_ACTIONS = {"cycle_cell": "restart_cell", "toggle_activation": "restart_activation"}
+CLOSE_GRACE = 3.0  # seconds the app waits on quitting for the child to finish its step
+READ_ONLY = "weights are read-only while training (the next sync would replace an edit): T stops the run, then edit"
+
+
+def app_train_config() -> TrainConfig:
+    """The settings screen's defaults: a 2×256 LSTM that learns visibly within a minute or two."""
+    return TrainConfig(
+        hidden_size=256,
+        eval_every=100,  # a validation point every few seconds to a minute, depending on the corpus
+        sample_length=0,  # the app streams its own samples, with the person's prime and temperature
+        probe_every=1_000_000,  # the gradient pane runs the same probe on the synced weights
+        threads=max(1, (os.cpu_count() or 2) - 1),  # one core stays free for the UI
+    )
+
+
+def clipping_label(mode: str, threshold: float) -> str:
+    return {"off": "off", "norm": f"norm ≤ {threshold:g}", "value": f"value ±{threshold:g}"}[mode]
+
+
+def model_label(config: TrainConfig) -> str:
+    return f"{CELL_LABELS[config.cell]} {config.num_layers}×{config.hidden_size}"
+
+
+def parse_positive(text: str, what: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise RnntuiError(f"{what} must be a number, got {text.strip()!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise RnntuiError(f"{what} must be a finite number > 0, got {value:g}")
+    return value
+
+
+class TrainingController:
+    """Live training for RnnApp: start, pause, stop, settings, saving, and what the run reports."""
+
+    # ------------------------------------------------------------------ messages (to the app)
+
+    @dataclass
+    class Started(Message):
+        """The trainer is built: the panes switch to its model with the first view."""
+
+        run_id: int
+
+    @dataclass
+    class Progress(Message):
+        """New steps are in the run's history; a waiting one is replaced by a newer one."""
+
+        run_id: int
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, TrainingController.Progress) and message.run_id == self.run_id
+
+    @dataclass
+    class Evaluated(Message):
+        run_id: int
+        step: int
+        val_loss: float
+        is_best: bool
+
+    @dataclass
+    class Problem(Message):
+        """The run paused itself: `message` says why."""
+
+        run_id: int
+        kind: str
+        message: str
+
+    @dataclass
+    class StateChanged(Message):
+        run_id: int
+        state: RunState
+
+    @dataclass
+    class ViewReady(Message):
+        """A StepSession on newer weights, ready to draw; a waiting one is replaced by a newer one."""
+
+        run_id: int
+        view: View
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, TrainingController.ViewReady) and message.run_id == self.run_id
+
+    @dataclass
+    class SampleReady(Message):
+        run_id: int
+        step: int
+        prime: str
+        temperature: float
+        text: str
+
+    @dataclass
+    class SettingsApplied(Message):
+        run_id: int
+        from_step: int
+        lr: float
+        clip_mode: str
+        clip: float
+
+    @dataclass
+    class Finished(Message):
+        run_id: int
+        message: str
+        failed: bool
+        started: bool
+
+    # ------------------------------------------------------------------ life cycle
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.corpus: Corpus | None = None
+        self.config = app_train_config()
+        self.run: LiveRun | None = None
+        self.prime = ""  # "" = samples start from a newline (or a random character)
+        self.samples: deque[tuple[int, str]] = deque(maxlen=200)  # (step, sample), newest last
+        self.synced_step = -1  # the step of the weights the panes show (-1: not the run's yet)
+        self.install_seconds: deque[float] = deque(maxlen=10_000)  # UI time per installed view (bench)
+        self._opened = False
+
+    def open(self) -> None:
+        self._opened = True
+        if self.corpus is not None:
+            self.say_corpus()
+
+    def close(self) -> None:
+        """The app is going: no child may outlive it."""
+        self._opened = False
+        if self.run is not None:
+            self.run.close(CLOSE_GRACE)
+
+    @property
+    def active(self) -> bool:
+        return self.run is not None and self.run.active
+
+    def _forward(self, event: RunEvent) -> None:
+        """The run's callback, in its reader thread: post the matching message (thread-safe)."""
+        app, cls = self.app, type(self)
+        if isinstance(event, RunProgress):
+            app.post_message(cls.Progress(event.run_id))
+        elif isinstance(event, RunView):
+            app.post_message(cls.ViewReady(event.run_id, event.view))
+        elif isinstance(event, RunSample):
+            s = event.sample
+            app.post_message(cls.SampleReady(event.run_id, s.step, s.prime, s.temperature, s.text))
+        elif isinstance(event, RunEvaluated):
+            app.post_message(cls.Evaluated(event.run_id, event.step, event.val_loss, event.is_best))
+        elif isinstance(event, RunStateChanged):
+            app.post_message(cls.StateChanged(event.run_id, event.state))
+        elif isinstance(event, RunProblem):
+            app.post_message(cls.Problem(event.run_id, event.kind, event.message))
+        elif isinstance(event, RunSettingsApplied):
+            s = event.settings
+            app.post_message(cls.SettingsApplied(event.run_id, event.from_step, s.lr, s.clip_mode, s.clip))
+        elif isinstance(event, RunStarted):
+            app.post_message(cls.Started(event.run_id))
+        elif isinstance(event, RunFinished):
+            app.post_message(cls.Finished(event.run_id, event.message, event.failed, event.started))
+
+    # ------------------------------------------------------------------ corpus
+
+    def choose_corpus(self, corpus: Corpus | None) -> None:
+        """The corpus the next run trains on (also before the app runs: --corpus)."""
+        if corpus is None:
+            return
+        self.corpus = corpus
+        if self._opened:
+            self.say_corpus()
+
+    def say_corpus(self) -> None:
+        corpus = self.corpus
+        self.log_line(f"corpus {corpus.name}: {len(corpus.text):,} characters, "
+                      f"{len(corpus.vocab)} symbols; t trains on it")
+
+    def open_corpus(self, then_train: bool = False) -> None:
+        def chosen(corpus: Corpus | None) -> None:
+            self.choose_corpus(corpus)
+            if corpus is not None and then_train:
+                self.open_settings()
+
+        self.app.push_screen(CorpusPickerScreen(None if self.corpus is None else self.corpus.name), chosen)
+
+    # ------------------------------------------------------------------ start, pause, stop
+
+    def toggle(self) -> None:
+        """t: start a run (picker and settings first), or pause / resume the active one."""
+        run = self.run
+        if run is not None and run.active:
+            if run.paused:
+                run.resume()
+                self.log_line(f"resumed at step {run.step}")
+            else:
+                run.pause()
+                self.log_line(f"paused at step {run.step}: t resumes, s saves, T stops")
+            self.show_training()
+        elif self.corpus is None:
+            self.open_corpus(then_train=True)
+        else:
+            self.open_settings()
+
+    def stop(self) -> None:
+        """T: end the run after its current step; the weights stay in the app to step through."""
+        if self.active:
+            self.run.stop()
+            self.log_line(f"stopping at step {self.run.step}…")
+        else:
+            self.app.notify("no training is running (t starts one)", timeout=2)
+
+    def settings_key(self) -> None:
+        """n: the settings screen (the corpus picker first when there is no corpus)."""
+        if self.corpus is None:
+            self.open_corpus(then_train=True)
+        else:
+            self.open_settings()
+
+    def open_settings(self) -> None:
+        run = self.run
+        if run is not None and run.active:
+            title = f"Training settings (running, step {run.step}): learning rate and clipping apply at once"
+            base = self.live_config()
+        else:
+            title = f"Train on {self.corpus.name} ({len(self.corpus.text):,} characters)"
+            base = self.config
+        hint = "enter starts / applies · escape cancels · cell, sizes and budgets need a new run"
+        self.app.push_screen(TrainSettingsScreen(base, title, hint), self.settings_chosen)
+
+    def settings_chosen(self, config: TrainConfig | None) -> None:
+        if config is None:
+            return
+        if not self.active:
+            self.start(config)
+            return
+        run = self.run
+        changed = [name for name in MODEL_FIELDS if getattr(config, name) != getattr(run.config, name)]
+        if not changed:
+            self.apply_settings(lr=config.lr, clip_mode=config.clip_mode, clip=config.clip)
+            return
+        self.ask_restart(config, f"{', '.join(name.replace('_', ' ') for name in changed)} changed")
+
+    def ask_restart(self, config: TrainConfig, why: str) -> None:
+        """Changing the model means a new run: ask first (the current one is lost unless saved)."""
+
+        def answered(answer: str | None) -> None:
+            if answer == "yes":
+                self.start(config)
+
+        step = self.run.step if self.run else 0
+        self.app.push_screen(ConfirmScreen(
+            f"{why}: that needs a new model. Restart training from scratch? "
+            f"The current run (step {step:,}) is discarded; s saves it first.",
+            "restart with the new settings"), answered)
+
+    def restart_for(self, action: str) -> None:
+        """c / a while a run is active: the same change, as a new run (asked first)."""
+        config = self.run.config
+        if action == "cycle_cell":
+            cell = CELLS[(CELLS.index(config.cell) + 1) % len(CELLS)]
+            self.ask_restart(config.with_(cell=cell), f"cell {CELL_LABELS[cell]}")
+        elif config.cell == "rnn":
+            activation = "relu" if config.activation == "tanh" else "tanh"
+            self.ask_restart(config.with_(activation=activation), f"activation {activation}")
+        else:
+            self.app.notify("the activation applies to the vanilla RNN only", timeout=2)
+
+    def live_config(self) -> TrainConfig:
+        """The run's config with the settings changed while it runs."""
+        run = self.run
+        s = run.settings
+        return run.config.with_(lr=s.lr, clip_mode=s.clip_mode, clip=s.clip)
+
+    def start(self, config: TrainConfig) -> LiveRun | None:
+        """Start a run of `config` on the chosen corpus (an active one stops). A refusal (a corpus
+        too short to train, say) is logged in full and returns None; the panes keep their model."""
+        if self.corpus is None:
+            raise RnntuiError("choose a corpus first (o)")
+        app = self.app
+        # k and K act on the session's clipping and the run follows it: start them equal.
+        app.session.set_clipping(config.clip_mode, config.clip)
+        run = LiveRun(config, self.corpus, self._forward, watch=self.watch_for(""))
+        try:
+            run.start()
+        except RnntuiError as error:
+            self.log_line(f"refused: {error}")
+            app.notify(str(error), title="cannot train", severity="error", timeout=10)
+            return None
+        if self.run is not None:
+            self.run.close(grace=CLOSE_GRACE)
+        self.config = config
+        app.changed(keep_sample=True)
+        self.run = run
+        self.samples.clear()
+        self.synced_step = -1
+        self.log_line(f"starting: {model_label(config)} on {self.corpus.name}, seq {config.seq_len}, "
+                      f"batch {config.batch_size}, lr {config.lr:g}, clip "
+                      f"{clipping_label(config.clip_mode, config.clip)} (loading PyTorch…)")
+        app.refresh_bindings()
+        self.show_training()
+        return run
+
+    # ------------------------------------------------------------------ live settings
+
+    def apply_settings(self, **changes) -> bool:
+        """lr / clipping for the next step of the running model; a refusal is notified."""
+        run = self.run
+        try:
+            settings = run.update_settings(**changes)
+        except RnntuiError as error:
+            self.app.notify(str(error), title="refused", severity="error")
+            return False
+        session = self.app.session
+        if settings.clip_mode != session.clipping.mode or settings.clip != session.clipping.threshold:
+            session.set_clipping(settings.clip_mode, settings.clip)
+            self.app.changed(keep_sample=True)
+        self.show_training()  # the log says from which step once the child confirms
+        return True
+
+    def clipping_changed(self) -> None:
+        """After k / K changed the session's clipping: the running model (or the next run) follows."""
+        clipping = self.app.session.clipping
+        if self.active:
+            self.apply_settings(clip_mode=clipping.mode, clip=clipping.threshold)
+        else:
+            self.config = self.config.with_(clip_mode=clipping.mode, clip=clipping.threshold)
+
+    def ask_learning_rate(self) -> None:
+        """L: the learning rate, for the running model at its next step, or for the next run."""
+        current = self.live_config().lr if self.active else self.config.lr
+
+        def apply(text: str) -> None:
+            lr = parse_positive(text, "the learning rate")
+            if self.active:
+                self.apply_settings(lr=lr)
+            else:
+                self.config = self.config.with_(lr=lr)
+
+        self.app.push_screen(PromptScreen("Learning rate (applies at the next step)", f"{current:g}", apply,
+                                          "a number > 0, e.g. 1e-3; enter applies, escape cancels"))
+
+    def ask_prime(self) -> None:
+        """p: the text streamed samples start from."""
+
+        def apply(text: str) -> None:
+            vocab = self.run.vocab if self.run is not None and self.run.vocab else None
+            unknown = sorted({ch for ch in text if vocab is not None and ch not in vocab})
+            if unknown:
+                raise RnntuiError(f"the corpus has no {''.join(unknown)!r}: the model cannot read it")
+            self.prime = text
+            self.follow_app()
+
+        self.app.push_screen(PromptScreen("Prime for the streamed samples", self.prime, apply,
+                                          "empty: start from a newline; - and + change the temperature"))
+
+    # ------------------------------------------------------------------ what the panes watch
+
+    def watch_for(self, text: str) -> Watch:
+        app = self.app
+        clipping = app.session.clipping
+        return Watch(text, clipping.mode, clipping.threshold, app.session.seed, self.prime, app.temperature,
+                     SAMPLE_INTERVAL)
+
+    def follow_app(self) -> None:
+        """After any change in the app: if the run's views would show something else (the text,
+        clipping, prime, temperature), tell the child; it answers with a fresh view."""
+        run = self.run
+        if run is None or not run.active or self.synced_step < 0:
+            return
+        watch = self.watch_for(self.app.session.text)
+        if watch != run.watched:
+            run.watch(watch)
+
+    def weights_locked(self) -> str | None:
+        """Why the weights may not be edited now, or None."""
+        return READ_ONLY if self.active else None
+
+    # ------------------------------------------------------------------ checkpoints and quitting
+
+    def default_save_path(self) -> Path:
+        run = self.run
+        if run is not None and run.view is not None:
+            stem = Path(run.corpus.name).stem or "run"
+            return SAVE_DIR / f"{stem}-{run.config.cell}-step{run.view.step}.safetensors"
+        session = self.app.session
+        return SAVE_DIR / f"{session.config.cell}-h{session.config.hidden_size}.safetensors"
+
+    def save_to(self, path: str | Path) -> Path:
+        """Save the trained weights (or, with no run, the stepped model) as rnntui/1, atomically.
+        Every failure (a full disk, an unwritable folder) is one RnntuiError line."""
+        path = checked_save_path(path)
+        run = self.run
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if run is not None and run.view is not None:
+                view = run.view
+                session = view.session
+                return save_checkpoint(path, session.params, session.config, list(run.vocab),
+                                       run.checkpoint_metadata(view.step))
+            s = self.app.session
+            return save_checkpoint(path, s.params, s.config, s.vocab.chars, {"source": "rnntui app"})
+        except OSError as error:
+            raise RnntuiError(f"cannot save {str(path)!r}: {error.strerror or error}") from None
+
+    def ask_save(self) -> None:
+        """s: save a checkpoint; the path is asked for, and an existing file only after a yes."""
+
+        existing: list[Path] = []  # a path that needs a yes first, asked once the prompt has closed
+
+        def apply(text: str) -> None:
+            path = checked_save_path(text.strip())
+            if path.exists():
+                existing.append(path)
+                return
+            self.say_saved(self.save_to(path))
+
+        def closed(applied: bool | None) -> None:
+            if applied and existing:
+                path = existing[-1]
+                self.app.push_screen(ConfirmScreen(f"{path} exists. Overwrite it?", f"overwrite {path}"),
+                                     lambda answer: answer == "yes" and self.save_and_say(path))
+
+        self.app.push_screen(PromptScreen("Save a checkpoint (rnntui/1 .safetensors)", str(self.default_save_path()),
+                                          apply, "enter saves (folders are created), escape cancels"), closed)
+
+    def save_and_say(self, path: Path) -> bool:
+        try:
+            self.say_saved(self.save_to(path))
+        except RnntuiError as error:
+            self.log_line(f"not saved: {error}")
+            self.app.notify(str(error), title="not saved", severity="error", timeout=10)
+            return False
+        return True
+
+    def say_saved(self, saved: Path) -> None:
+        self.log_line(f"saved {saved} (rnntui app --checkpoint {saved} steps through it)")
+
+    def quit(self) -> None:
+        """q: while a run is active, ask whether to save it first; a failed save keeps the app open."""
+        app = self.app
+        if not self.active:
+            app.exit()
+            return
+        path = self.default_save_path()
+
+        def answered(answer: str | None) -> None:
+            if not answer:
+                return
+            if answer == "yes":
+                if path.exists():
+                    app.notify(f"{path} exists: s saves under another name", title="not saved", severity="error")
+                    return
+                if not self.save_and_say(path):
+                    return
+            self.run.stop()
+            app.exit()
+
+        app.push_screen(ConfirmScreen(f"Training is running (step {self.run.step:,}). Save it before quitting?",
+                                      f"save {path} and quit", "quit without saving"), answered)
+
+    # ------------------------------------------------------------------ what the run reports
+
+    def current(self, run_id: int) -> bool:
+        """From the run on screen, and the panes still exist (messages drain while the app exits)."""
+        return self.run is not None and run_id == self.run.id and self._opened and bool(self.app.screen_stack)
+
+    def on_started(self, message: Started) -> None:
+        if not self.current(message.run_id):
+            return
+        run = self.run
+        self.log_line(f"training {model_label(run.config)} on {run.corpus.name}: "
+                      f"{len(run.vocab)} symbols; the panes step through the probe text")
+        self.show_training()
+
+    def on_progress(self, message: Progress) -> None:
+        if self.current(message.run_id):
+            self.show_training()
+
+    def on_evaluated(self, message: Evaluated) -> None:
+        if self.current(message.run_id):
+            best = " (best so far)" if message.is_best else ""
+            self.log_line(f"step {message.step:,}: validation loss {message.val_loss:.4f}{best}")
+
+    def on_problem(self, message: Problem) -> None:
+        if not self.current(message.run_id):
+            return
+        settings = self.run.settings
+        advice = ["k turns clipping on"] if settings.clip_mode == "off" else []
+        advice.append(f"L lowers the learning rate (now {settings.lr:g})")
+        text = f"paused: {message.message}. {'; '.join(advice)}; t resumes from the last good weights"
+        self.log_line(text)
+        self.app.notify(text, title="training paused", severity="warning", timeout=8)
+        self.show_training()
+
+    def on_state_changed(self, message: StateChanged) -> None:
+        if self.current(message.run_id):
+            self.show_training()
+
+    def on_settings_applied(self, message: SettingsApplied) -> None:
+        if self.current(message.run_id):
+            self.log_line(f"from step {message.from_step:,}: lr {message.lr:g}, clip "
+                          f"{clipping_label(message.clip_mode, message.clip)}")
+
+    def on_finished(self, message: Finished) -> None:
+        if not self.current(message.run_id):
+            return
+        ending = "; s saves, t starts a new run" if message.started else "; t starts a new run"
+        self.log_line(("training failed: " if message.failed else "") + message.message + ending)
+        if message.failed:
+            self.app.notify(message.message, title="training stopped", severity="error", timeout=8)
+        self.app.refresh_bindings()
+        self.show_training()
+
+    def on_view(self, message: ViewReady) -> None:
+        """Install the child's session: the panes show the weights of `view.step`."""
+        if not self.current(message.run_id):
+            return
+        view = message.view
+        if view.session is None or view.step < self.synced_step or view.text != self.run.watched.text:
+            return  # refused weights, an older view, or one for a text the app no longer shows
+        start = time.perf_counter()
+        session = view.session
+        if self.synced_step >= 0:
+            session.move_to(min(max(self.app.session.cursor, 1), session.T))  # keys may have moved it
+        else:
+            session.first()
+        self.synced_step = view.step
+        self.app.install_session(session)
+        self.install_seconds.append(time.perf_counter() - start)
+
+    def on_sample(self, message: SampleReady) -> None:
+        if not self.current(message.run_id):
+            return
+        self.samples.append((message.step, message.prime + message.text))
+        shown = (message.prime + message.text).replace("\n", "↵")
+        self.log_line(f"sample @{message.step:,} T={message.temperature:g}: {shown}")
+
+    # ------------------------------------------------------------------ drawing
+
+    def log_line(self, text: str) -> None:
+        console = self.app.query_one(GenerationConsole)
+        width = max(20, console.content_region.width - 1)
+        for start in range(0, max(1, len(text)), width):  # the log does not wrap: wrap here
+            console.write_log(text[start:start + width])
+
+    def curve_pane(self, running: bool) -> LossCurve:
+        """The loss-curve pane in the console, mounted on first use; lays the screen out for a run."""
+        app = self.app
+        main = app.screen_stack[0]
+        main.set_class(True, "has-run")
+        main.set_class(running, "training")
+        curves = app.query(LossCurve)
+        if curves:
+            return curves.first()
+        curve = LossCurve(id="loss-curve")
+        app.query_one(GenerationConsole).mount(curve, before="#console-log")
+        return curve
+
+    def show_training(self) -> None:
+        """Redraw the loss curve from the run's latest history."""
+        run = self.run
+        if run is None:
+            return
+        curve = self.curve_pane(running=run.active)
+        history = run.history
+        last = history.last
+        settings = run.settings
+        state = "paused" if run.paused else run.state.value
+        val = history.val[-1].loss if history.val else None
+        stats = TrainingStats(
+            state=state, corpus=run.corpus.name, model=model_label(run.config), step=run.step,
+            loss=None if last is None else last.loss, val_loss=val, best_val_loss=history.best_val_loss,
+            tokens_per_second=history.tokens_per_second or None, eta_seconds=history.eta_seconds(),
+            grad_norm=None if last is None else last.grad_norm,
+            grad_norm_clipped=None if last is None else last.grad_norm_clipped,
+            clipping=clipping_label(settings.clip_mode, settings.clip), lr=None if last is None else last.lr,
+        )
+        steps, losses = history.steps, history.losses  # the reader thread appends meanwhile
+        n = min(len(steps), len(losses))
+        data = CurveData(steps[:n], losses[:n], [p.step for p in history.val], [p.loss for p in history.val])
+        curve.show(stats, data)
+
+
+def checked_save_path(text: str | Path) -> Path:
+    path = Path(text).expanduser()
+    if path.suffix != ".safetensors":
+        raise RnntuiError(f"{str(path)!r}: a checkpoint file name ends in .safetensors")
+    if path.is_dir():
+        raise RnntuiError(f"{str(path)!r} is a folder: give a file name")
+    return path
