@@ -20,7 +20,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -177,8 +176,7 @@ class LiveRun:
         process = ctx.Process(target=child_main, name="rnntui-training", daemon=True,
                               args=(self.config.to_json(), corpus, commands_in, reports_out, os.getpid(),
                                     self.watched))
-        with single_threaded_blas():
-            process.start()
+        process.start()
         # Our copies of the child's ends must go: its death then reads as end-of-file at once.
         commands_in.close()
         reports_out.close()
@@ -365,24 +363,6 @@ class LiveRun:
                 self.on_event(RunFinished(self.id, event.message, failed=event.failed, started=True))
                 return True
         return False
-
-
-@contextmanager
-def single_threaded_blas():
-    """The child's NumPy work (views, samples) runs beside torch's own threads: a BLAS pool of
-    its own would spin on the cores training needs. The child inherits the environment as it
-    is at spawn time, before it imports NumPy."""
-    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.update({name: "1" for name in names})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def exit_description(code: int | None) -> str:
