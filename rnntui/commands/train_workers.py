@@ -41,7 +41,7 @@ def train_on_workers(job: TrainJob, nproc: int | None) -> None:
         code = worker_main(job)
     else:
         check_nproc(nproc, job.flags.get("device", "auto"))
-        code = run_job(job) if nproc == 1 else launch(job, nproc)
+        code = run_job(job)[0] if nproc == 1 else launch(job, nproc)
     if code:
         raise typer.Exit(code)
 
@@ -68,7 +68,7 @@ def launch(job: TrainJob, nproc: int) -> int:
     from rnntui.engine.distributed import WorkerFailed, launch_local
 
     try:
-        codes = launch_local(nproc, worker_main, job)
+        codes = launch_local(nproc, launched_worker, job)
     except WorkerFailed as error:
         typer.echo(f"error: {error}; {saved_step(job.out_dir)}", err=True)
         return 1
@@ -91,7 +91,16 @@ def saved_step(out_dir: Path) -> str:
     return f"{path} holds step {step}"
 
 
-def worker_main(job: TrainJob) -> int:
+def launched_worker(job: TrainJob) -> int:
+    """worker_main in a worker that `launch` started.
+
+    One that Ctrl-C stopped exits at once, once `last` is saved: the launcher is then stopping the
+    run and no longer collects return values, and a worker that returned would wait for it until killed.
+    """
+    return worker_main(job, exit_when_stopped=True)
+
+
+def worker_main(job: TrainJob, exit_when_stopped: bool = False) -> int:
     """One worker: join the process group from the environment, train, leave; an exit code.
 
     A worker whose peer vanished exits quietly with LOST_PEER_EXIT: the launcher reports the peer.
@@ -110,7 +119,10 @@ def worker_main(job: TrainJob) -> int:
         if "threads" not in job.flags:  # the node's cores, shared between its workers
             local_world = int(os.environ.get("LOCAL_WORLD_SIZE", 1))
             torch.set_num_threads(max(1, usable_cpus() // local_world))
-        return run_job(job, show=None if workers.writes else False)
+        code, reason = run_job(job, show=None if workers.writes else False)
+        if exit_when_stopped and reason == "stopped":
+            raise SystemExit(INTERRUPTED_EXIT)
+        return code
     except RnntuiError as error:
         if workers.writes:  # every worker meets the same error; one line is enough
             typer.echo(f"error: {error}", err=True)
@@ -124,13 +136,17 @@ def worker_main(job: TrainJob) -> int:
         close_workers()
 
 
-def run_job(job: TrainJob, show: bool | None = None) -> int:
+def run_job(job: TrainJob, show: bool | None = None) -> tuple[int, str | None]:
+    """Build and run the job's trainer here: (exit code, why the run ended)."""
     from rnntui.commands.training_commands import build_trainer, run_with_progress
     from rnntui.engine.corpus import load_corpus
+    from rnntui.engine.train_events import DoneEvent
 
     trainer = build_trainer(load_corpus(job.corpus), job.flags, job.out_dir, job.resume, job.force, show)
+    reasons: list[str] = []
+    trainer.add_callback(lambda event: reasons.append(event.reason) if isinstance(event, DoneEvent) else None)
     try:
         run_with_progress(trainer, job.quiet)
     except typer.Exit as done:
-        return done.exit_code
-    return 0
+        return done.exit_code, (reasons or [None])[-1]
+    return 0, (reasons or [None])[-1]

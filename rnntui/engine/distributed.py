@@ -113,6 +113,14 @@ class Workers:
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return bool(t[0].item()), float(t[1].item())
 
+    def rank0s(self, value):
+        """Rank 0's `value` on every worker: for choices each worker could make differently (timed ones)."""
+        if self.world == 1:
+            return value
+        box = [value]
+        dist.broadcast_object_list(box, src=0)
+        return box[0]
+
     def gather_rows(self, tensors: dict[str, torch.Tensor], dim: int = 1) -> dict[str, torch.Tensor]:
         """Every worker's rows of each tensor, joined in rank order: the whole batch's (for saving)."""
         if self.world == 1:
@@ -179,7 +187,8 @@ def launch_local(nproc: int, entrypoint: Callable, *args) -> dict[int, object]:
                           monitor_interval=MONITOR_SECONDS, start_method="spawn",
                           shutdown_timeout=SHUTDOWN_SECONDS)
     # The agent logs every phase and every worker it stops; a failure is reported once, by WorkerFailed.
-    loggers = [logging.getLogger(name) for name in ("torch.distributed.elastic", "torch.multiprocessing")]
+    loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+               if name.startswith(("torch.distributed", "torch.multiprocessing"))]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.CRITICAL)

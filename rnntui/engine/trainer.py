@@ -137,7 +137,8 @@ class Trainer:
         self.out_dir = Path(out_dir) if out_dir is not None and self.workers.writes else None
         self.device = self.workers.place(resolve_device(config.device))
         check_training_fits(self.model_config, config.optimizer, config.batch_size, config.seq_len, self.device)
-        self.precision = resolve_precision(config.precision, self.device, config.hidden_size)
+        # `auto` times bf16 against fp32: under load two workers could choose differently.
+        self.precision = self.workers.rank0s(resolve_precision(config.precision, self.device, config.hidden_size))
 
         train_ids, val_ids = corpus.encoded_split(config.val_fraction)  # one byte a character for most text
         if len(train_ids) < config.seq_len + 1:
