@@ -165,7 +165,7 @@ from rnntui.tui.app import RnnApp
 async def main():
     app = RnnApp(StepSession.from_checkpoint({str(distributed_run / LAST)!r}, text="ABCA"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("right")
+        await pilot.press("right")  # the session opens at the first step
         await pilot.pause()
         print("CURSOR", app.session.cursor)
 asyncio.run(main())
@@ -173,7 +173,11 @@ print("TORCH" if "torch" in sys.modules else "CLEAN")
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().splitlines()[-1] == "CLEAN"
+    assert out.stdout.strip().splitlines() == ["CURSOR 2", "CLEAN"]
+
+    # The command line resumes the two-worker run in one process.
+    resumed = runner.invoke(app, ["train", "--resume", str(distributed_run), "--steps", "30", "--quiet"])
+    assert resumed.exit_code == 0 and "finished 30 steps" in resumed.output, resumed.output
 
 
 def children(pid: int) -> list[int]:
