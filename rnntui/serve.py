@@ -160,7 +160,10 @@ class AppProcess(AppService):
                 await self.send_meta({"type": "quit"})
             await end_group(process)
         if self._task is not None:
-            await self._task
+            try:  # its output ends with the group, unless something that left the group still holds it
+                await asyncio.wait_for(self._task, KILL_GRACE_SECONDS)
+            except TimeoutError:
+                pass
             self._task = None
         await self.remote_close()
 
@@ -175,6 +178,7 @@ class RnntuiServer(Server):
         # Without --public-url, each page points its socket at the address its browser used.
         self.public_url = config.public_url.rstrip("/") if config.public_url else None
         self.apps: set[AppProcess] = set()
+        self.refused: set[web.WebSocketResponse] = set()  # tabs past --max-tabs, showing why
 
     async def on_startup(self, app: web.Application) -> None:
         """textual-serve prints a banner here; `run` prints rnntui's lines instead."""
@@ -226,8 +230,6 @@ class RnntuiServer(Server):
         try:
             await app.start(width, height)
             await self._process_messages(websocket, app)
-        except asyncio.CancelledError:
-            pass
         except Exception as error:  # one tab's failure is logged and ends that tab only
             log.error("a tab's app failed: %s", error)
         finally:
@@ -241,8 +243,12 @@ class RnntuiServer(Server):
         await websocket.send_bytes(
             f"rnntui serve: this server runs at most {self.config.max_tabs} apps at once (--max-tabs) and all "
             "are in use; close a tab elsewhere, then reload this page.\r\n".encode())
-        async for _ in websocket:  # input is ignored: no app is listening
-            pass
+        self.refused.add(websocket)
+        try:
+            async for _ in websocket:  # input is ignored: no app is listening
+                pass
+        finally:
+            self.refused.discard(websocket)
 
     def display_url(self, port: int) -> str:
         if self.public_url:
@@ -274,7 +280,8 @@ class RnntuiServer(Server):
                 say(line)
             await stop.wait()
         finally:
-            await asyncio.gather(*(app.stop() for app in list(self.apps)))
+            await asyncio.gather(*(app.stop() for app in list(self.apps)),
+                                 *(websocket.close() for websocket in list(self.refused)))
             await runner.cleanup()
 
 

@@ -124,10 +124,11 @@ def wait_until(check, seconds: float, poll: float = 0.1):
 class Served:
     """A running `rnntui serve`: its process, its URL, the lines it printed."""
 
-    def __init__(self, process: subprocess.Popen, url: str, lines: list[str]) -> None:
+    def __init__(self, process: subprocess.Popen, url: str, lines: list[str], reader: threading.Thread) -> None:
         self.process = process
         self.url = url
         self.lines = lines
+        self.reader = reader
 
     def pids(self) -> list[int]:
         return served_pids(self.process.pid)
@@ -136,7 +137,9 @@ class Served:
         """Ctrl-C, as a terminal sends it (to the server's whole process group); returns the exit code."""
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGINT)
-        return self.process.wait(EXIT_SECONDS)
+        code = self.process.wait(EXIT_SECONDS)
+        self.reader.join(EXIT_SECONDS)  # every line it printed is in `lines`
+        return code
 
 
 @contextmanager
@@ -156,12 +159,13 @@ def served(*args: str) -> Iterator[Served]:
                 found.set()
         found.set()
 
-    threading.Thread(target=read, daemon=True).start()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
         if not found.wait(STARTUP_SECONDS) or process.poll() is not None:
             raise RuntimeError("rnntui serve did not start: " + " | ".join(lines))
         url = URL_PATTERN.search(next(line for line in lines if URL_PATTERN.search(line))).group(0)
-        yield Served(process, url.rstrip(":"), lines)
+        yield Served(process, url.rstrip(":"), lines, reader)
     finally:
         end_everything(process)
 

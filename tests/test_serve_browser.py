@@ -132,6 +132,7 @@ def test_server_shutdown_leaves_no_process(browser):
         assert wait_until(server.pids, 10)
         assert server.stop() == 0
         assert wait_until(lambda: not server.pids(), CLOSE_SECONDS), server.pids()
+        assert len(server.lines) == 2, server.lines  # its two start-up lines; no warning, no traceback
         page.wait_for_function("document.body.classList.contains('-closed')")  # the page says it ended
 
 
