@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import re
 import statistics
 import sys
@@ -28,11 +27,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ui_training import TimedApp, key_latency, percentile  # noqa: E402
+from ui_training import TimedApp, key_latency, load, machine_line, percentile  # noqa: E402
 
 from rnntui.engine.corpus import load_corpus  # noqa: E402
 from rnntui.engine.session import StepSession  # noqa: E402
-from rnntui.tui.training.actions import app_train_config  # noqa: E402
+from rnntui.tui.training.controller import app_train_config  # noqa: E402
 from rnntui.tui.widgets.console import GenerationConsole  # noqa: E402
 from rnntui.tui.widgets.loss_curve import LossCurve  # noqa: E402
 
@@ -58,26 +57,6 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid` (the training child, and any helper multiprocessing starts)."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-                parents[int(entry)] = int(fields[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    found, frontier = [], [pid]
-    while frontier:
-        parent = frontier.pop()
-        children = [p for p, pp in parents.items() if pp == parent]
-        found += children
-        frontier += children
-    return found
-
-
 # ---------------------------------------------------------------------- the app's training, read-only
 
 
@@ -86,8 +65,9 @@ def run_step(run) -> int:
 
 
 def run_evals(run) -> list[int]:
-    """Steps of the validation points the run has reported so far."""
-    return list(run.history.val_steps)
+    """Steps of the validation points the run has reported so far (its history, read by the
+    service's reader thread as the child reports them)."""
+    return [point.step for point in list(run.history.val)]
 
 
 def shown_step(app) -> int:
@@ -146,7 +126,7 @@ async def soak(config, corpus, minutes: float, every: float, interval: float) ->
     app.choose_corpus(corpus)
     rows: list[dict] = []
     async with app.run_test(size=SIZE):
-        run = app.start_training(config)
+        run = app.training.start(config)
         while run_step(run) < 1 and run.active:
             await asyncio.sleep(0.1)
         start = time.perf_counter()
@@ -156,13 +136,12 @@ async def soak(config, corpus, minutes: float, every: float, interval: float) ->
         window_start, pressed = start, 0
         while time.perf_counter() - start < minutes * 60 and run.active:
             await asyncio.sleep(max(0.0, window_start + every - time.perf_counter()))
-            children = descendants(os.getpid())
             window = latencies[pressed:]
             pressed = len(latencies)
             rows.append({
                 "minute": (time.perf_counter() - start) / 60,
                 "app_mb": rss_mb(os.getpid()),
-                "child_mb": max((rss_mb(p) for p in children), default=0.0),
+                "child_mb": rss_mb(run.pid) if run.pid else 0.0,
                 "step": run_step(run),
                 "behind": run_step(run) - shown_step(app),
                 "lag_s": lag.worst_since(window_start),
@@ -174,8 +153,9 @@ async def soak(config, corpus, minutes: float, every: float, interval: float) ->
             window_start = time.perf_counter()
         stop.set()
         await asyncio.gather(*tasks)
-        app.action_stop_training()
-        await app.workers.wait_for_complete()
+        app.training.stop()
+        while run.active:
+            await asyncio.sleep(0.1)
         rows[-1]["all_latencies"] = latencies
     return rows
 
@@ -184,14 +164,6 @@ def print_row(row: dict, flush: bool = False) -> None:
     print(f"| {row['minute']:6.1f} | {row['app_mb']:7.1f} | {row['child_mb']:8.1f} | {row['step']:>9,} | "
           f"{row['behind']:>6,} | "
           f"{row['lag_s']:6.2f} | {row['keys']:4d} | {row['p95_ms']:7.1f} | {row['load']:5.2f} |", flush=flush)
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as info:
-            return next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown"
 
 
 def main() -> None:
@@ -211,9 +183,9 @@ def main() -> None:
     # a budget past the soak's end: the soak stops the run itself
     config = app_train_config().with_(cell=args.cell, hidden_size=args.hidden, num_layers=args.layers,
                                       minutes=args.minutes + 10, threads=args.threads)
+    print(machine_line())
     print(f"soak {args.minutes:g} min: {config.cell} {config.num_layers}x{config.hidden_size} on {corpus.name}, "
-          f"{config.threads} torch thread(s), a key every {args.key_interval:g} s; {cpu_model()}, "
-          f"{os.cpu_count()} CPUs, load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+          f"{config.threads} torch thread(s), a key every {args.key_interval:g} s")
     print("| minute | app MB  | child MB |      step | behind | lag s  | keys | p95 ms  | load  |")
     print("| -----: | ------: | -------: | --------: | -----: | -----: | ---: | ------: | ----: |")
     rows = asyncio.run(soak(config, corpus, args.minutes, args.every, args.key_interval))
@@ -229,7 +201,7 @@ def main() -> None:
     ms = [x * 1000 for x in latencies]
     print(f"keypress -> repaint over the soak: n={len(ms)}  median {statistics.median(ms):.1f} ms  "
           f"p95 {percentile(ms, 0.95):.1f} ms  max {max(ms):.1f} ms")
-    print(f"steps: {last['step']:,}; load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"steps: {last['step']:,}; load average at the end {load()}")
 
 
 if __name__ == "__main__":
