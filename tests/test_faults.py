@@ -418,6 +418,16 @@ def test_the_engines_refuse_non_finite_settings_too():
     assert parse_number(" 2.5 ", "x") == 2.5 and parse_number("7", "n", int) == 7
 
 
+@pytest.mark.parametrize("field", ["lr", "clip", "minutes"])
+def test_the_apps_training_form_refuses_non_finite_numbers(field):
+    from rnntui.engine.train_config import TrainConfig
+    from rnntui.tui.screens.train_settings import config_fields, parse_fields
+
+    values = {**config_fields(TrainConfig()), field: "inf"}
+    with pytest.raises(RnntuiError, match="must be a finite number, got inf"):
+        parse_fields(values, TrainConfig())
+
+
 @pytest.mark.parametrize("args", [
     ("step", "ab", "--cell", "lstm", "--activation", "relu"),
     ("train", "abc", "--activation", "relu", "--steps", "1"),

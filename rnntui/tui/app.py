@@ -25,6 +25,7 @@ from textual.widgets import Footer, Static
 from rnntui.engine.config import CELLS
 from rnntui.engine.session import StepSession
 from rnntui.errors import RnntuiError
+from rnntui.numbers import parse_number
 from rnntui.tui import views
 from rnntui.tui.commands import ActionCommands
 from rnntui.tui.messages import ConsoleLine, SessionChanged
@@ -43,14 +44,6 @@ W_HH_STEP = 1.25  # `]` multiplies W_hh by this, `[` divides: the two undo each 
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # play speeds, steps per second
 TEMPERATURES = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 SAMPLE_LENGTH = 60
-
-
-def parse_number(text: str, what: str) -> float:
-    """A float from user input, or a one-line RnntuiError."""
-    try:
-        return float(text.strip())
-    except ValueError:
-        raise RnntuiError(f"{what} must be a number, got {text.strip()!r}") from None
 
 
 class RnnApp(App[None]):

@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, Static
 
 from rnntui.engine.train_config import TrainConfig
 from rnntui.errors import RnntuiError
+from rnntui.numbers import parse_number
 
 # (field id, label, what the field holds): the order of the form.
 FIELDS = [
@@ -59,14 +60,6 @@ def parse_fields(values: dict[str, str], base: TrainConfig) -> TrainConfig:
         else:
             changes[name] = parse_number(text, label, int if name in INTS else float)
     return base.with_(**changes)  # TrainConfig validates ranges and names
-
-
-def parse_number(text: str, label: str, kind):
-    try:
-        return kind(text)
-    except ValueError:
-        what = "a whole number" if kind is int else "a number"
-        raise RnntuiError(f"{label} must be {what}, got {text!r}") from None
 
 
 class TrainSettingsScreen(ModalScreen[TrainConfig | None]):

@@ -26,6 +26,7 @@ from rnntui.engine.config import CELLS
 from rnntui.engine.corpus import Corpus
 from rnntui.engine.train_config import TrainConfig
 from rnntui.errors import RnntuiError
+from rnntui.numbers import parse_number
 from rnntui.live.protocol import View, Watch
 from rnntui.live.service import (
     LiveRun,
@@ -80,11 +81,8 @@ def model_label(config: TrainConfig) -> str:
 
 
 def parse_positive(text: str, what: str) -> float:
-    try:
-        value = float(text.strip())
-    except ValueError:
-        raise RnntuiError(f"{what} must be a number, got {text.strip()!r}") from None
-    if not value > 0 or value == float("inf"):
+    value = parse_number(text, what)  # a number, and finite
+    if not value > 0:
         raise RnntuiError(f"{what} must be a finite number > 0, got {value:g}")
     return value
 
