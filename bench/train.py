@@ -130,8 +130,9 @@ def main() -> None:
     if args.workers:
         from train_workers import report  # bench/train_workers.py: this script's folder is on sys.path
 
-        report(sample, TrainConfig(cell=args.cell, hidden_size=args.hidden, num_layers=args.layers),
-               args.steps, args.workers)
+        # fp32 for every layout: `auto` times bf16 against fp32 per launch, and under load that flips.
+        report(sample, TrainConfig(cell=args.cell, hidden_size=args.hidden, num_layers=args.layers,
+                                   precision="fp32"), args.steps, args.workers)
         return
     print(f"{args.layers}x{args.hidden} {args.cell}, batch 32x100, Adam, clip 5, "
           f"{torch.get_num_threads()} threads, CPU bf16 support: {cpu_has_bf16()}, "

@@ -52,6 +52,8 @@ def report(corpus: Corpus, config: TrainConfig, steps: int, rounds: int) -> None
             result = launch_local(workers, step_times, config.to_json(), corpus, steps, threads)[0]
             step_seconds, tokens, precision = result
             times[(workers, threads)].extend(step_seconds[WARMUP - 1:])
+            print(f"  {workers}x{threads}: median step {statistics.median(step_seconds[WARMUP - 1:]):.2f} s, "
+                  f"load average {os.getloadavg()[0]:.2f}", flush=True)
     rates = {layout: tokens / statistics.median(t) for layout, t in times.items()}
     for (workers, threads), rate in rates.items():
         print(f"{workers} worker(s) x {threads} thread(s): {rate / 1000:.1f}k tok/s ({precision})", flush=True)
