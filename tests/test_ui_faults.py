@@ -212,7 +212,7 @@ async def test_training_log_stays_visible_at_80x24():
 
     app = small_app()
     async with app.run_test(size=SMALLEST) as pilot:
-        app.loss_curve_pane(running=True)  # how a live run lays out the screen
+        app.training.curve_pane(running=True)  # how a live run lays out the screen
         for step in range(1, 6):
             app.post_message(ConsoleLine(f"step {step} of the run"))
         await pilot.pause()
