@@ -175,8 +175,9 @@ class Child:
                     if self._loop_waiting:
                         self.apply_settings()
             elif isinstance(command, Watch):
-                self.watch = command
-                self.want_view()
+                shown, self.watch = self.watch, command
+                if not command.shows_the_same(shown):
+                    self.want_view()
 
     def apply_settings(self) -> None:
         """Apply the waiting ChangeSettings (its lock held, between steps) and say from which step."""
@@ -213,7 +214,7 @@ class Child:
                 self.send(view)
                 last_step = view.step
                 cost = time.perf_counter() - start
-                next_view = time.monotonic() + max(VIEW_INTERVAL, cost / VIEW_DUTY)
+                next_view = time.monotonic() + max(VIEW_INTERVAL, watch.view_every, cost / VIEW_DUTY)
             now = time.monotonic()
             if watch.sample_every and running and now >= next_sample and trainer.step >= 1:
                 start = time.perf_counter()

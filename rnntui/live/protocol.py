@@ -43,8 +43,8 @@ class ChangeSettings:
 class Watch:
     """What the app's panes show: the child sends Views of the model on `text` and streams Samples.
 
-    A new Watch asks for a View at once (the text or clipping changed on screen); after that the
-    child sends Views as often as its work budget allows, without being asked.
+    A Watch with a new text, clipping or seed asks for a View at once (the screen changed); after
+    that the child sends Views as often as its work budget and `view_every` allow, unasked.
     """
 
     text: str  # the text the panes step through ("" = the start of the validation text)
@@ -54,6 +54,11 @@ class Watch:
     prime: str = ""  # what streamed samples start from ("" = a newline, or a random character)
     temperature: float = 1.0
     sample_every: float = 0.0  # seconds between streamed samples; 0 streams none
+    view_every: float = 0.0  # seconds between Views at least: what the receiver can draw
+
+    def shows_the_same(self, other: "Watch") -> bool:
+        """Whether a View built for `other` draws what this Watch asks for."""
+        return (self.text, self.clip_mode, self.clip, self.seed) == (other.text, other.clip_mode, other.clip, other.seed)
 
 
 # ---------------------------------------------------------------------- reports (child -> app)

@@ -50,6 +50,10 @@ from rnntui.tui.widgets.console import GenerationConsole
 from rnntui.tui.widgets.loss_curve import CurveData, LossCurve, TrainingStats
 
 SAMPLE_INTERVAL = 3.0  # seconds between streamed samples
+# Installing a view redraws every pane; a key pressed meanwhile waits for it. Views come at most
+# this often for the redraw time to stay this share of the UI's time (between the two bounds).
+UI_DUTY = 0.05
+VIEW_EVERY = (0.25, 2.0)
 SAVE_DIR = Path("runs") / "app"
 CELL_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 # Fields a running model cannot change: a different value means a new model (a restart).
@@ -171,6 +175,7 @@ class TrainingController:
         self.samples: deque[tuple[int, str]] = deque(maxlen=200)  # (step, sample), newest last
         self.synced_step = -1  # the step of the weights the panes show (-1: not the run's yet)
         self.install_seconds: deque[float] = deque(maxlen=10_000)  # UI time per installed view (bench)
+        self.view_every = VIEW_EVERY[0]  # what the child is asked for (Watch.view_every)
         self._opened = False
 
     def open(self) -> None:
@@ -411,7 +416,7 @@ class TrainingController:
         app = self.app
         clipping = app.session.clipping
         return Watch(text, clipping.mode, clipping.threshold, app.session.seed, self.prime, app.temperature,
-                     SAMPLE_INTERVAL)
+                     SAMPLE_INTERVAL, self.view_every)
 
     def follow_app(self) -> None:
         """After any change in the app: if the run's views would show something else (the text,
@@ -578,7 +583,18 @@ class TrainingController:
             session.first()
         self.synced_step = view.step
         self.app.install_session(session)
-        self.install_seconds.append(time.perf_counter() - start)
+        cost = time.perf_counter() - start
+        self.install_seconds.append(cost)
+        self.pace_views(cost)
+
+    def pace_views(self, cost: float) -> None:
+        """Ask the child for views no more often than the UI can redraw them within UI_DUTY;
+        only a clear change is sent (each Watch is a message), and follow_app sends it."""
+        low, high = VIEW_EVERY
+        wanted = min(high, max(low, cost / UI_DUTY))
+        if abs(wanted - self.view_every) > 0.25 * self.view_every:
+            self.view_every = wanted
+            self.follow_app()
 
     def on_sample(self, message: SampleReady) -> None:
         if not self.current(message.run_id):
