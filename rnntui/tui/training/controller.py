@@ -14,6 +14,7 @@ Weights are read-only while a run is active (the next view would replace any edi
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -343,8 +344,8 @@ class TrainingController:
             self.log_line(f"refused: {error}")
             app.notify(str(error), title="cannot train", severity="error", timeout=10)
             return None
-        if self.run is not None:
-            self.run.close(grace=CLOSE_GRACE)
+        if self.run is not None:  # the old run ends in the background: a restart never waits for it
+            threading.Thread(target=self.run.close, args=(CLOSE_GRACE,), name="closing run", daemon=True).start()
         self.config = config
         app.changed(keep_sample=True)
         self.run = run
