@@ -191,12 +191,16 @@ def end_everything(process: subprocess.Popen) -> None:
 def chromium(headless: bool = True):
     """A Playwright Chromium browser (Debian's build) that can reach only 127.0.0.1."""
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import Error, sync_playwright
     except ImportError:
         raise BrowserUnavailable("Playwright is missing: run ./dev setup (it installs the dev dependencies)") from None
     path = chromium_path()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, headless=headless)
+        try:
+            browser = playwright.chromium.launch(executable_path=path, headless=headless)
+        except Error as error:  # present but unable to start (missing libraries, not a browser)
+            first = next((line for line in str(error).splitlines() if line.strip()), "no reason given")
+            raise BrowserUnavailable(f"{path} would not start: {first}") from None
         try:
             yield browser
         finally:
