@@ -87,7 +87,10 @@ class RunFolder:
             self._lock_fd = None
 
     def __del__(self) -> None:
-        self.close()
+        try:
+            self.close()
+        except Exception:  # at interpreter exit `os` may already be torn down; the kernel frees the lock anyway
+            pass
 
     def _check_writable(self) -> None:
         try:
