@@ -25,8 +25,9 @@ TRAINING_WEIGHT_COPIES = 5
 # Copies of the weights the stepping engine holds: the base weights, the model's, gradients, and
 # one undo entry.
 STEPPING_WEIGHT_COPIES = 4
-# Per (stream, character, unit) values autograd keeps for backward, per gate row and for h, c.
-ACTIVATION_SLACK = 3  # forward values, their gradients and the kernel's workspace
+# Activations are counted per stream, character and unit (each gate row, h and c); this factor
+# covers their forward values, their gradients and the kernels' workspace.
+ACTIVATION_SLACK = 3
 
 
 def parameter_count(config: ModelConfig) -> int:
@@ -37,7 +38,8 @@ def training_bytes(config: ModelConfig, optimizer: str, batch_size: int, seq_len
     """Memory one training process needs for this model: weights and their copies, optimiser state,
     and the activations of one chunk (batch_size streams of seq_len characters)."""
     weights = parameter_count(config) * FLOAT32
-    state = weights * (1 + TRAINING_WEIGHT_COPIES + 2 * OPTIMIZER_SLOTS.get(optimizer, 2))  # + save copies
+    # The optimiser state twice: in torch, and the NumPy copy a save of `last` writes out.
+    state = weights * (1 + TRAINING_WEIGHT_COPIES + 2 * OPTIMIZER_SLOTS.get(optimizer, 2))
     rows = batch_size * seq_len
     per_row = config.num_layers * (GATES_PER_CELL[config.cell] + 2) * config.hidden_size
     per_row += config.input_size + 3 * config.vocab_size  # inputs; logits, their softmax and gradient
