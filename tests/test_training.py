@@ -74,32 +74,109 @@ def stop_at(trainer: Trainer, step: int) -> None:
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
-def test_resume_continues_exactly(tmp_path, precision):
-    corpus = shipped_corpus("abc")
+@pytest.mark.parametrize("data", ["streams", "fixed-streams", "windows"])
+def test_resume_continues_exactly(tmp_path, precision, data):
+    # A corpus of a few chunks, so the run crosses epochs (new stream offsets) before and after the stop.
+    corpus = Corpus("short", shipped_corpus("abc").text[:600])
     # Two layers with dropout: resuming must restore the RNG as well as weights and Adam state.
-    config = tiny(steps=8, num_layers=2, dropout=0.3, eval_every=3, precision=precision)
-    straight = losses(run_collecting(Trainer(config, corpus)))
+    config = tiny(steps=14, num_layers=2, dropout=0.3, eval_every=3, precision=precision, data=data)
+    straight_trainer = Trainer(config, corpus)
+    straight = losses(run_collecting(straight_trainer))
+    assert straight_trainer.epoch >= 2
 
     first = Trainer(config, corpus, tmp_path / "run")
-    stop_at(first, 5)
+    stop_at(first, 8)
     assert first.run().reason == "stopped"
     resumed = Trainer.resume(tmp_path / "run", corpus)
-    assert resumed.step == 5
+    assert resumed.step == 8 and resumed.train_data.offset == first.train_data.offset
     after = losses(run_collecting(resumed))
-    assert after == straight[5:]  # bit for bit: same weights, optimiser, data position, RNG
+    assert after == straight[8:]  # bit for bit: same weights, optimiser, data position and cut, RNG
     steps_logged = [line for line in (tmp_path / "run" / METRICS).read_text().splitlines()]
-    assert len(steps_logged) == 8
+    assert len(steps_logged) == 14
 
 
-def test_resume_refuses_a_different_model_and_a_different_corpus(tmp_path):
+def test_streams_are_cut_at_a_new_random_place_each_epoch_and_cover_the_text():
+    from rnntui.engine.trainer import StreamBatches
+
+    data = np.arange(10_001)  # distinct tokens: a target is its input + 1, except across the seam
+    batches = StreamBatches(data, batch=8, seq_len=50, device=torch.device("cpu"), seed=3, random_offsets=True)
+    offsets = []
+    for epoch in range(4):
+        batches.start_epoch(epoch)
+        offsets.append(batches.offset)
+        chunks = [batches.chunk(k) for k in range(batches.chunks)]
+        inputs = torch.cat([x for x, _ in chunks], dim=1).numpy()
+        targets = torch.cat([y for _, y in chunks], dim=1).numpy()
+        rotated = np.roll(data, -batches.offset)
+        for b in range(batches.streams):  # each stream reads on from its own start in the rotated text
+            start = b * batches.stream_len
+            assert np.array_equal(inputs[b], rotated[start:start + inputs.shape[1]])
+        follows = targets == inputs + 1
+        assert (~follows).sum() <= 1  # only where the rotation joins the end to the start
+        assert len(np.unique(inputs)) == inputs.size  # no character twice in an epoch
+    assert len(set(offsets)) == 4
+    again = StreamBatches(data, batch=8, seq_len=50, device=torch.device("cpu"), seed=3, random_offsets=True)
+    again.start_epoch(2)
+    assert again.offset == offsets[2]  # from the seed alone
+    fixed = StreamBatches(data, batch=8, seq_len=50, device=torch.device("cpu"), seed=3)
+    fixed.start_epoch(5)
+    assert fixed.offset == 0 and fixed.chunk(0)[0][1, 0] == fixed.stream_len
+
+
+def test_windows_are_slices_of_the_text_drawn_from_the_seed():
+    from rnntui.engine.trainer import WindowBatches
+
+    data = np.arange(5_000)
+    batches = WindowBatches(data, batch=6, seq_len=40, device=torch.device("cpu"), seed=1)
+    x, y = batches.chunk(3)
+    assert x.shape == (6, 40) and torch.equal(y, x + 1)
+    assert torch.equal(x[:, 1:], x[:, :-1] + 1)
+    assert torch.equal(batches.chunk(3)[0], x) and not torch.equal(batches.chunk(4)[0], x)
+    batches.start_epoch(1)
+    assert not torch.equal(batches.chunk(3)[0], x)
+
+
+def test_window_loss_scores_each_window_from_a_zero_state():
+    from rnntui.engine.trainer import window_loss
+
+    torch.manual_seed(0)
+    model = CharRNN(tiny().model_config(7)).eval()
+    data = np.random.default_rng(0).integers(7, size=95)
+    expected, count = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, 90, 30):  # three whole windows; the last four targets are left out
+            window = torch.from_numpy(data[start:start + 31]).view(1, -1)
+            logits, _ = model(window[:, :-1])
+            expected += torch.nn.functional.cross_entropy(logits[0], window[0, 1:], reduction="sum").item()
+            count += 30
+    assert window_loss(model, data, 30, torch.device("cpu"), batch=2) == pytest.approx(expected / count, rel=1e-6)
+
+
+def test_learning_rate_warms_up_then_decays():
+    from rnntui.engine.trainer import decayed_lr
+
+    assert decayed_lr(1.0, 0.0, "cosine", 0.1, warmup=0.1) == pytest.approx(0.1)  # never below the floor
+    assert decayed_lr(1.0, 0.05, "cosine", 0.1, warmup=0.1) == pytest.approx(0.5)
+    assert decayed_lr(1.0, 0.1, "cosine", 0.1, warmup=0.1) == pytest.approx(1.0)
+    assert decayed_lr(1.0, 0.55, "cosine", 0.1, warmup=0.1) == pytest.approx(0.55)
+    assert decayed_lr(1.0, 1.0, "cosine", 0.1, warmup=0.1) == pytest.approx(0.1)
+    assert decayed_lr(1.0, 0.9, "none", 0.1, warmup=0.1) == 1.0
+    assert decayed_lr(1.0, None, "cosine", 0.1, warmup=0.1) == 1.0
+
+
+def test_resume_refuses_a_different_model_or_data_cut_and_allows_and_reports_another_dropout(tmp_path):
     corpus = shipped_corpus("abc")
-    Trainer(tiny(steps=2), corpus, tmp_path).run()
+    Trainer(tiny(steps=2, data="fixed-streams"), corpus, tmp_path).run()
     with pytest.raises(RnntuiError, match="trained with --hidden 16, not 32"):
         Trainer.resume(tmp_path, corpus, {"hidden_size": 32})
     with pytest.raises(CheckpointError, match="vocabulary differs"):
         Trainer.resume(tmp_path, shipped_corpus("anbn"))
-    extended = Trainer.resume(tmp_path, corpus, {"steps": 4, "lr": 1e-3})
-    assert extended.config.steps == 4 and extended.config.lr == 1e-3
+    with pytest.raises(RnntuiError, match="trained with --data fixed-streams, not windows"):
+        Trainer.resume(tmp_path, corpus, {"data": "windows"})
+    extended = Trainer.resume(tmp_path, corpus, {"steps": 4, "lr": 1e-3, "dropout": 0.2})
+    assert extended.config.steps == 4 and extended.config.lr == 1e-3 and extended.config.dropout == 0.2
+    assert extended.resumed_changes == ["--dropout 0.0 -> 0.2", "--lr 0.003 -> 0.001", "--steps 2 -> 4"]
+    assert extended.model.dropout.p == 0.2
 
 
 def test_resume_refuses_a_run_folder_without_optimizer_state(tmp_path):
@@ -245,3 +322,69 @@ def test_clip_gradients_matches_the_numpy_engines_clipping(mode):
     assert before == pytest.approx(norm_before, rel=1e-6) and after == pytest.approx(norm_after, rel=1e-5)
     for i, p in enumerate(params):
         np.testing.assert_allclose(p.grad.numpy(), expected[str(i)], rtol=1e-5)
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def tune(tuner, seconds_for, clock, steps: int) -> list[int]:
+    """Run `steps` fake steps: each takes seconds_for(threads) on the fake clock; the counts used."""
+    used = []
+    for _ in range(steps):
+        threads = tuner.next_threads()
+        used.append(threads)
+        clock.now += seconds_for(threads)
+        tuner.record(seconds_for(threads))
+    return used
+
+
+def test_thread_tuner_alternates_keeps_the_faster_count_and_checks_again_later():
+    from rnntui.engine.threads import HOLD_SECONDS, ThreadTuner
+
+    clock = FakeClock()
+    tuner = ThreadTuner((1, 2), clock=clock)
+    quiet = {1: 0.2, 2: 0.1}  # every core wins on a quiet machine
+    used = tune(tuner, quiet.get, clock, 4)
+    assert used == [1, 2, 1, 2] and tuner.chosen == 2 and not tuner.trialling
+    assert set(tune(tuner, quiet.get, clock, 20)) == {2}  # held, no more trials for a while
+    busy = {1: 0.2, 2: 1.5}  # two threads collapse when the machine gets busy
+    clock.now += HOLD_SECONDS
+    used = tune(tuner, busy.get, clock, 30)
+    assert used[:2] == [1, 2] and tuner.chosen == 1 and tuner.trials == 2
+    assert used[4:] == [1] * 26
+
+
+def test_thread_tuner_needs_no_trial_with_one_candidate():
+    from rnntui.engine.threads import ThreadTuner
+
+    clock = FakeClock()
+    tuner = ThreadTuner((1,), clock=clock)
+    assert tune(tuner, lambda n: 0.1, clock, 3) == [1, 1, 1]
+
+
+def test_a_run_without_threads_adapts_them():
+    trainer = Trainer(tiny(steps=6, threads=None), shipped_corpus("abc"))
+    trainer.run()
+    assert trainer.thread_tuner is not None and trainer.thread_tuner.chosen in trainer.thread_tuner.candidates
+    assert Trainer(tiny(steps=1), shipped_corpus("abc")).thread_tuner is None  # a fixed count is kept
+
+
+def test_a_finished_run_is_placed_against_the_expectations_table():
+    from rnntui.engine.expectations import Baseline, comparison, text_digest
+
+    text = shipped_corpus("abc").text
+    row = Baseline(corpus="abc", sha256=text_digest(text), cell="lstm", hidden_size=384, num_layers=2, minutes=5.0,
+                   val_loss=0.9, chance=1.1, steps=100, tokens_per_second=9000.0, precision="bf16",
+                   threads="adaptive: 1", load=1.0, date="2026-01-01", commit="abc1234", cpu="a CPU")
+    one_minute = Baseline(**{**row.__dict__, "minutes": 1.0, "val_loss": 1.0})
+    line = comparison(text, None, "lstm", 384, 2, 4.8, 0.85, rows=[row, one_minute])
+    assert line.startswith("expected: val 0.900 after 5 min") and "0.850 after 4.8 min, better than" in line
+    assert "worse than" in comparison(text + "x", "abc", "lstm", 384, 2, 1.1, 1.2, rows=[row, one_minute])
+    assert "this one 1x64" in comparison(text, None, "lstm", 64, 1, 5, 0.9, rows=[row])
+    assert comparison(text + "x", None, "lstm", 384, 2, 5, 0.9, rows=[row]) is None  # another text
+    assert comparison(text, None, "gru", 384, 2, 5, 0.9, rows=[row]) is None  # not measured for this cell

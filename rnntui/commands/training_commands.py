@@ -57,12 +57,15 @@ def train(
     hidden: Optional[int] = typer.Option(None, help=f"Units per layer (default: {TrainConfig.hidden_size})"),
     layers: Optional[int] = typer.Option(None, help=f"Stacked recurrent layers (default: {TrainConfig.num_layers})"),
     embedding_dim: Optional[int] = typer.Option(None, help="Embedding size (default: none, one-hot input)"),
-    dropout: Optional[float] = typer.Option(None, help=f"Dropout between layers (default: {TrainConfig.dropout:g})"),
+    dropout: Optional[float] = typer.Option(None, help=f"Dropout between layers and before the head (default: {TrainConfig.dropout:g})"),
+    data: Optional[str] = typer.Option(None, help=f"streams (new random cut each epoch), fixed-streams or windows (default: {TrainConfig.data})"),
     seq_len: Optional[int] = typer.Option(None, help=f"Characters per truncated-BPTT chunk (default: {TrainConfig.seq_len})"),
     batch_size: Optional[int] = typer.Option(None, help=f"Parallel streams (default: {TrainConfig.batch_size})"),
     lr: Optional[float] = typer.Option(None, help=f"Peak learning rate (default: {TrainConfig.lr:g})"),
     lr_decay: Optional[str] = typer.Option(None, help=f"cosine or none (default: {TrainConfig.lr_decay}, over --steps/--minutes)"),
     optimizer: Optional[str] = typer.Option(None, help=f"adam, adamw, rmsprop or sgd (default: {TrainConfig.optimizer})"),
+    warmup: Optional[float] = typer.Option(None, help=f"Fraction of the budget spent warming the lr up (default: {TrainConfig.warmup:g})"),
+    weight_decay: Optional[float] = typer.Option(None, help=f"Weight decay (default: {TrainConfig.weight_decay:g})"),
     clip: Optional[float] = typer.Option(None, help=f"Clip gradients to this global norm (default: {TrainConfig.clip:g})"),
     no_clip: bool = typer.Option(False, "--no-clip", help="Do not clip gradients."),
     clip_value: Optional[float] = typer.Option(None, help="Clip each gradient element to [-V, V] instead."),
@@ -74,7 +77,7 @@ def train(
     device: Optional[str] = typer.Option(None, help="auto, cpu or cuda (default: auto)"),
     precision: Optional[str] = typer.Option(None, help="auto (bf16 where fast), bf16 or fp32 (default: auto)"),
     seed: Optional[int] = typer.Option(None, help=f"Random seed (default: {TrainConfig.seed})"),
-    threads: Optional[int] = typer.Option(None, help="CPU threads (default: every core)"),
+    threads: Optional[int] = typer.Option(None, help="CPU threads (default: adapted to the machine's load while training)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final result."),
     force: bool = typer.Option(False, "--force", help="With --resume: continue even if the corpus's content changed."),
     nproc: Optional[int] = typer.Option(None, help="Train on N worker processes of this machine, one "
@@ -85,7 +88,7 @@ def train(
 
     flags = {name: value for name, value in dict(
         cell=cell, activation=activation, hidden_size=hidden, num_layers=layers, embedding_dim=embedding_dim,
-        dropout=dropout, seq_len=seq_len, batch_size=batch_size, lr=lr, lr_decay=lr_decay, optimizer=optimizer,
+        dropout=dropout, data=data, warmup=warmup, weight_decay=weight_decay, seq_len=seq_len, batch_size=batch_size, lr=lr, lr_decay=lr_decay, optimizer=optimizer,
         steps=steps, minutes=minutes, eval_every=eval_every, device=device, precision=precision, seed=seed,
         threads=threads,
     ).items() if value is not None}
@@ -188,6 +191,8 @@ def run_with_progress(trainer, quiet: bool) -> None:
         typer.echo(f"training {cfg.num_layers}x{cfg.hidden_size} {cfg.cell} on {trainer.corpus.name} "
                    f"({len(trainer.corpus.text):,} chars, {len(trainer.vocab)} symbols), "
                    f"{trainer.device.type} {trainer.precision}{workers}, writing {trainer.out_dir}/")
+    if shows and trainer.resumed_changes:  # allowed changes (dropout, lr, budget...) are said, not silent
+        typer.echo(f"resuming with {', '.join(trainer.resumed_changes)}")
     reporter = ProgressReporter(quiet=quiet, total_steps=cfg.steps, workers=world)
     if shows:
         trainer.add_callback(reporter)
@@ -216,6 +221,14 @@ def run_with_progress(trainer, quiet: bool) -> None:
         return
     val = f", val loss {result.last_val_loss:.4f} (best {result.best_val_loss:.4f})" if result.best_val_loss else ""
     typer.echo(f"{result.message}{val}; saved {trainer.out_dir}/last.safetensors and best.safetensors")
+    if result.last_val_loss is not None:
+        from rnntui.engine.expectations import comparison
+
+        shipped = trainer.corpus.name if trainer.corpus.source == "shipped" else None
+        line = comparison(trainer.corpus.text, shipped, cfg.cell, cfg.hidden_size, cfg.num_layers,
+                          result.elapsed / 60, result.last_val_loss)
+        if line:
+            typer.echo(line)
 
 
 @user_errors

@@ -37,6 +37,9 @@ class CharRNN(nn.Module):
             self.rnn = nn.GRU(**kwargs)
         else:
             self.rnn = nn.RNN(nonlinearity=config.activation, **kwargs)
+        # Also before the head, so a one-layer model is regularised too; it has no parameters, so
+        # checkpoints do not change and a run may resume with another rate.
+        self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(config.hidden_size, config.vocab_size)
 
     def forward(self, indices: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
@@ -46,7 +49,7 @@ class CharRNN(nn.Module):
         else:
             x = F.one_hot(indices, self.config.vocab_size).to(self.head.weight.dtype)
         out, state = self.rnn(x, state)
-        return self.head(out), state
+        return self.head(self.dropout(out)), state
 
     def zero_state(self, batch: int) -> State:
         cfg = self.config

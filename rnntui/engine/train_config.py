@@ -17,10 +17,11 @@ LR_DECAYS = ("none", "cosine")
 CLIP_MODES = ("off", "norm", "value")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "bf16", "fp32")
+DATA_MODES = ("streams", "fixed-streams", "windows")
 
 # Fields that define the model or how the data is cut: a resumed run must keep them.
 FIXED_ON_RESUME = ("cell", "activation", "hidden_size", "num_layers", "embedding_dim", "seq_len",
-                   "batch_size", "val_fraction")
+                   "batch_size", "val_fraction", "data")
 FLAG_NAMES = {"hidden_size": "--hidden", "num_layers": "--layers", "embedding_dim": "--embedding-dim",
               "seq_len": "--seq-len", "batch_size": "--batch-size", "val_fraction": "--val-fraction"}
 
@@ -35,8 +36,9 @@ class TrainConfig:
     hidden_size: int = 384  # units per layer
     num_layers: int = 2  # stacked recurrent layers
     embedding_dim: int | None = None  # None: one-hot input, as in the notes
-    dropout: float = 0.0  # between recurrent layers; a few minutes of training barely overfits
+    dropout: float = 0.0  # between recurrent layers and before the head; no parameters, so resumable with another
     # data
+    data: str = "streams"  # streams (new random cut each epoch) | fixed-streams (char-rnn) | windows (zero state)
     seq_len: int = 100  # characters per truncated-BPTT chunk
     batch_size: int = 32  # parallel streams through the training text
     val_fraction: float = 0.1  # the last part of the corpus, held out for validation
@@ -45,6 +47,7 @@ class TrainConfig:
     lr: float = 3e-3  # peak learning rate
     lr_decay: str = "cosine"  # cosine: to min_lr_fraction * lr at the end of steps/minutes (none: constant)
     min_lr_fraction: float = 0.1
+    warmup: float = 0.0  # fraction of the steps/minutes over which the lr rises linearly to its peak
     weight_decay: float = 0.0
     clip_mode: str = "norm"  # off | norm (global L2 norm) | value (element-wise clamp)
     clip: float = 5.0  # the norm or value threshold
@@ -63,7 +66,8 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         for name, allowed in (("optimizer", OPTIMIZERS), ("lr_decay", LR_DECAYS),
-                              ("clip_mode", CLIP_MODES), ("device", DEVICES), ("precision", PRECISIONS)):
+                              ("clip_mode", CLIP_MODES), ("device", DEVICES), ("precision", PRECISIONS),
+                              ("data", DATA_MODES)):
             if getattr(self, name) not in allowed:
                 raise RnntuiError(f"unknown {name.replace('_', ' ')} {getattr(self, name)!r}: "
                                   f"choose one of {', '.join(allowed)}")
@@ -82,6 +86,12 @@ class TrainConfig:
             raise RnntuiError(f"clip threshold must be > 0, got {self.clip}")
         if not 0.0 <= self.dropout < 1.0:
             raise RnntuiError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not 0.0 <= self.warmup < 1.0:
+            raise RnntuiError(f"warm-up must be a fraction in [0, 1), got {self.warmup}")
+        if not self.weight_decay >= 0.0:
+            raise RnntuiError(f"weight decay must be >= 0, got {self.weight_decay}")
+        if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
+            raise RnntuiError(f"threads must be a whole number >= 1, got {self.threads!r}")
         if self.steps is not None and self.steps < 1:
             raise RnntuiError(f"steps must be >= 1, got {self.steps}")
         if self.minutes is not None and not self.minutes > 0:
@@ -103,6 +113,7 @@ class TrainConfig:
     @classmethod
     def from_json(cls, text: str) -> "TrainConfig":
         data = json.loads(text)
+        data.setdefault("data", "fixed-streams")  # runs saved before the data modes existed cut fixed streams
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -114,6 +125,11 @@ class TrainConfig:
                 raise RnntuiError(f"the checkpoint was trained with {flag} {getattr(self, name)}, "
                                   f"not {flags[name]}: drop the flag or start a new run")
         return self.with_(**flags)
+
+    def changes_to(self, other: "TrainConfig") -> list[str]:
+        """What differs in `other`, as "--dropout 0 -> 0.2", for saying what a resume changed."""
+        return [f"{FLAG_NAMES.get(f.name, '--' + f.name.replace('_', '-'))} {getattr(self, f.name)} -> "
+                f"{getattr(other, f.name)}" for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)]
 
 
 @dataclass(frozen=True)

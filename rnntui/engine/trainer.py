@@ -1,9 +1,12 @@
 """The training loop: char-level truncated BPTT in PyTorch, reporting only through callbacks.
 
-Data: `batch_size` streams read the training text side by side, each chunk continuing where the
-previous one stopped, with the hidden state carried (detached) across chunks, as char-rnn does.
-Every character is trained on once per epoch and the model learns to use context longer than one
-chunk, which is the state it meets when sampling; random windows would restart from zeros each time.
+Data (`TrainConfig.data`): by default `batch_size` streams read the training text side by side, each
+chunk continuing where the previous one stopped, with the hidden state carried (detached) across
+chunks, as char-rnn does, so the model learns to use context longer than one chunk, which is the
+state it meets when sampling. Every epoch the text is rotated by a fresh random offset, so the
+streams and chunks are cut at new places each pass instead of repeating the same sequences.
+`fixed-streams` keeps char-rnn's identical cuts; `windows` draws random windows from a zero state.
+Every batch is drawn for the whole batch from the seed alone, so a run resumes exactly.
 
 The loop never prints. It calls `callbacks` with the events of `train_events`, checks a stop and a
 pause flag between steps, applies `update_settings` (lr, clipping) at the next step, and lets any
@@ -34,6 +37,7 @@ from rnntui.engine.precision import autocast, resolve_device, resolve_precision
 from rnntui.engine.run_folder import BEST, LAST, METRICS, RUN_STATE, RunFolder, corpus_mismatch
 from rnntui.engine.run_state import load_run_state, metadata_json, run_state_payload
 from rnntui.engine.sampling import TorchStepper, generate
+from rnntui.engine.threads import ThreadTuner
 from rnntui.engine.torch_model import CharRNN, detach_state, state_from_tensors, state_tensors
 from rnntui.engine.train_config import TrainConfig, TrainSettings
 from rnntui.engine.train_events import DoneEvent, EvalEvent, StateEvent, StepEvent, TrainEvent, WarningEvent
@@ -46,27 +50,86 @@ BURN_IN = 100  # characters of context each validation stream reads before it is
 IGNORE = -100  # target index cross_entropy skips
 
 
-class StreamBatches:
-    """`batch` streams over `data`: chunk k of stream b is data[b*S + k*T : b*S + (k+1)*T] (+1 for targets)."""
+def data_rng(seed: int, *keys: int) -> np.random.Generator:
+    """A generator for one epoch or batch, from the run's seed alone: resuming needs no saved stream."""
+    return np.random.default_rng([seed, *keys])
 
-    def __init__(self, data: np.ndarray, batch: int, seq_len: int, device: torch.device):
+
+class StreamBatches:
+    """`batch` streams over `data`: chunk k of stream b is text[b*S + k*T : b*S + (k+1)*T] (+1 for targets).
+
+    `text` is `data` rotated left by the epoch's offset (always 0 for fixed streams), so each epoch
+    cuts the streams and chunks at new places; where the rotation joins the end to the start, one
+    target crosses the seam, like a document boundary.
+    """
+
+    carries_state = True
+
+    def __init__(self, data: np.ndarray, batch: int, seq_len: int, device: torch.device,
+                 seed: int = 0, random_offsets: bool = False):
+        self.data, self.device, self.seed, self.random_offsets = data, device, seed, random_offsets
         usable = len(data) - 1
         self.seq_len = min(seq_len, usable)
         self.streams = max(1, min(batch, usable // self.seq_len))
-        stream_len = usable // self.streams
-        self.chunks = stream_len // self.seq_len
+        self.stream_len = usable // self.streams
+        self.chunks = self.stream_len // self.seq_len
+        self.offset = 0
+        self.start_epoch(0)
+
+    def epoch_offset(self, epoch: int) -> int:
+        if not self.random_offsets:
+            return 0
+        return int(data_rng(self.seed, epoch).integers(len(self.data) - 1))
+
+    def start_epoch(self, epoch: int, offset: int | None = None) -> None:
+        """Cut the streams for `epoch` (at the recorded `offset` when resuming)."""
+        self.offset = self.epoch_offset(epoch) if offset is None else offset
+        text = np.ascontiguousarray(np.roll(self.data, -self.offset) if self.offset else self.data)
         span = self.chunks * self.seq_len
-        # Stream b is data[b * stream_len:][:span + 1]: a strided view of the text in its compact
+        # Stream b is text[b * stream_len:][:span + 1]: a strided view of the text in its compact
         # index type, not a copy; each chunk's inputs and targets are two overlapping slices of it,
         # widened to int64 only chunk by chunk.
-        data = np.ascontiguousarray(data)
-        rows = np.lib.stride_tricks.as_strided(data, (self.streams, span + 1), (stream_len * data.itemsize, data.itemsize))
-        self.tokens = torch.from_numpy(rows).to(device)
+        rows = np.lib.stride_tricks.as_strided(text, (self.streams, span + 1),
+                                               (self.stream_len * text.itemsize, text.itemsize))
+        self.tokens = torch.from_numpy(rows).to(self.device)
 
     def chunk(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
         start = k * self.seq_len
         window = self.tokens[:, start:start + self.seq_len + 1].long()
         return window[:, :-1], window[:, 1:]
+
+
+class WindowBatches:
+    """`batch` windows of `seq_len` at random places, each read from a zero state (no carried context).
+
+    An epoch is as many batches as cover the text once; batch k of epoch e is drawn from (seed, e, k).
+    """
+
+    carries_state = False
+
+    def __init__(self, data: np.ndarray, batch: int, seq_len: int, device: torch.device, seed: int = 0):
+        self.data, self.device, self.seed = data, device, seed
+        usable = len(data) - 1
+        self.seq_len = min(seq_len, usable)
+        self.streams = batch
+        self.chunks = max(1, usable // (batch * self.seq_len))
+        self.offset = 0
+        self.epoch = 0
+
+    def start_epoch(self, epoch: int, offset: int | None = None) -> None:
+        self.epoch = epoch
+
+    def chunk(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        starts = data_rng(self.seed, self.epoch, k).integers(len(self.data) - self.seq_len, size=self.streams)
+        rows = torch.from_numpy(self.data[starts[:, None] + np.arange(self.seq_len + 1)]).to(self.device).long()
+        return rows[:, :-1], rows[:, 1:]
+
+
+def train_batches(data: np.ndarray, config: TrainConfig, device: torch.device) -> StreamBatches | WindowBatches:
+    if config.data == "windows":
+        return WindowBatches(data, config.batch_size, config.seq_len, device, config.seed)
+    return StreamBatches(data, config.batch_size, config.seq_len, device, config.seed,
+                         random_offsets=config.data == "streams")
 
 
 class ValidationStreams:
@@ -106,6 +169,57 @@ class ValidationStreams:
         return self.inputs[:, cols].long(), self.targets[:, cols].long()
 
 
+def stream_loss_sums(model: CharRNN, data: ValidationStreams, rows: slice = slice(None)) -> tuple[float, int]:
+    """(summed cross-entropy, targets scored) over `data`'s streams `rows`, float32, state carried."""
+    streams = range(data.streams)[rows]
+    if not streams:
+        return 0.0, 0
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    state = model.zero_state(len(streams))
+    with torch.no_grad():
+        for k in range(data.chunks):
+            x, y = data.chunk(k)
+            x, y = x[rows], y[rows]
+            logits, state = model(x, state)
+            total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
+                                     ignore_index=IGNORE, reduction="sum").item()
+            count += int((y != IGNORE).sum())
+    model.train(was_training)
+    return total, count
+
+
+def stream_loss(model: CharRNN, data: ValidationStreams) -> float:
+    """Mean cross-entropy of `model` over all of `data`'s streams (one process)."""
+    total, count = stream_loss_sums(model, data)
+    return total / count
+
+
+def window_loss(model: CharRNN, data: np.ndarray, length: int, device: torch.device, batch: int = 256) -> float:
+    """Mean cross-entropy over consecutive `length`-character windows of `data`, each from a zero state.
+
+    The other common way to score a char model (nanoGPT's): no context beyond the window, so it is
+    higher than `stream_loss` and favours models trained from zero states.
+    """
+    windows = (len(data) - 1) // length
+    if windows < 1:
+        raise ValueError(f"need more than {length} characters to score {length}-character windows")
+    rows = torch.from_numpy(np.ascontiguousarray(data[:windows * length + 1])).long()
+    inputs = rows[:-1].view(windows, length).to(device)
+    targets = rows[1:].view(windows, length).to(device)
+    was_training = model.training
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for b in range(0, windows, batch):
+            logits, _ = model(inputs[b:b + batch])
+            total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets[b:b + batch].reshape(-1),
+                                     reduction="sum").item()
+    model.train(was_training)
+    return total / targets.numel()
+
+
 def make_optimizer(name: str, params, lr: float, weight_decay: float) -> torch.optim.Optimizer:
     if name == "adam":
         return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
@@ -116,12 +230,20 @@ def make_optimizer(name: str, params, lr: float, weight_decay: float) -> torch.o
     return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=weight_decay)
 
 
-def decayed_lr(peak: float, progress: float | None, decay: str, min_fraction: float) -> float:
-    """Cosine from `peak` to `min_fraction * peak` as progress goes 0 -> 1; constant without a limit."""
-    if decay == "none" or progress is None:
+def decayed_lr(peak: float, progress: float | None, decay: str, min_fraction: float, warmup: float = 0.0) -> float:
+    """Linear warm-up over the first `warmup` of progress, then cosine from `peak` to `min_fraction * peak`.
+
+    Constant (`peak`) without a limit, since progress is then unknown.
+    """
+    if progress is None:
+        return peak
+    if progress < warmup:
+        return peak * max(progress / warmup, min_fraction)
+    if decay == "none":
         return peak
     floor = peak * min_fraction
-    return floor + (peak - floor) * 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
+    rest = (progress - warmup) / (1.0 - warmup)
+    return floor + (peak - floor) * 0.5 * (1.0 + math.cos(math.pi * min(rest, 1.0)))
 
 
 class Trainer:
@@ -146,7 +268,7 @@ class Trainer:
                 f"corpus {corpus.name!r} is too short: its training part has {len(train_ids)} "
                 f"characters and one window needs {config.seq_len + 1}; use a smaller --seq-len"
             )
-        self.train_data = StreamBatches(train_ids, config.batch_size, config.seq_len, self.device)
+        self.train_data = train_batches(train_ids, config, self.device)
         self.val_data = ValidationStreams(val_ids, config.seq_len, self.device)
         self.probe_text = corpus.text[len(train_ids):len(train_ids) + PROBE_CHARS + 1]
         self.rows = self.workers.rows(self.train_data.streams)  # this worker's streams of the batch
@@ -177,6 +299,11 @@ class Trainer:
         self.state = self.model.zero_state(self.local_streams)
 
         self.settings = TrainSettings(config.lr, config.clip_mode, config.clip)
+        # Without --threads the count follows the machine's load (see threads.py); a fixed count
+        # also makes float32 runs repeat bit for bit (thread counts change the rounding of sums).
+        self.thread_tuner = ThreadTuner() if config.threads is None else None
+        self.clock = time.perf_counter  # the run's time budget is measured on this clock
+        self.resumed_changes: list[str] = []  # settings a resume changed from the saved run
         self.callbacks: list[Callable[[TrainEvent], None]] = []
         self._lock = threading.Lock()  # guards the weights and settings against other threads
         self._stop = threading.Event()
@@ -226,7 +353,7 @@ class Trainer:
             self.folder.lock()  # held from __init__; taken again when a finished trainer runs once more
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
-        started = time.perf_counter() - self.elapsed
+        started = self.clock() - self.elapsed
         paused_for = 0.0
         # Skipped steps among the recent ones: a rollback gives one good step, then the same
         # update fails again, so "in a row" alone would never fire on an alternating pattern.
@@ -234,7 +361,7 @@ class Trainer:
         done: tuple[str, str] | None = None
         while done is None:
             # Workers decide together: any worker's stop stops all, and the clock is the slowest one's.
-            stop, elapsed = self.workers.agree(self._stop.is_set(), time.perf_counter() - started - paused_for)
+            stop, elapsed = self.workers.agree(self._stop.is_set(), self.clock() - started - paused_for)
             if stop:
                 done = ("stopped", f"stopped at step {self.step}")
                 break
@@ -246,7 +373,7 @@ class Trainer:
                 done = limit
                 break
             event = self._train_step(elapsed)
-            self.elapsed = time.perf_counter() - started - paused_for
+            self.elapsed = self.clock() - started - paused_for
             self._emit(event)
             record = {k: v for k, v in asdict(event).items() if k not in ("grad_norm_h", "probe_text")}
             if event.grad_norm_h is not None:  # per layer, per timestep of the probe text
@@ -270,7 +397,7 @@ class Trainer:
                 self._emit(evaluation)
             else:
                 self._write_metrics(record)
-        self.elapsed = time.perf_counter() - started - paused_for
+        self.elapsed = self.clock() - started - paused_for
         self._save_last()
         reason, message = done
         result = DoneEvent(self.step, reason, message, self.best_val_loss, self.last_val_loss, self.elapsed)
@@ -300,11 +427,17 @@ class Trainer:
         with self._lock:
             settings = self.settings
         progress = self.progress(elapsed)
-        lr = decayed_lr(settings.lr, progress, cfg.lr_decay, cfg.min_lr_fraction)
+        lr = decayed_lr(settings.lr, progress, cfg.lr_decay, cfg.min_lr_fraction, cfg.warmup)
+        if self.thread_tuner is not None:
+            threads = self.thread_tuner.next_threads()
+            if threads != torch.get_num_threads():
+                torch.set_num_threads(threads)
         t0 = time.perf_counter()
         model.train()
         x, y = self.train_data.chunk(self.position)
         x, y = x[self.rows], y[self.rows]
+        if not self.train_data.carries_state:
+            self.state = model.zero_state(self.local_streams)
         with autocast(self.precision, self.device):
             logits, new_state = self.train_model(x, self.state)
         loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
@@ -334,6 +467,8 @@ class Trainer:
             self.step += 1
         self._advance_position()
         seconds = time.perf_counter() - t0
+        if self.thread_tuner is not None:
+            self.thread_tuner.record(seconds)
         probe = self._probe() if self.step % cfg.probe_every == 0 else None
         return StepEvent(
             step=self.step, loss=loss_value, grad_norm=grad_norm, grad_norm_clipped=grad_norm_clipped,
@@ -345,9 +480,10 @@ class Trainer:
     def _advance_position(self) -> None:
         self.position += 1
         if self.position >= self.train_data.chunks:
-            # A new pass starts each stream at its beginning: the carried state no longer applies.
+            # A new pass starts each stream at a new place: the carried state no longer applies.
             self.position = 0
             self.epoch += 1
+            self.train_data.start_epoch(self.epoch)
             self.state = self.model.zero_state(self.local_streams)
 
     def _wait_while_paused(self) -> float:
@@ -380,21 +516,8 @@ class Trainer:
 
     def validation_loss(self) -> float:
         """Mean cross-entropy over the validation streams, in float32, state carried across chunks."""
-        data, model = self.val_data, self.model
-        model.eval()
-        total, count = 0.0, 0
-        rows = self.workers.rows(data.streams)  # each worker scores its share of the streams
-        state = model.zero_state(rows.stop - rows.start)
-        with torch.no_grad():
-            for k in range(data.chunks if rows.stop > rows.start else 0):
-                x, y = data.chunk(k)
-                x, y = x[rows], y[rows]
-                logits, state = model(x, state)
-                total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
-                                         ignore_index=IGNORE, reduction="sum").item()
-                count += int((y != IGNORE).sum())
-        model.train()
-        total, count = self.workers.sum(total, count)
+        rows = self.workers.rows(self.val_data.streams)  # each worker scores its share of the streams
+        total, count = self.workers.sum(*stream_loss_sums(self.model, self.val_data, rows))
         return total / count
 
     def _evaluate(self) -> EvalEvent:
@@ -469,7 +592,8 @@ class Trainer:
         loop = {"step": self.step, "position": self.position, "epoch": self.epoch, "elapsed": self.elapsed,
                 "best_val_loss": self.best_val_loss, "last_val_loss": self.last_val_loss,
                 "first_loss": self.first_loss, "lr": self.settings.lr, "clip_mode": self.settings.clip_mode,
-                "clip": self.settings.clip, "state_dtype": str(carried["h"].dtype),
+                "clip": self.settings.clip, "data_offset": self.train_data.offset,
+                "state_dtype": str(carried["h"].dtype),
                 "precision": self.precision, "streams": self.train_data.streams, "workers": self.workers.world}
         _, params = self.snapshot()
         # Written together: a full disk replaces neither, so `last` always has its matching state.
@@ -515,6 +639,7 @@ class Trainer:
         if changed and not force:
             raise CorpusError(f"{changed}: resume with the text it was trained on, or add --force")
         trainer = cls(config, corpus, out_dir if out_dir is not None else run_dir)
+        trainer.resumed_changes = saved.changes_to(config)
         trainer._restore(checkpoint.params, optimizer_state, extra, loop)
         if trainer.folder is not None:
             trainer.folder.truncate_metrics(trainer.step)
@@ -543,6 +668,7 @@ class Trainer:
         if "cuda_rng" in extra and self.device.type == "cuda":
             torch.cuda.set_rng_state(torch.from_numpy(extra["cuda_rng"].copy()), self.device)
         self.step, self.position, self.epoch = loop["step"], loop["position"], loop["epoch"]
+        self.train_data.start_epoch(self.epoch, loop.get("data_offset", 0))
         self.elapsed = loop["elapsed"]
         self.best_val_loss, self.last_val_loss = loop["best_val_loss"], loop["last_val_loss"]
         self.first_loss = loop["first_loss"]

@@ -1,0 +1,78 @@
+"""What validation loss to expect: the table `bench/baselines.py` measures, and how a run compares to it.
+
+The figures live in `expectations.json` beside this module (written by the benchmark, never typed
+in), so `rnntui train` can end with one line placing its own result. A corpus file is recognised
+by its content, whatever its path; a shipped corpus by its name. No torch here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+TABLE = Path(__file__).with_name("expectations.json")
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One measured row: the defaults (but `cell`) trained `minutes` on `corpus`."""
+
+    corpus: str  # shipped name, or the file's name when measured
+    sha256: str  # of the corpus text, so a copy anywhere is recognised
+    cell: str
+    hidden_size: int
+    num_layers: int
+    minutes: float
+    val_loss: float  # warm-stream validation loss, nats/char, at the end of the run
+    chance: float  # ln V: the loss of guessing uniformly
+    steps: int
+    tokens_per_second: float
+    precision: str
+    threads: str  # the count at the end ("adaptive: 1") or as fixed
+    load: float  # the machine's 1-minute load average at the end
+    date: str
+    commit: str
+    cpu: str
+
+    @property
+    def key(self) -> tuple[str, str, float]:
+        return self.sha256, self.cell, self.minutes
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_table(path: Path = TABLE) -> list[Baseline]:
+    if not path.is_file():
+        return []
+    return [Baseline(**row) for row in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def save_table(rows: list[Baseline], path: Path = TABLE) -> None:
+    """Write `rows`, one row per (corpus, cell, minutes): a new measurement replaces the old one."""
+    by_key = {row.key: row for row in rows}
+    ordered = sorted(by_key.values(), key=lambda r: (r.corpus, r.cell, r.minutes))
+    path.write_text(json.dumps([asdict(r) for r in ordered], indent=1) + "\n", encoding="utf-8")
+
+
+def comparison(text: str, shipped_name: str | None, cell: str, hidden_size: int, num_layers: int, minutes: float,
+               val_loss: float, rows: list[Baseline] | None = None) -> str | None:
+    """One line placing a finished run against the table, or None when its corpus is not in it.
+
+    A shipped corpus matches by name too: pydoc's text depends on the Python version.
+    """
+    digest = text_digest(text)
+    matches = [r for r in (load_table() if rows is None else rows)
+               if r.cell == cell and (r.sha256 == digest or (shipped_name is not None and r.corpus == shipped_name))]
+    if not matches:
+        return None
+    row = min(matches, key=lambda r: abs(r.minutes - minutes))
+    verdict = "better than" if val_loss < row.val_loss - 0.01 else "worse than" if val_loss > row.val_loss + 0.01 else "on par with"
+    size = "" if (row.hidden_size, row.num_layers) == (hidden_size, num_layers) else (
+        f"; the table's run was {row.num_layers}x{row.hidden_size}, this one {num_layers}x{hidden_size}")
+    return (f"expected: val {row.val_loss:.3f} after {row.minutes:g} min of default {row.num_layers}x{row.hidden_size} "
+            f"{row.cell} on {row.corpus} ({row.tokens_per_second / 1000:.1f}k tok/s, {row.cpu}); this run: "
+            f"{val_loss:.3f} after {minutes:.1f} min, {verdict} the table{size} (see docs/expectations.md)")
