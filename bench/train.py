@@ -43,7 +43,7 @@ from rnntui.engine.precision import autocast, cpu_has_bf16  # noqa: E402
 from rnntui.engine.threads import usable_cores  # noqa: E402
 from rnntui.engine.torch_model import CharRNN, detach_state  # noqa: E402
 from rnntui.engine.train_config import TrainConfig  # noqa: E402
-from rnntui.engine.train_events import StepEvent  # noqa: E402
+from rnntui.engine.train_events import EvalEvent, StepEvent  # noqa: E402
 from rnntui.engine.trainer import (  # noqa: E402
     StreamBatches, ValidationStreams, WindowBatches, Trainer, stream_loss, window_loss,
 )
@@ -159,6 +159,8 @@ def quality_run(corpus: Corpus, minutes: float, bare_threads: int | None) -> lis
         torch.set_num_threads(threads)
 
     def interleave(event) -> None:
+        if isinstance(event, EvalEvent):  # what a loss looks like: the sample drawn at each evaluation
+            print(f"  step {event.step}: val {event.val_loss:.4f}, sample: {event.sample[:160]!r}", flush=True)
         if isinstance(event, StepEvent):
             if bare_seconds[0] < budget:
                 bare_step()

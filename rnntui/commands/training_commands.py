@@ -58,7 +58,7 @@ def train(
     layers: Optional[int] = typer.Option(None, help=f"Stacked recurrent layers (default: {TrainConfig.num_layers})"),
     embedding_dim: Optional[int] = typer.Option(None, help="Embedding size (default: none, one-hot input)"),
     dropout: Optional[float] = typer.Option(None, help=f"Dropout between layers and before the head (default: {TrainConfig.dropout:g})"),
-    data: Optional[str] = typer.Option(None, help=f"streams (new random cut each epoch), fixed-streams or windows (default: {TrainConfig.data})"),
+    data: Optional[str] = typer.Option(None, help=f"fixed-streams, streams (a new random cut each epoch) or windows (default: {TrainConfig.data})"),
     seq_len: Optional[int] = typer.Option(None, help=f"Characters per truncated-BPTT chunk (default: {TrainConfig.seq_len})"),
     batch_size: Optional[int] = typer.Option(None, help=f"Parallel streams (default: {TrainConfig.batch_size})"),
     lr: Optional[float] = typer.Option(None, help=f"Peak learning rate (default: {TrainConfig.lr:g})"),
@@ -88,7 +88,8 @@ def train(
 
     flags = {name: value for name, value in dict(
         cell=cell, activation=activation, hidden_size=hidden, num_layers=layers, embedding_dim=embedding_dim,
-        dropout=dropout, data=data, warmup=warmup, weight_decay=weight_decay, seq_len=seq_len, batch_size=batch_size, lr=lr, lr_decay=lr_decay, optimizer=optimizer,
+        dropout=dropout, data=data, warmup=warmup, weight_decay=weight_decay,
+        seq_len=seq_len, batch_size=batch_size, lr=lr, lr_decay=lr_decay, optimizer=optimizer,
         steps=steps, minutes=minutes, eval_every=eval_every, device=device, precision=precision, seed=seed,
         threads=threads,
     ).items() if value is not None}

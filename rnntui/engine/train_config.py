@@ -38,7 +38,7 @@ class TrainConfig:
     embedding_dim: int | None = None  # None: one-hot input, as in the notes
     dropout: float = 0.0  # between recurrent layers and before the head; no parameters, so resumable with another
     # data
-    data: str = "streams"  # streams (new random cut each epoch) | fixed-streams (char-rnn) | windows (zero state)
+    data: str = "fixed-streams"  # fixed-streams (char-rnn) | streams (new random cut each epoch) | windows (zero state)
     seq_len: int = 100  # characters per truncated-BPTT chunk
     batch_size: int = 32  # parallel streams through the training text
     val_fraction: float = 0.1  # the last part of the corpus, held out for validation

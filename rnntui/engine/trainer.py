@@ -1,12 +1,12 @@
 """The training loop: char-level truncated BPTT in PyTorch, reporting only through callbacks.
 
-Data (`TrainConfig.data`): by default `batch_size` streams read the training text side by side, each
-chunk continuing where the previous one stopped, with the hidden state carried (detached) across
-chunks, as char-rnn does, so the model learns to use context longer than one chunk, which is the
-state it meets when sampling. Every epoch the text is rotated by a fresh random offset, so the
-streams and chunks are cut at new places each pass instead of repeating the same sequences.
-`fixed-streams` keeps char-rnn's identical cuts; `windows` draws random windows from a zero state.
-Every batch is drawn for the whole batch from the seed alone, so a run resumes exactly.
+Data (`TrainConfig.data`): `batch_size` streams read the training text side by side, each chunk
+continuing where the previous one stopped, with the hidden state carried (detached) across chunks,
+as char-rnn does, so the model learns to use context longer than one chunk, which is the state it
+meets when sampling. `fixed-streams` cuts the text at the same places every epoch; `streams`
+rotates it by a fresh random offset each epoch, so the cuts move; `windows` draws random windows,
+each read from a zero state. Every batch is drawn whole from the seed alone (workers take their
+rows of it), so a run resumes exactly.
 
 The loop never prints. It calls `callbacks` with the events of `train_events`, checks a stop and a
 pause flag between steps, applies `update_settings` (lr, clipping) at the next step, and lets any
