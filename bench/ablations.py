@@ -45,13 +45,16 @@ ARMS: dict[str, dict] = {
 }
 
 
-def parse_value(text: str):
+def parse_value(name: str, text: str):
+    """`text` as the field's type; "none" is None only for fields that may be None (not lr_decay's "none")."""
+    if text == "none" and "None" in str(TrainConfig.__dataclass_fields__[name].type):
+        return None
     for kind in (int, float):
         try:
             return kind(text)
         except ValueError:
             pass
-    return None if text == "none" else text
+    return text
 
 
 def arm_changes(spec: str) -> dict:
@@ -61,7 +64,8 @@ def arm_changes(spec: str) -> dict:
     changes = {}
     for part in spec.split(","):
         name, _, value = part.partition("=")
-        changes[name.replace("-", "_")] = parse_value(value)
+        name = name.replace("-", "_")
+        changes[name] = parse_value(name, value)
     return changes
 
 

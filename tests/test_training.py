@@ -162,6 +162,10 @@ def test_learning_rate_warms_up_then_decays():
     assert decayed_lr(1.0, 1.0, "cosine", 0.1, warmup=0.1) == pytest.approx(0.1)
     assert decayed_lr(1.0, 0.9, "none", 0.1, warmup=0.1) == 1.0
     assert decayed_lr(1.0, None, "cosine", 0.1, warmup=0.1) == 1.0
+    # Held at the peak until decay_from, then the whole cosine in what is left.
+    assert decayed_lr(1.0, 0.7, "cosine", 0.1, decay_from=0.7) == 1.0
+    assert decayed_lr(1.0, 0.85, "cosine", 0.1, decay_from=0.7) == pytest.approx(0.55)
+    assert decayed_lr(1.0, 1.0, "cosine", 0.1, decay_from=0.7) == pytest.approx(0.1)
 
 
 def test_resume_refuses_a_different_model_or_data_cut_and_allows_and_reports_another_dropout(tmp_path):

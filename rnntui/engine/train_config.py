@@ -48,6 +48,7 @@ class TrainConfig:
     lr_decay: str = "cosine"  # cosine: to min_lr_fraction * lr at the end of steps/minutes (none: constant)
     min_lr_fraction: float = 0.1
     warmup: float = 0.0  # fraction of the steps/minutes over which the lr rises linearly to its peak
+    decay_from: float = 0.0  # fraction of the steps/minutes after which the decay starts (peak until then)
     weight_decay: float = 0.0
     clip_mode: str = "norm"  # off | norm (global L2 norm) | value (element-wise clamp)
     clip: float = 5.0  # the norm or value threshold
@@ -88,6 +89,8 @@ class TrainConfig:
             raise RnntuiError(f"dropout must be in [0, 1), got {self.dropout}")
         if not 0.0 <= self.warmup < 1.0:
             raise RnntuiError(f"warm-up must be a fraction in [0, 1), got {self.warmup}")
+        if not 0.0 <= self.decay_from < 1.0:
+            raise RnntuiError(f"decay start must be a fraction in [0, 1), got {self.decay_from}")
         if not self.weight_decay >= 0.0:
             raise RnntuiError(f"weight decay must be >= 0, got {self.weight_decay}")
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):

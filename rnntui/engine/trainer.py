@@ -230,19 +230,19 @@ def make_optimizer(name: str, params, lr: float, weight_decay: float) -> torch.o
     return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=weight_decay)
 
 
-def decayed_lr(peak: float, progress: float | None, decay: str, min_fraction: float, warmup: float = 0.0) -> float:
-    """Linear warm-up over the first `warmup` of progress, then cosine from `peak` to `min_fraction * peak`.
-
-    Constant (`peak`) without a limit, since progress is then unknown.
-    """
+def decayed_lr(peak: float, progress: float | None, decay: str, min_fraction: float, warmup: float = 0.0,
+               decay_from: float = 0.0) -> float:
+    """Linear warm-up over the first `warmup` of progress, `peak` until `decay_from`, then cosine down
+    to `min_fraction * peak` at the end. Constant (`peak`) without a limit: progress is then unknown."""
     if progress is None:
         return peak
     if progress < warmup:
         return peak * max(progress / warmup, min_fraction)
-    if decay == "none":
+    start = max(warmup, decay_from)
+    if decay == "none" or progress <= start:
         return peak
     floor = peak * min_fraction
-    rest = (progress - warmup) / (1.0 - warmup)
+    rest = (progress - start) / (1.0 - start)
     return floor + (peak - floor) * 0.5 * (1.0 + math.cos(math.pi * min(rest, 1.0)))
 
 
@@ -427,7 +427,7 @@ class Trainer:
         with self._lock:
             settings = self.settings
         progress = self.progress(elapsed)
-        lr = decayed_lr(settings.lr, progress, cfg.lr_decay, cfg.min_lr_fraction, cfg.warmup)
+        lr = decayed_lr(settings.lr, progress, cfg.lr_decay, cfg.min_lr_fraction, cfg.warmup, cfg.decay_from)
         if self.thread_tuner is not None:
             threads = self.thread_tuner.next_threads()
             if threads != torch.get_num_threads():
