@@ -56,7 +56,7 @@ def train(
     activation: Optional[str] = typer.Option(None, help=f"The vanilla RNN's tanh or relu (default: {TrainConfig.activation})"),
     hidden: Optional[int] = typer.Option(None, help=f"Units per layer (default: {TrainConfig.hidden_size})"),
     layers: Optional[int] = typer.Option(None, help=f"Stacked recurrent layers (default: {TrainConfig.num_layers})"),
-    embedding_dim: Optional[int] = typer.Option(None, help="Embedding size (default: none, one-hot input)"),
+    embedding_dim: Optional[int] = typer.Option(None, help=f"Embedding size; 0: one-hot input (default: {TrainConfig.embedding_dim})"),
     dropout: Optional[float] = typer.Option(None, help=f"Dropout between layers and before the head (default: {TrainConfig.dropout:g})"),
     data: Optional[str] = typer.Option(None, help=f"fixed-streams, streams (a new random cut each epoch) or windows (default: {TrainConfig.data})"),
     seq_len: Optional[int] = typer.Option(None, help=f"Characters per truncated-BPTT chunk (default: {TrainConfig.seq_len})"),
@@ -65,6 +65,7 @@ def train(
     lr_decay: Optional[str] = typer.Option(None, help=f"cosine or none (default: {TrainConfig.lr_decay}, over --steps/--minutes)"),
     optimizer: Optional[str] = typer.Option(None, help=f"adam, adamw, rmsprop or sgd (default: {TrainConfig.optimizer})"),
     warmup: Optional[float] = typer.Option(None, help=f"Fraction of the budget spent warming the lr up (default: {TrainConfig.warmup:g})"),
+    decay_from: Optional[float] = typer.Option(None, help=f"Fraction of the budget after which the lr decays (default: {TrainConfig.decay_from:g})"),
     weight_decay: Optional[float] = typer.Option(None, help=f"Weight decay (default: {TrainConfig.weight_decay:g})"),
     clip: Optional[float] = typer.Option(None, help=f"Clip gradients to this global norm (default: {TrainConfig.clip:g})"),
     no_clip: bool = typer.Option(False, "--no-clip", help="Do not clip gradients."),
@@ -88,12 +89,14 @@ def train(
 
     flags = {name: value for name, value in dict(
         cell=cell, activation=activation, hidden_size=hidden, num_layers=layers, embedding_dim=embedding_dim,
-        dropout=dropout, data=data, warmup=warmup, weight_decay=weight_decay,
+        dropout=dropout, data=data, warmup=warmup, decay_from=decay_from, weight_decay=weight_decay,
         seq_len=seq_len, batch_size=batch_size, lr=lr, lr_decay=lr_decay, optimizer=optimizer,
         steps=steps, minutes=minutes, eval_every=eval_every, device=device, precision=precision, seed=seed,
         threads=threads,
     ).items() if value is not None}
     flags.update(clip_flags(clip, no_clip, clip_value))
+    if embedding_dim == 0:
+        flags["embedding_dim"] = None  # one-hot input
     if resume is None or cell is not None:
         check_activation(cell or TrainConfig.cell, activation)
     if resume is None and steps is None and minutes is None:

@@ -23,6 +23,7 @@ TRAIN = TrainConfig(
     cell="rnn", activation="tanh", hidden_size=len(abc_example.ALPHABET), num_layers=1, seq_len=12,
     batch_size=8, optimizer="adam", lr=0.05, lr_decay="none", clip_mode="norm", clip=5.0, steps=500,
     eval_every=10_000, probe_every=10_000, sample_length=0, seed=0, precision="fp32", device="cpu",
+    embedding_dim=None, dropout=0.0,  # one-hot input: the weights the lesson shows are per letter
 )
 
 

@@ -29,6 +29,7 @@ TRAIN = TrainConfig(
     cell="rnn", activation="relu", hidden_size=32, num_layers=1, seq_len=50, batch_size=16,
     optimizer="sgd", lr=0.1, lr_decay="none", clip_mode="off", clip=TRAIN_CLIP, steps=100,
     eval_every=10_000, probe_every=10_000, sample_length=0, seed=0, precision="fp32", device="cpu",
+    embedding_dim=None, dropout=0.0,  # the model the narration measured
 )
 
 

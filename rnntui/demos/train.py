@@ -19,7 +19,8 @@ from rnntui.engine.train_config import TrainConfig
 TRAIN = TrainConfig(
     cell="lstm", hidden_size=128, num_layers=1, seq_len=64, batch_size=32, lr=5e-3, lr_decay="cosine",
     clip_mode="norm", clip=5.0, steps=1200, eval_every=300, probe_every=10_000, sample_length=160,
-    seed=0, precision="fp32", device="cpu",
+    seed=0, precision="fp32", device="cpu", embedding_dim=None, dropout=0.0,
+    decay_from=0.0,  # the model and schedule the narration measured
 )
 TEMPERATURE = 0.8  # the Trainer samples at this temperature; the untrained sample uses the same
 SNIPPET = 60  # characters of the corpus the panes step through

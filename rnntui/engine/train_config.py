@@ -35,8 +35,8 @@ class TrainConfig:
     activation: str = "tanh"  # the vanilla RNN's nonlinearity: tanh | relu
     hidden_size: int = 384  # units per layer
     num_layers: int = 2  # stacked recurrent layers
-    embedding_dim: int | None = None  # None: one-hot input, as in the notes
-    dropout: float = 0.0  # between recurrent layers and before the head; no parameters, so resumable with another
+    embedding_dim: int | None = 64  # None: one-hot input; a learned embedding learns far faster (bench/RESULTS.md)
+    dropout: float = 0.1  # between recurrent layers and before the head; no parameters, so resumable with another
     # data
     data: str = "fixed-streams"  # fixed-streams (char-rnn) | streams (new random cut each epoch) | windows (zero state)
     seq_len: int = 100  # characters per truncated-BPTT chunk
@@ -45,10 +45,10 @@ class TrainConfig:
     # optimisation
     optimizer: str = "adam"  # adam | adamw | rmsprop | sgd
     lr: float = 3e-3  # peak learning rate
-    lr_decay: str = "cosine"  # cosine: to min_lr_fraction * lr at the end of steps/minutes (none: constant)
+    lr_decay: str = "cosine"  # cosine: from decay_from to min_lr_fraction * lr at the end of steps/minutes (none: constant)
     min_lr_fraction: float = 0.1
     warmup: float = 0.0  # fraction of the steps/minutes over which the lr rises linearly to its peak
-    decay_from: float = 0.0  # fraction of the steps/minutes after which the decay starts (peak until then)
+    decay_from: float = 0.7  # fraction of the steps/minutes after which the decay starts (peak until then)
     weight_decay: float = 0.0
     clip_mode: str = "norm"  # off | norm (global L2 norm) | value (element-wise clamp)
     clip: float = 5.0  # the norm or value threshold

@@ -74,6 +74,7 @@ def app_train_config() -> TrainConfig:
         sample_length=0,  # the app streams its own samples, with the person's prime and temperature
         probe_every=1_000_000,  # the gradient pane runs the same probe on the synced weights
         threads=max(1, (os.cpu_count() or 2) - 1),  # one core stays free for the UI
+        embedding_dim=None, dropout=0.0,  # one-hot input: the weight panes show one column per character
     )
 
 
