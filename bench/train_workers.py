@@ -20,7 +20,9 @@ from rnntui.engine.train_config import TrainConfig
 from rnntui.engine.train_events import StepEvent
 from rnntui.engine.trainer import Trainer
 
-LAYOUTS = ((1, 1), (2, 1), (1, 2))  # (workers, threads per worker)
+# (workers, threads per worker, rows): the global batch, and one worker alone on one worker's share of
+# it, which says how much of a step halving the rows saves at all.
+LAYOUTS = ((1, 1, "all"), (2, 1, "all"), (1, 2, "all"), (1, 1, "half"))
 WARMUP = 3  # first steps of each run, not counted: oneDNN builds its kernels then
 
 
@@ -42,20 +44,24 @@ def step_times(config_json: str, corpus: Corpus, steps: int, threads: int) -> tu
 
 
 def report(corpus: Corpus, config: TrainConfig, steps: int, rounds: int) -> None:
-    times: dict[tuple[int, int], list[float]] = {layout: [] for layout in LAYOUTS}
-    tokens, precision = 0, ""
+    times: dict[tuple[int, int, str], list[float]] = {layout: [] for layout in LAYOUTS}
+    tokens: dict[tuple[int, int, str], int] = {}
+    precision = ""
     print(f"workers x threads, {config.num_layers}x{config.hidden_size} {config.cell}, global batch "
           f"{config.batch_size}x{config.seq_len}, {rounds} rounds of {steps} steps each; "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)
     for _ in range(rounds):
-        for workers, threads in LAYOUTS:
-            result = launch_local(workers, step_times, config.to_json(), corpus, steps, threads)[0]
-            step_seconds, tokens, precision = result
-            times[(workers, threads)].extend(step_seconds[WARMUP - 1:])
-            print(f"  {workers}x{threads}: median step {statistics.median(step_seconds[WARMUP - 1:]):.2f} s, "
+        for workers, threads, rows in LAYOUTS:
+            batch = config.batch_size if rows == "all" else config.batch_size // 2
+            result = launch_local(workers, step_times, config.with_(batch_size=batch).to_json(), corpus, steps, threads)
+            step_seconds, tokens[(workers, threads, rows)], precision = result[0]
+            times[(workers, threads, rows)].extend(step_seconds[WARMUP - 1:])
+            print(f"  {workers}x{threads}, {batch} rows: median step {statistics.median(step_seconds[WARMUP - 1:]):.2f} s, "
                   f"load average {os.getloadavg()[0]:.2f}", flush=True)
-    rates = {layout: tokens / statistics.median(t) for layout, t in times.items()}
-    for (workers, threads), rate in rates.items():
-        print(f"{workers} worker(s) x {threads} thread(s): {rate / 1000:.1f}k tok/s ({precision})", flush=True)
-    print(f"2x1 / 1x1: {rates[(2, 1)] / rates[(1, 1)]:.2f}x; 2x1 / 1x2: {rates[(2, 1)] / rates[(1, 2)]:.2f}x; "
+    rates = {layout: tokens[layout] / statistics.median(t) for layout, t in times.items()}
+    for (workers, threads, rows), rate in rates.items():
+        print(f"{workers} worker(s) x {threads} thread(s), {rows} rows: {rate / 1000:.1f}k tok/s ({precision}), "
+              f"median step {statistics.median(times[(workers, threads, rows)]):.3f} s", flush=True)
+    one, two, threaded = rates[(1, 1, "all")], rates[(2, 1, "all")], rates[(1, 2, "all")]
+    print(f"2x1 / 1x1: {two / one:.2f}x; 2x1 / 1x2: {two / threaded:.2f}x; "
           f"load average now {os.getloadavg()[0]:.2f}", flush=True)
