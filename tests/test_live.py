@@ -83,7 +83,7 @@ def test_pause_resume_settings_snapshot_and_stop(run, events):
     reference = session.spectral_radii()
     assert all(np.isfinite(v) for radii in reference.values() for v in radii.values())
     run.stop()
-    wait_for(lambda: not run.active, "the run to stop")
+    wait_for(lambda: any(isinstance(e, RunFinished) for e in events), "the run to stop")
     assert run.done.reason == "stopped" and run.state is RunState.FINISHED
     assert run.view.step == run.step  # the last weights came before the end
     assert any(isinstance(e, RunSample) and e.sample.text for e in events)
@@ -126,7 +126,7 @@ def test_a_killed_child_is_reported_and_its_last_weights_kept(run, events):
     view = run.view
     run.kill()
     start = time.monotonic()
-    wait_for(lambda: not run.active, "the death to be noticed", timeout=5)
+    wait_for(lambda: any(isinstance(e, RunFinished) for e in events), "the death to be noticed", timeout=5)
     assert time.monotonic() - start < 2.0
     finished = [e for e in events if isinstance(e, RunFinished)][-1]
     assert finished.failed and "SIGKILL" in finished.message
@@ -210,3 +210,18 @@ def test_views_follow_the_watch_even_while_paused(run, events):
     wait_for(lambda: any(isinstance(e, RunView) and e.view.text == "the dog" for e in events), "a view of the new text")
     view = next(e.view for e in events if isinstance(e, RunView) and e.view.text == "the dog")
     assert view.session.text == "the dog" and view.session.clipping.mode == "off"
+
+
+def test_pause_and_stop_during_start_up_leave_a_consistent_state(events):
+    """t and T pressed while torch still loads: the child obeys them once the trainer exists."""
+    run = LiveRun(tiny_config(), Corpus("tiny", TEXT), events.append).start()
+    try:
+        run.pause()
+        run.stop()
+        assert run.paused and run.state is RunState.STARTING
+        wait_for(lambda: any(isinstance(e, RunFinished) for e in events), "the run to end")
+        assert run.done.reason == "stopped" and run.step == 0 and not run.active and not run.paused
+        assert [e for e in events if isinstance(e, RunFinished)][-1].started
+    finally:
+        run.close(grace=5.0)
+    assert run.pid is not None and not alive(run.pid)

@@ -7,12 +7,14 @@ Three threads share one Trainer:
 - `views` builds what the panes draw (a StepSession on the current weights with its trace, both
   BPTTs and the spectral radii computed) and streams samples, within a budget of the wall time,
   so training keeps its speed and the app's process only installs and draws.
-A fourth, tiny thread polls the parent's pid: a killed app leaves no orphan training on.
+A tiny thread polls the parent's pid (a killed app leaves no orphan training on), and a sender
+thread writes every report to the pipe, so the training loop never waits while a view crosses it.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import threading
 import time
@@ -66,7 +68,8 @@ class Child:
         self.watch = watch
         self.trainer = None
         self.vocab: tuple[str, ...] = ()
-        self._send_lock = threading.Lock()
+        self._outbox: queue.SimpleQueue = queue.SimpleQueue()  # reports for the sender thread; None ends it
+        self._views_queued = 0  # views handed to the sender and not yet written: no new one meanwhile
         self._wake = threading.Condition()
         self._view_wanted = True  # the first view comes at once: the app shows the new model
         self._finished = threading.Event()
@@ -81,11 +84,19 @@ class Child:
     # ------------------------------------------------------------------ plumbing
 
     def send(self, report) -> None:
-        try:
-            with self._send_lock:
+        if isinstance(report, View):
+            self._views_queued += 1
+        self._outbox.put(report)
+
+    def deliver(self) -> None:
+        """The sender thread: write reports in order until None."""
+        while (report := self._outbox.get()) is not None:
+            try:
                 self.reports.send(report)
-        except (BrokenPipeError, ConnectionError, OSError):
-            os._exit(0)  # nobody is listening: the app is gone
+            except (BrokenPipeError, ConnectionError, OSError):
+                os._exit(0)  # nobody is listening: the app is gone
+            if isinstance(report, View):
+                self._views_queued -= 1
 
     def watch_parent(self) -> None:
         while os.getppid() == self.parent_pid:
@@ -96,6 +107,15 @@ class Child:
 
     def run(self, config_json: str, corpus_fields) -> None:
         threading.Thread(target=self.watch_parent, name="parent", daemon=True).start()
+        sender = threading.Thread(target=self.deliver, name="sender", daemon=True)
+        sender.start()
+        try:
+            self.train(config_json, corpus_fields)
+        finally:
+            self._outbox.put(None)
+            sender.join()  # everything reported before the process ends
+
+    def train(self, config_json: str, corpus_fields) -> None:
         from rnntui.engine.trainer import Trainer
 
         try:
@@ -208,7 +228,8 @@ class Child:
                 return
             watch, now = self.watch, time.monotonic()
             running = not trainer.paused
-            if wanted or (running and now >= next_view and trainer.step != last_step):
+            due = running and now >= next_view and trainer.step != last_step and not self._views_queued
+            if wanted or due:
                 start = time.perf_counter()
                 view = self.build_view(watch)
                 self.send(view)

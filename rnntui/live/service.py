@@ -46,6 +46,9 @@ from rnntui.live.protocol import (
 
 PROGRESS_INTERVAL = 0.1  # seconds between RunProgress events, whatever the step rate
 STOP_GRACE = 10.0  # seconds close() lets a stopped child finish its step before killing it
+# A view is megabytes; through the default 64 KB pipe the reader takes the interpreter lock
+# once per 64 KB, and each time may wait for the UI thread to let go of it.
+PIPE_BYTES = 1 << 20
 _run_ids = itertools.count(1)
 
 
@@ -172,6 +175,7 @@ class LiveRun:
         ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: no copied threads or locks
         commands_in, commands_out = ctx.Pipe(duplex=False)
         reports_in, reports_out = ctx.Pipe(duplex=False)
+        widen_pipe(reports_in)
         corpus = (self.corpus.name, self.corpus.text, self.corpus.description)
         process = ctx.Process(target=child_main, name="rnntui-training", daemon=True,
                               args=(self.config.to_json(), corpus, commands_in, reports_out, os.getpid(),
@@ -363,6 +367,16 @@ class LiveRun:
                 self.on_event(RunFinished(self.id, event.message, failed=event.failed, started=True))
                 return True
         return False
+
+
+def widen_pipe(connection) -> None:
+    """Ask Linux for a PIPE_BYTES pipe; elsewhere, or above the system's limit, the default works."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
 
 
 def exit_description(code: int | None) -> str:
