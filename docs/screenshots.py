@@ -20,7 +20,7 @@ from rnntui.tui.app import RnnApp
 
 OUT = Path(__file__).resolve().parent / "img"
 SIZE = (120, 40)
-TRAIN_SECONDS = 45.0  # how long the live-training shot trains before it is taken
+TRAIN_SECONDS = 60.0  # how long the live-training shot trains before it is taken
 TRAIN_CORPUS = "pydoc"
 
 
