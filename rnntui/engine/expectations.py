@@ -60,19 +60,19 @@ def save_table(rows: list[Baseline], path: Path = TABLE) -> None:
 
 def comparison(text: str, shipped_name: str | None, cell: str, hidden_size: int, num_layers: int, minutes: float,
                val_loss: float, rows: list[Baseline] | None = None) -> str | None:
-    """One line placing a finished run against the table, or None when its corpus is not in it.
+    """One line placing a finished run against the table, or None when its corpus, cell and size are not in it.
 
-    A shipped corpus matches by name too: pydoc's text depends on the Python version.
+    A shipped corpus matches by name too: pydoc's text depends on the Python version. Another model
+    size gets no line: the table says nothing about it.
     """
     digest = text_digest(text)
     matches = [r for r in (load_table() if rows is None else rows)
-               if r.cell == cell and (r.sha256 == digest or (shipped_name is not None and r.corpus == shipped_name))]
+               if r.cell == cell and (r.hidden_size, r.num_layers) == (hidden_size, num_layers)
+               and (r.sha256 == digest or (shipped_name is not None and r.corpus == shipped_name))]
     if not matches:
         return None
     row = min(matches, key=lambda r: abs(r.minutes - minutes))
     verdict = "better than" if val_loss < row.val_loss - 0.01 else "worse than" if val_loss > row.val_loss + 0.01 else "on par with"
-    size = "" if (row.hidden_size, row.num_layers) == (hidden_size, num_layers) else (
-        f"; the table's run was {row.num_layers}x{row.hidden_size}, this one {num_layers}x{hidden_size}")
     return (f"expected: val {row.val_loss:.3f} after {row.minutes:g} min of default {row.num_layers}x{row.hidden_size} "
             f"{row.cell} on {row.corpus} ({row.tokens_per_second / 1000:.1f}k tok/s, {row.cpu}); this run: "
-            f"{val_loss:.3f} after {minutes:.1f} min, {verdict} the table{size} (see docs/expectations.md)")
+            f"{val_loss:.3f} after {minutes:.1f} min, {verdict} the table (see docs/expectations.md)")
