@@ -218,13 +218,22 @@ def test_readme_is_short():
     assert size <= README_LIMIT, f"README.md is {size} bytes; keep it under {README_LIMIT} (the rest goes to docs/)"
 
 
-def test_readme_links_resolve():
-    text = README.read_text(encoding="utf-8")
+LINKED_DOCS = (README, ROOT / "CHANGELOG.md", ROOT / "bench" / "RESULTS.md", *sorted((ROOT / "docs").glob("*.md")))
+
+
+@pytest.mark.parametrize("doc", LINKED_DOCS, ids=lambda path: path.relative_to(ROOT).as_posix())
+def test_relative_links_resolve(doc):
+    """Links between the docs (and to files of the project) point at files that exist."""
+    text = doc.read_text(encoding="utf-8")
     links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
-    local = [link for link in links if "://" not in link]
-    assert local, "README.md links to nothing in docs/"
-    missing = [link for link in local if not (ROOT / link).exists()]
-    assert not missing, f"README.md links to missing files: {missing}"
+    local = [link for link in links if "://" not in link and not link.startswith("mailto:")]
+    missing = [link for link in local if not (doc.parent / link).exists()]
+    assert not missing, f"{doc.relative_to(ROOT)} links to missing files: {missing}"
+
+
+def test_readme_links_into_docs():
+    links = re.findall(r"\]\((docs/[^)#\s]+)", README.read_text(encoding="utf-8"))
+    assert len(set(links)) >= 4, f"README.md links to too little of docs/: {sorted(set(links))}"
 
 
 # ------------------------------------------------------------------------------ commands in the docs
