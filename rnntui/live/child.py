@@ -128,6 +128,10 @@ class Child:
         data = trainer.train_data
         self.send(Started(trainer.model_config, self.vocab, trainer.probe_text, data.streams * data.seq_len))
         trainer.add_callback(self.on_event)
+        # Keys pressed while torch loaded (t, T during start-up) are already in the pipe: obey them
+        # before the first step, not whenever the commands thread happens to be scheduled.
+        while self.commands.poll():
+            self.obey_one(self.receive())
         threading.Thread(target=self.obey, name="commands", daemon=True).start()
         views = threading.Thread(target=self.serve_views, name="views", daemon=True)
         views.start()
@@ -177,27 +181,33 @@ class Child:
     # ------------------------------------------------------------------ commands
 
     def obey(self) -> None:
-        trainer = self.trainer
         while True:
-            try:
-                command = self.commands.recv()
-            except (EOFError, OSError):
-                os._exit(0)  # the app closed its end or died: nothing to train for
-            if isinstance(command, Pause):
-                trainer.pause()
-            elif isinstance(command, Resume):
-                trainer.resume_training()
-            elif isinstance(command, Stop):
-                trainer.stop()
-            elif isinstance(command, ChangeSettings):
-                with self._settings_lock:
-                    self._new_settings = command
-                    if self._loop_waiting:
-                        self.apply_settings()
-            elif isinstance(command, Watch):
-                shown, self.watch = self.watch, command
-                if not command.shows_the_same(shown):
-                    self.want_view()
+            self.obey_one(self.receive())
+
+    def receive(self):
+        try:
+            return self.commands.recv()
+        except (EOFError, OSError):
+            os._exit(0)  # the app closed its end or died: nothing to train for
+
+    def obey_one(self, command) -> None:
+        """Carry out one command from the app."""
+        trainer = self.trainer
+        if isinstance(command, Pause):
+            trainer.pause()
+        elif isinstance(command, Resume):
+            trainer.resume_training()
+        elif isinstance(command, Stop):
+            trainer.stop()
+        elif isinstance(command, ChangeSettings):
+            with self._settings_lock:
+                self._new_settings = command
+                if self._loop_waiting:
+                    self.apply_settings()
+        elif isinstance(command, Watch):
+            shown, self.watch = self.watch, command
+            if not command.shows_the_same(shown):
+                self.want_view()
 
     def apply_settings(self) -> None:
         """Apply the waiting ChangeSettings (its lock held, between steps) and say from which step."""
