@@ -323,3 +323,17 @@ async def test_b_switches_the_bars_between_the_last_and_the_whole_loss():
         assert "Gradients ‖∂L/∂h_t‖" in screen_text(app)
         await pilot.press("b")
         assert not app.bars_whole_loss and np.array_equal(pane.view.norms, last)
+
+
+async def test_the_startup_heap_is_hidden_from_the_collector_while_the_app_runs():
+    """A full garbage collection over the whole start-up heap is a UI pause: the app freezes what is
+    alive once drawn, and gives it back to the collector when it closes."""
+    import gc
+
+    app = RnnApp(abc_session())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert gc.get_freeze_count() > 0
+        await pilot.press("right")  # the app still works on a frozen heap
+        assert app.session.cursor == 2
+    assert gc.get_freeze_count() == 0

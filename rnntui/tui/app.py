@@ -11,6 +11,7 @@ the console (`app.query_one(GenerationConsole).mount(curve, before="#console-log
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from textual import events, on
@@ -146,9 +147,11 @@ class RnnApp(App[None]):
         self.check_size()
         self.render_session()
         self.training.open()
+        self.call_after_refresh(settle_heap)
 
     def on_unmount(self) -> None:
         self.training.close()  # no training process outlives the app
+        gc.unfreeze()  # what settle_heap hid becomes collectable again (tests open many apps in one process)
 
     @property
     def compact(self) -> bool:
@@ -484,3 +487,15 @@ class RnnApp(App[None]):
     @on(TrainingController.Finished)
     def _training_finished(self, message: TrainingController.Finished) -> None:
         self.training.on_finished(message)
+
+
+def settle_heap() -> None:
+    """Hide everything alive once the first screen is drawn from the cyclic garbage collector.
+
+    A full collection walks every tracked object: the modules, Textual's classes and caches and,
+    where a benchmark or demo loaded it, torch. That is a pause of tens of milliseconds on the UI
+    thread, and during a run (when new views and log lines keep making garbage) it comes often
+    enough to make keys visibly lag. What is alive after start-up mostly lives as long as the app,
+    so freezing it costs little; later garbage is collected as before, and on_unmount unfreezes."""
+    gc.collect()
+    gc.freeze()
