@@ -201,6 +201,35 @@ async def test_quitting_while_training_asks_and_model_changes_ask_to_restart(tmp
     assert len(saved) == 1 and not run.active
 
 
+async def test_quit_and_save_while_running_saves_the_step_the_run_paused_at(tmp_path, monkeypatch):
+    """Not the last view that happened to arrive: the run pauses, and its exact weights are saved."""
+    monkeypatch.chdir(tmp_path)
+    app = small_app()
+    app.choose_corpus(tiny_corpus())
+    async with app.run_test(size=SIZE) as pilot:
+        run = app.training.start(tiny_config(app))
+        await wait_for(lambda: run.step >= 5, "5 steps")
+        (tmp_path / "runs" / "app").mkdir(parents=True)
+        taken = tmp_path / "runs" / "app" / "taken.safetensors"
+        taken.write_bytes(b"precious")
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmScreen) and "Save it before quitting" in app.screen.question
+        await pilot.press("y")
+        await wait_for(lambda: app._exit, "the app to exit after saving")
+        assert run.paused or not run.active
+    saved = sorted((tmp_path / "runs" / "app").glob("*-step*.safetensors"))
+    assert [p.name for p in saved] == [f"tiny-{run.config.cell}-step{run.step}.safetensors"]
+    assert taken.read_bytes() == b"precious"
+    assert load_checkpoint(saved[0]).metadata["step"] == str(run.step)
+
+
+def test_a_default_save_name_never_overwrites(tmp_path):
+    first = tmp_path / "run-step5.safetensors"
+    assert controller.unused_path(first) == first
+    first.write_bytes(b"kept")
+    assert controller.unused_path(first) == tmp_path / "run-step5-2.safetensors"
+
+
 async def test_corpus_picker_and_settings_screen_lead_to_a_run(tmp_path):
     app = small_app()
     async with app.run_test(size=SIZE) as pilot:

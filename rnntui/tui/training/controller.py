@@ -63,6 +63,7 @@ MODEL_FIELDS = ("cell", "activation", "hidden_size", "num_layers", "embedding_di
 # Keys that change the model's shape: while a run is active they ask to restart it instead.
 NEW_MODEL_ACTIONS = {"cycle_cell": "restart_cell", "toggle_activation": "restart_activation"}
 CLOSE_GRACE = 3.0  # seconds the app waits on quitting for the child to finish its step
+PAUSED_VIEW_WAIT = 5.0  # seconds q-and-save waits for the paused weights before saving the last view
 READ_ONLY = "weights are read-only while training (the next sync would replace an edit): T stops the run, then edit"
 
 
@@ -178,6 +179,7 @@ class TrainingController:
         self.synced_step = -1  # the step of the weights the panes show (-1: not the run's yet)
         self.install_seconds: deque[float] = deque(maxlen=10_000)  # UI time per installed view (bench)
         self.view_every = VIEW_EVERY[0]  # what the child is asked for (Watch.view_every)
+        self.saving_to_quit = False  # q answered "save": waiting for the paused weights' view
         self._opened = False
 
     def open(self) -> None:
@@ -495,27 +497,49 @@ class TrainingController:
         self.log_line(f"saved {saved} (rnntui app --checkpoint {saved} steps through it)")
 
     def quit(self) -> None:
-        """q: while a run is active, ask whether to save it first; a failed save keeps the app open."""
+        """q: while a run is active, ask whether to save it first; a failed save keeps the app open.
+
+        Saving pauses the run and waits for the child's view of the paused weights, so the file
+        holds the step the run stopped at, not the last view that happened to arrive."""
         app = self.app
         if not self.active:
             app.exit()
             return
-        path = self.default_save_path()
+        run = self.run
 
         def answered(answer: str | None) -> None:
-            if not answer:
+            if not answer or self.run is not run:
                 return
-            if answer == "yes":
-                if path.exists():
-                    app.notify(f"{path} exists: s saves under another name", title="not saved", severity="error")
-                    return
-                if not self.save_and_say(path):
-                    return
-            self.run.stop()
-            app.exit()
+            if answer != "yes":
+                run.stop()
+                app.exit()
+                return
+            self.saving_to_quit = True
+            if not run.paused:
+                self.log_line(f"pausing at step {run.step:,} to save the weights it reached")
+                run.pause()
+            app.set_timer(PAUSED_VIEW_WAIT, self.save_and_quit)  # a child that does not answer: the last view
+            self.save_when_paused()
 
-        app.push_screen(ConfirmScreen(f"Training is running (step {self.run.step:,}). Save it before quitting?",
-                                      f"save {path} and quit", "quit without saving"), answered)
+        app.push_screen(ConfirmScreen(f"Training is running (step {run.step:,}). Save it before quitting?",
+                                      f"save it under {SAVE_DIR}/ and quit", "quit without saving"), answered)
+
+    def save_when_paused(self) -> None:
+        """Save and quit once the view on screen holds the paused run's exact weights."""
+        run = self.run
+        if self.saving_to_quit and run is not None and run.view is not None and (
+                not run.active or (run.paused and run.view.step == run.step)):
+            self.save_and_quit()
+
+    def save_and_quit(self) -> None:
+        if not self.saving_to_quit:
+            return
+        self.saving_to_quit = False
+        path = unused_path(self.default_save_path())
+        if self.save_and_say(path):
+            if self.run is not None:
+                self.run.stop()
+            self.app.exit()
 
     # ------------------------------------------------------------------ what the run reports
 
@@ -554,6 +578,7 @@ class TrainingController:
     def on_state_changed(self, message: StateChanged) -> None:
         if self.current(message.run_id):
             self.show_training()
+            self.save_when_paused()
 
     def on_settings_applied(self, message: SettingsApplied) -> None:
         if self.current(message.run_id):
@@ -562,6 +587,9 @@ class TrainingController:
 
     def on_finished(self, message: Finished) -> None:
         if not self.current(message.run_id):
+            return
+        if self.saving_to_quit:
+            self.save_and_quit()  # the last view came before this news
             return
         ending = "; s saves, t starts a new run" if message.started else "; t starts a new run"
         self.log_line(("training failed: " if message.failed else "") + message.message + ending)
@@ -588,6 +616,7 @@ class TrainingController:
         cost = time.perf_counter() - start
         self.install_seconds.append(cost)
         self.pace_views(cost)
+        self.save_when_paused()
 
     def pace_views(self, cost: float) -> None:
         """Ask the child for views no more often than the UI can redraw them within UI_DUTY;
@@ -649,6 +678,15 @@ class TrainingController:
         n = min(len(steps), len(losses))
         data = CurveData(steps[:n], losses[:n], [p.step for p in history.val], [p.loss for p in history.val])
         curve.show(stats, data)
+
+
+def unused_path(path: Path) -> Path:
+    """`path`, or `stem-2`, `stem-3`, ... beside it: a name the person did not type overwrites nothing."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
 
 
 def checked_save_path(text: str | Path) -> Path:
