@@ -343,6 +343,12 @@ def test_a_model_that_cannot_fit_is_refused_with_its_estimate(tmp_path, monkeypa
     assert not (tmp_path / "runs").exists()
 
 
+def test_a_seq_len_longer_than_the_corpus_says_so_rather_than_asking_for_memory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    one_line_error(run("train", "abc", "--seq-len", "100000", "--steps", "1"), "too short", "smaller --seq-len")
+    assert not (tmp_path / "runs").exists()
+
+
 def test_the_app_refuses_sizes_it_cannot_draw():
     one_line_error(run("app", "--hidden", "3000"), "--hidden 3000", "at most 1024")
 

@@ -258,16 +258,16 @@ class Trainer:
         self.workers = current_workers()
         self.out_dir = Path(out_dir) if out_dir is not None and self.workers.writes else None
         self.device = self.workers.place(resolve_device(config.device))
-        check_training_fits(self.model_config, config.optimizer, config.batch_size, config.seq_len, self.device)
-        # `auto` times bf16 against fp32: under load two workers could choose differently.
-        self.precision = self.workers.rank0s(resolve_precision(config.precision, self.device, config.hidden_size))
-
         train_ids, val_ids = corpus.encoded_split(config.val_fraction)  # one byte a character for most text
-        if len(train_ids) < config.seq_len + 1:
+        if len(train_ids) < config.seq_len + 1:  # before the memory estimate, which a huge --seq-len fails too
             raise CorpusError(
                 f"corpus {corpus.name!r} is too short: its training part has {len(train_ids)} "
                 f"characters and one window needs {config.seq_len + 1}; use a smaller --seq-len"
             )
+        check_training_fits(self.model_config, config.optimizer, config.batch_size, config.seq_len, self.device)
+        # `auto` times bf16 against fp32: under load two workers could choose differently.
+        self.precision = self.workers.rank0s(resolve_precision(config.precision, self.device, config.hidden_size))
+
         self.train_data = train_batches(train_ids, config, self.device)
         self.val_data = ValidationStreams(val_ids, config.seq_len, self.device)
         self.probe_text = corpus.text[len(train_ids):len(train_ids) + PROBE_CHARS + 1]
