@@ -148,7 +148,11 @@ def quality_run(corpus: Corpus, minutes: float, bare_threads: int | None) -> lis
     bare_threads = bare_threads or torch.get_num_threads()
     budget = minutes * 60
     bare_seconds = [0.0]  # the bare loop's step time, kept off the Trainer's clock
+    scoring_seconds = [0.0]  # scoring the training text's tail at each evaluation, kept off it too
     loads: list[float] = []
+    train_text, val_text = corpus.split(config.val_fraction)
+    train_tail = ValidationStreams(corpus.vocab.encode(train_text[-len(val_text):]), WINDOW, torch.device("cpu"))
+    tokens_per_epoch = len(train_text)
 
     def bare_step() -> None:
         threads = torch.get_num_threads()
@@ -160,7 +164,14 @@ def quality_run(corpus: Corpus, minutes: float, bare_threads: int | None) -> lis
 
     def interleave(event) -> None:
         if isinstance(event, EvalEvent):  # what a loss looks like: the sample drawn at each evaluation
-            print(f"  step {event.step}: val {event.val_loss:.4f}, sample: {event.sample[:160]!r}", flush=True)
+            # The gap along the run: within the first epoch the tail has been read at most once, so
+            # the gap there is what the validation text's difference costs, not memorisation.
+            t0 = time.perf_counter()
+            train = stream_loss(trainer.model, train_tail)
+            scoring_seconds[0] += time.perf_counter() - t0
+            epochs = event.step * trainer.train_data.streams * trainer.train_data.seq_len / tokens_per_epoch
+            print(f"  step {event.step} (epoch {epochs:.1f}): val {event.val_loss:.4f}, train tail {train:.4f}, "
+                  f"gap {event.val_loss - train:+.4f}; sample: {event.sample[:120]!r}", flush=True)
         if isinstance(event, StepEvent):
             if bare_seconds[0] < budget:
                 bare_step()
@@ -169,7 +180,7 @@ def quality_run(corpus: Corpus, minutes: float, bare_threads: int | None) -> lis
                 print(f"  step {event.step}: rnntui loss {event.loss:.3f}, {event.elapsed:.0f} s; "
                       f"bare loop {bare.steps} steps, {bare_seconds[0]:.0f} s; load {loads[-1]:.2f}", flush=True)
 
-    trainer.clock = lambda: time.perf_counter() - bare_seconds[0]
+    trainer.clock = lambda: time.perf_counter() - bare_seconds[0] - scoring_seconds[0]
     trainer.add_callback(interleave)
     spent = time_spent_in(trainer, "_probe", "_evaluate")
     done = trainer.run()
