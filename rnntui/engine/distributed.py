@@ -6,7 +6,8 @@ order depends on the seed and never on N; DistributedDataParallel averages the g
 worker's loss is weighted by its share of the batch so that this average is the gradient of the
 global mean loss; clipping then sees the same (global) gradient on every worker. The loop's
 decisions (stop, time limit, skip a non-finite step) are reduced so that every worker takes them
-at the same step, and only rank 0 writes the run folder.
+at the same step, and only rank 0 writes the run folder. Within a step the only waits are DDP's
+gradient all-reduce and the small loss sum started beside it (`start_sum`).
 
 Workers come from torch.distributed's elastic launcher: `torchrun`, or `launch_local` for
 `rnntui train --nproc N`. Rank and world size are read from the environment they set.
@@ -81,18 +82,22 @@ class Workers:
         on_gpu = next(model.parameters()).device.type == "cuda"
         return DistributedDataParallel(model, device_ids=[self.local_rank] if on_gpu else None)
 
-    def global_loss(self, local_mean: float, tokens: int) -> tuple[float, int, float]:
-        """(mean loss over the whole batch, its token count, the weight for this worker's loss).
+    def loss_share(self, tokens: int, batch_tokens: int) -> float:
+        """The weight of this worker's mean loss, over its `tokens` of the batch's `batch_tokens`.
 
         DDP averages gradients over workers; weighting each worker's mean loss by
-        world * local tokens / global tokens makes that average the gradient of the global mean,
-        also when the rows do not split evenly. A nan or inf on any worker makes the mean nan/inf
-        everywhere, so every worker skips the same step.
+        world * tokens / batch_tokens makes that average the gradient of the batch's mean loss,
+        also when the rows do not split evenly. Every worker knows the split, so this needs no message.
         """
+        return self.world * tokens / batch_tokens
+
+    def start_sum(self, values: torch.Tensor) -> "PendingSum":
+        """Start summing `values` over the workers without waiting: the loop reduces a step's loss
+        while its backward pass runs, so no worker waits for the others in the middle of a step."""
+        t = values.detach().reshape(-1).to(self.device, torch.float64)
         if self.world == 1:
-            return local_mean, tokens, 1.0
-        loss_sum, total = self.sum(local_mean * tokens, tokens)
-        return loss_sum / total, int(total), self.world * tokens / total
+            return PendingSum(t)
+        return PendingSum(t, dist.all_reduce(t, op=dist.ReduceOp.SUM, async_op=True))
 
     def sum(self, *values: float) -> list[float]:
         if self.world == 1:
@@ -135,6 +140,19 @@ class Workers:
         """Give workers other than rank 0 their own dropout stream (rank 0 keeps the run's own)."""
         if self.rank > 0:
             torch.manual_seed(int(np.random.SeedSequence([seed, self.rank, step]).generate_state(1)[0]))
+
+
+class PendingSum:
+    """A sum over the workers that may still be on its way; `values()` waits for it."""
+
+    def __init__(self, tensor: torch.Tensor, work=None):
+        self.tensor, self.work = tensor, work
+
+    def values(self) -> list[float]:
+        if self.work is not None:
+            self.work.wait()
+            self.work = None
+        return self.tensor.tolist()
 
 
 def current_workers() -> Workers:

@@ -441,12 +441,17 @@ class Trainer:
         with autocast(self.precision, self.device):
             logits, new_state = self.train_model(x, self.state)
         loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
-        loss_value, tokens, share = self.workers.global_loss(loss.item(), y.numel())
+        # Every worker's chunk has the same length: the batch's token count needs no message. The
+        # loss is summed over the workers while backward runs; a nan/inf on any of them makes the
+        # sum nan/inf on all, so every worker skips the same step (its gradients are then dropped).
+        local_tokens, tokens = y.numel(), self.train_data.streams * y.shape[1]
+        loss_sum = self.workers.start_sum(loss.detach().double() * local_tokens)
+        self.optimizer.zero_grad(set_to_none=True)
+        (loss * self.workers.loss_share(local_tokens, tokens)).backward()
+        loss_value = loss_sum.values()[0] / tokens
         grad_norm = grad_norm_clipped = math.nan
         skipped = not math.isfinite(loss_value)
         if not skipped:
-            self.optimizer.zero_grad(set_to_none=True)
-            (loss * share).backward()
             grad_norm, grad_norm_clipped = clip_gradients(list(model.parameters()), settings)
             skipped = not math.isfinite(grad_norm)
         with self._lock:
