@@ -16,6 +16,7 @@ and with one CPU-bound process per core started by the benchmark.
     ./dev bench train                       # throughput, tinyshakespeare
     ./dev bench train --quality 5           # defaults vs the bare loop, 5 minutes each
     ./dev bench train --busy                # thread counts on a quiet and a busy machine
+    ./dev bench train --workers 3           # 1 worker x 1 thread, 2 x 1, 1 x 2: 3 rounds, fp32 and bf16
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rnntui.engine.config import ModelConfig  # noqa: E402
 from rnntui.engine.corpus import Corpus, load_corpus  # noqa: E402
-from rnntui.engine.precision import autocast, cpu_has_bf16  # noqa: E402
+from rnntui.engine.precision import autocast, cpu_has_bf16, resolve_precision  # noqa: E402
 from rnntui.engine.threads import usable_cores  # noqa: E402
 from rnntui.engine.torch_model import CharRNN, detach_state  # noqa: E402
 from rnntui.engine.train_config import TrainConfig  # noqa: E402
@@ -307,9 +308,12 @@ def main() -> None:
     if args.workers:
         from train_workers import report  # bench/train_workers.py: this script's folder is on sys.path
 
-        # fp32 for every layout: `auto` times bf16 against fp32 per launch, and under load that flips.
-        report(sample, TrainConfig(cell=args.cell, hidden_size=args.hidden, num_layers=args.layers,
-                                   precision="fp32"), args.steps, args.workers)
+        # Each precision fixed for every layout: `auto` times bf16 against fp32 per launch, and
+        # under load that flips. bf16 is what `auto` picks on CPUs with AMX.
+        precisions = ("fp32", "bf16") if cpu_has_bf16() else ("fp32",)
+        print(f"--precision auto picks {resolve_precision('auto', torch.device('cpu'), args.hidden)} here", flush=True)
+        report(sample, TrainConfig(cell=args.cell, hidden_size=args.hidden, num_layers=args.layers),
+               args.steps, args.workers, precisions)
         return
     print(f"{args.layers}x{args.hidden} {args.cell}, batch 32x100, Adam, clip 5, "
           f"{torch.get_num_threads()} threads, CPU bf16 support: {cpu_has_bf16()}, "
