@@ -7,7 +7,11 @@ compared on a shared machine; speed (which turns steps into minutes) is measured
 (the train-val gap).
 
     ./dev bench ablations --steps 300 --chars 300000 base offsets embedding dropout=0.1
+    ./dev bench ablations --minutes 5 --threads 0 dropout=0.1 dropout=0.3 dropout=0.5
     ./dev bench ablations --list
+
+--minutes gives every arm the same wall time instead of the same steps: what a user's budget
+buys, which also charges an arm for being slower (run those on a quiet machine, in the lock).
 """
 
 from __future__ import annotations
@@ -78,8 +82,9 @@ def score(trainer: Trainer, train_slice: ValidationStreams) -> dict[str, float]:
     }
 
 
-def run_arm(corpus: Corpus, base: TrainConfig, spec: str, steps: int) -> dict:
-    config = base.with_(**arm_changes(spec), steps=steps, eval_every=10**9, probe_every=10**9, sample_length=0)
+def run_arm(corpus: Corpus, base: TrainConfig, spec: str, steps: int, minutes: float | None = None) -> dict:
+    budget = {"minutes": minutes} if minutes else {"steps": steps}
+    config = base.with_(**arm_changes(spec), **budget, eval_every=10**9, probe_every=10**9, sample_length=0)
     trainer = Trainer(config, corpus)
     train_text, val_text = corpus.split(config.val_fraction)
     # Training text scored like the validation text: the same length, from the training part's end.
@@ -100,7 +105,8 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS))
     parser.add_argument("--chars", type=int, default=None, help="use only the corpus's first CHARS characters")
     parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--minutes", type=float, default=None, help="wall time per arm instead of --steps")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (0: the default, adapted to the load)")
     parser.add_argument("--base", default="", help="NAME=VALUE[,...] the base config changes from the defaults")
     parser.add_argument("--list", action="store_true", help="list the named arms")
     args = parser.parse_args()
@@ -108,17 +114,19 @@ def main() -> None:
         for name, changes in ARMS.items():
             print(f"{name:14} {changes}")
         return
-    torch.set_num_threads(args.threads)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     corpus = load_corpus(args.corpus)
     if args.chars:
         corpus = Corpus(f"{corpus.name}[:{args.chars}]", corpus.text[:args.chars])
-    base = TrainConfig(threads=args.threads).with_(**(arm_changes(args.base) if args.base else {}))
-    print(f"corpus {corpus.name} ({len(corpus.text):,} chars), {args.steps} steps per arm, "
-          f"{args.threads} threads, base {args.base or 'defaults'}", flush=True)
+    base = TrainConfig(threads=args.threads or None).with_(**(arm_changes(args.base) if args.base else {}))
+    budget = f"{args.minutes:g} minutes" if args.minutes else f"{args.steps} steps"
+    print(f"corpus {corpus.name} ({len(corpus.text):,} chars), {budget} per arm, "
+          f"{args.threads or 'adaptive'} threads, base {args.base or 'defaults'}", flush=True)
     print("| arm | steps | epochs | val stream | val windows | train stream | gap | tok/s | precision | load |")
     print("|---|---|---|---|---|---|---|---|---|---|", flush=True)
     for spec in args.arms:
-        r = run_arm(corpus, base, spec, args.steps)
+        r = run_arm(corpus, base, spec, args.steps, args.minutes)
         print(f"| {r['arm']} | {r['steps']} | {r['epochs']:.2f} | {r['val_stream']:.4f} | {r['val_windows']:.4f} | "
               f"{r['train_stream']:.4f} | {r['gap']:+.4f} | {r['tok_s'] / 1000:.1f}k | {r['precision']} | "
               f"{r['load']:.2f} |", flush=True)
