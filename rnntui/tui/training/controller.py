@@ -589,8 +589,7 @@ class TrainingController:
         if not self.current(message.run_id):
             return
         if self.saving_to_quit:
-            self.save_and_quit()  # the last view came before this news
-            return
+            self.save_and_quit()  # the last view came before this news; if the save fails, say the rest too
         ending = "; s saves, t starts a new run" if message.started else "; t starts a new run"
         self.log_line(("training failed: " if message.failed else "") + message.message + ending)
         if message.failed:
