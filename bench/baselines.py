@@ -25,8 +25,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.train import machine, machine_info  # noqa: E402
-from rnntui.engine.corpus import SHIPPED, load_corpus  # noqa: E402
+from rnntui.engine.corpus import SHIPPED, load_corpus, shipped_corpus  # noqa: E402
 from rnntui.engine.expectations import Baseline, load_table, save_table, text_digest  # noqa: E402
+from rnntui.engine.loss_floor import loss_floor  # noqa: E402
 from rnntui.engine.train_config import TrainConfig  # noqa: E402
 from rnntui.engine.trainer import Trainer  # noqa: E402
 
@@ -50,13 +51,24 @@ def measure(spec: str, cell: str, minutes: float, cpu: str, commit: str) -> Base
     )
 
 
+def floors(rows: list[Baseline]) -> dict[str, str]:
+    """The best possible validation loss per corpus of `rows`, where its generator is known (see loss_floor)."""
+    found = {}
+    for name in {r.corpus for r in rows}:
+        floor = loss_floor(shipped_corpus(name)) if name in SHIPPED else None
+        found[name] = "–" if floor is None else f"{floor:.3f}"
+    return found
+
+
 def markdown(rows: list[Baseline]) -> str:
-    lines = ["| corpus | cell | minutes | val loss | chance (ln V) | steps | tok/s | precision | threads | load | date | commit |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    floor = floors(rows)
+    lines = ["| corpus | cell | minutes | val loss | floor | chance (ln V) | steps | tok/s | precision | threads | load | "
+             "date | commit |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in sorted(rows, key=lambda r: (r.corpus, CELLS.index(r.cell) if r.cell in CELLS else 9, r.minutes)):
-        lines.append(f"| {r.corpus} | {r.cell} | {r.minutes:g} | {r.val_loss:.3f} | {r.chance:.3f} | {r.steps} | "
-                     f"{r.tokens_per_second / 1000:.1f}k | {r.precision} | {r.threads} | {r.load:.2f} | {r.date} | "
-                     f"{r.commit} |")
+        lines.append(f"| {r.corpus} | {r.cell} | {r.minutes:g} | {r.val_loss:.3f} | {floor[r.corpus]} | {r.chance:.3f} | "
+                     f"{r.steps} | {r.tokens_per_second / 1000:.1f}k | {r.precision} | {r.threads} | {r.load:.2f} | "
+                     f"{r.date} | {r.commit} |")
     return "\n".join(lines)
 
 

@@ -56,6 +56,7 @@ def test_train_then_sample_with_both_engines(tmp_path):
     result = run("train", "abc", *TINY, "--steps", "30", "--eval-every", "15", "--out", out, "--quiet")
     assert result.exit_code == 0, result.output
     assert "finished 30 steps" in result.output and "val loss" in result.output
+    assert "floor: 0.231 is the best any model can score" in result.output  # ln 2 / 3: abc's coin flips
     assert {"last.safetensors", "best.safetensors", "optimizer.safetensors", "metrics.jsonl"} <= set(
         os.listdir(out))
     texts = [run("sample", out, "--length", "50", "--seed", "5", "--engine", engine) for engine in ("numpy", "torch")]
@@ -73,6 +74,13 @@ def test_progress_lines_when_not_a_terminal(tmp_path):
     assert lines[0].startswith("training 1x8 lstm on reber")
     assert any(line.startswith("step 10: val loss") for line in lines)
     assert "\r" not in result.output
+
+
+def test_text_from_elsewhere_has_no_floor_line(tmp_path):
+    corpus = write(tmp_path, "notes.txt", "the cat sat on the mat. ".encode() * 40)
+    result = run("train", corpus, *TINY, "--steps", "10", "--eval-every", "10", "--out", tmp_path / "r", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "val loss" in result.output and "floor" not in result.output
 
 
 def test_nan_stops_with_advice_and_exit_code_1(tmp_path):

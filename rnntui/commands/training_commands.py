@@ -233,6 +233,12 @@ def run_with_progress(trainer, quiet: bool) -> None:
                           result.elapsed / 60, result.last_val_loss)
         if line:
             typer.echo(line)
+        from rnntui.engine.loss_floor import loss_floor
+
+        floor = loss_floor(trainer.corpus)
+        if floor is not None:
+            typer.echo(f"floor: {floor:.3f} is the best any model can score on this validation text (its generator's "
+                       f"own randomness); this run is {result.last_val_loss - floor:+.3f} from it")
 
 
 @user_errors
