@@ -16,7 +16,7 @@ import pytest
 from app_helpers import SIZE, screen_text, small_app
 
 from rnntui.engine.checkpoint import load_checkpoint
-from rnntui.engine.corpus import Corpus
+from rnntui.engine.corpus import Corpus, shipped_corpus
 from rnntui.engine.session import StepSession
 from rnntui.live.service import RunState
 from rnntui.tui.screens.confirm import ConfirmScreen
@@ -87,6 +87,7 @@ async def test_training_learns_streams_samples_and_shows_the_curve():
         await wait_for(lambda: "finished" in curve_text(app), "the curve to say the run finished")
         curve = curve_text(app)
         assert "step 150" in curve and "validation" in curve
+        assert "floor" not in curve  # English-like text has no known floor
         # The panes now step through the trained model: same weights as the trainer's last snapshot.
         await wait_for(lambda: app.training.synced_step == 150, "the final weights in the panes")
         snapshot = run.snapshot()
@@ -96,6 +97,20 @@ async def test_training_learns_streams_samples_and_shows_the_curve():
         assert app.session.config.cell == "gru" and app.session.config.hidden_size == 24
         for name, value in params.items():
             np.testing.assert_allclose(app.session.params[name], value, rtol=0, atol=1e-7)
+
+
+async def test_a_generated_corpus_shows_its_floor_under_the_curve():
+    app = small_app()
+    app.choose_corpus(shipped_corpus("abc"))
+    async with app.run_test(size=SIZE):
+        run = app.training.start(tiny_config(app, steps=60))
+        await wait_for(lambda: not run.active, "the 60-step run to finish")
+        await wait_for(lambda: "finished" in curve_text(app), "the curve to say the run finished")
+        lines = app.query_one(LossCurve).text_lines
+        assert any("floor 0.231" in line for line in lines)  # ln 2 / 3 in the figures
+        assert any("┈ floor" in line for line in lines)  # the legend
+        plot = [line for line in lines if "┤" in line or "│" in line]
+        assert "0.231" in plot[-1] and "┈" in plot[-1]  # the lowest row is the floor, drawn dotted
 
 
 async def test_pause_stops_the_step_count_and_resume_continues():

@@ -25,6 +25,7 @@ from textual.message import Message
 from rnntui.engine.checkpoint import save_checkpoint
 from rnntui.engine.config import CELLS
 from rnntui.engine.corpus import Corpus
+from rnntui.engine.loss_floor import loss_floor
 from rnntui.engine.train_config import TrainConfig
 from rnntui.errors import RnntuiError
 from rnntui.numbers import parse_number
@@ -172,6 +173,7 @@ class TrainingController:
     def __init__(self, app) -> None:
         self.app = app
         self.corpus: Corpus | None = None
+        self._floor: tuple[Corpus, float | None] | None = None  # see floor_of
         self.config = app_train_config()
         self.run: LiveRun | None = None
         self.prime = ""  # "" = samples start from a newline (or a random character)
@@ -672,11 +674,19 @@ class TrainingController:
             grad_norm=None if last is None else last.grad_norm,
             grad_norm_clipped=None if last is None else last.grad_norm_clipped,
             clipping=clipping_label(settings.clip_mode, settings.clip), lr=None if last is None else last.lr,
+            floor=self.floor_of(run.corpus),
         )
         steps, losses = history.steps, history.losses  # the reader thread appends meanwhile
         n = min(len(steps), len(losses))
         data = CurveData(steps[:n], losses[:n], [p.step for p in history.val], [p.loss for p in history.val])
         curve.show(stats, data)
+
+
+    def floor_of(self, corpus: Corpus) -> float | None:
+        """The corpus's loss floor, computed once per corpus (it reads the whole validation text)."""
+        if self._floor is None or self._floor[0] is not corpus:
+            self._floor = (corpus, loss_floor(corpus))
+        return self._floor[1]
 
 
 def unused_path(path: Path) -> Path:

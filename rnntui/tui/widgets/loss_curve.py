@@ -1,7 +1,8 @@
 """The training pane: a few lines of live figures above a braille loss curve with labelled axes.
 
 Training loss is drawn per step (averaged into as many points as the pane has dot columns),
-validation loss as markers where it was measured. Drawn with the line API like the other panes:
+validation loss as markers where it was measured, and on a generated corpus the floor (the best
+loss any model can reach, `engine/loss_floor.py`) as a dotted line the curve can only approach. Drawn with the line API like the other panes:
 the strips are rebuilt only when `show` hands over new numbers.
 """
 
@@ -19,6 +20,7 @@ from rnntui.tui.widgets.line_pane import LinePane, text_strip
 
 Y_LABEL_WIDTH = 7  # "12.345┤"
 VAL_MARK = "◆"
+FLOOR_MARK = "┈"
 # Braille dot bits by (column 0/1, row 0..3 from the top), as Unicode numbers them.
 _DOT = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 
@@ -40,6 +42,7 @@ class TrainingStats:
     grad_norm_clipped: float | None = None
     clipping: str = ""  # "norm ≤ 5", "off", ...
     lr: float | None = None
+    floor: float | None = None  # the best possible validation loss, where the corpus's generator is known
 
 
 @dataclass
@@ -78,6 +81,7 @@ def stats_lines(stats: TrainingStats) -> list[Strip]:
         text_strip(("loss ", palette.LABEL), (fmt(stats.loss), palette.BAR),
                    ("  val ", palette.LABEL), (fmt(stats.val_loss), palette.GOOD),
                    (f" (best {fmt(stats.best_val_loss)})", palette.DIM),
+                   *([(f"  floor {fmt(stats.floor)}", palette.DIM)] if stats.floor is not None else []),
                    (f"  lr {fmt(stats.lr, '.2g')}", palette.LABEL)),
         text_strip(("‖g‖ ", palette.LABEL), (fmt(stats.grad_norm, '.3g'), palette.PLAIN),
                    (" → ", palette.LABEL), (fmt(stats.grad_norm_clipped, '.3g'), palette.BOLD),
@@ -99,8 +103,8 @@ def column_means(steps: list[int], values: list[float], first: int, last: int, c
         return (sums / counts).tolist()
 
 
-def plot_lines(data: CurveData, width: int, height: int) -> list[Strip]:
-    """`height` plot rows plus one x-axis row, `width` cells wide in all."""
+def plot_lines(data: CurveData, width: int, height: int, floor: float | None = None) -> list[Strip]:
+    """`height` plot rows plus one x-axis row, `width` cells wide in all; `floor` a dotted row if given."""
     plot_width = max(2, width - Y_LABEL_WIDTH)
     rows = max(2, height - 1)
     if not data.steps:
@@ -112,6 +116,8 @@ def plot_lines(data: CurveData, width: int, height: int) -> list[Strip]:
     shown = [v for v in train if math.isfinite(v)] + [v for _, v in val_points]
     if not shown:
         return [text_strip(("no finite loss yet", palette.WARNING))]
+    if floor is not None:
+        shown.append(floor)  # always in view: the distance to it is the point of drawing it
     low, high = min(shown), max(shown)
     if high - low < 1e-9:
         low, high = low - 0.5, high + 0.5
@@ -134,6 +140,7 @@ def plot_lines(data: CurveData, width: int, height: int) -> list[Strip]:
     for step, value in val_points:
         col = min(plot_width - 1, max(0, (step - first) * plot_width // (span + 1)))
         marks[(dot_row(value) // 4, col)] = True
+    floor_row = None if floor is None else dot_row(floor) // 4
 
     lines = []
     for r in range(rows):
@@ -145,6 +152,8 @@ def plot_lines(data: CurveData, width: int, height: int) -> list[Strip]:
                 segments.append(Segment(VAL_MARK, palette.GOOD))
             elif cells[r][c]:
                 segments.append(Segment(chr(0x2800 + cells[r][c]), palette.BAR))
+            elif r == floor_row:
+                segments.append(Segment(FLOOR_MARK, palette.DIM))
             else:
                 segments.append(Segment(" "))
         lines.append(Strip(segments))
@@ -178,7 +187,9 @@ class LossCurve(LinePane):
             return []
         header = stats_lines(self.stats)
         height = self.scrollable_content_region.height
+        floor = self.stats.floor
         legend = text_strip(("⣀ train  ", palette.BAR), (f"{VAL_MARK} validation", palette.GOOD),
+                            *([(f"  {FLOOR_MARK} floor", palette.DIM)] if floor is not None else []),
                             (f"  {self.stats.model} on {self.stats.corpus}", palette.DIM))
         plot_height = max(3, height - len(header) - 1)
-        return header + [legend] + plot_lines(self.data, width, plot_height)
+        return header + [legend] + plot_lines(self.data, width, plot_height, floor)
