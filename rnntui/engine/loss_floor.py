@@ -50,9 +50,8 @@ def generator_of(corpus: Corpus) -> str | None:
     if corpus.source == "shipped":
         return corpus.name if _prefix_probabilities(corpus.name) else None
     for name, entry in SHIPPED.items():  # a copy such as corpora/reber.txt, passed as a path
-        if entry.committed and _prefix_probabilities(name) and len(corpus.text) == len(entry.build()):
-            if corpus.text == entry.build():
-                return name
+        if entry.committed and _prefix_probabilities(name) and corpus.text == entry.build():
+            return name
     return None
 
 
