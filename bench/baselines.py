@@ -48,6 +48,7 @@ def measure(spec: str, cell: str, minutes: float, cpu: str, commit: str) -> Base
         val_loss=round(done.last_val_loss, 4), chance=round(math.log(len(corpus.vocab)), 4), steps=done.step,
         tokens_per_second=round(tokens / done.elapsed), precision=trainer.precision, threads=threads,
         load=round(os.getloadavg()[0], 2), date=time.strftime("%Y-%m-%d"), commit=commit, cpu=cpu,
+        best_val_loss=None if done.best_val_loss is None else round(done.best_val_loss, 4), epochs=round(tokens / len(corpus.split()[0]), 1),
     )
 
 
@@ -62,13 +63,15 @@ def floors(rows: list[Baseline]) -> dict[str, str]:
 
 def markdown(rows: list[Baseline]) -> str:
     floor = floors(rows)
-    lines = ["| corpus | cell | minutes | val loss | floor | chance (ln V) | steps | tok/s | precision | threads | load | "
-             "date | commit |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| corpus | cell | minutes | val loss | best val | floor | chance (ln V) | steps | epochs | tok/s | precision | "
+             "threads | load | date | commit |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in sorted(rows, key=lambda r: (r.corpus, CELLS.index(r.cell) if r.cell in CELLS else 9, r.minutes)):
-        lines.append(f"| {r.corpus} | {r.cell} | {r.minutes:g} | {r.val_loss:.3f} | {floor[r.corpus]} | {r.chance:.3f} | "
-                     f"{r.steps} | {r.tokens_per_second / 1000:.1f}k | {r.precision} | {r.threads} | {r.load:.2f} | "
-                     f"{r.date} | {r.commit} |")
+        best = "–" if r.best_val_loss is None else f"{r.best_val_loss:.3f}"
+        epochs = "–" if r.epochs is None else f"{r.epochs:.1f}"
+        lines.append(f"| {r.corpus} | {r.cell} | {r.minutes:g} | {r.val_loss:.3f} | {best} | {floor[r.corpus]} | "
+                     f"{r.chance:.3f} | {r.steps} | {epochs} | {r.tokens_per_second / 1000:.1f}k | {r.precision} | "
+                     f"{r.threads} | {r.load:.2f} | {r.date} | {r.commit} |")
     return "\n".join(lines)
 
 
@@ -94,7 +97,8 @@ def main() -> None:
         for cell in args.cells:
             for minutes in args.minutes:
                 row = measure(spec, cell, minutes, cpu, commit)
-                print(f"{row.corpus} {cell} {minutes:g} min: val {row.val_loss:.4f} (chance {row.chance:.3f}), "
+                print(f"{row.corpus} {cell} {minutes:g} min: val {row.val_loss:.4f} (best {row.best_val_loss:.4f}, "
+                      f"chance {row.chance:.3f}), {row.epochs:g} epochs, "
                       f"{row.steps} steps, {row.tokens_per_second / 1000:.1f}k tok/s, threads {row.threads}, "
                       f"load {row.load:.2f}", flush=True)
                 rows = [r for r in rows if r.key != row.key] + [row]

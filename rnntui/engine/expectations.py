@@ -35,6 +35,8 @@ class Baseline:
     date: str
     commit: str
     cpu: str
+    best_val_loss: float | None = None  # the lowest validation loss of the run (best.safetensors); older rows: None
+    epochs: float | None = None  # how many times the run read its training text; older rows: None
 
     @property
     def key(self) -> tuple[str, str, float]:
