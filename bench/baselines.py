@@ -35,11 +35,16 @@ CELLS = ("rnn", "lstm", "gru")
 MINUTES = (1.0, 5.0, 15.0)
 
 
-def measure(spec: str, cell: str, minutes: float, cpu: str, commit: str) -> Baseline:
+def measure(spec: str, cell: str, minutes: float, cpu: str, commit: str, out: Path | None = None) -> Baseline:
     corpus = load_corpus(spec)
     config = TrainConfig(cell=cell, minutes=minutes)  # exactly what `rnntui train --cell CELL` runs
-    trainer = Trainer(config, corpus)
-    done = trainer.run()
+    folder = None if out is None else out / f"{Path(spec).stem}-{cell}-{minutes:g}min"
+    trainer = Trainer(config, corpus, folder)  # a run folder keeps metrics.jsonl: the whole validation curve
+    try:
+        done = trainer.run()
+    finally:
+        if trainer.folder is not None:
+            trainer.folder.close()
     tokens = done.step * trainer.train_data.streams * trainer.train_data.seq_len
     threads = f"adaptive: {trainer.thread_tuner.chosen}" if trainer.thread_tuner else str(config.threads)
     return Baseline(
@@ -82,6 +87,8 @@ def main() -> None:
     parser.add_argument("--cells", nargs="+", default=list(CELLS), choices=CELLS)
     parser.add_argument("--minutes", nargs="+", type=float, default=list(MINUTES))
     parser.add_argument("--print", action="store_true", help="print the table as it stands and exit")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="keep each run's folder (checkpoints, metrics.jsonl) under this folder")
     args = parser.parse_args()
     rows = load_table()
     if args.print:
@@ -96,7 +103,7 @@ def main() -> None:
     for spec in specs:
         for cell in args.cells:
             for minutes in args.minutes:
-                row = measure(spec, cell, minutes, cpu, commit)
+                row = measure(spec, cell, minutes, cpu, commit, args.out)
                 print(f"{row.corpus} {cell} {minutes:g} min: val {row.val_loss:.4f} (best {row.best_val_loss:.4f}, "
                       f"chance {row.chance:.3f}), {row.epochs:g} epochs, "
                       f"{row.steps} steps, {row.tokens_per_second / 1000:.1f}k tok/s, threads {row.threads}, "
