@@ -76,6 +76,26 @@ def test_progress_lines_when_not_a_terminal(tmp_path):
     assert "\r" not in result.output
 
 
+def test_a_run_that_ends_above_its_best_says_so_and_where_the_best_is(tmp_path, monkeypatch):
+    import dataclasses
+
+    from rnntui.commands.training_commands import got_worse
+    from rnntui.engine.trainer import Trainer
+
+    real_run = Trainer.run
+
+    def run_that_got_worse(self):  # as a run that memorised its text ends: far above its best
+        done = real_run(self)
+        return dataclasses.replace(done, last_val_loss=done.best_val_loss + 1.0)
+
+    monkeypatch.setattr(Trainer, "run", run_that_got_worse)
+    out = tmp_path / "r"
+    result = run("train", "abc", *TINY, "--steps", "20", "--eval-every", "10", "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "validation loss rose from its best" in result.output and f"rnntui sample {out} uses it" in result.output
+    assert not got_worse(1.0, 1.019) and got_worse(1.0, 1.03) and got_worse(0.1, 0.121) and not got_worse(None, 2.0)
+
+
 def test_text_from_elsewhere_has_no_floor_line(tmp_path):
     corpus = write(tmp_path, "notes.txt", "the cat sat on the mat. ".encode() * 40)
     result = run("train", corpus, *TINY, "--steps", "10", "--eval-every", "10", "--out", tmp_path / "r", "--quiet")

@@ -225,6 +225,10 @@ def run_with_progress(trainer, quiet: bool) -> None:
         return
     val = f", val loss {result.last_val_loss:.4f} (best {result.best_val_loss:.4f})" if result.best_val_loss else ""
     typer.echo(f"{result.message}{val}; saved {trainer.out_dir}/last.safetensors and best.safetensors")
+    if got_worse(result.best_val_loss, result.last_val_loss):
+        typer.echo(f"validation loss rose from its best, {result.best_val_loss:.4f}, to {result.last_val_loss:.4f}: the "
+                   f"model learned its training text by heart or its gradients exploded; best.safetensors keeps the "
+                   f"best (rnntui sample {trainer.out_dir} uses it)")
     if result.last_val_loss is not None:
         from rnntui.engine.expectations import comparison
 
@@ -239,6 +243,11 @@ def run_with_progress(trainer, quiet: bool) -> None:
         if floor is not None:
             typer.echo(f"floor: {floor:.3f} is the best any model can score on this validation text (its generator's "
                        f"own randomness); this run is {result.last_val_loss - floor:+.3f} from it")
+
+
+def got_worse(best: float | None, last: float | None) -> bool:
+    """Whether a run ended clearly above its best validation loss: more than noise between evaluations."""
+    return best is not None and last is not None and last > best + max(0.02, 0.02 * best)
 
 
 @user_errors
