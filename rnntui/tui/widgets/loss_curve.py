@@ -81,7 +81,6 @@ def stats_lines(stats: TrainingStats) -> list[Strip]:
         text_strip(("loss ", palette.LABEL), (fmt(stats.loss), palette.BAR),
                    ("  val ", palette.LABEL), (fmt(stats.val_loss), palette.GOOD),
                    (f" (best {fmt(stats.best_val_loss)})", palette.DIM),
-                   *([(f"  floor {fmt(stats.floor)}", palette.DIM)] if stats.floor is not None else []),
                    (f"  lr {fmt(stats.lr, '.2g')}", palette.LABEL)),
         text_strip(("‖g‖ ", palette.LABEL), (fmt(stats.grad_norm, '.3g'), palette.PLAIN),
                    (" → ", palette.LABEL), (fmt(stats.grad_norm_clipped, '.3g'), palette.BOLD),
@@ -189,7 +188,7 @@ class LossCurve(LinePane):
         height = self.scrollable_content_region.height
         floor = self.stats.floor
         legend = text_strip(("⣀ train  ", palette.BAR), (f"{VAL_MARK} validation", palette.GOOD),
-                            *([(f"  {FLOOR_MARK} floor", palette.DIM)] if floor is not None else []),
+                            *([(f"  {FLOOR_MARK} floor {fmt(floor)}", palette.DIM)] if floor is not None else []),
                             (f"  {self.stats.model} on {self.stats.corpus}", palette.DIM))
         plot_height = max(3, height - len(header) - 1)
         return header + [legend] + plot_lines(self.data, width, plot_height, floor)
