@@ -142,7 +142,9 @@ def distributed_run(tmp_path_factory) -> Path:
     lines = result.stdout.splitlines()
     assert lines[0].startswith("training 1x16 lstm on abc") and "2 workers" in lines[0]
     assert sum(line.startswith("training ") for line in lines) == 1  # printed by rank 0 alone
-    assert "finished 20 steps" in lines[-1] and not result.stderr
+    finished = [line for line in lines if line.startswith("finished ")]
+    assert len(finished) == 1 and "finished 20 steps" in finished[0] and not result.stderr
+    assert lines[-1].startswith("floor: 0.231")  # abc is generated: its floor closes the report, once
     return out
 
 
