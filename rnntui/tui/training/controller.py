@@ -685,7 +685,9 @@ class TrainingController:
     def floor_of(self, corpus: Corpus) -> float | None:
         """The corpus's loss floor, computed once per corpus (it reads the whole validation text)."""
         if self._floor is None or self._floor[0] is not corpus:
-            self._floor = (corpus, loss_floor(corpus))
+            # Shipped names only: recognising a file as a copy of a shipped corpus means generating
+            # each of them, a pause the UI thread should not take; `rnntui train` does it.
+            self._floor = (corpus, loss_floor(corpus) if corpus.source == "shipped" else None)
         return self._floor[1]
 
 
