@@ -97,6 +97,9 @@ def encode_compact(text: str, vocab: Vocab) -> np.ndarray:
 # --- shipped corpora -------------------------------------------------------------------------
 
 
+ABC_WORDS = ("ABC", "CBA")  # each drawn with probability 1/2
+
+
 def abc_words(chars: int = 12_000, seed: int = 0) -> str:
     """The ABC lesson's alphabet A B C as random words ABC and CBA.
 
@@ -104,7 +107,7 @@ def abc_words(chars: int = 12_000, seed: int = 0) -> str:
     predict it, a recurrent network that remembers one step back can.
     """
     rng = np.random.default_rng(seed)
-    return "".join(("ABC", "CBA")[i] for i in rng.integers(2, size=chars // 3))
+    return "".join(ABC_WORDS[i] for i in rng.integers(2, size=chars // 3))
 
 
 def python_docs() -> str:

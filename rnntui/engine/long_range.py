@@ -276,10 +276,10 @@ TASKS: dict[str, LongRangeTask] = {
         ),
         LongRangeTask("brackets", "balanced (), [] and {}: every closer must match its opener", matched_brackets,
                       matched_brackets_prefix_probabilities),
-        LongRangeTask("anbn", "a^n b^n for n = 1..30: the line ends after exactly n b's", a_n_b_n,
+        LongRangeTask("anbn", f"a^n b^n for n = 1..{MAX_N}: the line ends after exactly n b's", a_n_b_n,
                       a_n_b_n_prefix_probabilities),
         LongRangeTask(
-            "first-symbol", "A-D, up to 40 filler letters, '=', then the first symbol again", first_symbol,
+            "first-symbol", f"A-D, up to {MAX_GAP} filler letters, '=', then the first symbol again", first_symbol,
             first_symbol_prefix_probabilities,
         ),
     )

@@ -15,14 +15,14 @@ import math
 from collections.abc import Callable
 
 from rnntui.engine import long_range
-from rnntui.engine.corpus import DEFAULT_VAL_FRACTION, SHIPPED, Corpus
+from rnntui.engine.corpus import ABC_WORDS, DEFAULT_VAL_FRACTION, SHIPPED, Corpus
 
-WORD = 3  # the ABC lesson's words are ABC or CBA, written with nothing between them
+WORD = len(ABC_WORDS[0])  # the ABC lesson's words, written with nothing between them
 
 
 def abc_prefix_probabilities(word: str) -> list[float]:
     """P(an ABC-lesson word starts with word[:k]) for k = 0..len(word): ABC or CBA, a coin flip."""
-    return [1.0] + [0.5 * any(w.startswith(word[:k]) for w in ("ABC", "CBA")) for k in range(1, len(word) + 1)]
+    return [1.0] + [0.5 * any(w.startswith(word[:k]) for w in ABC_WORDS) for k in range(1, len(word) + 1)]
 
 
 def _units(name: str, text: str) -> list[tuple[int, int]]:
