@@ -1,7 +1,7 @@
 """What loss should I expect? Validation loss after N minutes of default training, per corpus and cell.
 
 Each row is its own run (the learning-rate schedule spans the whole budget, so a 15-minute run's
-loss at 5 minutes is not a 5-minute run's). Rows go to rnntui/engine/expectations.json, which
+loss at 5 minutes is not a 5-minute run's). Rows go to rnntui/train/expectations.json, which
 `rnntui train` reads to place a finished run, and the table is printed as Markdown for
 docs/expectations.md. Run it on a quiet machine (inside the benchmark lock) and keep the load
 average it records beside every figure.
@@ -26,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.train import machine, machine_info  # noqa: E402
 from rnntui.engine.corpus import SHIPPED, load_corpus, shipped_corpus  # noqa: E402
-from rnntui.engine.expectations import Baseline, load_table, save_table, text_digest  # noqa: E402
+from rnntui.train.expectations import Baseline, load_table, save_table, text_digest  # noqa: E402
 from rnntui.engine.loss_floor import loss_floor  # noqa: E402
-from rnntui.engine.train_config import TrainConfig  # noqa: E402
-from rnntui.engine.trainer import Trainer  # noqa: E402
+from rnntui.train.train_config import TrainConfig  # noqa: E402
+from rnntui.train.trainer import Trainer  # noqa: E402
 
 CELLS = ("rnn", "lstm", "gru")
 MINUTES = (1.0, 5.0, 15.0)

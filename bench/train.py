@@ -40,12 +40,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rnntui.engine.config import ModelConfig  # noqa: E402
 from rnntui.engine.corpus import Corpus, load_corpus  # noqa: E402
-from rnntui.engine.precision import autocast, cpu_has_bf16, resolve_precision  # noqa: E402
-from rnntui.engine.threads import usable_cores  # noqa: E402
-from rnntui.engine.torch_model import CharRNN, detach_state  # noqa: E402
-from rnntui.engine.train_config import TrainConfig  # noqa: E402
-from rnntui.engine.train_events import EvalEvent, StepEvent  # noqa: E402
-from rnntui.engine.trainer import (  # noqa: E402
+from rnntui.train.precision import autocast, cpu_has_bf16, resolve_precision  # noqa: E402
+from rnntui.train.threads import usable_cores  # noqa: E402
+from rnntui.train.torch_model import CharRNN, detach_state  # noqa: E402
+from rnntui.train.train_config import TrainConfig  # noqa: E402
+from rnntui.train.train_events import EvalEvent, StepEvent  # noqa: E402
+from rnntui.train.trainer import (  # noqa: E402
     StreamBatches, ValidationStreams, WindowBatches, Trainer, stream_loss, window_loss,
 )
 

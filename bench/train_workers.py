@@ -20,10 +20,10 @@ import time
 import torch
 
 from rnntui.engine.corpus import Corpus
-from rnntui.engine.distributed import close_workers, init_workers, launch_local
-from rnntui.engine.train_config import TrainConfig
-from rnntui.engine.train_events import StepEvent
-from rnntui.engine.trainer import Trainer
+from rnntui.train.distributed import close_workers, init_workers, launch_local
+from rnntui.train.train_config import TrainConfig
+from rnntui.train.train_events import StepEvent
+from rnntui.train.trainer import Trainer
 
 # (workers, threads per worker, rows): the global batch, and one worker alone on one worker's
 # share of it (the floor above).

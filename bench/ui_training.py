@@ -41,8 +41,8 @@ SIZE = (120, 40)
 
 
 def headless_tokens_per_second(config, corpus) -> tuple[float, int]:
-    from rnntui.engine.trainer import Trainer
-    from rnntui.live.history import RunHistory
+    from rnntui.train.trainer import Trainer
+    from rnntui.train.history import RunHistory
 
     trainer = Trainer(config, corpus)
     history = RunHistory()

@@ -80,7 +80,7 @@ def test_a_run_that_ends_above_its_best_says_so_and_where_the_best_is(tmp_path, 
     import dataclasses
 
     from rnntui.commands.training_commands import got_worse
-    from rnntui.engine.trainer import Trainer
+    from rnntui.train.trainer import Trainer
 
     real_run = Trainer.run
 
@@ -212,7 +212,7 @@ def test_live_bar_redraws_one_line_and_plain_mode_prints_lines():
     import io
 
     from rnntui.commands.train_progress import ProgressReporter, format_duration
-    from rnntui.engine.train_events import DoneEvent, EvalEvent, StepEvent
+    from rnntui.train.train_events import DoneEvent, EvalEvent, StepEvent
 
     def step(n):
         return StepEvent(step=n, loss=1.5, grad_norm=1.0, grad_norm_clipped=1.0, lr=1e-3, tokens_per_second=20_000,

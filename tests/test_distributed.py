@@ -23,10 +23,10 @@ from typer.testing import CliRunner
 from rnntui.cli import app
 from rnntui.engine.checkpoint import load_checkpoint
 from rnntui.engine.corpus import shipped_corpus
-from rnntui.engine.distributed import launch_local
-from rnntui.engine.train_config import TrainConfig
-from rnntui.engine.train_events import EvalEvent, StepEvent
-from rnntui.engine.trainer import LAST, METRICS, RUN_STATE, Trainer
+from rnntui.train.distributed import launch_local
+from rnntui.train.train_config import TrainConfig
+from rnntui.train.train_events import EvalEvent, StepEvent
+from rnntui.train.trainer import LAST, METRICS, RUN_STATE, Trainer
 
 torch.set_num_threads(1)
 
@@ -45,7 +45,7 @@ def tiny(**changes) -> TrainConfig:
 def train_worker(config_json: str, out_dir: Path | None, stop_at: int | None, nan_at: int | None) -> dict:
     """One worker of a test run. Rank 0 alone may ask to stop at `stop_at`; rank 1 alone sees a nan
     loss at step `nan_at`: the others must follow both."""
-    from rnntui.engine.distributed import close_workers, init_workers
+    from rnntui.train.distributed import close_workers, init_workers
 
     torch.set_num_threads(1)
     workers = init_workers("cpu")
@@ -120,7 +120,7 @@ def test_a_two_worker_run_resumes_in_one_worker_and_continues_as_if_uninterrupte
 
 
 def load_checkpoint_state(run_dir: Path) -> dict:
-    from rnntui.engine.run_state import load_run_state
+    from rnntui.train.run_state import load_run_state
 
     return load_run_state(run_dir / RUN_STATE)[2]
 

@@ -296,7 +296,7 @@ def test_the_default_folder_skips_one_holding_any_run_file(tmp_path, monkeypatch
 
 
 def hold_lock(folder: Path) -> subprocess.Popen:
-    code = ("import sys, time\nfrom rnntui.engine.run_folder import RunFolder\n"
+    code = ("import sys, time\nfrom rnntui.train.run_folder import RunFolder\n"
             "held = RunFolder.open(sys.argv[1])\nprint('locked', flush=True)\ntime.sleep(120)\n")
     holder = subprocess.Popen([sys.executable, "-c", code, str(folder)], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
@@ -356,8 +356,8 @@ def test_the_app_refuses_sizes_it_cannot_draw():
 def test_the_estimates_count_the_real_parameters():
     import torch
 
-    from rnntui.engine.footprint import parameter_count, training_bytes
-    from rnntui.engine.torch_model import CharRNN
+    from rnntui.train.footprint import parameter_count, training_bytes
+    from rnntui.train.torch_model import CharRNN
 
     for config in (ModelConfig(cell="lstm", hidden_size=16, num_layers=2, vocab_size=7),
                    ModelConfig(cell="gru", hidden_size=5, vocab_size=3, embedding_dim=4)):
@@ -409,7 +409,7 @@ def test_the_engines_refuse_non_finite_settings_too():
     import math
 
     from rnntui.engine.sampling import next_char_probs
-    from rnntui.engine.train_config import TrainConfig, TrainSettings
+    from rnntui.train.train_config import TrainConfig, TrainSettings
     from rnntui.numbers import parse_number
 
     for bad in (dict(lr=math.inf), dict(minutes=math.inf), dict(weight_decay=math.nan)):
@@ -426,7 +426,7 @@ def test_the_engines_refuse_non_finite_settings_too():
 
 @pytest.mark.parametrize("field", ["lr", "clip", "minutes"])
 def test_the_apps_training_form_refuses_non_finite_numbers(field):
-    from rnntui.engine.train_config import TrainConfig
+    from rnntui.train.train_config import TrainConfig
     from rnntui.tui.screens.train_settings import config_fields, parse_fields
 
     values = {**config_fields(TrainConfig()), field: "inf"}
@@ -485,8 +485,8 @@ def test_training_data_costs_about_a_byte_a_character():
     import torch
 
     from rnntui.engine.corpus import Corpus
-    from rnntui.engine.train_config import TrainConfig
-    from rnntui.engine.trainer import Trainer
+    from rnntui.train.train_config import TrainConfig
+    from rnntui.train.trainer import Trainer
 
     alphabet = np.array(list("abcdefghijklmnopqrstuvwxyz .,;\n’é"))
     text = "".join(alphabet[np.random.default_rng(0).integers(len(alphabet), size=2_000_000)])

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from rnntui.engine.corpus import Corpus
-from rnntui.engine.train_config import TrainConfig
-from rnntui.engine.train_events import EvalEvent, StateEvent, StepEvent
+from rnntui.train.train_config import TrainConfig
+from rnntui.train.train_events import EvalEvent, StateEvent, StepEvent
 from rnntui.errors import CorpusError, RnntuiError
-from rnntui.live.history import RunHistory
+from rnntui.train.history import RunHistory
 from rnntui.live.protocol import Watch
 from rnntui.live.service import (
     LiveRun,
@@ -145,7 +145,7 @@ def test_the_child_exits_when_its_parent_is_killed(tmp_path):
     script = textwrap.dedent(f"""
         import time
         from rnntui.engine.corpus import Corpus
-        from rnntui.engine.train_config import TrainConfig
+        from rnntui.train.train_config import TrainConfig
         from rnntui.live.service import LiveRun
         if __name__ == "__main__":
             config = TrainConfig(cell="gru", hidden_size=16, seq_len=16, batch_size=4, threads=1,

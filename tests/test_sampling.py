@@ -6,9 +6,10 @@ import torch
 
 from rnntui.engine.checkpoint import load_checkpoint
 from rnntui.engine.corpus import shipped_corpus
-from rnntui.engine.sampling import NumpyStepper, TorchStepper, generate, next_char_probs, sample_checkpoint
-from rnntui.engine.train_config import TrainConfig
-from rnntui.engine.trainer import LAST, Trainer
+from rnntui.engine.sampling import NumpyStepper, generate, next_char_probs
+from rnntui.train.sampling import TorchStepper, sample_checkpoint
+from rnntui.train.train_config import TrainConfig
+from rnntui.train.trainer import LAST, Trainer
 from rnntui.engine.vocab import Vocab
 from rnntui.errors import RnntuiError
 

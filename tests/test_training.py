@@ -9,10 +9,10 @@ import torch
 from rnntui.engine.checkpoint import load_checkpoint
 from rnntui.engine.corpus import Corpus, shipped_corpus
 from rnntui.engine.numpy_rnn import NumpyRNN
-from rnntui.engine.torch_model import CharRNN
-from rnntui.engine.train_config import TrainConfig
-from rnntui.engine.train_events import DoneEvent, EvalEvent, StateEvent, StepEvent, WarningEvent
-from rnntui.engine.trainer import BEST, LAST, METRICS, RUN_STATE, Trainer
+from rnntui.train.torch_model import CharRNN
+from rnntui.train.train_config import TrainConfig
+from rnntui.train.train_events import DoneEvent, EvalEvent, StateEvent, StepEvent, WarningEvent
+from rnntui.train.trainer import BEST, LAST, METRICS, RUN_STATE, Trainer
 from rnntui.errors import CheckpointError, CorpusError, RnntuiError
 
 torch.set_num_threads(1)
@@ -96,7 +96,7 @@ def test_resume_continues_exactly(tmp_path, precision, data):
 
 
 def test_streams_are_cut_at_a_new_random_place_each_epoch_and_cover_the_text():
-    from rnntui.engine.trainer import StreamBatches
+    from rnntui.train.trainer import StreamBatches
 
     data = np.arange(10_001)  # distinct tokens: a target is its input + 1, except across the seam
     batches = StreamBatches(data, batch=8, seq_len=50, device=torch.device("cpu"), seed=3, random_offsets=True)
@@ -124,7 +124,7 @@ def test_streams_are_cut_at_a_new_random_place_each_epoch_and_cover_the_text():
 
 
 def test_windows_are_slices_of_the_text_drawn_from_the_seed():
-    from rnntui.engine.trainer import WindowBatches
+    from rnntui.train.trainer import WindowBatches
 
     data = np.arange(5_000)
     batches = WindowBatches(data, batch=6, seq_len=40, device=torch.device("cpu"), seed=1)
@@ -137,7 +137,7 @@ def test_windows_are_slices_of_the_text_drawn_from_the_seed():
 
 
 def test_window_loss_scores_each_window_from_a_zero_state():
-    from rnntui.engine.trainer import window_loss
+    from rnntui.train.trainer import window_loss
 
     torch.manual_seed(0)
     model = CharRNN(tiny().model_config(7)).eval()
@@ -153,7 +153,7 @@ def test_window_loss_scores_each_window_from_a_zero_state():
 
 
 def test_learning_rate_warms_up_then_decays():
-    from rnntui.engine.trainer import decayed_lr
+    from rnntui.train.trainer import decayed_lr
 
     assert decayed_lr(1.0, 0.0, "cosine", 0.1, warmup=0.1) == pytest.approx(0.1)  # never below the floor
     assert decayed_lr(1.0, 0.05, "cosine", 0.1, warmup=0.1) == pytest.approx(0.5)
@@ -282,7 +282,7 @@ def test_a_corpus_shorter_than_one_window_is_refused_before_writing(tmp_path):
 
 
 def test_validation_streams_score_every_target_once_after_real_context():
-    from rnntui.engine.trainer import IGNORE, ValidationStreams
+    from rnntui.train.trainer import IGNORE, ValidationStreams
 
     data = np.arange(50_000)  # distinct tokens: a target must be its input + 1
     streams = ValidationStreams(data, seq_len=30, device=torch.device("cpu"))
@@ -296,7 +296,7 @@ def test_validation_streams_score_every_target_once_after_real_context():
 
 
 def test_validation_loss_matches_the_numpy_engine_on_one_stream(monkeypatch):
-    import rnntui.engine.trainer as trainer_module
+    import rnntui.train.trainer as trainer_module
 
     monkeypatch.setattr(trainer_module, "VAL_STREAMS", 1)
     corpus = shipped_corpus("reber")
@@ -313,8 +313,8 @@ def test_validation_loss_matches_the_numpy_engine_on_one_stream(monkeypatch):
 @pytest.mark.parametrize("mode", ["off", "norm", "value"])
 def test_clip_gradients_matches_the_numpy_engines_clipping(mode):
     from rnntui.engine.numpy_rnn import Clipping, clip_gradients as numpy_clip
-    from rnntui.engine.train_config import TrainSettings
-    from rnntui.engine.trainer import clip_gradients
+    from rnntui.train.train_config import TrainSettings
+    from rnntui.train.trainer import clip_gradients
 
     torch.manual_seed(0)
     params = [torch.nn.Parameter(torch.zeros(3, 4)), torch.nn.Parameter(torch.zeros(5))]
@@ -348,7 +348,7 @@ def tune(tuner, seconds_for, clock, steps: int) -> list[int]:
 
 
 def test_thread_tuner_alternates_keeps_the_faster_count_and_checks_again_later():
-    from rnntui.engine.threads import HOLD_SECONDS, ThreadTuner
+    from rnntui.train.threads import HOLD_SECONDS, ThreadTuner
 
     clock = FakeClock()
     tuner = ThreadTuner((1, 2), clock=clock)
@@ -364,7 +364,7 @@ def test_thread_tuner_alternates_keeps_the_faster_count_and_checks_again_later()
 
 
 def test_thread_tuner_needs_no_trial_with_one_candidate():
-    from rnntui.engine.threads import ThreadTuner
+    from rnntui.train.threads import ThreadTuner
 
     clock = FakeClock()
     tuner = ThreadTuner((1,), clock=clock)
@@ -379,7 +379,7 @@ def test_a_run_without_threads_adapts_them():
 
 
 def test_a_finished_run_is_placed_against_the_expectations_table():
-    from rnntui.engine.expectations import Baseline, comparison, text_digest
+    from rnntui.train.expectations import Baseline, comparison, text_digest
 
     text = shipped_corpus("abc").text
     row = Baseline(corpus="abc", sha256=text_digest(text), cell="lstm", hidden_size=384, num_layers=2, minutes=5.0,

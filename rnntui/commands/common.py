@@ -59,7 +59,7 @@ def check_activation(cell: str, activation: str | None) -> None:
 def check_stepping_fits(text: str, cell: str, activation: str, hidden: int, layers: int) -> None:
     """Refuse a fresh model the NumPy stepping engine cannot hold in memory, before allocating it."""
     from rnntui.engine.config import ModelConfig
-    from rnntui.engine.footprint import check_fits, describe, stepping_bytes
+    from rnntui.train.footprint import check_fits, describe, stepping_bytes
 
     config = ModelConfig(cell=cell, activation=activation, hidden_size=hidden, num_layers=layers,
                          vocab_size=max(1, len(set(text))))

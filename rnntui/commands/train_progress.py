@@ -10,8 +10,8 @@ import sys
 import time
 from typing import TextIO
 
-from rnntui.engine.train_events import DoneEvent, EvalEvent, StepEvent, TrainEvent, WarningEvent
-from rnntui.live.history import LONG_RUN_POINTS, RunHistory
+from rnntui.train.train_events import DoneEvent, EvalEvent, StepEvent, TrainEvent, WarningEvent
+from rnntui.train.history import LONG_RUN_POINTS, RunHistory
 
 REFRESH_SECONDS = 0.1  # the bar redraws at most 10 times a second
 PLAIN_EVERY_SECONDS = 10.0  # without a terminal, one step line every 10 s (plus every evaluation)

@@ -32,7 +32,7 @@ class TrainJob:
 
 def train_on_workers(job: TrainJob, nproc: int | None) -> None:
     """Train `job` under torchrun (nproc None) or on `nproc` local workers; exits non-zero on failure."""
-    from rnntui.engine.distributed import launched_by_torchrun
+    from rnntui.train.distributed import launched_by_torchrun
 
     if launched_by_torchrun():
         if nproc is not None:
@@ -48,8 +48,8 @@ def train_on_workers(job: TrainJob, nproc: int | None) -> None:
 
 def check_nproc(nproc: int, device_name: str) -> None:
     """Refuse worker counts this machine cannot run: more workers than GPUs, or than CPUs on CPU."""
-    from rnntui.engine.distributed import check_gpus, usable_cpus
-    from rnntui.engine.precision import resolve_device
+    from rnntui.train.distributed import check_gpus, usable_cpus
+    from rnntui.train.precision import resolve_device
 
     if nproc < 1:
         raise RnntuiError(f"--nproc must be 1 or more, got {nproc}")
@@ -65,7 +65,7 @@ def launch(job: TrainJob, nproc: int) -> int:
     """Start `nproc` workers through the elastic launcher and wait; the exit code of the run."""
     from torch.distributed.elastic.multiprocessing.api import SignalException
 
-    from rnntui.engine.distributed import WorkerFailed, launch_local
+    from rnntui.train.distributed import WorkerFailed, launch_local
 
     try:
         codes = launch_local(nproc, launched_worker, job)
@@ -79,7 +79,7 @@ def launch(job: TrainJob, nproc: int) -> int:
 
 def saved_step(out_dir: Path) -> str:
     from rnntui.engine.checkpoint import load_checkpoint
-    from rnntui.engine.trainer import LAST
+    from rnntui.train.trainer import LAST
 
     path = out_dir / LAST
     if not path.is_file():
@@ -108,7 +108,7 @@ def worker_main(job: TrainJob, exit_when_stopped: bool = False) -> int:
     import torch
     import torch.distributed as dist
 
-    from rnntui.engine.distributed import LOST_PEER_EXIT, close_workers, init_workers, usable_cpus
+    from rnntui.train.distributed import LOST_PEER_EXIT, close_workers, init_workers, usable_cpus
 
     try:
         workers = init_workers(job.flags.get("device", "auto"))
@@ -140,7 +140,7 @@ def run_job(job: TrainJob, show: bool | None = None) -> tuple[int, str | None]:
     """Build and run the job's trainer here: (exit code, why the run ended)."""
     from rnntui.commands.training_commands import build_trainer, run_with_progress
     from rnntui.engine.corpus import load_corpus
-    from rnntui.engine.train_events import DoneEvent
+    from rnntui.train.train_events import DoneEvent
 
     trainer = build_trainer(load_corpus(job.corpus), job.flags, job.out_dir, job.resume, job.force, show)
     reasons: list[str] = []

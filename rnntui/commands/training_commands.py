@@ -13,7 +13,7 @@ from typing import Optional
 import typer
 
 from rnntui.commands.common import RUN_FAILED, check_activation, fail, progress_after, user_errors
-from rnntui.engine.train_config import TrainConfig  # pure Python: its defaults appear in --help
+from rnntui.train.train_config import TrainConfig  # pure Python: its defaults appear in --help
 from rnntui.errors import RnntuiError
 
 DEFAULT_MINUTES = 5.0  # a fresh run with neither --steps nor --minutes trains this long
@@ -108,7 +108,7 @@ def train(
     text = load_corpus(corpus)
     out_dir = choose_out_dir(out, resume, corpus)
 
-    from rnntui.engine.distributed import launched_by_torchrun
+    from rnntui.train.distributed import launched_by_torchrun
 
     if nproc is not None or launched_by_torchrun():
         from rnntui.commands.train_workers import TrainJob, train_on_workers
@@ -121,7 +121,7 @@ def train(
 def build_trainer(text, flags: dict, out_dir: Path, resume: Path | None, force: bool, show: bool | None = None):
     """A new run, or the one saved in `resume` continued with `flags` (`show`: see progress_after)."""
     with progress_after("setting up the model, the data and the run folder", show=show):
-        from rnntui.engine.trainer import Trainer
+        from rnntui.train.trainer import Trainer
 
         if resume is not None:
             warn_if_corpus_changed(resume, text, force)
@@ -132,7 +132,7 @@ def build_trainer(text, flags: dict, out_dir: Path, resume: Path | None, force: 
 def run_corpus(run_dir: Path) -> str:
     """The corpus a run folder was trained on, as recorded in its last checkpoint."""
     from rnntui.engine.checkpoint import load_checkpoint
-    from rnntui.engine.run_folder import LAST
+    from rnntui.train.run_folder import LAST
 
     if not run_dir.is_dir():
         raise RnntuiError(f"--resume {str(run_dir)!r} is not a run folder (one written by rnntui train --out)")
@@ -145,7 +145,7 @@ def run_corpus(run_dir: Path) -> str:
 def warn_if_corpus_changed(run_dir: Path, corpus, force: bool) -> None:
     """With --force, say that the run continues on other text (without it, Trainer.resume refuses)."""
     from rnntui.engine.checkpoint import load_checkpoint
-    from rnntui.engine.run_folder import LAST, corpus_mismatch
+    from rnntui.train.run_folder import LAST, corpus_mismatch
 
     changed = corpus_mismatch(load_checkpoint(run_dir / LAST).metadata, corpus) if run_dir.is_dir() else None
     if changed and force:
@@ -168,7 +168,7 @@ def clip_flags(clip: float | None, no_clip: bool, clip_value: float | None) -> d
 
 def choose_out_dir(out: Path | None, resume: Path | None, corpus: str) -> Path:
     """Where the run is written; a folder holding any run file is never written except by resuming it."""
-    from rnntui.engine.run_folder import check_new_run_folder, run_files_in
+    from rnntui.train.run_folder import check_new_run_folder, run_files_in
 
     if out is None and resume is not None:
         return resume
@@ -187,7 +187,7 @@ def run_with_progress(trainer, quiet: bool) -> None:
     """Run in this thread with a progress display; the first Ctrl-C or SIGTERM stops cleanly (the
     step finishes and `last` is saved), a second aborts. A save that fails ends the run with exit 1."""
     from rnntui.commands.train_progress import ProgressReporter
-    from rnntui.engine.train_events import DoneEvent
+    from rnntui.train.train_events import DoneEvent
 
     cfg, world, shows = trainer.config, trainer.workers.world, trainer.workers.writes  # rank 0 alone prints
     if shows and not quiet:
@@ -230,7 +230,7 @@ def run_with_progress(trainer, quiet: bool) -> None:
                    f"model learned its training text by heart or its gradients exploded; best.safetensors keeps the "
                    f"best (rnntui sample {trainer.out_dir} uses it)")
     if result.last_val_loss is not None:
-        from rnntui.engine.expectations import comparison
+        from rnntui.train.expectations import comparison
 
         shipped = trainer.corpus.name if trainer.corpus.source == "shipped" else None
         line = comparison(trainer.corpus.text, shipped, cfg.cell, cfg.hidden_size, cfg.num_layers,
@@ -262,7 +262,7 @@ def sample(
     engine: str = typer.Option("numpy", help="numpy or torch: the same distribution, the same text."),
 ) -> None:
     """Generate text from a trained checkpoint."""
-    from rnntui.engine.sampling import sample_checkpoint
+    from rnntui.train.sampling import sample_checkpoint
 
     text = sample_checkpoint(checkpoint, engine=engine, prime=prime, length=length, temperature=temperature,
                              top_k=top_k, greedy=greedy, seed=seed)

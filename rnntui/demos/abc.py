@@ -14,7 +14,7 @@ from rnntui.engine import abc_example
 from rnntui.engine.corpus import Corpus
 from rnntui.engine.numpy_rnn import NumpyRNN
 from rnntui.engine.session import StepSession
-from rnntui.engine.train_config import TrainConfig
+from rnntui.train.train_config import TrainConfig
 
 REPEATS = 400  # "ABC" * REPEATS is the training text
 LOSS = Bilingual("loss", "损失")

@@ -14,7 +14,7 @@ from rnntui.engine import weights
 from rnntui.engine.corpus import Corpus, shipped_corpus
 from rnntui.engine.numpy_rnn import Clipping
 from rnntui.engine.session import StepSession
-from rnntui.engine.train_config import TrainConfig
+from rnntui.train.train_config import TrainConfig
 
 HIDDEN = 16
 SEED = 1

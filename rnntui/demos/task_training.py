@@ -39,7 +39,7 @@ class FirstSymbolLearner:
     def __init__(self, cell: str, hidden_size: int, seed: int, lr: float = 1e-2, threads: int = 1):
         import torch
 
-        from rnntui.engine.torch_model import CharRNN
+        from rnntui.train.torch_model import CharRNN
 
         torch.set_num_threads(threads)
         torch.manual_seed(seed)

@@ -14,7 +14,7 @@ from rnntui.demos.script import Bilingual, Demo, DemoContext, Figure, Outcome, S
 from rnntui.engine.corpus import Corpus, shipped_corpus
 from rnntui.engine.numpy_rnn import init_params
 from rnntui.engine.session import StepSession
-from rnntui.engine.train_config import TrainConfig
+from rnntui.train.train_config import TrainConfig
 
 TRAIN = TrainConfig(
     cell="lstm", hidden_size=128, num_layers=1, seq_len=64, batch_size=32, lr=5e-3, lr_decay="cosine",

@@ -16,9 +16,9 @@ import numpy as np
 
 from rnntui.demos.script import DemoContext, Outcome, TrainingView
 from rnntui.engine.corpus import Corpus
-from rnntui.engine.train_config import TrainConfig
-from rnntui.engine.train_events import DoneEvent, StepEvent
-from rnntui.live.history import RunHistory
+from rnntui.train.train_config import TrainConfig
+from rnntui.train.train_events import DoneEvent, StepEvent
+from rnntui.train.history import RunHistory
 
 LIVE_EVERY = 5  # steps between live reports: enough for a smooth curve, few repaints
 SNAPSHOT_EVERY = 100  # steps between copies of the weights for the panes (a full re-render each)
@@ -104,7 +104,7 @@ def train(
     """
     import torch
 
-    from rnntui.engine.trainer import Trainer
+    from rnntui.train.trainer import Trainer
 
     torch.set_num_threads(ctx.threads)
     trainer = Trainer(config.with_(threads=ctx.threads), corpus)

@@ -1,4 +1,5 @@
-"""Model math, with no UI: the NumPy step-engine, the PyTorch trainer, checkpoints, corpora.
+"""The NumPy step-engine, with no UI and no torch: cells, traces, BPTT, weights, the stepping
+session, checkpoints, sampling, corpora, long-range tasks and loss floors.
 
-Nothing in this package imports textual or typer; torch is imported only by the torch modules.
+Nothing in this package imports textual, typer or torch; the torch side lives in `rnntui.train`.
 """

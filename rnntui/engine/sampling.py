@@ -1,9 +1,10 @@
-"""Sampling text from a model with either engine; both give the same distribution for the same weights.
+"""Sampling text from a model; both engines give the same distribution for the same weights.
 
 A *stepper* feeds characters one at a time and keeps the recurrent state; `generate` turns its
 logits into characters. Logits become float64 probabilities here, identically for both engines,
 and characters are drawn by inverse CDF from one `np.random.default_rng(seed)`: the same seed
-gives the same text, and the NumPy and PyTorch engines agree draw for draw.
+gives the same text, and the NumPy and PyTorch engines agree draw for draw. The PyTorch stepper lives in
+`rnntui.train.sampling`, so this module never imports torch.
 """
 
 from __future__ import annotations
@@ -13,13 +14,10 @@ from typing import Protocol
 
 import numpy as np
 
-from rnntui.engine.checkpoint import Checkpoint, load_checkpoint
+from rnntui.engine.checkpoint import Checkpoint
 from rnntui.engine.vocab import Vocab
 from rnntui.errors import RnntuiError
 from rnntui.numbers import finite_number
-
-ENGINES = ("numpy", "torch")
-
 
 class Stepper(Protocol):
     def feed(self, indices: np.ndarray) -> np.ndarray:
@@ -40,31 +38,6 @@ class NumpyStepper:
         self.h = trace.h[:, -1]
         self.c = trace.c[:, -1] if trace.c is not None else None
         return trace.logits[-1]
-
-
-class TorchStepper:
-    """Steps a CharRNN (eval mode, float32, no autograd), carrying its state between calls."""
-
-    def __init__(self, model):
-        self.model = model
-        self.state = None
-
-    @classmethod
-    def from_checkpoint(cls, checkpoint: Checkpoint) -> "TorchStepper":
-        from rnntui.engine.torch_model import CharRNN
-
-        model = CharRNN(checkpoint.config)
-        model.load_numpy_params(checkpoint.params)
-        return cls(model.eval())
-
-    def feed(self, indices: np.ndarray) -> np.ndarray:
-        import torch
-
-        device = self.model.head.weight.device
-        x = torch.as_tensor(np.asarray(indices, dtype=np.int64), device=device).view(1, -1)
-        with torch.no_grad():
-            logits, self.state = self.model(x, self.state)
-        return logits[0, -1].double().cpu().numpy()
 
 
 def next_char_probs(logits: np.ndarray, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
@@ -119,12 +92,3 @@ def checkpoint_file(path: str | Path) -> Path:
                 return path / name
         raise RnntuiError(f"{str(path)!r} is a folder without best.safetensors or last.safetensors")
     return path
-
-
-def sample_checkpoint(path: str | Path, engine: str = "numpy", **options) -> str:
-    """Load a checkpoint (file or run folder) and `generate` from it with the chosen engine."""
-    if engine not in ENGINES:
-        raise RnntuiError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
-    checkpoint = load_checkpoint(checkpoint_file(path))
-    stepper = NumpyStepper(checkpoint) if engine == "numpy" else TorchStepper.from_checkpoint(checkpoint)
-    return generate(stepper, Vocab(checkpoint.vocab), **options)

@@ -26,8 +26,8 @@ from rnntui.engine.checkpoint import Checkpoint
 from rnntui.engine.corpus import Corpus
 from rnntui.engine.numpy_rnn import Clipping
 from rnntui.engine.session import StepSession
-from rnntui.engine.train_config import TrainConfig
-from rnntui.engine.train_events import DoneEvent, StateEvent, StepEvent, WarningEvent
+from rnntui.train.train_config import TrainConfig
+from rnntui.train.train_events import DoneEvent, StateEvent, StepEvent, WarningEvent
 from rnntui.errors import RnntuiError
 from rnntui.live.protocol import (
     ChangeSettings,
@@ -116,7 +116,7 @@ class Child:
             sender.join()  # everything reported before the process ends
 
     def train(self, config_json: str, corpus_fields) -> None:
-        from rnntui.engine.trainer import Trainer
+        from rnntui.train.trainer import Trainer
 
         try:
             trainer = Trainer(TrainConfig.from_json(config_json), Corpus(*corpus_fields))

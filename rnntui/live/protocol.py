@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from rnntui.engine.config import ModelConfig
 from rnntui.engine.session import StepSession
-from rnntui.engine.train_events import TrainEvent
+from rnntui.train.train_events import TrainEvent
 
 # ---------------------------------------------------------------------- commands (app -> child)
 

@@ -25,11 +25,11 @@ from enum import Enum
 
 from rnntui.engine.config import ModelConfig
 from rnntui.engine.corpus import Corpus
-from rnntui.engine.train_config import TrainConfig, TrainSettings
-from rnntui.engine.train_events import DoneEvent, EvalEvent, StateEvent, StepEvent, WarningEvent
+from rnntui.train.train_config import TrainConfig, TrainSettings
+from rnntui.train.train_events import DoneEvent, EvalEvent, StateEvent, StepEvent, WarningEvent
 from rnntui.errors import CorpusError
 from rnntui.live.child import child_main
-from rnntui.live.history import LONG_RUN_POINTS, RunHistory
+from rnntui.train.history import LONG_RUN_POINTS, RunHistory
 from rnntui.live.protocol import (
     ChangeSettings,
     Pause,

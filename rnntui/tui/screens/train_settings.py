@@ -13,7 +13,7 @@ from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from rnntui.engine.train_config import TrainConfig
+from rnntui.train.train_config import TrainConfig
 from rnntui.errors import RnntuiError
 from rnntui.numbers import parse_number
 

@@ -26,7 +26,7 @@ from rnntui.engine.checkpoint import save_checkpoint
 from rnntui.engine.config import CELLS
 from rnntui.engine.corpus import Corpus
 from rnntui.engine.loss_floor import loss_floor
-from rnntui.engine.train_config import TrainConfig
+from rnntui.train.train_config import TrainConfig
 from rnntui.errors import RnntuiError
 from rnntui.numbers import parse_number
 from rnntui.live.protocol import View, Watch

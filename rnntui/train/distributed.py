@@ -26,7 +26,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from rnntui.engine.precision import resolve_device
+from rnntui.train.precision import resolve_device
 from rnntui.errors import RnntuiError
 
 # A collective that waits this long for a peer gives up; the launcher normally stops a run whose

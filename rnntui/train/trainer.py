@@ -31,16 +31,17 @@ import torch.nn.functional as F
 
 from rnntui.engine.checkpoint import checkpoint_payload, load_checkpoint, save_checkpoint, write_safetensors_files
 from rnntui.engine.corpus import Corpus
-from rnntui.engine.distributed import current_workers
-from rnntui.engine.footprint import check_training_fits, run_folder_bytes
-from rnntui.engine.precision import autocast, resolve_device, resolve_precision
-from rnntui.engine.run_folder import BEST, LAST, METRICS, RUN_STATE, RunFolder, corpus_mismatch
-from rnntui.engine.run_state import load_run_state, metadata_json, run_state_payload
-from rnntui.engine.sampling import TorchStepper, generate
-from rnntui.engine.threads import ThreadTuner
-from rnntui.engine.torch_model import CharRNN, detach_state, state_from_tensors, state_tensors
-from rnntui.engine.train_config import TrainConfig, TrainSettings
-from rnntui.engine.train_events import DoneEvent, EvalEvent, StateEvent, StepEvent, TrainEvent, WarningEvent
+from rnntui.train.distributed import current_workers
+from rnntui.train.footprint import check_training_fits, run_folder_bytes
+from rnntui.train.precision import autocast, resolve_device, resolve_precision
+from rnntui.train.run_folder import BEST, LAST, METRICS, RUN_STATE, RunFolder, corpus_mismatch
+from rnntui.train.run_state import load_run_state, metadata_json, run_state_payload
+from rnntui.engine.sampling import generate
+from rnntui.train.sampling import TorchStepper
+from rnntui.train.threads import ThreadTuner
+from rnntui.train.torch_model import CharRNN, detach_state, state_from_tensors, state_tensors
+from rnntui.train.train_config import TrainConfig, TrainSettings
+from rnntui.train.train_events import DoneEvent, EvalEvent, StateEvent, StepEvent, TrainEvent, WarningEvent
 from rnntui.errors import CheckpointError, CorpusError, RnntuiError
 
 PROBE_CHARS = 100  # characters of validation text the gradient probe runs over

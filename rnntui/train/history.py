@@ -15,7 +15,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-from rnntui.engine.train_events import DoneEvent, EvalEvent, StateEvent, StepEvent, TrainEvent, WarningEvent
+from rnntui.train.train_events import DoneEvent, EvalEvent, StateEvent, StepEvent, TrainEvent, WarningEvent
 
 THROUGHPUT_WINDOW = 2.0  # seconds of recent training that tokens/s averages over
 MIN_PROGRESS_FOR_ETA = 0.02  # earlier than this, start-up time dominates any guess
