@@ -117,7 +117,6 @@ class TrainingController:
         self.prime = ""  # "" = samples start from a newline (or a random character)
         self.samples: deque[tuple[int, str]] = deque(maxlen=200)  # (step, sample), newest last
         self.synced_step = -1  # the step of the weights the panes show (-1: not the run's yet)
-        self.install_seconds: deque[float] = deque(maxlen=10_000)  # UI time per installed view (bench)
         self.view_every = VIEW_EVERY[0]  # what the child is asked for (Watch.view_every)
         self.saving_to_quit = False  # q answered "save": waiting for the paused weights' view
         self._opened = False
@@ -524,9 +523,7 @@ class TrainingController:
         first = self.synced_step < 0
         self.synced_step = view.step
         self.screen.install_session(session, cursor=1 if first else None)  # later views: where keys moved it
-        cost = time.perf_counter() - start
-        self.install_seconds.append(cost)
-        self.pace_views(cost)
+        self.pace_views(time.perf_counter() - start)
         self.save_when_paused()
 
     def pace_views(self, cost: float) -> None:
