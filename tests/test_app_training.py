@@ -23,7 +23,7 @@ from rnntui.tui.screens.confirm import ConfirmScreen
 from rnntui.tui.screens.corpus_picker import CorpusPickerScreen
 from rnntui.tui.screens.weight_editor import WeightEditorScreen
 from rnntui.tui.screens.train_settings import TrainSettingsScreen, config_fields, parse_fields
-from rnntui.tui.training import controller
+from rnntui.tui.training import controller, saving
 from rnntui.tui.widgets.loss_curve import LossCurve
 from rnntui.errors import CheckpointError, RnntuiError
 
@@ -240,9 +240,9 @@ async def test_quit_and_save_while_running_saves_the_step_the_run_paused_at(tmp_
 
 def test_a_default_save_name_never_overwrites(tmp_path):
     first = tmp_path / "run-step5.safetensors"
-    assert controller.unused_path(first) == first
+    assert saving.unused_path(first) == first
     first.write_bytes(b"kept")
-    assert controller.unused_path(first) == tmp_path / "run-step5-2.safetensors"
+    assert saving.unused_path(first) == tmp_path / "run-step5-2.safetensors"
 
 
 async def test_corpus_picker_and_settings_screen_lead_to_a_run(tmp_path):
@@ -404,7 +404,7 @@ async def test_a_failed_save_is_one_line_and_keeps_the_app_and_the_run(tmp_path,
     def full_disk(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(controller, "save_checkpoint", full_disk)
+    monkeypatch.setattr(saving, "save_checkpoint", full_disk)
     async with app.run_test(size=SIZE) as pilot:
         run = app.training.start(tiny_config(app))
         await wait_for(lambda: run.step >= 3, "3 steps")
