@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 
 INTERRUPTED_EXIT = 130
 
@@ -36,8 +37,7 @@ def train_on_workers(job: TrainJob, nproc: int | None) -> None:
 
     if launched_by_torchrun():
         if nproc is not None:
-            raise RnntuiError("--nproc inside a torchrun launch: torchrun already started the workers; "
-                              "drop --nproc (torchrun's --nproc-per-node sets their number)")
+            raise RnntuiError(t("cli.error.nproc_in_torchrun"))
         code = worker_main(job)
     else:
         check_nproc(nproc, job.flags.get("device", "auto"))
@@ -52,13 +52,12 @@ def check_nproc(nproc: int, device_name: str) -> None:
     from rnntui.train.precision import resolve_device
 
     if nproc < 1:
-        raise RnntuiError(f"--nproc must be 1 or more, got {nproc}")
+        raise RnntuiError(t("cli.error.nproc_positive", nproc=nproc))
     if resolve_device(device_name).type == "cuda":
         check_gpus(nproc)
     elif nproc > usable_cpus():
         # Refused rather than warned about: workers that share a core wait for each other at every step.
-        raise RnntuiError(f"--nproc {nproc} is more than the {usable_cpus()} CPUs this process may use: "
-                          f"use --nproc {usable_cpus()} or fewer")
+        raise RnntuiError(t("cli.error.nproc_cpus", nproc=nproc, cpus=usable_cpus()))
 
 
 def launch(job: TrainJob, nproc: int) -> int:
@@ -70,7 +69,7 @@ def launch(job: TrainJob, nproc: int) -> int:
     try:
         codes = launch_local(nproc, launched_worker, job)
     except WorkerFailed as error:
-        typer.echo(f"error: {error}; {saved_step(job.out_dir)}", err=True)
+        typer.echo(t("cli.error.line", message=f"{error}; {saved_step(job.out_dir)}"), err=True)
         return 1
     except SignalException:  # Ctrl-C: the workers got it too, saved `last` and said so
         return INTERRUPTED_EXIT
@@ -83,12 +82,12 @@ def saved_step(out_dir: Path) -> str:
 
     path = out_dir / LAST
     if not path.is_file():
-        return "nothing was saved"
+        return t("cli.train.nothing_saved")
     try:
         step = load_checkpoint(path).metadata.get("step", "?")
     except RnntuiError as error:
-        return f"{path} is unreadable: {error}"
-    return f"{path} holds step {step}"
+        return t("cli.train.unreadable", path=path, error=error)
+    return t("cli.train.holds_step", path=path, step=step)
 
 
 def launched_worker(job: TrainJob) -> int:
@@ -113,7 +112,7 @@ def worker_main(job: TrainJob, exit_when_stopped: bool = False) -> int:
     try:
         workers = init_workers(job.flags.get("device", "auto"))
     except RnntuiError as error:
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(t("cli.error.line", message=error), err=True)
         return 2
     try:
         if "threads" not in job.flags:  # the node's cores, shared between its workers
@@ -125,7 +124,7 @@ def worker_main(job: TrainJob, exit_when_stopped: bool = False) -> int:
         return code
     except RnntuiError as error:
         if workers.writes:  # every worker meets the same error; one line is enough
-            typer.echo(f"error: {error}", err=True)
+            typer.echo(t("cli.error.line", message=error), err=True)
         return 2
     except (dist.DistError, RuntimeError) as error:
         # gloo reports a vanished peer as a plain RuntimeError; anything else is a real bug.
