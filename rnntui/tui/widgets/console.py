@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.strip import Strip
 from textual.widgets import Log
 
-from rnntui.tui.widgets import palette
+from rnntui.tui.widgets import glyphs, palette
 from rnntui.tui.widgets.heatmap import glyph_cells, token_glyph
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
 
@@ -66,7 +66,7 @@ class DistributionPane(LinePane):
                     [
                         Segment(f" {set_cell_size(token_glyph(char), glyph_width)} ", palette.BOLD),
                         Segment(f"{p:6.3f} ", palette.PLAIN),
-                        Segment("█" * max(1 if p > 0 else 0, round(p * bar_width)), style),
+                        glyphs.solid(max(1 if p > 0 else 0, round(p * bar_width)), style),
                         Segment(mark, palette.GOOD),
                     ]
                 )
