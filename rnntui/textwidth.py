@@ -50,28 +50,33 @@ def wide(piece: str) -> bool:
 
 
 def breakable(before: str, after: str) -> bool:
-    """May a line end between two pieces that touch (no space between them)? Only between two
-    wide characters, and not before closing or after opening punctuation: "36步" and "h_t的" stay."""
-    return wide(before) and wide(after) and after[0] not in NO_LINE_START and before[-1] not in NO_LINE_END
+    """May a line end between two touching characters? Beside a wide (CJK) character, yes, except
+    between a digit and a CJK character ("36步"), before closing or after opening punctuation."""
+    if not (wide(before) or wide(after)) or before.isdigit() or after.isdigit():
+        return False
+    return after not in NO_LINE_START and before not in NO_LINE_END
 
 
 def words(paragraph: str) -> list[tuple[str, str]]:
-    """(space before, unbreakable run) pairs: a space breaks a line only between two narrow
-    pieces (English), so "第 0 维" and "36 步" stay whole."""
+    """(space before, unbreakable run) pairs. A space breaks a line unless it joins a number to a
+    CJK character: "第 0 维" and "36 步" stay whole, "状态 h_t" may break."""
     out: list[tuple[str, str]] = []
     space = ""
     for piece in PIECE.findall(paragraph):
         if piece.isspace():
             space += piece
             continue
-        if not out:
-            out.append(("", piece))
-        elif space and not wide(out[-1][1][-1]) and not wide(piece):
-            out.append((" ", piece))
-        elif not space and breakable(out[-1][1][-1], piece):
-            out.append(("", piece))
+        if out:
+            before = out[-1][1][-1]
+            joined = (before.isdigit() and wide(piece[0])) or (wide(before) and piece[0].isdigit())
+            if space and not joined:
+                out.append((" ", piece))
+            elif not space and breakable(before, piece[0]):
+                out.append(("", piece))
+            else:
+                out[-1] = (out[-1][0], out[-1][1] + space + piece)
         else:
-            out[-1] = (out[-1][0], out[-1][1] + space + piece)
+            out.append(("", piece))
         space = ""
     return out
 

@@ -223,10 +223,10 @@ def _step_text(doc: dict) -> str:
     source = t("cli.step.checkpoint", path=doc["checkpoint"]) if doc["checkpoint"] else t("cli.step.seed", seed=doc["seed"])
     act = f" {doc['activation']}" if doc["cell"] == "rnn" else ""
     chars = [repr(step_["char"]) for step_ in doc["steps"]] + [repr(step_["target"]) for step_ in doc["steps"]]
-    token = max([4, *(cells(c) for c in chars)])  # the widest quoted character, at least a 4-cell column
     heads = [t("cli.step.col." + name) for name in ("in", "next", "p_next", "loss", "grad", "guess", "h")]
-    guess = max(10, cells(heads[5]), token + 5)
-    widths = [3, token, token, 8, 7, 8, guess]
+    token = max([4, *(cells(c) for c in chars)])  # the widest quoted character, at least a 4-cell column
+    least = [3, token, token, 8, 7, 8, max(10, token + 5)]  # what the values need
+    widths = [max(need, cells(head)) for need, head in zip(least, ["t", *heads])]  # and the headings
     aligns = [">", "<", "<", ">", ">", ">", "<"]
 
     def row(values: list[str]) -> str:
