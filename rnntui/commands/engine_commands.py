@@ -217,6 +217,9 @@ def step_document(session) -> dict:
     }
 
 
+SHOWN_VOCAB = 60  # characters of the vocabulary `step` prints; the count follows it
+
+
 def _step_text(doc: dict) -> str:
     """The step table; columns are padded by terminal cells, so Chinese text keeps them aligned."""
     vocab = doc["vocab"]
@@ -234,9 +237,10 @@ def _step_text(doc: dict) -> str:
                           " ".join(pad(v, w, a) for v, w, a in zip(values[1:6], widths[1:6], aligns[1:6])),
                           pad(values[6], widths[6]), values[7]])
 
+    shown = repr("".join(vocab[:SHOWN_VOCAB])) + ("…" if len(vocab) > SHOWN_VOCAB else "")  # a poem corpus has thousands
     lines = [
         t("cli.step.model", cell=doc["cell"].upper() + act, layers=doc["num_layers"], units=doc["hidden_size"],
-          vocab=repr("".join(vocab)), size=len(vocab), source=source),
+          vocab=shown, size=len(vocab), source=source),
         "",
         row(["t", *heads]),
     ]
