@@ -218,7 +218,8 @@ def test_readme_is_short():
     assert size <= README_LIMIT, f"README.md is {size} bytes; keep it under {README_LIMIT} (the rest goes to docs/)"
 
 
-LINKED_DOCS = (README, ROOT / "CHANGELOG.md", ROOT / "bench" / "RESULTS.md", *sorted((ROOT / "docs").glob("*.md")))
+LINKED_DOCS = (README, ROOT / "README.zh-CN.md", ROOT / "CHANGELOG.md", ROOT / "bench" / "RESULTS.md",
+               *sorted((ROOT / "docs").glob("**/*.md")))
 
 
 @pytest.mark.parametrize("doc", LINKED_DOCS, ids=lambda path: path.relative_to(ROOT).as_posix())
@@ -238,7 +239,7 @@ def test_readme_links_into_docs():
 
 # ------------------------------------------------------------------------------ commands in the docs
 
-COMMAND_DOCS = (README, ROOT / "docs" / "guide.md", CLI_REFERENCE)
+COMMAND_DOCS = (README, ROOT / "docs" / "guide.md", CLI_REFERENCE, ROOT / "README.zh-CN.md", ROOT / "docs" / "zh" / "guide.md")
 
 
 def documented_command_lines() -> list[tuple[str, list[str]]]:
