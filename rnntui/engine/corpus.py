@@ -60,7 +60,7 @@ class Corpus:
     def split_point(self, val_fraction: float = DEFAULT_VAL_FRACTION) -> int:
         """Where validation starts: the index of its first character."""
         if not 0.0 < val_fraction < 1.0:
-            raise CorpusError(f"validation fraction must be between 0 and 1, got {val_fraction}")
+            raise CorpusError(t("errors.corpus.val_fraction", value=val_fraction))
         return len(self.text) - max(2, round(len(self.text) * val_fraction))
 
     def encoded_split(self, val_fraction: float = DEFAULT_VAL_FRACTION) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +91,7 @@ def encode_compact(text: str, vocab: Vocab) -> np.ndarray:
         unknown = known[where] != block
         if unknown.any():
             shown = "".join(vocab.chars)
-            raise CorpusError(f"character {chr(block[unknown.argmax()])!r} is not in the vocabulary ({shown!r})")
+            raise CorpusError(t("errors.corpus.unknown_char", char=chr(block[unknown.argmax()]), vocab=shown))
         out[start:start + len(block)] = order[where]
     return out
 
@@ -117,7 +117,7 @@ def python_docs() -> str:
     try:
         from pydoc_data.topics import topics
     except ImportError:  # some distributions split the standard library's docs into a package
-        raise CorpusError("this Python has no pydoc_data (the standard library's doc topics)") from None
+        raise CorpusError(t("errors.corpus.no_pydoc")) from None
 
     return "\n\n".join(topics[key].strip() for key in sorted(topics)) + "\n"
 
@@ -177,22 +177,22 @@ def load_corpus(spec: str) -> Corpus:
     if spec in SHIPPED:
         return shipped_corpus(spec)
     raise CorpusError(
-        f"no such file or shipped corpus: {spec!r} (shipped: {', '.join(SHIPPED)})"
+        t("errors.corpus.no_such", spec=spec, shipped=', '.join(SHIPPED))
     )
 
 
 def read_text_file(path: Path) -> str:
     if path.is_dir():
-        raise CorpusError(f"{path} is a directory, not a text file")
+        raise CorpusError(t("errors.corpus.directory", path=path))
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise CorpusError(f"cannot read {path}: {error.strerror}") from None
+        raise CorpusError(t("errors.corpus.unreadable", path=path, reason=error.strerror)) from None
     if not data:
-        raise CorpusError(f"{path} is empty")
+        raise CorpusError(t("errors.corpus.empty", path=path))
     if b"\0" in data:
-        raise CorpusError(f"{path} looks binary (it contains NUL bytes); give a UTF-8 text file")
+        raise CorpusError(t("errors.corpus.binary", path=path))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise CorpusError(f"{path} is not UTF-8 (bad byte at offset {error.start})") from None
+        raise CorpusError(t("errors.corpus.not_utf8", path=path, offset=error.start)) from None

@@ -105,7 +105,7 @@ def _flatten(table: dict, prefix: str, into: dict[str, str]) -> None:
             into[name] = str(value)
 
 
-def t(key: str, lang: str | None = None, **fields) -> str:
+def t(key: str, /, lang: str | None = None, **fields) -> str:
     """The text for `key` in `lang` (default: the process's language), with `fields` filled in."""
     lang = lang or current_language()
     template = catalogue(lang).get(key)
