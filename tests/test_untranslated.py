@@ -23,6 +23,7 @@ NOT_YET_CONVERTED = {
     "tui/app.py",
     "tui/demo_app.py",
     "tui/views.py",
+    "tui/step_screen.py",
     "tui/screens/confirm.py",
     "tui/screens/corpus_picker.py",
     "tui/screens/help.py",
