@@ -191,3 +191,15 @@ async def test_bars_are_coloured_spaces_for_terminals_with_wide_ambiguous_charac
         assert bar_rows and heat_rows and "*" in "".join(heat_rows)  # the selected unit's mark
         ambiguous = {c for c in drawn if unicodedata.east_asian_width(c) == "A"}
         assert ambiguous == set(), ambiguous
+
+
+async def test_log_lines_are_wrapped_by_cells_so_no_scrollbar_appears():
+    app = RnnApp(StepSession(POEM, hidden_size=4, seed=0))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.step_screen.log_line("sample @250 T=0.8: " + POEM * 4)
+        await pilot.pause()
+        log = app.query_one("#console-log")
+        lines = [str(line) for line in log.lines]
+        assert "".join(lines).endswith(POEM)  # nothing lost
+        assert max(cell_len(line) for line in lines) <= log.scrollable_content_region.width
