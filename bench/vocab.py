@@ -9,7 +9,6 @@ One size per process, so peak memory is that size's own:
 
 from __future__ import annotations
 
-import os
 import resource
 import sys
 import time
@@ -17,16 +16,16 @@ import time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from rnntui.engine.config import ModelConfig  # noqa: E402
-from rnntui.train.torch_model import CharRNN  # noqa: E402
+from bench.common import machine_line
+from rnntui.engine.config import ModelConfig
+from rnntui.train.torch_model import CharRNN
 
 BATCH, SEQ, STEPS, WARMUP = 32, 100, 12, 2
 
 
 def main() -> None:
     vocab = int(sys.argv[1])
+    print(machine_line(), flush=True)
     bf16 = sys.argv[2:3] != ["fp32"]
     torch.manual_seed(0)
     model = CharRNN(ModelConfig(cell="lstm", hidden_size=384, num_layers=2, vocab_size=vocab, embedding_dim=64))
@@ -47,7 +46,7 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"vocab {vocab} {'bf16' if bf16 else 'fp32'}: {params / 1e6:.2f}M parameters, median step "
           f"{median * 1000:.0f} ms ({BATCH * SEQ / median / 1000:.1f}k tok/s), peak RSS {peak:.0f} MB, "
-          f"load {os.getloadavg()[0]:.2f}, {torch.get_num_threads()} threads")
+          f"{torch.get_num_threads()} threads")
 
 
 if __name__ == "__main__":
