@@ -7,18 +7,19 @@ to the screen, and follows what the screen shows) and wires the two together.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 import gc
 
 from textual import on
-from textual.app import App
-from textual.binding import Binding
+from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from rnntui.engine.session import StepSession
-from rnntui.tui.commands import ActionCommands
+from rnntui.tui.commands import ActionCommands, open_palette, system_commands
 from rnntui.tui.heap import settle_heap
 from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
 from rnntui.tui.training.controller import TrainingController
+from rnntui.tui.keys import key, localize_bindings
 
 RESTART_ACTIONS = frozenset({"restart_cell", "restart_activation"})
 
@@ -32,25 +33,32 @@ class RnnApp(App[None]):
     BINDINGS = [
         # While a run is active the screen's c and a are off (they would change the run's model):
         # here they mean the same change as a new run.
-        Binding("c", "restart_cell", "Cell", tooltip="Cycle the cell: a new model, so training restarts (asks first)", id="restart-cell"),
-        Binding("a", "restart_activation", "tanh/ReLU", tooltip="Toggle the RNN's activation: training restarts (asks first)", id="restart-activation"),
-        Binding("o", "open_corpus", "Corpus", tooltip="Pick the corpus to train on (shipped, or a text file)", id="open-corpus"),
-        Binding("t", "train", "Train", tooltip="Train on the corpus in the background (PyTorch); again: pause / resume", id="train"),
-        Binding("T", "stop_training", "Stop", show=False, tooltip="Stop training (the weights stay to step through)", id="stop-training"),
-        Binding("n", "train_settings", "Settings", show=False, tooltip="Training settings: cell, sizes, learning rate, clipping, budget", id="train-settings"),
-        Binding("L", "learning_rate", "LR", show=False, tooltip="Set the training learning rate (applies at the next step)", id="learning-rate"),
-        Binding("p", "prime", "Prime", show=False, tooltip="Set the prime text of the samples streamed while training", id="prime"),
-        Binding("s", "save", "Save", show=False, tooltip="Save a checkpoint (rnntui/1 .safetensors)", id="save"),
+        key("c", "restart_cell", "restart-cell"),
+        key("a", "restart_activation", "restart-activation"),
+        key("o", "open_corpus", "open-corpus"),
+        key("t", "train", "train"),
+        key("T", "stop_training", "stop-training", show=False),
+        key("n", "train_settings", "train-settings", show=False),
+        key("L", "learning_rate", "learning-rate", show=False),
+        key("p", "prime", "prime", show=False),
+        key("s", "save", "save", show=False),
         *APP_KEYS,
     ]
 
     def __init__(self, session: StepSession, start_at_first: bool = True) -> None:
         super().__init__()
+        localize_bindings(self)  # the words in the language chosen now
         self.training = TrainingController(self)  # live training: the run, its keys' logic, its news
         self.step_screen = StepScreen(session, start_at_first, locked=self.training.weights_locked)
 
     def get_default_screen(self) -> Screen:
         return self.step_screen
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        return system_commands(super().get_system_commands(screen))
+
+    def action_command_palette(self) -> None:
+        open_palette(self)
 
     @property
     def session(self) -> StepSession:

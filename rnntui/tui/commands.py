@@ -1,5 +1,8 @@
 """The keys that work now, read from the screen's active bindings, and the command palette over them.
 
+The palette also lists the commands Textual itself adds (theme, quit, keys, screenshot);
+`system_commands` gives them the reader's words, keyed by their English title.
+
 Help and the palette both list `screen.active_bindings` (what Textual itself dispatches: the
 screen's, the app's, minus those whose `check_action` says no), never a class's BINDINGS, so a
 demo lists its own keys beside the app's, and a key that means something else during a training
@@ -8,12 +11,16 @@ run is listed with that meaning.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import partial
 
+from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
+
+from rnntui.i18n import catalogue, t
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,8 @@ class ActionCommands(Provider):
 
     async def discover(self) -> Hits:
         for row in self._commands():
-            yield DiscoveryHit(row.text, partial(self.app.run_action, row.action, row.node), help=f"key: {row.keys}")
+            yield DiscoveryHit(row.text, partial(self.app.run_action, row.action, row.node),
+                               help=t("app.palette.key", keys=row.keys))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -61,4 +69,19 @@ class ActionCommands(Provider):
             score = matcher.match(row.text)
             if score > 0:
                 yield Hit(score, matcher.highlight(row.text), partial(self.app.run_action, row.action, row.node),
-                          help=f"key: {row.keys}")
+                          help=t("app.palette.key", keys=row.keys))
+
+
+def system_commands(commands: Iterable[SystemCommand]) -> Iterable[SystemCommand]:
+    """Textual's own palette commands in the reader's language (one it adds later stays as it is)."""
+    for command in commands:
+        key = f"app.system.{command.title.lower()}"
+        if f"{key}.title" in catalogue("en"):
+            command = command._replace(title=t(f"{key}.title"), help=t(f"{key}.help"))
+        yield command
+
+
+def open_palette(app: App) -> None:
+    """The command palette, its prompt in the reader's language (Textual's action, with a placeholder)."""
+    if app.use_command_palette and not CommandPalette.is_open(app):
+        app.push_screen(CommandPalette(id="--command-palette", placeholder=t("app.palette.placeholder")))

@@ -10,12 +10,12 @@ after the previous one finished.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 import gc
 from dataclasses import dataclass
 
 from textual import on, work
-from textual.app import App
-from textual.binding import Binding
+from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -25,16 +25,14 @@ from rnntui.demos.player import DemoPlayer
 from rnntui.demos.script import Demo, DemoContext, DemoStopped, Outcome
 from rnntui.engine.session import StepSession
 from rnntui.errors import RnntuiError
-from rnntui.tui.commands import ActionCommands
+from rnntui.i18n import current_language, t
+from rnntui.tui.commands import ActionCommands, open_palette, system_commands
 from rnntui.tui.heap import settle_heap
 from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
 from rnntui.tui.training.curve import show_demo_run
 from rnntui.tui.widgets.narration import NarrationPanel
+from rnntui.tui.keys import key, localize_bindings
 
-HINTS = {
-    "en": ("→/space next · ← back · h/l cursor · q leave", "measuring… (q leaves)", "end of the demo · ← back · q leave"),
-    "zh": ("→/空格 下一步 · ← 上一步 · h/l 移动光标 · q 退出", "测量中…(q 退出)", "演示结束 · ← 上一步 · q 退出"),
-}
 
 
 @dataclass
@@ -63,9 +61,9 @@ class DemoScreen(StepScreen):
     """The stepping screen with a demo's narration, where → ← and space walk through the demo."""
 
     BINDINGS = [
-        Binding("right", "app.demo_next", "Next", key_display="→", tooltip="Next demo step", id="demo-next"),
-        Binding("space", "app.demo_next", "Next", show=False, tooltip="Next demo step", id="demo-next-space"),
-        Binding("left", "app.demo_back", "Back", key_display="←", tooltip="Previous demo step", id="demo-back"),
+        key("right", "app.demo_next", "demo-next", key_display="→"),
+        key("space", "app.demo_next", "demo-next-space", show=False),
+        key("left", "app.demo_back", "demo-back", key_display="←"),
     ]
 
 
@@ -77,10 +75,11 @@ class DemoApp(App[None]):
     COMMANDS = App.COMMANDS | {ActionCommands}
     BINDINGS = APP_KEYS
 
-    def __init__(self, demo: Demo, lang: str = "en", autoplay: bool = False, delay: float = 8.0, threads: int = 1):
+    def __init__(self, demo: Demo, lang: str | None = None, autoplay: bool = False, delay: float = 8.0, threads: int = 1):
         super().__init__()
+        localize_bindings(self)  # the words in the language chosen now
         self.demo = demo
-        self.lang = lang
+        self.lang = lang or current_language()  # the narration's and the frame's; the panes speak the process's
         self.autoplay = autoplay
         self.delay = delay
         self.player = DemoPlayer(demo, DemoContext(report=self._report, threads=threads))
@@ -95,6 +94,12 @@ class DemoApp(App[None]):
     def get_default_screen(self) -> Screen:
         return self.step_screen
 
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        return system_commands(super().get_system_commands(screen))
+
+    def action_command_palette(self) -> None:
+        open_palette(self)
+
     @property
     def session(self) -> StepSession:
         """The session on screen (read-only here: `step_screen.install_session` replaces it)."""
@@ -103,8 +108,8 @@ class DemoApp(App[None]):
     # ------------------------------------------------------------------ layout
 
     def on_mount(self) -> None:
-        self.title = f"rnntui demo: {self.demo.title(self.lang)}"
-        self.narration.show(self.demo.title(self.lang), self.demo.claim(self.lang), [], HINTS[self.lang][0])
+        self.title = self.hint("title", title=self.demo.title(self.lang))
+        self.narration.show(self.demo.title(self.lang), self.demo.claim(self.lang), [], self.hint("hint"))
         if self.autoplay:
             self._schedule_next()
         self.call_after_refresh(settle_heap)
@@ -124,13 +129,13 @@ class DemoApp(App[None]):
 
     def action_demo_next(self) -> None:
         if self.busy:
-            self.notify(HINTS[self.lang][1], timeout=2)
+            self.notify(self.hint("measuring"), timeout=2)
         elif not self.player.at_end:
             self._start(self.player.index + 1)
 
     def action_demo_back(self) -> None:
         if self.busy:
-            self.notify(HINTS[self.lang][1], timeout=2)
+            self.notify(self.hint("measuring"), timeout=2)
         elif self.player.index > 0:
             self._start(self.player.index - 1)
 
@@ -143,7 +148,7 @@ class DemoApp(App[None]):
         self.pending = index
         self.failed = None
         step = self.demo.steps[index]
-        self.narration.show(self._heading(index), step.title(self.lang), [], HINTS[self.lang][1])
+        self.narration.show(self._heading(index), step.title(self.lang), [], self.hint("measuring"))
         self._run_step(index)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="demo")
@@ -169,13 +174,13 @@ class DemoApp(App[None]):
     @on(DemoProgress)
     def demo_progress(self, message: DemoProgress) -> None:
         if self.busy:
-            self._show(message.outcome, self._heading(self.pending), HINTS[self.lang][1])
+            self._show(message.outcome, self._heading(self.pending), self.hint("measuring"))
 
     @on(DemoStepDone)
     def demo_step_done(self, message: DemoStepDone) -> None:
         self.busy = False
         self.player.record(message.index, message.outcome)
-        self._show(message.outcome, self._heading(message.index), HINTS[self.lang][2 if self.player.at_end else 0])
+        self._show(message.outcome, self._heading(message.index), self.hint("end" if self.player.at_end else "hint"))
         if self.autoplay and not self.player.at_end:
             self._schedule_next()
 
@@ -183,8 +188,8 @@ class DemoApp(App[None]):
     def demo_failed(self, message: DemoFailed) -> None:
         self.busy = False
         self.failed = message.error
-        self.narration.show(self._heading(message.index), message.error, [], HINTS[self.lang][0])
-        self.notify(message.error, title="demo step failed", severity="error")
+        self.narration.show(self._heading(message.index), message.error, [], self.hint("hint"))
+        self.notify(message.error, title=self.hint("failed"), severity="error")
 
     def _show(self, outcome: Outcome, heading: str, hint: str) -> None:
         """The step's scene on the stepping screen (proposed through its methods), its narration below."""
@@ -206,6 +211,10 @@ class DemoApp(App[None]):
         self._autoplay_timer = self.set_timer(self.delay if self.player.index >= 0 else 0.5, self.action_demo_next)
 
     # ------------------------------------------------------------------ helpers
+
+    def hint(self, name: str, **fields) -> str:
+        """The demo's frame (`app.demo.NAME`) in the narration's language."""
+        return t(f"app.demo.{name}", lang=self.lang, **fields)
 
     def _heading(self, index: int) -> str:
         return f"{self.demo.title(self.lang)} · {index + 1}/{self.player.count} · {self.demo.steps[index].title(self.lang)}"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 from rich.segment import Segment
-from textual.binding import Binding
 from textual.strip import Strip
 
 from rnntui.number_format import format_number
 from rnntui.tui.widgets import palette
 from rnntui.tui.widgets.heatmap import column_window
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
+from rnntui.tui.keys import key, localize_bindings
 
 ENTRY = 8  # "+0.1234 ": a number of ENTRY - 1 characters and a space
 ROW_LABEL = 5
@@ -20,14 +20,15 @@ class MatrixGrid(LinePane, can_focus=True):
     """Shows `values` (2-D; a bias vector is shown as one column) and a selected (row, col)."""
 
     BINDINGS = [
-        Binding("up", "move(-1, 0)", "Up", show=False),
-        Binding("down", "move(1, 0)", "Down", show=False),
-        Binding("left", "move(0, -1)", "Left", show=False),
-        Binding("right", "move(0, 1)", "Right", show=False),
+        key("up", "move(-1, 0)", "matrix-up", show=False),
+        key("down", "move(1, 0)", "matrix-down", show=False),
+        key("left", "move(0, -1)", "matrix-left", show=False),
+        key("right", "move(0, 1)", "matrix-right", show=False),
     ]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        localize_bindings(self)  # the words in the language chosen now
         self.values = np.zeros((1, 1))
         self.row, self.col = 0, 0
         self.caption = ""
