@@ -20,7 +20,6 @@ from pathlib import Path
 from rich.cells import chop_cells
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.message import Message
@@ -44,6 +43,7 @@ from rnntui.tui.widgets.gradients import GradientPane
 from rnntui.tui.widgets.heatmap import HeatmapPane
 from rnntui.tui.widgets.loss_curve import LossCurve
 from rnntui.tui.widgets.sequence import SequencePane
+from rnntui.tui.keys import key, localize_bindings
 
 STYLESHEET = Path(__file__).with_name("app.tcss")  # the layout of this screen and the screens over it
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -62,9 +62,9 @@ MODEL_ACTIONS = frozenset({"cycle_cell", "toggle_activation"})
 
 # Keys both apps bind at their own level, after their own keys (so the footer ends with them).
 APP_KEYS = [
-    Binding("question_mark", "help", "Help", key_display="?", tooltip="Show every key", id="help"),
-    Binding("ctrl+p", "command_palette", "Commands", show=False, key_display="ctrl+p", tooltip="Find any action by name", id="palette"),
-    Binding("q", "quit", "Quit", tooltip="Quit", id="quit"),
+    key("question_mark", "help", "help", key_display="?"),
+    key("ctrl+p", "command_palette", "palette", show=False, key_display="ctrl+p"),
+    key("q", "quit", "quit"),
 ]
 
 
@@ -76,32 +76,31 @@ class StepScreen(Screen[None]):
     """Step a recurrent network through text and watch its state, gates and gradients."""
 
     BINDINGS = [
-        Binding("right,l", "step(1)", "Step", key_display="→/l", tooltip="Step forward one character", id="step-forward"),
-        Binding("left,h", "step(-1)", "Back", key_display="←/h", tooltip="Step back one character", id="step-back"),
-        Binding("home", "jump('first')", "First", show=False, tooltip="Go to the first timestep", id="first"),
-        Binding("end", "jump('last')", "Last", show=False, tooltip="Go to the last timestep", id="last"),
-        Binding("space", "play", "Play", key_display="space", tooltip="Play / pause stepping", id="play"),
-        Binding("comma", "speed(-1)", "Slower", show=False, key_display=",", tooltip="Play slower", id="slower"),
-        Binding("full_stop", "speed(1)", "Faster", show=False, key_display=".", tooltip="Play faster", id="faster"),
-        Binding("up", "select_unit(-1)", "Unit up", show=False, key_display="↑", tooltip="Select the previous hidden unit", id="unit-up"),
-        Binding("down", "select_unit(1)", "Unit down", show=False, key_display="↓", tooltip="Select the next hidden unit", id="unit-down"),
-        Binding("c", "cycle_cell", "Cell", tooltip="Cycle the cell: vanilla RNN → LSTM → GRU (weights from the seed)", id="cycle-cell"),
-        Binding("a", "toggle_activation", "tanh/ReLU", tooltip="Toggle the vanilla RNN's activation tanh / ReLU", id="activation"),
-        Binding("k", "toggle_clipping", "Clip", tooltip="Toggle gradient clipping (by global norm)", id="clipping"),
-        Binding("K", "set_threshold", "Threshold", show=False, tooltip="Set the clipping threshold", id="threshold"),
-        Binding("left_square_bracket", "scale_w_hh(-1)", "W_hh÷", key_display="[", tooltip="Scale W_hh down (gradients vanish)", id="w-hh-down"),
-        Binding("right_square_bracket", "scale_w_hh(1)", "W_hh×", key_display="]", tooltip="Scale W_hh up (gradients explode)", id="w-hh-up"),
-        Binding("b", "toggle_bars", "Bars", show=False, tooltip="Gradient bars: the last prediction's loss / the whole sequence's loss", id="gradient-bars"),
-        Binding("w", "weights", "Weights", tooltip="Open the weight editor", id="weight-editor"),
-        Binding("r", "rerandomize", "Re-randomise", show=False, tooltip="Draw fresh weights from the next seed", id="rerandomize"),
-        Binding("R", "reset_weights", "Reset", show=False, tooltip="Reset the weights to the seed's (or the checkpoint's)", id="reset-weights"),
+        key("right,l", "step(1)", "step-forward", key_display="→/l"),
+        key("left,h", "step(-1)", "step-back", key_display="←/h"),
+        key("home", "jump('first')", "first", show=False),
+        key("end", "jump('last')", "last", show=False),
+        key("space", "play", "play", key_display="space"),
+        key("comma", "speed(-1)", "slower", show=False, key_display=","),
+        key("full_stop", "speed(1)", "faster", show=False, key_display="."),
+        key("up", "select_unit(-1)", "unit-up", show=False, key_display="↑"),
+        key("down", "select_unit(1)", "unit-down", show=False, key_display="↓"),
+        key("c", "cycle_cell", "cycle-cell"),
+        key("a", "toggle_activation", "activation"),
+        key("k", "toggle_clipping", "clipping"),
+        key("K", "set_threshold", "threshold", show=False),
+        key("left_square_bracket", "scale_w_hh(-1)", "w-hh-down", key_display="["),
+        key("right_square_bracket", "scale_w_hh(1)", "w-hh-up", key_display="]"),
+        key("b", "toggle_bars", "gradient-bars", show=False),
+        key("w", "weights", "weight-editor"),
+        key("r", "rerandomize", "rerandomize", show=False),
+        key("R", "reset_weights", "reset-weights", show=False),
         # The same keys while the weights are locked (check_action): each press says why.
-        Binding("left_square_bracket,right_square_bracket,r,R", "weights_refused", t("step.keys.locked"), show=False,
-                key_display="[ ] r R", tooltip=t("step.keys.locked_tooltip"), id="weights-refused"),
-        Binding("e", "edit_text", "Text", tooltip="Edit the input text", id="edit-text"),
-        Binding("g", "sample", "Sample", tooltip="Sample a continuation from the current state", id="sample"),
-        Binding("minus", "temperature(-1)", "Cooler", show=False, key_display="-", tooltip="Lower the sampling temperature", id="cooler"),
-        Binding("plus,equals_sign", "temperature(1)", "Hotter", show=False, key_display="+", tooltip="Raise the sampling temperature", id="hotter"),
+        key("left_square_bracket,right_square_bracket,r,R", "weights_refused", "weights-refused", show=False, key_display="[ ] r R"),
+        key("e", "edit_text", "edit-text"),
+        key("g", "sample", "sample"),
+        key("minus", "temperature(-1)", "cooler", show=False, key_display="-"),
+        key("plus,equals_sign", "temperature(1)", "hotter", show=False, key_display="+"),
     ]
 
     playing: reactive[bool] = reactive(False, init=False)
@@ -119,6 +118,7 @@ class StepScreen(Screen[None]):
         """`locked` says why the weights may not change now (None: they may); `narration`, if
         given, is shown between the panes and the status line."""
         super().__init__()
+        localize_bindings(self)  # the words in the language chosen now
         self._session = session
         self.locked = locked
         self.narration = narration
@@ -167,10 +167,10 @@ class StepScreen(Screen[None]):
 
     def on_mount(self) -> None:
         titles = {
-            "#sequence": ("Input sequence", "input → target"),
-            "#hidden": ("Hidden state", "units × timesteps"),
-            "#gates": ("Gates", ""),
-            "#console": ("Generation", "next character · sample · log"),
+            "#sequence": (t("step.title.sequence"), t("step.title.sequence_sub")),
+            "#hidden": (t("step.title.hidden"), t("step.title.hidden_sub")),
+            "#gates": (t("step.title.gates"), ""),
+            "#console": (t("step.title.console"), t("step.title.console_sub")),
         }
         for selector, (title, subtitle) in titles.items():
             widget = self.query_one(selector)
@@ -201,8 +201,7 @@ class StepScreen(Screen[None]):
         self.set_class(height < COMPACT_HEIGHT, "compact")
         if too_small:
             self.query_one("#too-small", Static).update(
-                f"Terminal too small: {width}×{height}.\nrnntui needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\n"
-                "Enlarge the window (q quits)."
+                t("step.too_small.text", width=width, height=height, min_width=MIN_WIDTH, min_height=MIN_HEIGHT)
             )
 
     # ------------------------------------------------------------------ the one re-render
@@ -223,8 +222,8 @@ class StepScreen(Screen[None]):
             data=s.trace,
         )
         gates = self.query_one("#gates", HeatmapPane)
-        gates.border_title = "Gates" if cfg.cell != "rnn" else "Pre-activation and saturation"
-        gates.border_subtitle = {"rnn": "vanilla RNN has no gates", "lstm": "LSTM i f g o", "gru": "GRU r z n"}[cfg.cell]
+        gates.border_title = t("step.title.gates") if cfg.cell != "rnn" else t("step.title.pre_activation")
+        gates.border_subtitle = {"rnn": t("step.title.no_gates"), "lstm": "LSTM i f g o", "gru": "GRU r z n"}[cfg.cell]
         gate_block = self.selection.layer * max(1, len(cfg.gate_names))  # the layer's first block
         gates.show(
             views.gate_blocks(s), views.tokens(s), s.cursor - 1,
@@ -232,11 +231,9 @@ class StepScreen(Screen[None]):
         )
         gradients = self.query_one("#gradients", GradientPane)
         gradients.show(views.gradient_view(s, views.last_prediction_gradients(s), whole=self.bars_whole_loss))
-        gradients.border_title = "Gradients ‖∂L/∂h_t‖" if self.bars_whole_loss else "Gradients ‖∂L_T/∂h_t‖"
-        gradients.border_subtitle = (
-            "the whole sequence's loss, back in time ← (b: last prediction's)" if self.bars_whole_loss
-            else "the last prediction's loss, back in time ← (b: whole sequence's)"
-        )
+        whole = "whole" if self.bars_whole_loss else "last"
+        gradients.border_title = t(f"step.title.gradients_{whole}")
+        gradients.border_subtitle = t(f"step.title.gradients_{whole}_sub")
         self.query_one("#distribution", DistributionPane).show(views.console_view(s, self.temperature, self.sample_text))
         status = views.status_text(s, self.playing, self.speed, self.app.size.width, s.spectral_radii())
         self.query_one("#status", Static).update(status, layout=False)  # one line: no re-layout
@@ -253,7 +250,7 @@ class StepScreen(Screen[None]):
         try:
             change(*args)
         except RnntuiError as error:
-            self.notify(str(error), title="refused", severity="error")
+            self.notify(str(error), title=t("step.note.refused"), severity="error")
             return False
         return True
 
@@ -332,7 +329,7 @@ class StepScreen(Screen[None]):
     def action_weights_refused(self) -> None:
         reason = self.locked()
         if reason:
-            self.notify(reason, title="refused", severity="warning", timeout=4)
+            self.notify(reason, title=t("step.note.refused"), severity="warning", timeout=4)
 
     @on(HeatmapPane.CellClicked)
     def cell_clicked(self, event: HeatmapPane.CellClicked) -> None:
@@ -379,7 +376,7 @@ class StepScreen(Screen[None]):
             self.watch_playing(True)
         else:
             self.render_session()
-        self.notify(f"play speed {self.speed:g} steps/s", timeout=1.5)
+        self.notify(t("step.note.speed", speed=f"{self.speed:g}"), timeout=1.5)
 
     def action_select_unit(self, step: int) -> None:
         cfg = self.session.config
@@ -391,14 +388,14 @@ class StepScreen(Screen[None]):
     def action_cycle_cell(self) -> None:
         cell = CELLS[(CELLS.index(self.session.config.cell) + 1) % len(CELLS)]
         if self.attempt(self.session.set_cell, cell):
-            self.notify(f"{views.CELL_NAMES[cell]}: weights re-initialised from seed {self.session.seed}", timeout=2)
+            self.notify(t("step.note.new_cell", cell=views.cell_name(cell), seed=self.session.seed), timeout=2)
             self.changed()
 
     def action_toggle_activation(self) -> None:
         activation = "relu" if self.session.config.activation == "tanh" else "tanh"
         if self.attempt(self.session.set_activation, activation):
             if self.session.config.cell != "rnn":
-                self.notify(f"activation {activation}: it applies to the vanilla RNN (press c)", timeout=3)
+                self.notify(t("step.note.activation_rnn_only", activation=activation), timeout=3)
             self.changed()
 
     def action_toggle_clipping(self) -> None:
@@ -408,13 +405,13 @@ class StepScreen(Screen[None]):
 
     def action_set_threshold(self) -> None:
         def apply(text: str) -> None:
-            threshold = parse_number(text, "the threshold")
+            threshold = parse_number(text, t("step.prompt.threshold_what"))
             mode = self.session.clipping.mode if self.session.clipping.mode != "off" else "norm"
             self.set_clipping(mode, threshold)
 
         self.app.push_screen(
-            PromptScreen("Clipping threshold (global gradient norm)", f"{self.session.clipping.threshold:g}", apply,
-                         "a finite number > 0; enter applies and turns clipping on, escape cancels")
+            PromptScreen(t("step.prompt.threshold"), f"{self.session.clipping.threshold:g}", apply,
+                         t("step.prompt.threshold_hint"))
         )
 
     def action_scale_w_hh(self, direction: int) -> None:
@@ -426,12 +423,12 @@ class StepScreen(Screen[None]):
 
     def action_rerandomize(self) -> None:
         if self.attempt(self.session.randomize, self.session.seed + 1):
-            self.notify(f"fresh weights from seed {self.session.seed}", timeout=2)
+            self.notify(t("step.note.fresh_weights", seed=self.session.seed), timeout=2)
             self.changed()
 
     def action_reset_weights(self) -> None:
         self.session.reset_weights()
-        self.notify("weights reset to the seed's", timeout=2)
+        self.notify(t("step.note.weights_reset"), timeout=2)
         self.changed()
 
     def action_toggle_bars(self) -> None:
@@ -449,9 +446,9 @@ class StepScreen(Screen[None]):
         chars = "".join(self.session.vocab.chars)
         fixed = ""
         if self.session.vocab_is_fixed:  # a checkpoint (or the ABC example) knows only its own characters
-            fixed = f" (characters {chars!r} only)" if len(chars) <= 40 else " (the model's characters only)"
-        hint = "\\n is a newline, \\t a tab; enter applies, escape cancels"
-        self.app.push_screen(PromptScreen(f"Input text{fixed}", escape_text(self.session.text), apply, hint))
+            fixed = t("step.prompt.text_fixed_chars", chars=repr(chars)) if len(chars) <= 40 else t("step.prompt.text_fixed_model")
+        self.app.push_screen(PromptScreen(t("step.prompt.text", fixed=fixed), escape_text(self.session.text), apply,
+                                          t("step.prompt.text_hint")))
 
     # ------------------------------------------------------------------ generation
 
@@ -464,7 +461,7 @@ class StepScreen(Screen[None]):
         try:
             self.sample_text = self.session.sample(SAMPLE_LENGTH, self.temperature, seed=seed)
         except RnntuiError as error:
-            self.notify(str(error), title="refused", severity="error")
+            self.notify(str(error), title=t("step.note.refused"), severity="error")
             return
         self.render_session()
 
