@@ -13,6 +13,7 @@ from textual.strip import Strip
 
 from rnntui.engine.numpy_rnn import Gradients
 from rnntui.engine.session import StepSession
+from rnntui.i18n import t
 from rnntui.number_format import format_number
 from rnntui.tui.widgets import glyphs, palette
 from rnntui.tui.widgets.console import TOP_K, ConsoleView
@@ -21,15 +22,14 @@ from rnntui.tui.widgets.heatmap import HeatBlock, legend_strip, token_glyph
 from rnntui.tui.widgets.line_pane import text_strip
 from rnntui.tui.widgets.sequence import format_vector
 
-CELL_NAMES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
-GATE_FORMULAS = {  # biases folded into b_* (PyTorch has b_i* and b_h*: both are added)
-    "i": "input gate σ(W_ii x + W_hi h + b_i)",
-    "f": "forget gate σ(W_if x + W_hf h + b_f)",
-    "g": "candidate tanh(W_ig x + W_hg h + b_g)",
-    "o": "output gate σ(W_io x + W_ho h + b_o)",
-    "r": "reset gate σ(W_ir x + W_hr h + b_r)",
-    "z": "update gate σ(W_iz x + W_hz h + b_z)",
-    "n": "candidate tanh(W_in x + b_in + r⊙(W_hn h + b_hn))",
+GATE_FORMULAS = {  # biases folded into b_* (PyTorch has b_i* and b_h*: both are added); names: panes.gate.*
+    "i": "σ(W_ii x + W_hi h + b_i)",
+    "f": "σ(W_if x + W_hf h + b_f)",
+    "g": "tanh(W_ig x + W_hg h + b_g)",
+    "o": "σ(W_io x + W_ho h + b_o)",
+    "r": "σ(W_ir x + W_hr h + b_r)",
+    "z": "σ(W_iz x + W_hz h + b_z)",
+    "n": "tanh(W_in x + b_in + r⊙(W_hn h + b_hn))",
 }
 TANH_GATES = {"g", "n"}
 HIDDEN_FORMULAS = {
@@ -38,10 +38,20 @@ HIDDEN_FORMULAS = {
     "gru": "h_t = (1 − z) ⊙ n + z ⊙ h_t-1",
 }
 VECTOR_LIMIT = 8  # print h_t in full (4 decimals) up to this many units
+
+
+def cell_name(cell: str) -> str:
+    """"vanilla RNN", "LSTM", "GRU" (in the reader's language)."""
+    return t("panes.cell.rnn") if cell == "rnn" else cell.upper()
+
+
+def gate_formula(name: str) -> str:
+    return f"{t(f'panes.gate.{name}')} {GATE_FORMULAS[name]}"
+
+
 # Scaling W_hh up far enough (`]` a few thousand times) overflows the forward pass: the weights
-# are still finite numbers, but what they produce is not, and every pane would show nan.
-NOT_FINITE = "weights too large: the values are not finite · press r for fresh weights or R for the seed's"
-NOT_FINITE_SHORT = "⚠ not finite: press r or R"
+# are still finite numbers, but what they produce is not, and every pane would show nan
+# (panes.hidden.not_finite says so).
 
 
 @dataclass
@@ -83,9 +93,10 @@ def x_line(session: StepSession) -> str:
     step = session.current_step()
     if session.config.embedding_dim is None:
         index = session.vocab.index[step.char]
-        vector = format_vector(step.x, digits=0) if len(step.x) <= 16 else f"index {index} of {len(step.x)}"
-        return f"x_{step.t} = one-hot({token_glyph(step.char)!r}) = {vector}"
-    return f"x_{step.t} = E[{token_glyph(step.char)!r}] = {format_vector(step.x, digits=3, limit=8)}"
+        vector = format_vector(step.x, digits=0) if len(step.x) <= 16 else t("panes.hidden.index_of", index=index, size=len(step.x))
+        return t("panes.hidden.one_hot", t=step.t, char=repr(token_glyph(step.char)), vector=vector)
+    return t("panes.hidden.embedded", t=step.t, char=repr(token_glyph(step.char)),
+             vector=format_vector(step.x, digits=3, limit=8))
 
 
 def hidden_blocks(session: StepSession) -> tuple[list[HeatBlock], dict[tuple[int, int], int]]:
@@ -98,11 +109,12 @@ def hidden_blocks(session: StepSession) -> tuple[list[HeatBlock], dict[tuple[int
         relu = cfg.cell == "rnn" and cfg.activation == "relu"
         formula = HIDDEN_FORMULAS[cfg.cell].format(act=cfg.activation)
         h_block[(layer, 0)] = len(blocks)
-        blocks.append(HeatBlock(f"h  layer {layer}", h, limit=_limit(h) if relu else 1.0, formula=formula, layer=layer))
+        blocks.append(HeatBlock(t("panes.hidden.block", name="h", layer=layer), h, limit=_limit(h) if relu else 1.0, formula=formula, layer=layer))
         if trace.c is not None:
             c = trace.c[layer, 1:].T
             blocks.append(
-                HeatBlock(f"c  layer {layer}", c, limit=_limit(c), formula="c_t = f ⊙ c_t-1 + i ⊙ g  (cell state)", layer=layer)
+                HeatBlock(t("panes.hidden.block", name="c", layer=layer), c, limit=_limit(c),
+                          formula=t("panes.hidden.cell_state", formula="c_t = f ⊙ c_t-1 + i ⊙ g"), layer=layer)
             )
     return blocks, h_block
 
@@ -110,18 +122,18 @@ def hidden_blocks(session: StepSession) -> tuple[list[HeatBlock], dict[tuple[int
 def hidden_numbers(session: StepSession, selection: Selection, legend: bool = True) -> list[Strip]:
     """The selected cell's value and the h_t vector, as numbers (the ABC example's 0.7616, 0.6420)."""
     step = session.current_step()
-    where = f"t={step.t} {token_glyph(step.char)!r}"
+    where = t("panes.hidden.where", t=step.t, char=repr(token_glyph(step.char)))
     layer, unit = selection.layer, selection.unit
-    h_name = "h" if session.config.num_layers == 1 else f"h(layer {layer})"
-    parts = [(f"{h_name}[{unit}] at {where} = ", palette.LABEL), (format_number(float(step.h[layer, unit])), palette.BOLD)]
+    h_name = "h" if session.config.num_layers == 1 else t("panes.hidden.layer_name", name="h", layer=layer)
+    parts = [(t("panes.hidden.value_at", name=h_name, unit=unit, where=where), palette.LABEL), (format_number(float(step.h[layer, unit])), palette.BOLD)]
     if step.c is not None:
         parts += [(f"   c[{unit}] = ", palette.LABEL), (format_number(float(step.c[layer, unit])), palette.BOLD)]
     lines = [text_strip(*parts)]
     if not_finite(session):
-        lines.insert(0, text_strip((NOT_FINITE_SHORT, palette.ALERT)))
+        lines.insert(0, text_strip((t("panes.hidden.not_finite_short"), palette.ALERT)))
     small = session.config.hidden_size <= VECTOR_LIMIT
     for layer in range(session.config.num_layers):
-        name = f"h_{step.t}" if session.config.num_layers == 1 else f"h_{step.t} (layer {layer})"
+        name = f"h_{step.t}" if session.config.num_layers == 1 else t("panes.hidden.vector_layer", name=f"h_{step.t}", layer=layer)
         vector = format_vector(step.h[layer], digits=4 if small else 3, limit=VECTOR_LIMIT if small else 6)
         lines.append(text_strip((f"{name} = ", palette.LABEL), (vector, palette.PLAIN)))
     if legend:
@@ -132,8 +144,8 @@ def hidden_numbers(session: StepSession, selection: Selection, legend: bool = Tr
 def legend_line(session: StepSession) -> Strip:
     limit = 1.0 if session.config.activation == "tanh" or session.config.cell != "rnn" else _limit(session.trace.h)
     return Strip.join(
-        [text_strip(("colour ", palette.LABEL)), legend_strip("diverging", limit),
-         text_strip((f"   {glyphs.marker()} selected unit · up/down moves it", palette.DIM))]
+        [text_strip((t("panes.hidden.colour"), palette.LABEL)), legend_strip("diverging", limit),
+         text_strip((t("panes.hidden.selected", marker=glyphs.marker()), palette.DIM))]
     )
 
 
@@ -147,14 +159,15 @@ def gate_blocks(session: StepSession) -> list[HeatBlock]:
             a = step.pre[layer]
             if cfg.activation == "tanh":
                 saturated = int(np.sum(np.abs(step.h[layer]) > 0.9))
-                note = f"at t={step.t}: {saturated}/{cfg.hidden_size} units saturated (|h| > 0.9, tanh' < 0.19)"
+                note = t("panes.hidden.saturated", t=step.t, count=saturated, units=cfg.hidden_size)
             else:
                 off = int(np.sum(a <= 0))
-                note = f"at t={step.t}: {off}/{cfg.hidden_size} units off (a ≤ 0: ReLU passes no gradient)"
+                note = t("panes.hidden.relu_off", t=step.t, count=off, units=cfg.hidden_size)
             blocks.append(
                 HeatBlock(
-                    f"a  layer {layer}", pre, limit=_limit(pre),
-                    formula=f"pre-activation a_t = W_ih x_t + b_ih + W_hh h_t-1 + b_hh; h_t = {cfg.activation}(a_t)",
+                    t("panes.hidden.block", name="a", layer=layer), pre, limit=_limit(pre),
+                    formula=t("panes.hidden.pre_activation",
+                              formula=f"a_t = W_ih x_t + b_ih + W_hh h_t-1 + b_hh; h_t = {cfg.activation}(a_t)"),
                     notes=[note],
                     layer=layer,
                 )
@@ -163,11 +176,11 @@ def gate_blocks(session: StepSession) -> list[HeatBlock]:
         for name in cfg.gate_names:
             values = trace.gates[name][layer].T
             tanh = name in TANH_GATES
-            title = f"{name}  layer {layer}" if cfg.num_layers > 1 else name
+            title = t("panes.hidden.block", name=name, layer=layer) if cfg.num_layers > 1 else name
             blocks.append(
                 HeatBlock(
                     title, values, scale="diverging" if tanh else "sequential", limit=1.0,
-                    formula=GATE_FORMULAS[name], layer=layer,
+                    formula=gate_formula(name), layer=layer,
                 )
             )
     return blocks
@@ -178,7 +191,7 @@ def gate_legend(session: StepSession) -> list[Strip]:
         return []
     return [
         Strip.join(
-            [text_strip(("σ gates ", palette.LABEL)), legend_strip("sequential", 1.0),
+            [text_strip((t("panes.hidden.sigma_gates"), palette.LABEL)), legend_strip("sequential", 1.0),
              text_strip(("   tanh ", palette.LABEL)), legend_strip("diverging", 1.0)]
         )
     ]
@@ -199,7 +212,7 @@ def gradient_view(session: StepSession, last: Gradients | None, whole: bool = Fa
     layer = session.config.num_layers - 1
     return GradientView(
         norms=(grads if whole else last).grad_norm_h[layer],
-        source="whole loss" if whole else "last loss",
+        source=t("panes.gradients.whole_loss") if whole else t("panes.gradients.last_loss"),
         layer=layer,
         cursor=session.cursor - 1,
         tokens=tokens(session),
@@ -209,7 +222,7 @@ def gradient_view(session: StepSession, last: Gradients | None, whole: bool = Fa
         grad_norm_clipped=grads.grad_norm_clipped,
         loss=grads.loss,
         param_norms=grads.param_grad_norms,
-        alert=NOT_FINITE if not_finite(session) else None,
+        alert=t("panes.hidden.not_finite") if not_finite(session) else None,
     )
 
 
@@ -229,9 +242,10 @@ def status_text(
     alert = not_finite(session)
     terse = width < 110 or alert
     if session.clipping.mode == "off":
-        clip = "clip off"
+        clip = t("panes.status.clip_off")
     else:
-        clip = f"clip{'' if terse else ' ' + session.clipping.mode} ≤ {format_number(session.clipping.threshold, 4, significant=True)}"
+        threshold = format_number(session.clipping.threshold, 4, significant=True)
+        clip = t("panes.status.clip_terse" if terse else "panes.status.clip", mode=session.clipping.mode, threshold=threshold)
     loss = session.gradients.loss
     radii = radii[f"rnn.weight_hh_l{cfg.num_layers - 1}"]
     if terse:
@@ -241,19 +255,19 @@ def status_text(
     else:
         radius = f"ρ(W_hh) {format_number(next(iter(radii.values())), 3)}"
     activation = f" {cfg.activation}" if cfg.cell == "rnn" else ""
-    cell = f"{'RNN' if terse and cfg.cell == 'rnn' else CELL_NAMES[cfg.cell]}{activation}"
+    cell = f"{t('panes.cell.rnn_short') if terse and cfg.cell == 'rnn' else cell_name(cfg.cell)}{activation}"
     parts = [
         cell,
         f"H={cfg.hidden_size}",
-        f"L={cfg.num_layers}" if terse else f"layers={cfg.num_layers}",
+        f"L={cfg.num_layers}" if terse else t("panes.status.layers", layers=cfg.num_layers),
         clip,
         f"t {session.cursor}/{session.T}",
-        "loss —" if loss is None else f"loss {format_number(loss)}",
+        t("panes.status.loss_none") if loss is None else t("panes.status.loss", loss=format_number(loss)),
         radius,
     ]
     if not terse:
-        parts.append(f"seed {session.seed}")
+        parts.append(t("panes.status.seed", seed=session.seed))
     if alert:  # on a narrow line the warning takes the place of the model's description
-        parts = [NOT_FINITE_SHORT] + parts[4 if width < 110 else 0:]
+        parts = [t("panes.hidden.not_finite_short")] + parts[4 if width < 110 else 0:]
     parts.append(f"▶ {speed:g}/s" if playing else f"‖ {speed:g}/s")
     return " · ".join(parts)

@@ -15,6 +15,7 @@ from textual.containers import Vertical
 from textual.strip import Strip
 from textual.widgets import Log
 
+from rnntui.i18n import t
 from rnntui.tui.widgets import glyphs, palette
 from rnntui.tui.widgets.heatmap import glyph_cells, token_glyph
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
@@ -49,13 +50,13 @@ class DistributionPane(LinePane):
         if view is None:
             return []
         if view.sample is None:
-            sample_lines = [text_strip((" press g to sample from the current state", palette.DIM))]
+            sample_lines = [text_strip((t("panes.console.press_g"), palette.DIM))]
         else:
             sample = "".join(token_glyph(c) for c in view.sample)
             sample_lines = [text_strip((" " + part, palette.BOLD)) for part in chop_cells(sample, max(2, width - 1))]
         # as many bars as fit beside the sample (at least two): the sample must stay in view
         bars = max(2, min(len(view.top), self.scrollable_content_region.height - 2 - len(sample_lines)))
-        lines = [text_strip((f"next after {token_glyph(view.after)!r}:", palette.LABEL))]
+        lines = [text_strip((t("panes.console.next_after", char=repr(token_glyph(view.after))), palette.LABEL))]
         bar_width = max(4, width - 16)
         # Bars are scaled to the likeliest character: with thousands of characters (Chinese text)
         # every probability is a few percent, and bars on a 0..1 scale would all be one cell.
@@ -63,7 +64,7 @@ class DistributionPane(LinePane):
         glyph_width = glyph_cells([char for char, _ in view.top])
         for char, p in view.top[:bars]:
             style = palette.GOOD if char == view.target else palette.BAR
-            mark = " ← target" if char == view.target else ""
+            mark = t("panes.console.target") if char == view.target else ""
             lines.append(
                 Strip(
                     [
@@ -74,7 +75,7 @@ class DistributionPane(LinePane):
                     ]
                 )
             )
-        lines.append(text_strip((f"sample (temperature {view.temperature:g}, - / + to change):", palette.LABEL)))
+        lines.append(text_strip((t("panes.console.sample", temperature=f"{view.temperature:g}"), palette.LABEL)))
         return lines + sample_lines
 
 

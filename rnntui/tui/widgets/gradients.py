@@ -14,7 +14,9 @@ from rich.cells import set_cell_size
 from rich.segment import Segment
 from textual.strip import Strip
 
+from rnntui.i18n import t
 from rnntui.number_format import format_number
+from rnntui.textwidth import pad
 from rnntui.tui.widgets import glyphs, palette
 from rnntui.tui.widgets.heatmap import column_width, column_window, glyph_cells, token_glyph, wrap
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
@@ -44,12 +46,12 @@ class GradientView:
 def ratio_verdict(ratio: float) -> tuple[str, object]:
     """Words and a style for ||dL/dh_1|| / ||dL/dh_T||: how the gradient fares going back in time."""
     if not math.isfinite(ratio):
-        return "undefined", palette.DIM
+        return t("panes.gradients.undefined"), palette.DIM
     if ratio < 1e-2:
-        return "vanishing", palette.WARNING
+        return t("panes.gradients.vanishing"), palette.WARNING
     if ratio > 1e2:
-        return "exploding", palette.ALERT
-    return "stable", palette.GOOD
+        return t("panes.gradients.exploding"), palette.ALERT
+    return t("panes.gradients.stable"), palette.GOOD
 
 
 def short_param_name(name: str) -> str:
@@ -90,14 +92,15 @@ class GradientPane(LinePane):
     def build_lines(self, width: int) -> list[Strip]:
         view = self.view
         if view is None or len(view.norms) == 0:
-            return [text_strip(("no targets yet: the input needs at least two characters", palette.DIM))]
+            return [text_strip((t("panes.gradients.no_targets"), palette.DIM))]
         word, style = ratio_verdict(self.ratio)
         if len(view.norms) < 3:
-            word = "(needs 3+ characters)"
+            word = t("panes.gradients.needs_three")
         lines = [
             text_strip(
-                (f"{view.source} → h_t{f' (layer {view.layer})' if view.layer else ''}, log   ", palette.LABEL),
-                ("first/last = ", palette.LABEL),
+                (t("panes.gradients.source", source=view.source,
+                   layer=t("panes.gradients.layer", layer=view.layer) if view.layer else ""), palette.LABEL),
+                (t("panes.gradients.ratio"), palette.LABEL),
                 (format_number(self.ratio, 3, significant=True) if math.isfinite(self.ratio) else "—", palette.BOLD),
                 (f"  {word}", style),
             )
@@ -105,14 +108,15 @@ class GradientPane(LinePane):
         lines += self._bars(view, width)
         lines.append(self._norm_gauge(view, width))
         if view.clip_mode == "off":
-            clip = "clipping off"
+            clip = t("panes.gradients.clipping_off")
             clip_style = palette.DIM
         else:
-            clip = f"clip {view.clip_mode} ≤ {number(view.threshold)}: ‖g‖ → {number(view.grad_norm_clipped)}"
+            clip = t("panes.gradients.clip", mode=view.clip_mode, threshold=number(view.threshold),
+                     clipped=number(view.grad_norm_clipped))
             clip_style = palette.WARNING if view.grad_norm_clipped < view.grad_norm else palette.GOOD
-        loss = "loss —" if view.loss is None else f"loss {format_number(view.loss)}"
+        loss = t("panes.status.loss_none") if view.loss is None else t("panes.status.loss", loss=format_number(view.loss))
         lines.append(
-            text_strip((f"full {loss}   ‖g‖ = {number(view.grad_norm)}   ", palette.PLAIN), (clip, clip_style))
+            text_strip((t("panes.gradients.full", loss=loss, norm=number(view.grad_norm)), palette.PLAIN), (clip, clip_style))
         )
         norms = "  ".join(f"{short_param_name(n)} {format_number(v, 2, significant=True)}" for n, v in view.param_norms.items())
         lines.append(text_strip(("‖∂L/∂θ‖ ", palette.LABEL), (norms, palette.PLAIN)))
@@ -126,7 +130,7 @@ class GradientPane(LinePane):
             return [text_strip((part, palette.ALERT)) for part in wrap(view.alert, width)]
         positive = [v for v in view.norms.tolist() if v > 0 and math.isfinite(v)]
         if not positive:
-            return [text_strip(("all ‖∂L/∂h_t‖ are zero", palette.DIM))]
+            return [text_strip((t("panes.gradients.all_zero"), palette.DIM))]
         lo = math.floor(math.log10(min(positive)))
         hi = max(lo + 1, math.ceil(math.log10(max(positive))))
         # the five text lines come first; bars get what height is left (2 rows at the least)
@@ -167,7 +171,7 @@ class GradientPane(LinePane):
 
     def _norm_gauge(self, view: GradientView, width: int) -> Strip:
         """`‖g‖ ██████████┊·····` on a log axis: the global norm against the clipping threshold."""
-        label = "‖g‖ log".rjust(AXIS - 1) + " "
+        label = pad(t("panes.gradients.gauge"), AXIS - 1, ">") + " "
         length = max(4, width - AXIS - 14)
         values = [v for v in (view.grad_norm, view.threshold) if v > 0 and math.isfinite(v)]
         if not values:
@@ -190,5 +194,5 @@ class GradientPane(LinePane):
             before = strip.crop(0, len(label) + mark)
             after = strip.crop(len(label) + mark + 1)
             segments = list(before) + [Segment(glyphs.threshold(), palette.THRESHOLD)] + list(after)
-            segments.append(Segment(f" clip {number(view.threshold)}", palette.THRESHOLD))
+            segments.append(Segment(t("panes.gradients.gauge_clip", threshold=number(view.threshold)), palette.THRESHOLD))
         return Strip(segments)

@@ -8,7 +8,6 @@ selected value, the h_t vector) that its owner computes as text from the trace.
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -19,7 +18,9 @@ from textual import events
 from textual.message import Message
 from textual.strip import Strip
 
+from rnntui.i18n import t
 from rnntui.number_format import format_number
+from rnntui import textwidth
 from rnntui.tui.widgets import glyphs, palette
 from rnntui.tui.widgets.line_pane import Line, LinePane, text_strip
 
@@ -39,8 +40,8 @@ def glyph_cells(tokens: list[str]) -> int:
 
 
 def wrap(text: str, width: int) -> list[str]:
-    """Split a label at spaces into lines of at most `width` cells (never an empty list)."""
-    return textwrap.wrap(text, max(8, width), break_on_hyphens=False) or [""]
+    """Split a label into lines of at most `width` cells, between words or CJK characters (never an empty list)."""
+    return [line for line in textwidth.wrap(text, max(8, width)) if line.strip()] or [""]
 
 
 def column_width(T: int, available: int, narrowest: int = 1) -> int:
@@ -166,7 +167,7 @@ class HeatmapPane(LinePane):
         if self.blocks:
             T, cell, start, stop = self._columns(width)
             if (start, stop) != (0, T):
-                lines.append(text_strip((f"timesteps {start + 1}-{stop} of {T} (the page follows the cursor)", palette.DIM)))
+                lines.append(text_strip((t("panes.hidden.page", start=start + 1, stop=stop, total=T), palette.DIM)))
             lines.append(self._token_row(start, stop, cell))
         return lines
 

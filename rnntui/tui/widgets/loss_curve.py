@@ -15,6 +15,8 @@ import numpy as np
 from rich.segment import Segment
 from textual.strip import Strip
 
+from rnntui.i18n import t
+from rnntui.textwidth import cells
 from rnntui.tui.widgets import glyphs, palette
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
 
@@ -74,17 +76,18 @@ def fmt_rate(tokens_per_second: float | None) -> str:
 def stats_lines(stats: TrainingStats) -> list[Strip]:
     """Three short lines: where the run is, how well it does, what the gradients do."""
     state_style = {"running": palette.GOOD, "paused": palette.WARNING}.get(stats.state, palette.LABEL)
-    eta = f" · ETA {fmt_duration(stats.eta_seconds)}" if stats.eta_seconds is not None else ""
+    eta = t("training.curve.eta", eta=fmt_duration(stats.eta_seconds)) if stats.eta_seconds is not None else ""
     return [
-        text_strip((stats.state, state_style), (" · step ", palette.LABEL), (f"{stats.step:,}", palette.BOLD),
-                   (f" · {fmt_rate(stats.tokens_per_second)} tok/s{eta}", palette.LABEL)),
-        text_strip(("loss ", palette.LABEL), (fmt(stats.loss), palette.BAR),
-                   ("  val ", palette.LABEL), (fmt(stats.val_loss), palette.GOOD),
-                   (f" (best {fmt(stats.best_val_loss)})", palette.DIM),
-                   (f"  lr {fmt(stats.lr, '.2g')}", palette.LABEL)),
+        text_strip((t(f"training.state.{stats.state}"), state_style), (t("training.curve.step"), palette.LABEL),
+                   (f"{stats.step:,}", palette.BOLD),
+                   (t("training.curve.rate", rate=fmt_rate(stats.tokens_per_second), eta=eta), palette.LABEL)),
+        text_strip((t("training.curve.loss"), palette.LABEL), (fmt(stats.loss), palette.BAR),
+                   (t("training.curve.val"), palette.LABEL), (fmt(stats.val_loss), palette.GOOD),
+                   (t("training.curve.best", best=fmt(stats.best_val_loss)), palette.DIM),
+                   (t("training.curve.lr", lr=fmt(stats.lr, '.2g')), palette.LABEL)),
         text_strip(("‖g‖ ", palette.LABEL), (fmt(stats.grad_norm, '.3g'), palette.PLAIN),
                    (" → ", palette.LABEL), (fmt(stats.grad_norm_clipped, '.3g'), palette.BOLD),
-                   (f" after clip {stats.clipping}", palette.LABEL)),
+                   (t("training.curve.after_clip", clipping=stats.clipping), palette.LABEL)),
     ]
 
 
@@ -129,14 +132,14 @@ def plot_lines(data: CurveData, width: int, height: int, floor: float | None = N
     plot_width = max(2, width - Y_LABEL_WIDTH)
     rows = max(2, height - 1)
     if not data.steps:
-        return [text_strip(("waiting for the first step…", palette.DIM))]
+        return [text_strip((t("training.curve.waiting"), palette.DIM))]
     first, last = data.steps[0], data.steps[-1]
     dots_x, dots_y = 2 * plot_width, 4 * rows
     train = column_means(data.steps, data.losses, first, last, dots_x)
     val_points = [(s, v) for s, v in zip(data.val_steps, data.val_losses) if math.isfinite(v)]
     shown = [v for v in train if math.isfinite(v)] + [v for _, v in val_points]
     if not shown:
-        return [text_strip(("no finite loss yet", palette.WARNING))]
+        return [text_strip((t("training.curve.no_finite"), palette.WARNING))]
     if floor is not None:
         shown.append(floor)  # always in view: the distance to it is the point of drawing it
     low, high = min(shown), max(shown)
@@ -178,8 +181,8 @@ def plot_lines(data: CurveData, width: int, height: int, floor: float | None = N
             else:
                 segments.append(Segment(" "))
         lines.append(Strip(segments))
-    left, right = f"step {first:,}", f"{last:,}"
-    gap = max(1, plot_width - len(left) - len(right))
+    left, right = t("training.curve.axis_step", step=f"{first:,}"), f"{last:,}"
+    gap = max(1, plot_width - cells(left) - len(right))
     lines.append(text_strip((" " * Y_LABEL_WIDTH + left + " " * gap + right, palette.LABEL)))
     return lines
 
@@ -209,8 +212,10 @@ class LossCurve(LinePane):
         header = stats_lines(self.stats)
         height = self.scrollable_content_region.height
         floor = self.stats.floor
-        legend = text_strip(("⣀ train  ", palette.BAR), (f"{val_mark()} validation", palette.GOOD),
-                            *([(f"  {floor_mark()} floor {fmt(floor)}", palette.DIM)] if floor is not None else []),
-                            (f"  {self.stats.model} on {self.stats.corpus}", palette.DIM))
+        legend = text_strip((t("training.curve.train"), palette.BAR),
+                            (t("training.curve.validation", mark=val_mark()), palette.GOOD),
+                            *([(t("training.curve.floor", mark=floor_mark(), floor=fmt(floor)), palette.DIM)]
+                              if floor is not None else []),
+                            (t("training.curve.model_on", model=self.stats.model, corpus=self.stats.corpus), palette.DIM))
         plot_height = max(3, height - len(header) - 1)
         return header + [legend] + plot_lines(self.data, width, plot_height, floor)

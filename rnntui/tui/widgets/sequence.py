@@ -7,12 +7,14 @@ from rich.cells import set_cell_size
 from rich.segment import Segment
 from textual.strip import Strip
 
+from rnntui.i18n import t
 from rnntui.number_format import format_number
+from rnntui.textwidth import pad
 from rnntui.tui.widgets import palette
 from rnntui.tui.widgets.heatmap import column_width, column_window, glyph_cells, token_glyph
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
 
-ROW_LABEL = 8  # "target  "
+ROW_LABEL = 8  # "target  ", "时间步  ": labels are padded to this many cells
 
 
 def format_vector(values: np.ndarray, digits: int = 4, limit: int = 16) -> str:
@@ -56,13 +58,13 @@ class SequencePane(LinePane):
     def build_lines(self, width: int) -> list[Strip]:
         T = len(self.tokens)
         if T == 0:
-            return [text_strip(("(empty input: press e to type some text)", palette.DIM))]
+            return [text_strip((t("panes.sequence.empty"), palette.DIM))]
         cell = column_width(T, width - ROW_LABEL, glyph_cells(self.tokens))
         start, stop = column_window(T, self.cursor, (width - ROW_LABEL) // cell)
-        page = f"   (timesteps {start + 1}-{stop} of {T})" if (start, stop) != (0, T) else ""
-        steps = [Segment(f"{'step':<{ROW_LABEL}}", palette.LABEL), Segment(step_ruler(start, stop, cell), palette.DIM)]
-        inputs = [Segment(f"{'input':<{ROW_LABEL}}", palette.LABEL)]
-        targets = [Segment(f"{'target':<{ROW_LABEL}}", palette.LABEL)]
+        page = t("panes.sequence.page", start=start + 1, stop=stop, total=T) if (start, stop) != (0, T) else ""
+        steps = [Segment(pad(t("panes.sequence.step"), ROW_LABEL), palette.LABEL), Segment(step_ruler(start, stop, cell), palette.DIM)]
+        inputs = [Segment(pad(t("panes.sequence.input"), ROW_LABEL), palette.LABEL)]
+        targets = [Segment(pad(t("panes.sequence.target"), ROW_LABEL), palette.LABEL)]
         for col in range(start, stop):
             current = col == self.cursor
             inputs.append(Segment(set_cell_size(token_glyph(self.tokens[col]), cell), palette.CURSOR if current else palette.BOLD))
