@@ -6,10 +6,11 @@ Dismisses with "yes", "no", or None (escape: do nothing).
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
+from rnntui.i18n import t
+from rnntui.tui.keys import key, localize_bindings
 
 
 class ConfirmScreen(ModalScreen[str | None]):
@@ -22,17 +23,18 @@ class ConfirmScreen(ModalScreen[str | None]):
     #confirm-keys { color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [
-        Binding("y", "answer('yes')", "Yes", id="confirm-yes"),
-        Binding("n", "answer('no')", "No", id="confirm-no"),
-        Binding("escape", "answer('')", "Cancel", id="confirm-cancel"),
+        key("y", "answer('yes')", "confirm-yes"),
+        key("n", "answer('no')", "confirm-no"),
+        key("escape", "answer('')", "confirm-cancel"),
     ]
 
     def __init__(self, question: str, yes: str, no: str | None = None) -> None:
         super().__init__()
+        localize_bindings(self)  # the words in the language chosen now
         self.question, self.yes, self.no = question, yes, no
 
     def compose(self) -> ComposeResult:
-        keys = [f"y: {self.yes}"] + ([f"n: {self.no}"] if self.no else []) + ["escape: cancel"]
+        keys = [f"y: {self.yes}"] + ([f"n: {self.no}"] if self.no else []) + [t("screens.common.escape_cancel")]
         with Vertical(id="confirm-box"):
             yield Label(self.question, id="confirm-question")
             yield Static(" · ".join(keys), id="confirm-keys")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
@@ -16,11 +15,15 @@ from textual.widgets.option_list import Option
 
 from rnntui.engine.corpus import SHIPPED, Corpus, load_corpus, shipped_corpus
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
+from rnntui.textwidth import pad
+from rnntui.tui.keys import key, localize_bindings
 
 
 def corpus_line(corpus: Corpus) -> str:
     """'abc  12 KB  3 chars  the ABC lesson's A B C …': what `rnntui corpora` prints, one corpus."""
-    return f"{corpus.name:<13} {len(corpus.text) / 1000:>4.0f} KB {len(corpus.vocab):>4} chars  {corpus.description}"
+    return t("screens.picker.line", name=pad(corpus.name, 13), size=f"{len(corpus.text) / 1000:>4.0f}",
+             symbols=f"{len(corpus.vocab):>4}", description=corpus.description)
 
 
 class CorpusPickerScreen(ModalScreen[Corpus | None]):
@@ -34,21 +37,21 @@ class CorpusPickerScreen(ModalScreen[Corpus | None]):
     #picker-message { color: $text-muted; height: auto; }
     #picker-message.error { color: $error; text-style: bold; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-picker")]
+    BINDINGS = [key("escape", "cancel", "cancel-picker")]
 
     def __init__(self, current: str | None = None) -> None:
         super().__init__()
+        localize_bindings(self)  # the words in the language chosen now
         self.current = current
         self.shipped = [shipped_corpus(name) for name in SHIPPED]  # generated: well under a second
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-box"):
-            yield Label("Corpus to train on", id="picker-title")
+            yield Label(t("screens.picker.title"), id="picker-title")
             yield OptionList(*[Option(corpus_line(c), id=c.name) for c in self.shipped], id="picker-list")
-            yield Label("…or the path of a UTF-8 text file:")
-            yield Input(placeholder="path/to/text.txt", id="picker-path")
-            yield Static("enter chooses · tab moves between the list and the path · escape cancels",
-                         id="picker-message")
+            yield Label(t("screens.picker.or_path"))
+            yield Input(placeholder=t("screens.picker.placeholder"), id="picker-path")
+            yield Static(t("screens.picker.hint"), id="picker-message")
 
     def on_mount(self) -> None:
         names = [c.name for c in self.shipped]
@@ -64,11 +67,11 @@ class CorpusPickerScreen(ModalScreen[Corpus | None]):
     def path_given(self, event: Input.Submitted) -> None:
         try:
             if not event.value.strip():
-                raise RnntuiError("type the path of a text file, or pick a corpus above")
+                raise RnntuiError(t("screens.picker.empty_path"))
             self.dismiss(load_corpus(event.value.strip()))
         except RnntuiError as error:
             message = self.query_one("#picker-message", Static)
-            message.update(f"refused: {error}")
+            message.update(t("screens.common.refused", error=error))
             message.add_class("error")
 
     def action_cancel(self) -> None:

@@ -11,12 +11,13 @@ from typing import Callable
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
+from rnntui.tui.keys import key, localize_bindings
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\"}
@@ -35,10 +36,11 @@ def unescape_text(line: str) -> str:
 class PromptScreen(ModalScreen[bool]):
     """Ask for one value; dismiss(True) once `apply` accepted it, dismiss(False) on escape."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-prompt")]
+    BINDINGS = [key("escape", "cancel", "cancel-prompt")]
 
     def __init__(self, title: str, value: str, apply: Callable[[str], None], hint: str = "") -> None:
         super().__init__()
+        localize_bindings(self)  # the words in the language chosen now
         self.title_text, self.value, self.apply, self.hint = title, value, apply, hint
 
     def compose(self) -> ComposeResult:
@@ -53,7 +55,7 @@ class PromptScreen(ModalScreen[bool]):
             self.apply(event.value)
         except RnntuiError as error:
             message = self.query_one("#prompt-message", Static)
-            message.update(f"refused: {error}")
+            message.update(t("screens.common.refused", error=error))
             message.add_class("error")
             return
         self.dismiss(True)

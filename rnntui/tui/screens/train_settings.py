@@ -8,28 +8,27 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from rnntui.train.train_config import TrainConfig
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 from rnntui.numbers import parse_number
+from rnntui.tui.keys import key, localize_bindings
 
-# (field id, label, what the field holds): the order of the form.
-FIELDS = [
-    ("cell", "cell", "rnn, lstm or gru"),
-    ("hidden_size", "hidden size", "units per layer"),
-    ("num_layers", "layers", "stacked recurrent layers"),
-    ("seq_len", "sequence length", "characters per BPTT chunk"),
-    ("batch_size", "batch size", "parallel streams"),
-    ("lr", "learning rate", "peak; Adam"),
-    ("clip", "clipping", "a global-norm threshold, or off"),
-    ("steps", "step budget", "empty: no limit"),
-    ("minutes", "time budget", "minutes; empty: no limit"),
-    ("threads", "torch threads", "CPU threads for training"),
-]
+# The form's fields, in order: TrainConfig names; each one's label and hint are `screens.settings.NAME.*`.
+FIELDS = ["cell", "hidden_size", "num_layers", "seq_len", "batch_size", "lr", "clip", "steps", "minutes", "threads"]
+
+
+def setting_label(name: str) -> str:
+    """What a TrainConfig field is called on the form (and when a restart names what changed)."""
+    return t(f"screens.settings.{name}.label")
+
+
+def setting_hint(name: str) -> str:
+    return t(f"screens.settings.{name}.hint")
 INTS = {"hidden_size", "num_layers", "seq_len", "batch_size", "steps", "threads"}
 OPTIONAL = {"steps", "minutes"}
 
@@ -37,7 +36,7 @@ OPTIONAL = {"steps", "minutes"}
 def config_fields(config: TrainConfig) -> dict[str, str]:
     """The form's text for each field of `config`."""
     values = {name: "" if getattr(config, name, None) is None else str(getattr(config, name))
-              for name, _, _ in FIELDS if name != "clip"}
+              for name in FIELDS if name != "clip"}
     values["clip"] = "off" if config.clip_mode == "off" else f"{config.clip:g}"
     values["lr"] = f"{config.lr:g}"
     return values
@@ -46,7 +45,8 @@ def config_fields(config: TrainConfig) -> dict[str, str]:
 def parse_fields(values: dict[str, str], base: TrainConfig) -> TrainConfig:
     """`base` with the form's values; a bad value raises a one-line RnntuiError."""
     changes: dict[str, object] = {}
-    for name, label, _ in FIELDS:
+    for name in FIELDS:
+        label = setting_label(name)
         text = values.get(name, "").strip()
         if name == "cell":
             changes["cell"] = text.lower()
@@ -75,10 +75,11 @@ class TrainSettingsScreen(ModalScreen[TrainConfig | None]):
     #settings-message { color: $text-muted; height: auto; margin-top: 1; }
     #settings-message.error { color: $error; text-style: bold; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-settings")]
+    BINDINGS = [key("escape", "cancel", "cancel-settings")]
 
     def __init__(self, config: TrainConfig, title: str, hint: str) -> None:
         super().__init__()
+        localize_bindings(self)  # the words in the language chosen now
         self.config, self.title_text, self.hint = config, title, hint
 
     def compose(self) -> ComposeResult:
@@ -86,14 +87,14 @@ class TrainSettingsScreen(ModalScreen[TrainConfig | None]):
         with Vertical(id="settings-box"):
             yield Label(self.title_text, id="settings-title")
             with Grid(id="settings-grid"):
-                for name, label, hint in FIELDS:
-                    yield Label(label)
+                for name in FIELDS:
+                    yield Label(setting_label(name))
                     yield Input(values[name], id=f"setting-{name}", select_on_focus=False)
-                    yield Label(hint, classes="hint")
+                    yield Label(setting_hint(name), classes="hint")
             yield Static(self.hint, id="settings-message")
 
     def values(self) -> dict[str, str]:
-        return {name: self.query_one(f"#setting-{name}", Input).value for name, _, _ in FIELDS}
+        return {name: self.query_one(f"#setting-{name}", Input).value for name in FIELDS}
 
     @on(Input.Submitted)
     def submitted(self) -> None:
@@ -101,7 +102,7 @@ class TrainSettingsScreen(ModalScreen[TrainConfig | None]):
             config = parse_fields(self.values(), self.config)
         except RnntuiError as error:
             message = self.query_one("#settings-message", Static)
-            message.update(f"refused: {error}")
+            message.update(t("screens.common.refused", error=error))
             message.add_class("error")
             return
         self.dismiss(config)

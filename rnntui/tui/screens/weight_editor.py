@@ -17,7 +17,6 @@ from typing import Protocol
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
@@ -26,9 +25,10 @@ from textual.widgets.option_list import Option
 from rnntui.engine.session import StepSession
 from rnntui.engine.weights import gate_rows
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 from rnntui.tui.widgets.matrix import MatrixGrid
+from rnntui.tui.keys import key, localize_bindings
 
-HINT = "arrows move · enter edit · u undo · R reset to seed · n/p next/previous matrix · escape close"
 
 
 class SessionOwner(Protocol):
@@ -43,16 +43,17 @@ class WeightEditorScreen(ModalScreen[None]):
     """Edits the owner's current session; the owner redraws after each accepted change."""
 
     BINDINGS = [
-        Binding("escape", "close", "Close", id="close-editor"),
-        Binding("enter", "edit", "Edit entry", id="edit-entry"),
-        Binding("u", "undo", "Undo", id="undo-edit"),
-        Binding("R", "reset", "Reset to seed", id="reset-weights"),
-        Binding("n", "next_matrix(1)", "Next matrix", id="next-matrix"),
-        Binding("p", "next_matrix(-1)", "Previous matrix", id="previous-matrix"),
+        key("escape", "close", "close-editor"),
+        key("enter", "edit", "edit-entry"),
+        key("u", "undo", "undo-edit"),
+        key("R", "reset", "editor-reset"),
+        key("n", "next_matrix(1)", "next-matrix"),
+        key("p", "next_matrix(-1)", "previous-matrix"),
     ]
 
     def __init__(self, owner: SessionOwner) -> None:
         super().__init__()
+        localize_bindings(self)  # the words in the language chosen now
         self.owner = owner
         self.names = list(owner.session.params)
         self.param_name = next((n for n in self.names if "weight_hh" in n), self.names[0])
@@ -65,10 +66,10 @@ class WeightEditorScreen(ModalScreen[None]):
                 yield OptionList(*options, id="param-list")
                 yield MatrixGrid(id="matrix")
             with Horizontal(id="editor-input-row"):
-                yield Label("new value ", id="value-label")
-                yield Input(placeholder="type a number, enter applies", id="value")
+                yield Label(t("screens.editor.new_value"), id="value-label")
+                yield Input(placeholder=t("screens.editor.placeholder"), id="value")
             yield Static("", id="editor-message")
-            yield Static(HINT, id="editor-hint")
+            yield Static(t("screens.editor.hint"), id="editor-hint")
 
     def on_mount(self) -> None:
         params = self.query_one("#param-list", OptionList)
@@ -86,7 +87,7 @@ class WeightEditorScreen(ModalScreen[None]):
         return self.owner.locked()
 
     def title_text(self) -> str:
-        return "Weight editor (read-only while training)" if self.locked() else "Weight editor"
+        return t("screens.editor.title_locked") if self.locked() else t("screens.editor.title")
 
     @property
     def grid(self) -> MatrixGrid:
@@ -110,11 +111,11 @@ class WeightEditorScreen(ModalScreen[None]):
             options.highlighted = self.names.index(self.param_name)
         self.query_one("#editor-title", Label).update(self.title_text())
         values = self.session.params[self.param_name]
-        caption = f"{self.param_name}  shape {tuple(values.shape)}"
+        caption = t("screens.editor.shape", name=self.param_name, shape=tuple(values.shape))
         if self.param_name.startswith("rnn.") and self.session.config.gate_names:
             # PyTorch stacks the gates' rows: say which rows belong to which gate
             blocks = gate_rows(self.session.config)
-            caption += "  rows " + " | ".join(f"{g} {r.start}-{r.stop - 1}" for g, r in blocks.items())
+            caption += t("screens.editor.rows", rows=" | ".join(f"{g} {r.start}-{r.stop - 1}" for g, r in blocks.items()))
         self.grid.show(values, caption)
 
     def say(self, message: str, error: bool = False) -> None:
@@ -137,7 +138,7 @@ class WeightEditorScreen(ModalScreen[None]):
     def action_edit(self) -> None:
         value = self.query_one("#value", Input)
         value.value = ""
-        value.placeholder = f"{self.grid.selected_value:+.6g}: type a number, enter applies, escape returns"
+        value.placeholder = t("screens.editor.placeholder_value", value=f"{self.grid.selected_value:+.6g}")
         value.focus()
 
     @on(Input.Submitted, "#value")
@@ -149,18 +150,18 @@ class WeightEditorScreen(ModalScreen[None]):
         try:
             self.session.set_weight(self.param_name, self.index, text)
         except RnntuiError as error:
-            self.say(f"refused: {error}", error=True)
+            self.say(t("screens.common.refused", error=error), error=True)
             return
         self.say(f"{self.param_name}{list(self.index)} = {self.session.params[self.param_name][self.index]:+.6g}")
         event.input.value = ""
-        event.input.placeholder = "type a number, enter applies"
+        event.input.placeholder = t("screens.editor.placeholder")
         self.grid.focus()
         self.changed()
 
     def refused_while_locked(self) -> bool:
         reason = self.locked()
         if reason:
-            self.say(f"refused: {reason}", error=True)
+            self.say(t("screens.common.refused", error=reason), error=True)
         return bool(reason)
 
     def action_undo(self) -> None:
@@ -171,14 +172,14 @@ class WeightEditorScreen(ModalScreen[None]):
         except RnntuiError as error:
             self.say(str(error), error=True)
             return
-        self.say("undid the last edit")
+        self.say(t("screens.editor.undone"))
         self.changed()
 
     def action_reset(self) -> None:
         if self.refused_while_locked():
             return
         self.session.reset_weights()
-        self.say("weights reset to the seed's (u undoes this)")
+        self.say(t("screens.editor.reset"))
         self.changed()
 
     def action_close(self) -> None:
