@@ -28,6 +28,7 @@ from rnntui.engine.config import CELLS
 from rnntui.engine.corpus import Corpus
 from rnntui.train.train_config import TrainConfig
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 from rnntui.numbers import parse_number
 from rnntui.live.protocol import View, Watch
 from rnntui.live.service import (
@@ -46,7 +47,7 @@ from rnntui.live.service import (
 from rnntui.tui.screens.confirm import ConfirmScreen
 from rnntui.tui.screens.corpus_picker import CorpusPickerScreen
 from rnntui.tui.screens.prompt import PromptScreen
-from rnntui.tui.screens.train_settings import TrainSettingsScreen
+from rnntui.tui.screens.train_settings import TrainSettingsScreen, setting_label
 from rnntui.tui.training.curve import CELL_LABELS, LossFloors, clipping_label, model_label, show_live_run
 from rnntui.tui.training.saving import RunSaving
 
@@ -59,7 +60,6 @@ VIEW_EVERY = (0.25, 2.0)
 MODEL_FIELDS = ("cell", "activation", "hidden_size", "num_layers", "embedding_dim", "seq_len",
                 "batch_size", "val_fraction", "steps", "minutes", "threads", "optimizer", "seed")
 CLOSE_GRACE = 3.0  # seconds the app waits on quitting for the child to finish its step
-READ_ONLY = "weights are read-only while training (the next sync would replace an edit): T stops the run, then edit"
 
 
 def app_train_config() -> TrainConfig:
@@ -77,7 +77,7 @@ def app_train_config() -> TrainConfig:
 def parse_positive(text: str, what: str) -> float:
     value = parse_number(text, what)  # a number, and finite
     if not value > 0:
-        raise RnntuiError(f"{what} must be a finite number > 0, got {value:g}")
+        raise RnntuiError(t("training.prompt.positive", what=what, value=f"{value:g}"))
     return value
 
 
@@ -140,8 +140,8 @@ class TrainingController:
 
     def say_corpus(self) -> None:
         corpus = self.corpus
-        self.log_line(f"corpus {corpus.name}: {len(corpus.text):,} characters, "
-                      f"{len(corpus.vocab)} symbols; t trains on it")
+        self.log_line(t("training.log.corpus", name=corpus.name, characters=f"{len(corpus.text):,}",
+                        symbols=len(corpus.vocab)))
 
     def open_corpus(self, then_train: bool = False) -> None:
         def chosen(corpus: Corpus | None) -> None:
@@ -159,10 +159,10 @@ class TrainingController:
         if run is not None and run.active:
             if run.paused:
                 run.resume()
-                self.log_line(f"resumed at step {run.step}")
+                self.log_line(t("training.log.resumed", step=run.step))
             else:
                 run.pause()
-                self.log_line(f"paused at step {run.step}: t resumes, s saves, T stops")
+                self.log_line(t("training.log.paused", step=run.step))
             self.show_training()
         elif self.corpus is None:
             self.open_corpus(then_train=True)
@@ -173,9 +173,9 @@ class TrainingController:
         """T: end the run after its current step; the weights stay in the app to step through."""
         if self.active:
             self.run.stop()
-            self.log_line(f"stopping at step {self.run.step}…")
+            self.log_line(t("training.log.stopping", step=self.run.step))
         else:
-            self.app.notify("no training is running (t starts one)", timeout=2)
+            self.app.notify(t("training.notify.no_training"), timeout=2)
 
     def settings_key(self) -> None:
         """n: the settings screen (the corpus picker first when there is no corpus)."""
@@ -187,14 +187,13 @@ class TrainingController:
     def open_settings(self) -> None:
         run = self.run
         if run is not None and run.active:
-            title = f"Training settings (running, step {run.step}): learning rate and clipping apply at once"
+            title = t("training.settings.title_running", step=run.step)
             base = self.live_config()
         else:
-            title = f"Train on {self.corpus.name} ({len(self.corpus.text):,} characters)"
+            title = t("training.settings.title_new", corpus=self.corpus.name, characters=f"{len(self.corpus.text):,}")
             clipping = self.screen.session.clipping  # k and K set the next run's clipping too
             base = self.config.with_(clip_mode=clipping.mode, clip=clipping.threshold)
-        hint = "enter starts / applies · escape cancels · cell, sizes and budgets need a new run"
-        self.app.push_screen(TrainSettingsScreen(base, title, hint), self.settings_chosen)
+        self.app.push_screen(TrainSettingsScreen(base, title, t("training.settings.hint")), self.settings_chosen)
 
     def settings_chosen(self, config: TrainConfig | None) -> None:
         if config is None:
@@ -207,7 +206,7 @@ class TrainingController:
         if not changed:
             self.apply_settings(lr=config.lr, clip_mode=config.clip_mode, clip=config.clip)
             return
-        self.ask_restart(config, f"{', '.join(name.replace('_', ' ') for name in changed)} changed")
+        self.ask_restart(config, t("training.settings.changed", fields=", ".join(setting_label(name) for name in changed)))
 
     def ask_restart(self, config: TrainConfig, why: str) -> None:
         """Changing the model means a new run: ask first (the current one is lost unless saved)."""
@@ -217,22 +216,20 @@ class TrainingController:
                 self.start(config)
 
         step = self.run.step if self.run else 0
-        self.app.push_screen(ConfirmScreen(
-            f"{why}: that needs a new model. Restart training from scratch? "
-            f"The current run (step {step:,}) is discarded; s saves it first.",
-            "restart with the new settings"), answered)
+        self.app.push_screen(ConfirmScreen(t("training.settings.restart", why=why, step=f"{step:,}"),
+                                           t("training.settings.restart_yes")), answered)
 
     def restart_for(self, action: str) -> None:
         """c / a while a run is active: the same change, as a new run (asked first)."""
         config = self.run.config
         if action == "cycle_cell":
             cell = CELLS[(CELLS.index(config.cell) + 1) % len(CELLS)]
-            self.ask_restart(config.with_(cell=cell), f"cell {CELL_LABELS[cell]}")
+            self.ask_restart(config.with_(cell=cell), t("training.settings.cell", cell=CELL_LABELS[cell]))
         elif config.cell == "rnn":
             activation = "relu" if config.activation == "tanh" else "tanh"
-            self.ask_restart(config.with_(activation=activation), f"activation {activation}")
+            self.ask_restart(config.with_(activation=activation), t("training.settings.activation", activation=activation))
         else:
-            self.app.notify("the activation applies to the vanilla RNN only", timeout=2)
+            self.app.notify(t("training.notify.activation_rnn_only"), timeout=2)
 
     def live_config(self) -> TrainConfig:
         """The run's config with the settings changed while it runs."""
@@ -244,7 +241,7 @@ class TrainingController:
         """Start a run of `config` on the chosen corpus (an active one stops). A refusal (a corpus
         too short to train, say) is logged in full and returns None; the panes keep their model."""
         if self.corpus is None:
-            raise RnntuiError("choose a corpus first (o)")
+            raise RnntuiError(t("training.prompt.choose_corpus"))
         app = self.app
         # The session's clipping is the one the panes show and k and K change; the run follows it.
         self.screen.set_clipping(config.clip_mode, config.clip)
@@ -252,18 +249,18 @@ class TrainingController:
         try:
             run.start()
         except RnntuiError as error:
-            self.log_line(f"refused: {error}")
-            app.notify(str(error), title="cannot train", severity="error", timeout=10)
+            self.log_line(t("training.log.refused", error=error))
+            app.notify(str(error), title=t("training.notify.cannot_train"), severity="error", timeout=10)
             return None
         if self.run is not None:  # the old run ends in the background: a restart never waits for it
-            threading.Thread(target=self.run.close, args=(CLOSE_GRACE,), name="closing run", daemon=True).start()
+            threading.Thread(target=self.run.close, args=(CLOSE_GRACE,), name="closing-run", daemon=True).start()
         self.config = config
         self.run = run
         self.samples.clear()
         self.synced_step = -1
-        self.log_line(f"starting: {model_label(config)} on {self.corpus.name}, seq {config.seq_len}, "
-                      f"batch {config.batch_size}, lr {config.lr:g}, clip "
-                      f"{clipping_label(config.clip_mode, config.clip)} (loading PyTorch…)")
+        self.log_line(t("training.log.starting", model=model_label(config), corpus=self.corpus.name, seq=config.seq_len,
+                        batch=config.batch_size, lr=f"{config.lr:g}",
+                        clipping=clipping_label(config.clip_mode, config.clip)))
         app.refresh_bindings()
         self.show_training()
         return run
@@ -276,7 +273,7 @@ class TrainingController:
         try:
             settings = run.update_settings(**changes)
         except RnntuiError as error:
-            self.app.notify(str(error), title="refused", severity="error")
+            self.app.notify(str(error), title=t("training.notify.refused"), severity="error")
             return False
         clipping = self.screen.session.clipping
         if (settings.clip_mode, settings.clip) != (clipping.mode, clipping.threshold):
@@ -289,14 +286,13 @@ class TrainingController:
         current = self.live_config().lr if self.active else self.config.lr
 
         def apply(text: str) -> None:
-            lr = parse_positive(text, "the learning rate")
+            lr = parse_positive(text, t("training.prompt.lr_what"))
             if self.active:
                 self.apply_settings(lr=lr)
             else:
                 self.config = self.config.with_(lr=lr)
 
-        self.app.push_screen(PromptScreen("Learning rate (applies at the next step)", f"{current:g}", apply,
-                                          "a number > 0, e.g. 1e-3; enter applies, escape cancels"))
+        self.app.push_screen(PromptScreen(t("training.prompt.lr"), f"{current:g}", apply, t("training.prompt.lr_hint")))
 
     def ask_prime(self) -> None:
         """p: the text streamed samples start from."""
@@ -305,12 +301,11 @@ class TrainingController:
             vocab = self.run.vocab if self.run is not None and self.run.vocab else None
             unknown = sorted({ch for ch in text if vocab is not None and ch not in vocab})
             if unknown:
-                raise RnntuiError(f"the corpus has no {''.join(unknown)!r}: the model cannot read it")
+                raise RnntuiError(t("training.prompt.prime_unknown", chars=repr("".join(unknown))))
             self.prime = text
             self.follow_screen()
 
-        self.app.push_screen(PromptScreen("Prime for the streamed samples", self.prime, apply,
-                                          "empty: start from a newline; - and + change the temperature"))
+        self.app.push_screen(PromptScreen(t("training.prompt.prime"), self.prime, apply, t("training.prompt.prime_hint")))
 
     # ------------------------------------------------------------------ what the panes watch
 
@@ -343,7 +338,7 @@ class TrainingController:
 
     def weights_locked(self) -> str | None:
         """Why the weights may not be edited now, or None."""
-        return READ_ONLY if self.active else None
+        return t("training.prompt.read_only") if self.active else None
 
     # ------------------------------------------------------------------ what the run reports
 
@@ -358,8 +353,8 @@ class TrainingController:
         run = self.run
         match event:
             case RunStarted():
-                self.log_line(f"training {model_label(run.config)} on {run.corpus.name}: "
-                              f"{len(run.vocab)} symbols; the panes step through the probe text")
+                self.log_line(t("training.log.training", model=model_label(run.config), corpus=run.corpus.name,
+                                symbols=len(run.vocab)))
                 self.show_training()
             case RunProgress():
                 self.show_training()
@@ -368,31 +363,31 @@ class TrainingController:
             case RunSample(sample=sample):
                 self.samples.append((sample.step, sample.prime + sample.text))
                 shown = (sample.prime + sample.text).replace("\n", "↵")
-                self.log_line(f"sample @{sample.step:,} T={sample.temperature:g}: {shown}")
+                self.log_line(t("training.log.sample", step=f"{sample.step:,}", temperature=f"{sample.temperature:g}", text=shown))
             case RunEvaluated(step=step, val_loss=val_loss, is_best=is_best):
-                best = " (best so far)" if is_best else ""
-                self.log_line(f"step {step:,}: validation loss {val_loss:.4f}{best}")
+                best = t("training.log.best") if is_best else ""
+                self.log_line(t("training.log.validation", step=f"{step:,}", loss=f"{val_loss:.4f}", best=best))
             case RunProblem(message=problem):
                 settings = run.settings
-                advice = ["k turns clipping on"] if settings.clip_mode == "off" else []
-                advice.append(f"L lowers the learning rate (now {settings.lr:g})")
-                text = f"paused: {problem}. {'; '.join(advice)}; t resumes from the last good weights"
+                advice = [t("training.log.advice_clip")] if settings.clip_mode == "off" else []
+                advice.append(t("training.log.advice_lr", lr=f"{settings.lr:g}"))
+                text = t("training.log.problem", problem=problem, advice="; ".join(advice))
                 self.log_line(text)
-                self.app.notify(text, title="training paused", severity="warning", timeout=8)
+                self.app.notify(text, title=t("training.notify.training_paused"), severity="warning", timeout=8)
                 self.show_training()
             case RunStateChanged():
                 self.show_training()
                 self.saving.save_when_paused()
             case RunSettingsApplied(from_step=from_step, settings=settings):
-                self.log_line(f"from step {from_step:,}: lr {settings.lr:g}, clip "
-                              f"{clipping_label(settings.clip_mode, settings.clip)}")
+                self.log_line(t("training.log.settings_applied", step=f"{from_step:,}", lr=f"{settings.lr:g}",
+                                clipping=clipping_label(settings.clip_mode, settings.clip)))
             case RunFinished(message=message, failed=failed, started=started):
                 if self.saving.saving_to_quit:
                     self.saving.save_and_quit()  # the last view came before this news; if the save fails, say the rest too
-                ending = "; s saves, t starts a new run" if started else "; t starts a new run"
-                self.log_line(("training failed: " if failed else "") + message + ending)
+                said = t("training.log.failed", message=message) if failed else message
+                self.log_line(t("training.log.ending_saved" if started else "training.log.ending", message=said))
                 if failed:
-                    self.app.notify(message, title="training stopped", severity="error", timeout=8)
+                    self.app.notify(message, title=t("training.notify.training_stopped"), severity="error", timeout=8)
                 self.app.refresh_bindings()
                 self.show_training()
 

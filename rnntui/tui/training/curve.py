@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from rnntui.demos.script import TrainingView
 from rnntui.engine.corpus import Corpus
 from rnntui.engine.loss_floor import loss_floor
+from rnntui.i18n import t
 from rnntui.tui.widgets.loss_curve import CurveData, TrainingStats
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ CELL_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 def clipping_label(mode: str, threshold: float) -> str:
-    return {"off": "off", "norm": f"norm ≤ {threshold:g}", "value": f"value ±{threshold:g}"}[mode]
+    return t(f"training.clipping.{mode}", threshold=f"{threshold:g}")
 
 
 def model_label(config: TrainConfig) -> str:

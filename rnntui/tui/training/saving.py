@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rnntui.engine.checkpoint import save_checkpoint
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 from rnntui.tui.screens.confirm import ConfirmScreen
 from rnntui.tui.screens.prompt import PromptScreen
 
@@ -49,7 +50,7 @@ class RunSaving:
             s = self.training.screen.session
             return save_checkpoint(path, s.params, s.config, s.vocab.chars, {"source": "rnntui app"})
         except OSError as error:
-            raise RnntuiError(f"cannot save {str(path)!r}: {error.strerror or error}") from None
+            raise RnntuiError(t("training.save.cannot_save", path=repr(str(path)), reason=error.strerror or error)) from None
 
     def ask_save(self) -> None:
         """s: save a checkpoint; the path is asked for, and an existing file only after a yes."""
@@ -66,23 +67,23 @@ class RunSaving:
         def closed(applied: bool | None) -> None:
             if applied and existing:
                 path = existing[-1]
-                self.app.push_screen(ConfirmScreen(f"{path} exists. Overwrite it?", f"overwrite {path}"),
+                self.app.push_screen(ConfirmScreen(t("training.save.exists", path=path), t("training.save.overwrite", path=path)),
                                      lambda answer: answer == "yes" and self.save_and_say(path))
 
-        self.app.push_screen(PromptScreen("Save a checkpoint (rnntui/1 .safetensors)", str(self.default_save_path()),
-                                          apply, "enter saves (folders are created), escape cancels"), closed)
+        self.app.push_screen(PromptScreen(t("training.save.prompt"), str(self.default_save_path()),
+                                          apply, t("training.save.hint")), closed)
 
     def save_and_say(self, path: Path) -> bool:
         try:
             self.say_saved(self.save_to(path))
         except RnntuiError as error:
-            self.training.log_line(f"not saved: {error}")
-            self.app.notify(str(error), title="not saved", severity="error", timeout=10)
+            self.training.log_line(t("training.log.not_saved", error=error))
+            self.app.notify(str(error), title=t("training.notify.not_saved"), severity="error", timeout=10)
             return False
         return True
 
     def say_saved(self, saved: Path) -> None:
-        self.training.log_line(f"saved {saved} (rnntui app --checkpoint {saved} steps through it)")
+        self.training.log_line(t("training.log.saved", path=saved))
 
     def quit(self) -> None:
         """q: while a run is active, ask whether to save it first; a failed save keeps the app open.
@@ -104,13 +105,13 @@ class RunSaving:
                 return
             self.saving_to_quit = True
             if not run.paused:
-                self.training.log_line(f"pausing at step {run.step:,} to save the weights it reached")
+                self.training.log_line(t("training.log.pausing_to_save", step=f"{run.step:,}"))
                 run.pause()
             app.set_timer(PAUSED_VIEW_WAIT, self.save_and_quit)  # a child that does not answer: the last view
             self.save_when_paused()
 
-        app.push_screen(ConfirmScreen(f"Training is running (step {run.step:,}). Save it before quitting?",
-                                      f"save it under {SAVE_DIR}/ and quit", "quit without saving"), answered)
+        app.push_screen(ConfirmScreen(t("training.save.quit_question", step=f"{run.step:,}"),
+                                      t("training.save.quit_yes", folder=SAVE_DIR), t("training.save.quit_no")), answered)
 
     def save_when_paused(self) -> None:
         """Save and quit once the view on screen holds the paused run's exact weights."""
@@ -142,7 +143,7 @@ def unused_path(path: Path) -> Path:
 def checked_save_path(text: str | Path) -> Path:
     path = Path(text).expanduser()
     if path.suffix != ".safetensors":
-        raise RnntuiError(f"{str(path)!r}: a checkpoint file name ends in .safetensors")
+        raise RnntuiError(t("training.save.suffix", path=repr(str(path))))
     if path.is_dir():
-        raise RnntuiError(f"{str(path)!r} is a folder: give a file name")
+        raise RnntuiError(t("training.save.folder", path=repr(str(path))))
     return path
