@@ -34,7 +34,7 @@ class RnnApp(App[None]):
         # While a run is active the screen's c and a are off (they would change the run's model):
         # here they mean the same change as a new run.
         key("c", "restart_cell", "restart-cell"),
-        key("a", "restart_activation", "restart-activation"),
+        key("a", "restart_activation", "restart-activation", show=False),
         key("o", "open_corpus", "open-corpus"),
         key("t", "train", "train"),
         key("T", "stop_training", "stop-training", show=False),

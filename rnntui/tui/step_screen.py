@@ -86,7 +86,7 @@ class StepScreen(Screen[None]):
         key("up", "select_unit(-1)", "unit-up", show=False, key_display="↑"),
         key("down", "select_unit(1)", "unit-down", show=False, key_display="↓"),
         key("c", "cycle_cell", "cycle-cell"),
-        key("a", "toggle_activation", "activation"),
+        key("a", "toggle_activation", "activation", show=False),
         key("k", "toggle_clipping", "clipping"),
         key("K", "set_threshold", "threshold", show=False),
         key("left_square_bracket", "scale_w_hh(-1)", "w-hh-down", key_display="["),
@@ -163,7 +163,9 @@ class StepScreen(Screen[None]):
             if self.narration is not None:
                 yield self.narration
             yield Static(id="status")
-        yield Footer(compact=True)
+        # Every key the footer shows fits 120 columns in English and Chinese; ctrl+p and the rest
+        # are in help (?), which says so.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         titles = {

@@ -245,7 +245,7 @@ def status_text(
         clip = t("panes.status.clip_off")
     else:
         threshold = format_number(session.clipping.threshold, 4, significant=True)
-        clip = t("panes.status.clip_terse" if terse else "panes.status.clip", mode=session.clipping.mode, threshold=threshold)
+        clip = t("panes.status.clip_terse" if terse else "panes.status.clip", mode=t(f"panes.clip_mode.{session.clipping.mode}"), threshold=threshold)
     loss = session.gradients.loss
     radii = radii[f"rnn.weight_hh_l{cfg.num_layers - 1}"]
     if terse:

@@ -111,7 +111,7 @@ class GradientPane(LinePane):
             clip = t("panes.gradients.clipping_off")
             clip_style = palette.DIM
         else:
-            clip = t("panes.gradients.clip", mode=view.clip_mode, threshold=number(view.threshold),
+            clip = t("panes.gradients.clip", mode=t(f"panes.clip_mode.{view.clip_mode}"), threshold=number(view.threshold),
                      clipped=number(view.grad_norm_clipped))
             clip_style = palette.WARNING if view.grad_norm_clipped < view.grad_norm else palette.GOOD
         loss = t("panes.status.loss_none") if view.loss is None else t("panes.status.loss", loss=format_number(view.loss))
