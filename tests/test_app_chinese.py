@@ -16,7 +16,6 @@ from rich.cells import cell_len
 from textual.screen import ModalScreen
 
 from app_helpers import screen_text
-from rnntui import i18n
 from rnntui.engine.corpus import SHIPPED
 from rnntui.engine.session import StepSession
 from rnntui.tui.app import RnnApp
@@ -50,15 +49,6 @@ def english_words(text: str, data: str = "") -> set[str]:
     return {word for word in WORD.findall(QUOTED.sub(" ", text))
             if len(word) > 1 and not set("_.") & set(word) and not any(c.isdigit() for c in word)
             and word not in ALLOWED and word not in data}
-
-
-@pytest.fixture
-def chinese():
-    """The process speaks Chinese for one test (as `--lang zh` makes it), then English again."""
-    before = i18n.language_state()
-    i18n.set_language("zh")
-    yield
-    i18n.restore_language_state(before)
 
 
 def top_screen_text(app) -> str:

@@ -61,3 +61,15 @@ def test_chinese_text_at_120x40(snap_compare):
 def test_chinese_text_at_80x24(snap_compare):
     app = RnnApp(StepSession(POEM, hidden_size=8, seed=0))
     assert snap_compare(app, press=["right", "right", "down"], terminal_size=(80, 24))
+
+
+def test_chinese_app_at_120x40(snap_compare, chinese):
+    """The whole app in Chinese over Chinese text: titles, legends, status line and footer fit,
+    and the sequence, heatmap and gradient columns stay over each other."""
+    app = RnnApp(StepSession(POEM, cell="lstm", hidden_size=6, seed=0))
+    assert snap_compare(app, press=["right", "right", "right", "g"], terminal_size=(120, 40))
+
+
+def test_chinese_app_at_80x24(snap_compare, chinese):
+    app = RnnApp(StepSession(POEM, hidden_size=8, seed=0))
+    assert snap_compare(app, press=["right", "right", "down"], terminal_size=(80, 24))
