@@ -35,3 +35,16 @@ def current_state(app) -> StepState:
         sample_shown=app.sample_text is not None,
         corpus=shipped,
     )
+
+
+def open_state(app, state: StepState, session) -> None:
+    """A state on a running app: `session` (built from `state`), its view and its corpus, then
+    one redraw. Opening a refused state never gets here: the caller built `session` first."""
+    from rnntui.engine.corpus import shipped_corpus
+
+    app.install_session(session)
+    install_view(app, state)
+    app.choose_corpus(None if state.corpus is None else shipped_corpus(state.corpus))
+    if state.corpus is None:
+        app.training.corpus = None
+    app.render_session()
