@@ -172,3 +172,12 @@ def test_a_served_link_opens_its_state(opened, monkeypatch):
     assert run("app").exit_code == 0
     (_, _, view, notice), = opened
     assert view == decode(GOOD) and notice is None
+
+
+def test_the_guide_links_every_preset_with_its_string():
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "guide.md").read_text(encoding="utf-8")
+    for name, preset in PRESETS.items():
+        string = encode(preset.build())
+        assert f"| `{name}` | {preset.description()} | [`{string}`](http://127.0.0.1:8000/s/{string}) |" in guide, name
