@@ -36,7 +36,7 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 from yarl import URL
 
-from rnntui.commands.app_commands import STATE_ENV
+from rnntui.commands.app_commands import SERVE_URL_ENV, STATE_ENV
 from rnntui.errors import RnntuiError
 
 log = logging.getLogger("rnntui.serve")
@@ -140,10 +140,12 @@ async def _group_gone(pgid: int, seconds: float) -> bool:
 class AppProcess(AppService):
     """One browser tab's app: started from an argument list in its own process group, ended with it."""
 
-    def __init__(self, command: list[str], state: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, command: list[str], state: str | None = None, page_base: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(shlex.join(command), **kwargs)
         self.argv = command
         self.state = state  # a link's checked state string, for the app's environment only
+        self.page_base = page_base  # the server's URL as this tab's browser reached it: for share links
         self._stopping: asyncio.Future[None] | None = None
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
@@ -152,6 +154,8 @@ class AppProcess(AppService):
         environment.pop(STATE_ENV, None)  # a plain tab never inherits one from the server's shell
         if self.state is not None:
             environment[STATE_ENV] = self.state
+        if self.page_base is not None:
+            environment[SERVE_URL_ENV] = self.page_base
         self._process = process = await asyncio.create_subprocess_exec(
             *self.argv,
             stdin=asyncio.subprocess.PIPE,
@@ -268,8 +272,8 @@ class RnntuiServer(Server):
             await self.refuse(websocket)
             return websocket
         command = self.config.command if state is None else self.config.state_command
-        app = AppProcess(command, state=state, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
-                         close=websocket.close, download_manager=self.download_manager)
+        app = AppProcess(command, state=state, page_base=self.page_base(request), write_bytes=websocket.send_bytes,
+                         write_str=websocket.send_str, close=websocket.close, download_manager=self.download_manager)
         self.apps.add(app)
         try:
             await app.start(width, height)

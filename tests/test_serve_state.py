@@ -17,6 +17,7 @@ import rnntui.serve
 from rnntui.commands import app_commands
 from rnntui.demos.presets import PRESETS
 from rnntui.engine.state_string import MAX_CHARS, encode
+from rnntui.commands.app_commands import SERVE_URL_ENV
 from rnntui.serve import STATE_ENV, RnntuiServer, ServeConfig
 from test_state_string import pack
 
@@ -112,6 +113,7 @@ async def test_a_link_passes_its_string_in_the_environment_only(client, started)
     ((argv, env),) = started
     assert argv == [sys.executable, "-m", "rnntui", "app"]  # fixed: the string is never an argument
     assert env[STATE_ENV] == GOOD
+    assert env[SERVE_URL_ENV] == str(client.make_url("")).rstrip("/")  # for the share screen's link
 
 
 async def test_a_plain_tab_never_inherits_a_state(client, started, monkeypatch):

@@ -22,6 +22,7 @@ DEFAULT_TEXT = "ABCABCABC"  # what a fresh model steps through when no --text is
 # line's spectral radius alone is an eigen-solve of W_hh), so bigger models are refused up front.
 MAX_APP_HIDDEN = 1024  # a state string may ask for no more (engine/step_state.py MAX_HIDDEN)
 STATE_ENV = "RNNTUI_STATE"  # a served link's tab gets its state string here, never on its command line
+SERVE_URL_ENV = "RNNTUI_SERVE_URL"  # a served tab's server, as its browser reached it (for share links)
 
 
 # The app's options, shared with `rnntui serve`, which serves the same app with the same options.
@@ -45,6 +46,7 @@ def run_app(session, corpus=None, state=None, notice: str | None = None) -> None
 
     app = RnnApp(session, start_at_first=state is None)
     app.choose_corpus(corpus)
+    app.served_at = os.environ.get(SERVE_URL_ENV)
     if state is not None:
         from rnntui.tui.shared_state import install_view
 

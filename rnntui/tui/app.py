@@ -29,7 +29,9 @@ from rnntui.engine.session import StepSession
 from rnntui.errors import RnntuiError
 from rnntui.numbers import parse_number
 from rnntui.tui import views
+from rnntui.i18n import t
 from rnntui.tui.commands import ActionCommands
+from rnntui.tui.preset_palette import PresetCommands
 from rnntui.tui.messages import ConsoleLine, SessionChanged
 from rnntui.tui.screens.help import HelpScreen
 from rnntui.tui.screens.prompt import PromptScreen, escape_text, unescape_text
@@ -52,7 +54,7 @@ class RnnApp(App[None]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "rnntui"
-    COMMANDS = App.COMMANDS | {ActionCommands}
+    COMMANDS = App.COMMANDS | {ActionCommands, PresetCommands}
     BINDINGS = [
         Binding("right,l", "step(1)", "Step", key_display="→/l", tooltip="Step forward one character", id="step-forward"),
         Binding("left,h", "step(-1)", "Back", key_display="←/h", tooltip="Step back one character", id="step-back"),
@@ -87,6 +89,7 @@ class RnnApp(App[None]):
         Binding("L", "learning_rate", "LR", show=False, tooltip="Set the training learning rate (applies at the next step)", id="learning-rate"),
         Binding("p", "prime", "Prime", show=False, tooltip="Set the prime text of the samples streamed while training", id="prime"),
         Binding("s", "save", "Save", show=False, tooltip="Save a checkpoint (rnntui/1 .safetensors)", id="save"),
+        Binding("S", "share", t("state.app.share_key"), show=False, tooltip=t("state.app.share_tooltip"), id="share"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="Show every key", id="help"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, key_display="ctrl+p", tooltip="Find any action by name", id="palette"),
         Binding("q", "quit", "Quit", tooltip="Quit", id="quit"),
@@ -108,6 +111,7 @@ class RnnApp(App[None]):
         self.sample_count = 0
         self._play_timer: Timer | None = None
         self.training = TrainingController(self)  # live training: the run, its keys' logic, its messages
+        self.served_at: str | None = None  # the server's URL when `rnntui serve` runs this app: links start there
         if start_at_first:
             session.first()
 
@@ -398,6 +402,13 @@ class RnnApp(App[None]):
             self.draw_sample()  # the shown sample always matches the shown temperature
         else:
             self.render_session()
+
+    def action_share(self) -> None:
+        """This screen as a state string, a command line and (served) a link; refused for weights
+        that cannot be named (a training run's), with the reason."""
+        from rnntui.tui.shared_state import share
+
+        share(self)
 
     # ------------------------------------------------------------------ help
 

@@ -48,3 +48,36 @@ def open_state(app, state: StepState, session) -> None:
     if state.corpus is None:
         app.training.corpus = None
     app.render_session()
+
+
+def open_preset(app, name: str) -> None:
+    """Open a preset on the running app; a refusal is a notification and changes nothing."""
+    from rnntui.demos.presets import get_preset
+    from rnntui.engine.step_state import build_session
+    from rnntui.errors import RnntuiError
+    from rnntui.i18n import t
+
+    try:
+        preset = get_preset(name)
+        state = preset.build()
+        session = build_session(state)
+    except RnntuiError as error:
+        app.notify(str(error), title=t("state.app.refused_title"), severity="error", timeout=8)
+        return
+    open_state(app, state, session)
+    app.notify(t("state.app.opened_preset", name=name, description=preset.description()),
+               title=t("state.app.opened_title"), timeout=4)
+
+
+def share(app) -> None:
+    """Show what the app shows as a state string (ShareScreen), or why it cannot be one."""
+    from rnntui.engine.state_string import encode
+    from rnntui.errors import RnntuiError
+    from rnntui.tui.screens.share import ShareScreen
+
+    try:
+        string = encode(current_state(app))
+    except RnntuiError as error:
+        app.notify(str(error), severity="warning", timeout=8)
+        return
+    app.push_screen(ShareScreen(string, app.served_at))
