@@ -38,6 +38,7 @@ from yarl import URL
 
 from rnntui.commands.app_commands import SERVE_URL_ENV, STATE_ENV
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 
 log = logging.getLogger("rnntui.serve")
 
@@ -219,11 +220,11 @@ class RnntuiServer(Server):
         if state is None:
             return None
         if self.config.check_state is None:
-            raise web.HTTPNotFound(text="rnntui serve: this server opens no state links")
+            raise web.HTTPNotFound(text=t("state.serve.no_links"))
         try:
             self.config.check_state(state)
         except RnntuiError as error:
-            raise web.HTTPBadRequest(text=f"rnntui serve: {error}") from None
+            raise web.HTTPBadRequest(text=t("state.serve.refused", reason=error)) from None
         return state
 
     def page_base(self, request: web.Request) -> str:

@@ -255,3 +255,26 @@ def test_edits_of_every_kind_survive_the_wire():
              SpectralRadius(1.3), SpectralRadius(0.5, 0, "f"))
     state = StepState(text="hello", cell="lstm", edits=edits)
     assert decode(encode(state)).edits == edits
+
+
+def test_every_field_a_refusal_names_is_in_the_catalogues():
+    import re
+    from pathlib import Path
+
+    from rnntui import i18n
+    from rnntui.engine import step_state
+
+    source = Path(step_state.__file__).read_text(encoding="utf-8") + Path(state_string.__file__).read_text(encoding="utf-8")
+    named = set(re.findall(r'_(?:whole|real|choice)\([^"\n]*"(\w+)"', source)) | set(re.findall(r'what="(\w+)"', source))
+    assert {"hidden_size", "cursor", "edited_weight", "weight_edits"} <= named
+    for lang in i18n.LANGUAGES:
+        assert {f"state.field.{name}" for name in named} <= set(i18n.catalogue(lang)), lang
+
+
+def test_a_refusal_reads_in_the_chosen_language(monkeypatch):
+    from rnntui import i18n
+
+    monkeypatch.setattr(i18n, "_language", "zh")
+    with pytest.raises(RnntuiError) as refused:
+        decode(pack({"t": "ab", "h": 10**9}))
+    assert "隐藏状态大小" in str(refused.value) and "状态字符串被拒绝" in str(refused.value)

@@ -161,7 +161,7 @@ def from_wire(wire: dict[str, Any]) -> StepState:
             continue
         if name in FLAGS:
             if value not in (0, 1) or isinstance(value, float):
-                raise refuse("not_bool", what=name.replace("_", " "), given=repr(value))
+                raise refuse("not_bool", what=name, given=repr(value))
             value = bool(value)
         if name in ("clip_threshold", "temperature") and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
@@ -175,7 +175,7 @@ def from_wire(wire: dict[str, Any]) -> StepState:
         if not isinstance(edits, list) or not edits:
             raise refuse("edit_kind", given=repr(edits)[:40])
         if len(edits) > MAX_EDITS:
-            raise refuse("range", what="weight edits", low=0, high=MAX_EDITS, given=len(edits))
+            raise refuse("range", what="weight_edits", low=0, high=MAX_EDITS, given=len(edits))
         names = parameter_names(state)
         state = StepState(**fields, edits=tuple(_edit_from_wire(edit, names) for edit in edits))
         check(state)

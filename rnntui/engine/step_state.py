@@ -77,6 +77,10 @@ class StepState:
 
 
 def refuse(key: str, **fields) -> RnntuiError:
+    """The one-line refusal `state.error.KEY`; a `what` field names a field of the state by its key
+    in `state.field`, so the message reads in the person's language."""
+    if "what" in fields:
+        fields["what"] = t(f"state.field.{fields['what']}")
     return RnntuiError(t("state.error.refused", reason=t(f"state.error.{key}", **fields)))
 
 
@@ -169,34 +173,34 @@ def check(state: StepState) -> None:
     if not isinstance(state.text, str) or not state.text:
         raise refuse("empty_text")
     if len(state.text) > MAX_TEXT:
-        raise refuse("range", what="text length", low=1, high=MAX_TEXT, given=len(state.text))
+        raise refuse("range", what="text_length", low=1, high=MAX_TEXT, given=len(state.text))
     _choice(state.cell, CELLS, "cell")
     _choice(state.activation, ACTIVATIONS, "activation")
-    _whole(state.hidden_size, 1, MAX_HIDDEN, "hidden size")
+    _whole(state.hidden_size, 1, MAX_HIDDEN, "hidden_size")
     _whole(state.num_layers, 1, MAX_LAYERS, "layers")
     if state.embedding_dim is not None:
-        _whole(state.embedding_dim, 1, MAX_HIDDEN, "embedding dim")
+        _whole(state.embedding_dim, 1, MAX_HIDDEN, "embedding_dim")
     _whole(state.seed, 0, MAX_SEED, "seed")
     _choice(state.weights, WEIGHT_BASES, "weights")
     _check_base(state)
     vocab = _check_vocab(state)
     if len(state.edits) > MAX_EDITS:
-        raise refuse("range", what="weight edits", low=0, high=MAX_EDITS, given=len(state.edits))
+        raise refuse("range", what="weight_edits", low=0, high=MAX_EDITS, given=len(state.edits))
     shapes = None if vocab is None else model_config(state, len(vocab)).parameter_shapes()
     for edit in state.edits:
         _check_edit(edit, state, shapes)
     _choice(state.clip_mode, CLIP_MODES, "clipping")
-    _real(state.clip_threshold, "clipping threshold", 0.0, math.inf, low_open=True)
+    _real(state.clip_threshold, "clipping_threshold", 0.0, math.inf, low_open=True)
     _whole(state.cursor, 1, len(state.text), "cursor")
-    _whole(state.layer, 0, state.num_layers - 1, "selected layer")
-    _whole(state.unit, 0, state.hidden_size - 1, "selected unit")
+    _whole(state.layer, 0, state.num_layers - 1, "selected_layer")
+    _whole(state.unit, 0, state.hidden_size - 1, "selected_unit")
     if not isinstance(state.whole_loss_bars, bool):
-        raise refuse("not_bool", what="gradient bars", given=_shown(state.whole_loss_bars))
+        raise refuse("not_bool", what="whole_loss_bars", given=_shown(state.whole_loss_bars))
     _real(state.temperature, "temperature", 0.0, math.inf, low_open=True)
     _choice(state.temperature, TEMPERATURES, "temperature")
-    _whole(state.sample_draws, 0, MAX_SAMPLE_DRAWS, "sample draws")
+    _whole(state.sample_draws, 0, MAX_SAMPLE_DRAWS, "sample_draws")
     if not isinstance(state.sample_shown, bool):
-        raise refuse("not_bool", what="sample shown", given=_shown(state.sample_shown))
+        raise refuse("not_bool", what="sample_shown", given=_shown(state.sample_shown))
     if state.sample_shown and state.sample_draws < 1:
         raise refuse("sample_without_draw")
     if state.corpus is not None:
@@ -241,7 +245,7 @@ def _check_vocab(state: StepState) -> str | None:
 
 def _check_edit(edit, state: StepState, shapes: dict[str, tuple[int, ...]] | None) -> None:
     if isinstance(edit, SetEntry):
-        _real(edit.value, "an edited weight", -math.inf, math.inf)
+        _real(edit.value, "edited_weight", -math.inf, math.inf)
         if shapes is not None:
             _check_parameter(edit.name, shapes)
             shape = shapes[edit.name]
@@ -251,16 +255,16 @@ def _check_edit(edit, state: StepState, shapes: dict[str, tuple[int, ...]] | Non
                                for i, n in zip(index, shape))):
                 raise refuse("edit_index", index=_shown(index), name=edit.name, shape=shape)
     elif isinstance(edit, Scale):
-        _real(edit.factor, "a scale factor", -math.inf, math.inf)
+        _real(edit.factor, "scale_factor", -math.inf, math.inf)
         if shapes is not None:
             _check_parameter(edit.name, shapes)
     elif isinstance(edit, SpectralRadius):
-        _real(edit.radius, "a spectral radius", 0.0, math.inf)
+        _real(edit.radius, "spectral_radius", 0.0, math.inf)
         if edit.layer is not None:
-            _whole(edit.layer, 0, state.num_layers - 1, "the spectral radius's layer")
+            _whole(edit.layer, 0, state.num_layers - 1, "radius_layer")
         if edit.block is not None:
             blocks = tuple(gate_rows(model_config(state, 1)))
-            _choice(edit.block, blocks, "the spectral radius's block")
+            _choice(edit.block, blocks, "radius_block")
     else:
         raise refuse("edit_kind", given=_shown(edit))
 
