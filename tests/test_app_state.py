@@ -22,7 +22,7 @@ SIZE = (120, 40)
 def app_on(name: str) -> RnnApp:
     state = PRESETS[name].build()
     app = RnnApp(build(state), start_at_first=False)
-    install_view(app, state)
+    install_view(app.step_screen, state)
     return app
 
 

@@ -96,7 +96,7 @@ def states(count: int) -> list[StepState]:
 
 
 async def screen_of(app, pilot, state: StepState) -> str:
-    app.query_one("#console-log", Log).clear()  # a fresh screen: no log lines from the previous state
+    app.step_screen.query_one("#console-log", Log).clear()  # a fresh screen: no log lines from the previous state
     open_state(app, state, build(state))
     await pilot.pause()
     return app.export_screenshot()

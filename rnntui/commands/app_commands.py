@@ -50,7 +50,7 @@ def run_app(session, corpus=None, state=None, notice: str | None = None) -> None
     if state is not None:
         from rnntui.tui.shared_state import install_view
 
-        install_view(app, state)
+        install_view(app.step_screen, state)
     if notice is not None:
         app.notify(notice, title=t("state.app.refused_title"), severity="error", timeout=30)
     app.run()
