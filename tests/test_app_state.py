@@ -11,6 +11,7 @@ from rnntui.engine.config import ModelConfig
 from rnntui.engine.numpy_rnn import init_params
 from rnntui.engine.session import StepSession
 from rnntui.engine.state_string import decode, encode
+from rnntui.engine.step_state import CheckpointRef, StepState
 from rnntui.engine.weights import Scale
 from rnntui.tui.app import RnnApp
 from rnntui.tui.screens.share import ShareScreen
@@ -84,3 +85,28 @@ async def test_the_palette_opens_a_preset():
         assert current_state(app) == wanted
         reference = build(wanted)
         assert all(np.array_equal(app.session.params[k], reference.params[k]) for k in reference.params)
+
+
+async def test_share_is_in_the_command_palette_and_help():
+    from rnntui.tui.commands import active_key_rows
+
+    app = app_on("abc")
+    async with app.run_test(size=SIZE):
+        rows = [row for row in active_key_rows(app.screen.active_bindings) if row.action == "share"]
+        assert [row.keys for row in rows] == ["S"] and "state string" in rows[0].text
+
+
+async def test_a_link_refused_where_it_opens_shows_the_reason_on_the_default_screen(monkeypatch):
+    from rnntui.commands import app_commands
+    from rnntui.engine.abc_example import abc_session
+
+    made = []
+    monkeypatch.setattr(app_commands, "run_app", lambda *args, **kwargs: made.append(app_commands.make_app(*args, **kwargs)))
+    state = StepState("ab", weights="checkpoint", checkpoint=CheckpointRef("missing.safetensors", "0" * 64))
+    app_commands.open_served_link(encode(state))
+    (app,) = made
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("missing.safetensors" in m for m in messages), messages
+        assert app.session.text == abc_session().text and app.session.weights_source == "abc"

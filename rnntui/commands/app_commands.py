@@ -39,9 +39,14 @@ PRESET_OPTION = typer.Option(None, "--preset", help="Open a named starting state
 
 
 def run_app(session, corpus=None, state=None, notice: str | None = None) -> None:
-    """Open the app on a StepSession (and a Corpus for `t` to train on) until the person quits;
-    `state` (a StepState) also sets what the screen shows: selected unit, bars, temperature, sample.
-    `notice` is shown as an error notification once the screen is up (a refused link's reason)."""
+    """Open the app on a StepSession (and a Corpus for `t` to train on) until the person quits."""
+    make_app(session, corpus, state, notice).run()
+
+
+def make_app(session, corpus=None, state=None, notice: str | None = None):
+    """The app `run_app` runs: `state` (a StepState) also sets what the screen shows (selected
+    unit, bars, temperature, sample); `notice` is an error notification once the screen is up
+    (a refused link's reason)."""
     from rnntui.tui.app import RnnApp
 
     app = RnnApp(session, start_at_first=state is None)
@@ -53,7 +58,7 @@ def run_app(session, corpus=None, state=None, notice: str | None = None) -> None
         install_view(app.step_screen, state)
     if notice is not None:
         app.notify(notice, title=t("state.app.refused_title"), severity="error", timeout=30)
-    app.run()
+    return app
 
 
 def open_served_link(string: str) -> None:
