@@ -25,6 +25,8 @@ NOT_YET_CONVERTED = {
     "tui/views.py",
     "tui/step_screen.py",
     "tui/screens/confirm.py",
+    "tui/screens/share.py",
+    "tui/training/saving.py",
     "tui/screens/corpus_picker.py",
     "tui/screens/help.py",
     "tui/screens/train_settings.py",
