@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 from rnntui.cli import app
 from rnntui.i18n import t
 
-COMMANDS = ["abc", "step", "corpora", "train", "sample", "app", "demo", "serve"]
+COMMANDS = ["abc", "step", "corpora", "train", "sample", "app", "demo", "serve", "state"]
 
 
 def invoke(args, env=None):

@@ -99,7 +99,9 @@ def report_end(trainer, result: DoneEvent) -> None:
     cfg = trainer.config
     val = t("cli.train.val", last=f"{result.last_val_loss:.4f}", best=f"{result.best_val_loss:.4f}") \
         if result.best_val_loss else ""
-    typer.echo(t("cli.train.saved", message=result.message, val=val, out=trainer.out_dir))
+    ended = {"steps": t("cli.train.done_steps", steps=result.step),  # the trainer's words, in the reader's language
+             "time": t("cli.train.done_time", minutes=f"{cfg.minutes or 0:g}", steps=result.step)}
+    typer.echo(t("cli.train.saved", message=ended.get(result.reason, result.message), val=val, out=trainer.out_dir))
     if got_worse(result.best_val_loss, result.last_val_loss):
         typer.echo(t("cli.train.got_worse", best=f"{result.best_val_loss:.4f}", last=f"{result.last_val_loss:.4f}",
                      out=trainer.out_dir))

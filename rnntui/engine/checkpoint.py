@@ -8,6 +8,7 @@ and the metadata header holds the format tag, the model config and the vocabular
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -123,6 +124,18 @@ def save_error(path: Path, error: Exception, needed: int) -> SaveError:
         return SaveError(t("errors.checkpoint.disk_full", path=str(path), folder=str(folder),
                            needed=format_bytes(needed), free=format_bytes(free)))
     return SaveError(t("errors.checkpoint.cannot_save", path=str(path), reason=reason))
+
+
+def file_sha256(path: str | os.PathLike, block: int = 1 << 20) -> str:
+    """The SHA-256 of a file's bytes, as hex: what a state string names a checkpoint by."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(block):
+                digest.update(chunk)
+    except OSError as error:
+        raise CheckpointError(f"cannot read checkpoint {str(path)!r}: {error.strerror or error}") from None
+    return digest.hexdigest()
 
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:

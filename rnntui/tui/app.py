@@ -7,8 +7,8 @@ to the screen, and follows what the screen shows) and wires the two together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import gc
+from collections.abc import Iterable
 
 from textual import on
 from textual.app import App, SystemCommand
@@ -17,9 +17,10 @@ from textual.screen import Screen
 from rnntui.engine.session import StepSession
 from rnntui.tui.commands import ActionCommands, open_palette, system_commands
 from rnntui.tui.heap import settle_heap
+from rnntui.tui.keys import key, localize_bindings
+from rnntui.tui.preset_palette import PresetCommands
 from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
 from rnntui.tui.training.controller import TrainingController
-from rnntui.tui.keys import key, localize_bindings
 
 RESTART_ACTIONS = frozenset({"restart_cell", "restart_activation"})
 
@@ -29,7 +30,7 @@ class RnnApp(App[None]):
 
     CSS_PATH = STYLESHEET
     TITLE = "rnntui"
-    COMMANDS = App.COMMANDS | {ActionCommands}
+    COMMANDS = App.COMMANDS | {ActionCommands, PresetCommands}
     BINDINGS = [
         # While a run is active the screen's c and a are off (they would change the run's model):
         # here they mean the same change as a new run.
@@ -42,6 +43,7 @@ class RnnApp(App[None]):
         key("L", "learning_rate", "learning-rate", show=False),
         key("p", "prime", "prime", show=False),
         key("s", "save", "save", show=False),
+        key("S", "share", "share", show=False),
         *APP_KEYS,
     ]
 
@@ -50,6 +52,7 @@ class RnnApp(App[None]):
         localize_bindings(self)  # the words in the language chosen now
         self.training = TrainingController(self)  # live training: the run, its keys' logic, its news
         self.step_screen = StepScreen(session, start_at_first, locked=self.training.weights_locked)
+        self.served_at: str | None = None  # the server's URL when `rnntui serve` runs this app: links start there
 
     def get_default_screen(self) -> Screen:
         return self.step_screen
@@ -90,6 +93,13 @@ class RnnApp(App[None]):
     @on(TrainingController.RunNews)
     def _run_news(self, message: TrainingController.RunNews) -> None:
         self.training.on_news(message.event)
+
+    def action_share(self) -> None:
+        """This screen as a state string, a command line and (served) a link; refused for weights
+        that cannot be named (a training run's), with the reason."""
+        from rnntui.tui.shared_state import share
+
+        share(self)
 
     def action_help(self) -> None:
         self.step_screen.show_help()

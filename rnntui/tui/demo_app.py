@@ -10,8 +10,8 @@ after the previous one finished.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import gc
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from textual import on, work

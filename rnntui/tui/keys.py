@@ -15,7 +15,7 @@ from dataclasses import replace
 from textual.binding import Binding
 from textual.dom import DOMNode
 
-from rnntui.i18n import t
+from rnntui.i18n import DEFAULT_LANGUAGE, catalogue, t
 
 AREA = "keys"
 
@@ -27,8 +27,8 @@ def key(keys: str, action: str, id: str, **options) -> Binding:
 
 def localized(binding: Binding) -> Binding:
     """`binding` with its words in the current language (Textual's own bindings, without an id, as they are)."""
-    if not binding.id:
-        return binding
+    if not binding.id or f"{AREA}.{binding.id}.label" not in catalogue(DEFAULT_LANGUAGE):
+        return binding  # Textual's own, or one declared with its words at hand
     return replace(binding, description=t(f"{AREA}.{binding.id}.label"), tooltip=t(f"{AREA}.{binding.id}.tooltip"))
 
 
