@@ -10,12 +10,12 @@ from __future__ import annotations
 import shlex
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from rnntui.i18n import t
+from rnntui.tui.keys import key, localize_bindings
 
 
 class ShareScreen(ModalScreen[None]):
@@ -29,15 +29,16 @@ class ShareScreen(ModalScreen[None]):
     #share-keys { color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [
-        Binding("y", "copy('string')", "Copy string", id="share-copy-string"),
-        Binding("c", "copy('command')", "Copy command", id="share-copy-command"),
-        Binding("l", "copy('link')", "Copy link", id="share-copy-link"),
-        Binding("o", "open_link", "Open link", id="share-open-link"),
-        Binding("escape,q", "close", "Close", id="share-close"),
+        key("y", "copy('string')", "share-copy-string"),
+        key("c", "copy('command')", "share-copy-command"),
+        key("l", "copy('link')", "share-copy-link"),
+        key("o", "open_link", "share-open-link"),
+        key("escape,q", "close", "share-close"),
     ]
 
     def __init__(self, string: str, link_base: str | None = None) -> None:
         super().__init__()
+        localize_bindings(self)  # the words in the language chosen now
         self.string = string
         self.command = shlex.join(["rnntui", "app", "--state", string])
         self.link = None if link_base is None else f"{link_base.rstrip('/')}/s/{string}"

@@ -16,7 +16,7 @@ from rich.segment import Segment
 from textual.strip import Strip
 
 from rnntui.i18n import t
-from rnntui.textwidth import cells
+from rnntui import textwidth
 from rnntui.tui.widgets import glyphs, palette
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
 
@@ -182,7 +182,7 @@ def plot_lines(data: CurveData, width: int, height: int, floor: float | None = N
                 segments.append(Segment(" "))
         lines.append(Strip(segments))
     left, right = t("training.curve.axis_step", step=f"{first:,}"), f"{last:,}"
-    gap = max(1, plot_width - cells(left) - len(right))
+    gap = max(1, plot_width - textwidth.cells(left) - len(right))
     lines.append(text_strip((" " * Y_LABEL_WIDTH + left + " " * gap + right, palette.LABEL)))
     return lines
 
