@@ -192,7 +192,7 @@ def gate_legend(session: StepSession) -> list[Strip]:
     return [
         Strip.join(
             [text_strip((t("panes.hidden.sigma_gates"), palette.LABEL)), legend_strip("sequential", 1.0),
-             text_strip(("   tanh ", palette.LABEL)), legend_strip("diverging", 1.0)]
+             text_strip(("  tanh ", palette.LABEL)), legend_strip("diverging", 1.0)]
         )
     ]
 
