@@ -28,6 +28,7 @@ from rnntui.engine.corpus import Corpus
 from rnntui.train.train_config import TrainConfig, TrainSettings
 from rnntui.train.train_events import DoneEvent, EvalEvent, StateEvent, StepEvent, WarningEvent
 from rnntui.errors import CorpusError
+from rnntui.i18n import t
 from rnntui.live.child import child_main
 from rnntui.train.history import LONG_RUN_POINTS, RunHistory
 from rnntui.live.protocol import (
@@ -149,10 +150,8 @@ def check_trainable(config: TrainConfig, corpus: Corpus) -> None:
     """Refuse, before any process starts, a corpus whose training part cannot fill one window."""
     train_text, _ = corpus.split(config.val_fraction)
     if len(train_text) < config.seq_len + 1:
-        raise CorpusError(
-            f"corpus {corpus.name!r} is too short to train on: its training part has {len(train_text)} "
-            f"characters and one window needs {config.seq_len + 1}. Choose a longer text, or a "
-            f"sequence length below {max(1, len(train_text))}")
+        raise CorpusError(t("live.too_short", name=repr(corpus.name), length=len(train_text),
+                            window=config.seq_len + 1, most=max(1, len(train_text))))
 
 
 class LiveRun:
@@ -331,7 +330,7 @@ class LiveRun:
             reports.close()
         if not ended:
             self._process.join(1.0)
-            self.failure = f"the training process ended unexpectedly ({exit_description(self._process.exitcode)})"
+            self.failure = t("live.ended", how=exit_description(self._process.exitcode))
             self._pause_wanted = None
             self._set_state(RunState.FINISHED)
             self.on_event(RunFinished(self.id, self.failure, failed=True, started=self.started))
@@ -358,7 +357,7 @@ class LiveRun:
         elif isinstance(report, StartFailed):
             self.failure = report.message
             self._set_state(RunState.FINISHED)
-            self.on_event(RunFinished(self.id, f"training could not start: {report.message}", failed=True,
+            self.on_event(RunFinished(self.id, t("live.not_started", message=report.message), failed=True,
                                       started=False))
             return True
         return False
@@ -396,13 +395,13 @@ def widen_pipe(connection) -> None:
 
 def exit_description(code: int | None) -> str:
     if code is None:
-        return "still running"
+        return t("live.still_running")
     if code < 0:
         try:
-            return f"killed by {signal.Signals(-code).name}"
+            return t("live.killed_by", signal=signal.Signals(-code).name)
         except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit code {code}"
+            return t("live.killed_by_signal", number=-code)
+    return t("live.exit_code", code=code)
 
 
 def start_resource_tracker() -> None:
