@@ -1,0 +1,101 @@
+"""`rnntui experiment TASK`: the paper's long-lag experiments, rerun with a vanilla RNN, an LSTM and a GRU."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from rnntui.commands.common import user_errors
+from rnntui.errors import RnntuiError
+from rnntui.i18n import t
+
+MAX_SEEDS = 100
+MAX_HIDDEN = 1024
+QUICK_SECONDS_PER_RUN = 50.0  # three cells, one seed: the whole --quick table in under three minutes
+QUICK_TEST_SIZE = 512
+
+
+def check_range(value: int, lo: int, hi: int, flag: str) -> int:
+    if not lo <= value <= hi:
+        raise RnntuiError(t("tasks.error.option_range", flag=flag, lo=lo, hi=hi, given=value))
+    return value
+
+
+def task_setting(task_name: str, T: int | None, p: int | None) -> int | None:
+    """--T for the adding and multiplication problems, --p for remembering the first symbol."""
+    from rnntui.engine.tasks import task_kind
+
+    kind = task_kind(task_name)
+    for flag, value in (("T", T), ("p", p)):
+        if value is not None and kind.setting != flag:
+            raise RnntuiError(t("tasks.error.wrong_setting", flag="--" + flag, task=task_name,
+                                takes="--" + kind.setting if kind.setting else t("tasks.error.takes_none")))
+    return T if T is not None else p
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the CLI."""
+
+    @app.command("experiment")
+    @user_errors
+    def experiment(
+        task: str = typer.Argument(..., help="adding, multiplication, temporal-order, temporal-order-3, "
+                                             "remember-first or remember-first-random."),
+        quick: bool = typer.Option(False, "--quick", help="One seed, a small test set, at most ~3 minutes."),
+        seeds: Optional[int] = typer.Option(None, "--seeds", help="Seeds per cell (default 5; 1 with --quick)."),
+        T: Optional[int] = typer.Option(None, "--T", help="Adding/multiplication: minimal sequence length T."),
+        p: Optional[int] = typer.Option(None, "--p", help="Remember-first: the time lag p."),
+        cells: str = typer.Option("rnn,lstm,gru", "--cells", help="Comma-separated cells to train."),
+        hidden: int = typer.Option(16, "--hidden", help="Hidden units per cell."),
+        max_sequences: Optional[int] = typer.Option(None, "--max-sequences",
+                                                    help="Training budget per run, in sequences."),
+        json_path: Optional[Path] = typer.Option(None, "--json", help="Also write the full result as JSON here."),
+    ) -> None:
+        """Train vanilla RNN, LSTM and GRU on one of the 1997 LSTM paper's tasks; table beside the paper's."""
+        from dataclasses import replace
+
+        from rnntui.engine.tasks import make_task
+        from rnntui.train.experiment import CELLS
+
+        chosen = make_task(task, task_setting(task, T, p))
+        n_seeds = check_range(seeds if seeds is not None else (1 if quick else 5), 1, MAX_SEEDS, "--seeds")
+        check_range(hidden, 1, MAX_HIDDEN, "--hidden")
+        cell_list = tuple(c.strip() for c in cells.split(",") if c.strip())
+        unknown = [c for c in cell_list if c not in CELLS]
+        if unknown or not cell_list:
+            raise RnntuiError(t("tasks.error.unknown_cell", given=",".join(unknown) or cells, choices=", ".join(CELLS)))
+        if max_sequences is not None:
+            check_range(max_sequences, 1, 100_000_000, "--max-sequences")
+        if json_path is not None and not json_path.parent.is_dir():
+            raise RnntuiError(t("tasks.error.no_folder", path=str(json_path)))
+
+        from rnntui.commands.experiment_table import result_lines
+        from rnntui.train.experiment import ExperimentPlan, run_experiment
+        from rnntui.train.task_runs import TaskRunConfig
+
+        run = TaskRunConfig(hidden_size=hidden)
+        if quick:
+            run = replace(run, test_size=QUICK_TEST_SIZE, max_seconds=QUICK_SECONDS_PER_RUN)
+        if max_sequences is not None:
+            run = replace(run, max_sequences=max_sequences)
+        plan = ExperimentPlan(chosen, cell_list, n_seeds, run)
+
+        def progress(record: dict) -> None:
+            typer.echo(t("tasks.progress.run", cell=record["cell"], seed=record["seed"],
+                         outcome=outcome(record), seconds=f"{record['seconds']:.0f}"), err=True)
+
+        result = run_experiment(plan, on_run=progress)
+        for line in result_lines(result, chosen.kind.head):
+            typer.echo(line)
+        if json_path is not None:
+            json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+def outcome(record: dict) -> str:
+    if record["solved_after"] is not None:
+        return t("tasks.progress.solved", sequences=f"{record['solved_after']:,}")
+    key = "tasks.progress.out_of_time" if record["stopped_by"] == "time" else "tasks.progress.out_of_budget"
+    return t(key, sequences=f"{record['sequences']:,}", correct=f"{record['correct']:.1%}")
