@@ -1,4 +1,6 @@
-"""`rnntui experiment TASK`: the paper's long-lag experiments, rerun with a vanilla RNN, an LSTM and a GRU."""
+"""`rnntui experiment TASK`: the paper's long-lag experiments, rerun with a vanilla RNN, an LSTM and a GRU.
+
+`rnntui series [NAME]`: one-step forecasting of a time series, always beside "tomorrow equals today"."""
 
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ def task_setting(task_name: str, T: int | None, p: int | None) -> int | None:
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the CLI."""
+    register_series(app)
 
     @app.command("experiment")
     @user_errors
@@ -89,6 +92,59 @@ def register(app: typer.Typer) -> None:
 
         result = run_experiment(plan, on_run=progress)
         for line in result_lines(result, chosen.kind.head):
+            typer.echo(line)
+        if json_path is not None:
+            json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+def register_series(app: typer.Typer) -> None:
+    @app.command("series")
+    @user_errors
+    def series(
+        name: Optional[str] = typer.Argument(None, help="sines, airline or random-walk; leave out for all three."),
+        file: Optional[Path] = typer.Option(None, "--file", help="Your own series: one number per line."),
+        test_points: int = typer.Option(36, "--test-points", help="With --file: last points held out for scoring."),
+        log: bool = typer.Option(False, "--log", help="With --file: model the logarithm (a positive series)."),
+        cell: str = typer.Option("lstm", "--cell", help="rnn, lstm or gru."),
+        seeds: int = typer.Option(3, "--seeds", help="Seeds; the table shows their mean."),
+        steps: int = typer.Option(600, "--steps", help="Adam steps per run."),
+        hidden: int = typer.Option(16, "--hidden", help="Hidden units."),
+        json_path: Optional[Path] = typer.Option(None, "--json", help="Also write the full result as JSON here."),
+    ) -> None:
+        """Predict a series' next value with a network, beside the persistence baseline (tomorrow = today)."""
+        from rnntui.engine.series import SERIES, get_series
+        from rnntui.engine.series.series_file import read_series
+        from rnntui.train.experiment import CELLS
+
+        if name is not None and file is not None:
+            raise RnntuiError(t("tasks.series.name_or_file"))
+        if cell not in CELLS:
+            raise RnntuiError(t("tasks.error.unknown_cell", given=cell, choices=", ".join(CELLS)))
+        check_range(seeds, 1, MAX_SEEDS, "--seeds")
+        check_range(steps, 1, 1_000_000, "--steps")
+        check_range(hidden, 1, MAX_HIDDEN, "--hidden")
+        if json_path is not None and not json_path.parent.is_dir():
+            raise RnntuiError(t("tasks.error.no_folder", path=str(json_path)))
+        if file is not None:
+            values = read_series(file)
+            check_range(test_points, 2, len(values) // 2, "--test-points")
+            if log and (values <= 0).any():
+                raise RnntuiError(t("tasks.series.log_needs_positive", name=str(file)))
+            named = {file.name: (values, test_points, log)}
+        else:
+            chosen = [get_series(name)] if name is not None else list(SERIES.values())
+            named = {s.name: (s.values(), s.test_points, s.log) for s in chosen}
+
+        from rnntui.commands.series_table import series_lines
+        from rnntui.train.series_experiment import run_series
+        from rnntui.train.series_runs import SeriesRunConfig
+
+        def progress(series_name: str, record: dict) -> None:
+            typer.echo(t("tasks.series.progress", series=series_name, seed=record["seed"],
+                         ratio=f"{record['ratio']:.3f}", seconds=f"{record['seconds']:.0f}"), err=True)
+
+        result = run_series(named, SeriesRunConfig(cell=cell, steps=steps, hidden_size=hidden), seeds, progress)
+        for line in series_lines(result, cell):
             typer.echo(line)
         if json_path is not None:
             json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
