@@ -60,7 +60,7 @@ class TaskRunResult:
     final: Score  # the test-set score when the run stopped
     sequences: int  # training sequences seen in all
     seconds: float
-    stopped_by: str  # "success" | "budget" | "time"
+    stopped_by: str  # "success" | "budget" | "time" (max_seconds) | "stopped" (should_stop said so)
     checks: list[Check] = field(default_factory=list)
     model: CharRNN | None = field(default=None, repr=False)
 
@@ -141,7 +141,7 @@ def train_on_task(task: Task, run: TaskRunConfig, test: TaskBatch | None = None,
                 stopped_by = "time"
                 break
             if should_stop and should_stop():
-                stopped_by = "time"
+                stopped_by = "stopped"
                 break
     final = checks[-1].score if checks and checks[-1].sequences == seen else check()
     return TaskRunResult(run.cell, run.seed, solved_after, final, seen, time.perf_counter() - started,
