@@ -62,3 +62,14 @@ def test_bad_input_is_one_line_and_exit_2(args, says):
     result = invoke(*args)
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and says in result.output, result.output
+
+
+def test_quick_means_one_seed_a_small_test_set_and_a_time_limit(tmp_path):
+    from rnntui.commands.experiment_commands import QUICK_SECONDS_PER_RUN, QUICK_TEST_SIZE
+
+    out = tmp_path / "quick.json"
+    result = invoke("adding", "--quick", "--T", "10", "--cells", "lstm", "--max-sequences", "320", "--json", str(out))
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert doc["seeds"] == 1 and len(doc["runs"]) == 1
+    assert doc["settings"]["test_size"] == QUICK_TEST_SIZE and doc["settings"]["max_seconds"] == QUICK_SECONDS_PER_RUN
