@@ -90,7 +90,8 @@ def markdown(folder: Path) -> str:
         machines.append(doc["machine"])
     loads = [m["load_1min"] for m in machines if m.get("load_1min") is not None]
     if machines:
-        lines += ["", f"Measured {machines[0]['date']} to {machines[-1]['date']} on {machines[0]['cpu']}, "
+        dates = sorted(m["date"] for m in machines)
+        lines += ["", f"Runs ended between {dates[0]} and {dates[-1]} on {machines[0]['cpu']}, "
                       f"{machines[0]['cores']} cores, 1-minute load {min(loads):.1f} to {max(loads):.1f}."]
     return "\n".join(lines)
 
