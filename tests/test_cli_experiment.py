@@ -73,3 +73,26 @@ def test_quick_means_one_seed_a_small_test_set_and_a_time_limit(tmp_path):
     doc = json.loads(out.read_text())
     assert doc["seeds"] == 1 and len(doc["runs"]) == 1
     assert doc["settings"]["test_size"] == QUICK_TEST_SIZE and doc["settings"]["max_seconds"] == QUICK_SECONDS_PER_RUN
+
+
+def test_saved_models_record_their_task_and_step_in_the_numpy_engine(tmp_path):
+    import numpy as np
+
+    from rnntui.engine.checkpoint import load_checkpoint
+    from rnntui.engine.numpy_rnn import NumpyRNN
+    from rnntui.engine.tasks import make_task
+
+    result = invoke("adding", "--T", "10", "--seeds", "1", "--cells", "gru", "--max-sequences", "320",
+                    "--save", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "adding-gru-seed0.safetensors"
+    ckpt = load_checkpoint(path, input_kind="values")
+    assert ckpt.task == {"name": "adding", "experiment": "4", "T": 10}
+    assert (ckpt.config.cell, ckpt.config.head, ckpt.config.input_dim) == ("gru", "linear", 2)
+    batch = make_task("adding", 10).batch(np.random.default_rng(0), 1)
+    trace = NumpyRNN(ckpt.config, ckpt.params).forward(batch.sequence(0)[0])
+    assert trace.logits.shape == (batch.lengths[0], 1)
+    # The character commands refuse it in one line.
+    refused = CliRunner().invoke(app, ["step", "abc", "--checkpoint", str(path)])
+    assert refused.exit_code == 2 and "task adding" in refused.output
+    assert invoke("adding", "--save", str(tmp_path / "missing")).exit_code == 2

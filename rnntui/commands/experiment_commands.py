@@ -56,6 +56,7 @@ def register(app: typer.Typer) -> None:
         max_sequences: Optional[int] = typer.Option(None, "--max-sequences",
                                                     help="Training budget per run, in sequences."),
         json_path: Optional[Path] = typer.Option(None, "--json", help="Also write the full result as JSON here."),
+        save: Optional[Path] = typer.Option(None, "--save", help="Save every trained model into this folder."),
     ) -> None:
         """Train vanilla RNN, LSTM and GRU on one of the 1997 LSTM paper's tasks; table beside the paper's."""
         from dataclasses import replace
@@ -74,6 +75,8 @@ def register(app: typer.Typer) -> None:
             check_range(max_sequences, 1, 100_000_000, "--max-sequences")
         if json_path is not None and not json_path.parent.is_dir():
             raise RnntuiError(t("tasks.error.no_folder", path=str(json_path)))
+        if save is not None and not save.is_dir():
+            raise RnntuiError(t("tasks.error.no_save_folder", path=str(save)))
 
         from rnntui.commands.experiment_table import result_lines
         from rnntui.train.experiment import ExperimentPlan, run_experiment
@@ -84,7 +87,7 @@ def register(app: typer.Typer) -> None:
             run = replace(run, test_size=QUICK_TEST_SIZE, max_seconds=QUICK_SECONDS_PER_RUN)
         if max_sequences is not None:
             run = replace(run, max_sequences=max_sequences)
-        plan = ExperimentPlan(chosen, cell_list, n_seeds, run)
+        plan = ExperimentPlan(chosen, cell_list, n_seeds, run, save_to=save)
 
         def progress(record: dict) -> None:
             typer.echo(t("tasks.progress.run", cell=record["cell"], seed=record["seed"],

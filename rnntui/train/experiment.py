@@ -11,13 +11,14 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
 import torch
 
 from rnntui.engine.tasks import Task, paper
 from rnntui.train.precision import cpu_model
 from rnntui.train.threads import usable_cores
-from rnntui.train.task_runs import TaskRunConfig, TaskRunResult, test_set, train_on_task
+from rnntui.train.task_runs import TaskRunConfig, TaskRunResult, save_task_model, test_set, train_on_task
 
 CELLS = ("rnn", "lstm", "gru")
 
@@ -29,6 +30,7 @@ class ExperimentPlan:
     seeds: int = 5
     run: TaskRunConfig = TaskRunConfig()  # cell and seed are set per run
     threads: int = 1  # torch CPU threads per run
+    save_to: Path | None = None  # a folder: every trained model is saved there as TASK-CELL-seedN.safetensors
 
 
 def run_record(result: TaskRunResult) -> dict:
@@ -72,6 +74,10 @@ def run_experiment(plan: ExperimentPlan, on_run: Callable[[dict], None] | None =
         for seed in range(plan.seeds):
             result = train_on_task(plan.task, replace(plan.run, cell=cell, seed=seed), test, should_stop=should_stop)
             records.append(run_record(result))
+            if plan.save_to is not None:
+                path = plan.save_to / f"{plan.task.name}-{cell}-seed{seed}.safetensors"
+                save_task_model(path, result, plan.task)
+                records[-1]["checkpoint"] = str(path)
             if on_run:
                 on_run(records[-1])
     return {

@@ -98,6 +98,18 @@ def judged_outputs(model: CharRNN, task: Task, batch: TaskBatch, chunk: int = 51
     return np.concatenate(parts)
 
 
+def save_task_model(path, result: TaskRunResult, task: Task) -> None:
+    """A checkpoint (format rnntui/1) of a trained task model: its config says it reads values and
+    which head it has, and `task` records the task, so a command that feeds characters refuses it."""
+    import json
+
+    from rnntui.engine.checkpoint import TASK_KEY, save_checkpoint
+
+    save_checkpoint(path, result.model.numpy_params(), result.model.config, [],
+                    {TASK_KEY: json.dumps(task.to_dict()), "sequences": str(result.sequences),
+                     "solved_after": str(result.solved_after)})
+
+
 def test_set(task: Task, size: int) -> TaskBatch:
     return task.batch(np.random.default_rng(TEST_SEED), size)
 
