@@ -58,12 +58,13 @@ NAMES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 def task_rows(doc: dict) -> list[str]:
     linear = doc["task"]["name"] in ("adding", "multiplication")
     setting = ", ".join(f"{k} = {v}" for k, v in doc["task"].items() if k not in ("name", "experiment"))
+    task = f"{doc['task']['name']} {setting}".rstrip()
     rows = []
     for cell, s in doc["cells"].items():
         sequences = "—" if s["median_sequences"] is None else f"{int(s['median_sequences']):,}"
         error = f"{s['error']:.4f} / {s['baseline']:.4f}" if linear else f"{s['error']:.1%} / {s['baseline']:.1%}"
         seconds = max(r["seconds"] for r in doc["runs"] if r["cell"] == cell)
-        rows.append(f"| {doc['task']['name']} {setting} | {NAMES[cell]} | {s['solved']}/{s['runs']} | {sequences} | "
+        rows.append(f"| {task} | {NAMES[cell]} | {s['solved']}/{s['runs']} | {sequences} | "
                     f"{error} | {s['correct']:.1%} | {seconds:.0f} |")
     return rows
 
