@@ -20,8 +20,12 @@ from pathlib import Path
 # part -> [(result file stem, rnntui arguments)]
 PARTS = {
     "adding": [("adding-T100", ["experiment", "adding", "--seeds", "5", "--max-sequences", "200000"])],
+    "multiplication": [("multiplication-T100", ["experiment", "multiplication", "--seeds", "3",
+                                                "--max-sequences", "200000"])],
     "temporal-order": [("temporal-order", ["experiment", "temporal-order", "--seeds", "3",
                                            "--max-sequences", "200000"])],
+    "temporal-order-3": [("temporal-order-3", ["experiment", "temporal-order-3", "--seeds", "3",
+                                               "--max-sequences", "600000"])],
     "remember-first": [(f"remember-first-p{p}", ["experiment", "remember-first", "--p", str(p), "--seeds", "3",
                                                  "--max-sequences", "50000"]) for p in (5, 10, 20, 50, 100)],
     "series": [("series", ["series", "--seeds", "5"])],
