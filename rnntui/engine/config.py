@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, replace
 
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 
 CELLS = ("rnn", "lstm", "gru")
 ACTIVATIONS = ("tanh", "relu")
@@ -38,29 +39,28 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
-            raise RnntuiError(f"unknown cell {self.cell!r}: choose one of {', '.join(CELLS)}")
+            raise RnntuiError(t("errors.config.cell", cell=self.cell, choices=', '.join(CELLS)))
         if self.activation not in ACTIVATIONS:
             raise RnntuiError(
-                f"unknown activation {self.activation!r}: choose one of {', '.join(ACTIVATIONS)}"
+                t("errors.config.activation", activation=self.activation, choices=', '.join(ACTIVATIONS))
             )
         for name in ("hidden_size", "num_layers", "vocab_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise RnntuiError(f"{name.replace('_', ' ')} must be a whole number >= 1, got {value!r}")
+                raise RnntuiError(t("errors.config.whole_number", name=name.replace('_', ' '), value=value))
         if self.embedding_dim is not None and (
             not isinstance(self.embedding_dim, int) or self.embedding_dim < 1
         ):
-            raise RnntuiError(f"embedding dim must be >= 1 or none, got {self.embedding_dim!r}")
+            raise RnntuiError(t("errors.config.embedding", value=self.embedding_dim))
         if self.input_dim is not None:
             if not isinstance(self.input_dim, int) or isinstance(self.input_dim, bool) or not (
                 1 <= self.input_dim <= MAX_INPUT_DIM
             ):
-                raise RnntuiError(f"input dim must be a whole number in 1..{MAX_INPUT_DIM} or none, "
-                                  f"got {self.input_dim!r}")
+                raise RnntuiError(t("tasks.config.input_dim", most=MAX_INPUT_DIM, value=self.input_dim))
             if self.embedding_dim is not None:
-                raise RnntuiError("real-valued inputs have no embedding: set embedding dim to none")
+                raise RnntuiError(t("tasks.config.no_embedding"))
         if self.head not in HEADS:
-            raise RnntuiError(f"unknown head {self.head!r}: choose one of {', '.join(HEADS)}")
+            raise RnntuiError(t("tasks.config.unknown_head", given=self.head, choices=", ".join(HEADS)))
 
     @property
     def input_size(self) -> int:
@@ -97,7 +97,7 @@ class ModelConfig:
         known = {k: data[k] for k in fields if k in data}
         missing = {"cell", "hidden_size", "num_layers", "vocab_size"} - known.keys()
         if missing:
-            raise RnntuiError(f"model config lacks {', '.join(sorted(missing))}")
+            raise RnntuiError(t("errors.config.lacks", missing=', '.join(sorted(missing))))
         return cls(**known)
 
     def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
