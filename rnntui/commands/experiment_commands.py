@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from rnntui.commands.common import user_errors
+from rnntui.commands.language import help_text
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
 
@@ -42,23 +43,21 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to the CLI."""
     register_series(app)
 
-    @app.command("experiment")
+    @app.command("experiment", help=help_text("tasks.help.experiment.command"))
     @user_errors
     def experiment(
-        task: str = typer.Argument(..., help="adding, multiplication, temporal-order, temporal-order-3, "
-                                             "remember-first or remember-first-random."),
-        quick: bool = typer.Option(False, "--quick", help="One seed, a small test set, at most ~3 minutes."),
-        seeds: Optional[int] = typer.Option(None, "--seeds", help="Seeds per cell (default 5; 1 with --quick)."),
-        T: Optional[int] = typer.Option(None, "--T", help="Adding/multiplication: minimal sequence length T."),
-        p: Optional[int] = typer.Option(None, "--p", help="Remember-first: the time lag p."),
-        cells: str = typer.Option("rnn,lstm,gru", "--cells", help="Comma-separated cells to train."),
-        hidden: int = typer.Option(16, "--hidden", help="Hidden units per cell."),
+        task: str = typer.Argument(..., help=help_text("tasks.help.experiment.task")),
+        quick: bool = typer.Option(False, "--quick", help=help_text("tasks.help.experiment.quick")),
+        seeds: Optional[int] = typer.Option(None, "--seeds", help=help_text("tasks.help.experiment.seeds")),
+        T: Optional[int] = typer.Option(None, "--T", help=help_text("tasks.help.experiment.T")),
+        p: Optional[int] = typer.Option(None, "--p", help=help_text("tasks.help.experiment.p")),
+        cells: str = typer.Option("rnn,lstm,gru", "--cells", help=help_text("tasks.help.experiment.cells")),
+        hidden: int = typer.Option(16, "--hidden", help=help_text("tasks.help.experiment.hidden")),
         max_sequences: Optional[int] = typer.Option(None, "--max-sequences",
-                                                    help="Training budget per run, in sequences."),
-        json_path: Optional[Path] = typer.Option(None, "--json", help="Also write the full result as JSON here."),
-        save: Optional[Path] = typer.Option(None, "--save", help="Save every trained model into this folder."),
+                                                    help=help_text("tasks.help.experiment.max_sequences")),
+        json_path: Optional[Path] = typer.Option(None, "--json", help=help_text("tasks.help.experiment.json")),
+        save: Optional[Path] = typer.Option(None, "--save", help=help_text("tasks.help.experiment.save")),
     ) -> None:
-        """Train vanilla RNN, LSTM and GRU on one of the 1997 LSTM paper's tasks; table beside the paper's."""
         from dataclasses import replace
 
         from rnntui.engine.tasks import make_task
@@ -101,20 +100,19 @@ def register(app: typer.Typer) -> None:
 
 
 def register_series(app: typer.Typer) -> None:
-    @app.command("series")
+    @app.command("series", help=help_text("tasks.help.series.command"))
     @user_errors
     def series(
-        name: Optional[str] = typer.Argument(None, help="sines, airline or random-walk; leave out for all three."),
-        file: Optional[Path] = typer.Option(None, "--file", help="Your own series: one number per line."),
-        test_points: int = typer.Option(36, "--test-points", help="With --file: last points held out for scoring."),
-        log: bool = typer.Option(False, "--log", help="With --file: model the logarithm (a positive series)."),
-        cell: str = typer.Option("lstm", "--cell", help="rnn, lstm or gru."),
-        seeds: int = typer.Option(3, "--seeds", help="Seeds; the table shows their mean."),
-        steps: int = typer.Option(600, "--steps", help="Adam steps per run."),
-        hidden: int = typer.Option(16, "--hidden", help="Hidden units."),
-        json_path: Optional[Path] = typer.Option(None, "--json", help="Also write the full result as JSON here."),
+        name: Optional[str] = typer.Argument(None, help=help_text("tasks.help.series.name")),
+        file: Optional[Path] = typer.Option(None, "--file", help=help_text("tasks.help.series.file")),
+        test_points: int = typer.Option(36, "--test-points", help=help_text("tasks.help.series.test_points")),
+        log: bool = typer.Option(False, "--log", help=help_text("tasks.help.series.log")),
+        cell: str = typer.Option("lstm", "--cell", help=help_text("tasks.help.series.cell")),
+        seeds: int = typer.Option(3, "--seeds", help=help_text("tasks.help.series.seeds")),
+        steps: int = typer.Option(600, "--steps", help=help_text("tasks.help.series.steps")),
+        hidden: int = typer.Option(16, "--hidden", help=help_text("tasks.help.series.hidden")),
+        json_path: Optional[Path] = typer.Option(None, "--json", help=help_text("tasks.help.series.json")),
     ) -> None:
-        """Predict a series' next value with a network, beside the persistence baseline (tomorrow = today)."""
         from rnntui.engine.series import SERIES, get_series
         from rnntui.engine.series.series_file import read_series
         from rnntui.train.experiment import CELLS
