@@ -8,8 +8,10 @@ with `asyncio.sleep` polling; keys are pressed only while training is paused or 
 from __future__ import annotations
 
 import asyncio
+import copy
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -18,12 +20,12 @@ from app_helpers import SIZE, screen_text, small_app
 from rnntui.engine.checkpoint import load_checkpoint
 from rnntui.engine.corpus import Corpus, shipped_corpus
 from rnntui.engine.session import StepSession
-from rnntui.live.service import RunState
+from rnntui.live.service import RunState, RunView
 from rnntui.tui.screens.confirm import ConfirmScreen
 from rnntui.tui.screens.corpus_picker import CorpusPickerScreen
 from rnntui.tui.screens.weight_editor import WeightEditorScreen
 from rnntui.tui.screens.train_settings import TrainSettingsScreen, config_fields, parse_fields
-from rnntui.tui.training import controller
+from rnntui.tui.training import controller, saving
 from rnntui.tui.widgets.loss_curve import LossCurve
 from rnntui.errors import CheckpointError, RnntuiError
 
@@ -240,9 +242,9 @@ async def test_quit_and_save_while_running_saves_the_step_the_run_paused_at(tmp_
 
 def test_a_default_save_name_never_overwrites(tmp_path):
     first = tmp_path / "run-step5.safetensors"
-    assert controller.unused_path(first) == first
+    assert saving.unused_path(first) == first
     first.write_bytes(b"kept")
-    assert controller.unused_path(first) == tmp_path / "run-step5-2.safetensors"
+    assert saving.unused_path(first) == tmp_path / "run-step5-2.safetensors"
 
 
 async def test_corpus_picker_and_settings_screen_lead_to_a_run(tmp_path):
@@ -312,6 +314,9 @@ async def paused_run(app):
     await wait_for(lambda: app.training.synced_step >= 1, "the run's weights in the panes")
     app.action_train()
     await wait_for(lambda: run.state is RunState.PAUSED, "the pause")
+    # The child sends the paused weights once more; wait until the panes show that step, so a
+    # test that compares weights before and after a key is not raced by that last view.
+    await wait_for(lambda: app.training.synced_step == run.step, "the paused weights in the panes")
     return run
 
 
@@ -344,15 +349,17 @@ async def test_every_weight_key_is_refused_with_the_reason_while_a_run_is_active
     app.choose_corpus(tiny_corpus())
     async with app.run_test(size=SIZE) as pilot:
         run = await paused_run(app)
-        session, seed = app.session, app.session.seed
-        before = {k: v.copy() for k, v in session.params.items()}
+        seed = app.session.seed
+        before = {k: v.copy() for k, v in app.session.params.items()}
         for key in ("R", "r", "left_square_bracket", "right_square_bracket"):
             app.clear_notifications()
             await pilot.press(key)
             shown = [n.message for n in app._notifications]
             assert any("read-only while training" in text for text in shown), (key, shown)
             assert not any("weights reset" in text or "fresh weights" in text for text in shown), (key, shown)
-        assert app.session is session and app.session.seed == seed and not app.session.can_undo
+        # The paused run may install its last view again (a new session object, the same weights):
+        # what matters is that no key changed a weight.
+        assert app.session.seed == seed and not app.session.can_undo
         for name, value in before.items():
             np.testing.assert_array_equal(app.session.params[name], value)
         await pilot.press("question_mark")  # help says why those keys do nothing now
@@ -363,6 +370,26 @@ async def test_every_weight_key_is_refused_with_the_reason_while_a_run_is_active
         await wait_for(lambda: not run.active, "the run to stop")
         await pilot.press("R")  # the run is over: the keys are the app's again
         assert any("weights reset" in n.message for n in app._notifications)
+
+
+async def test_a_view_drawn_for_another_clipping_is_dropped_and_k_reaches_the_run():
+    """k changes the session's clipping; the run follows it. A view the child drew before it heard
+    (the old clipping) must not be installed: it would set the panes' clipping back."""
+    app = small_app()
+    app.choose_corpus(tiny_corpus())
+    async with app.run_test(size=SIZE) as pilot:
+        run = await paused_run(app)
+        stale = copy.deepcopy(run.view)  # as the pipe delivers it: not the session on screen
+        assert stale.session.clipping.mode == "norm"
+        before = app.session
+        await pilot.press("k")
+        assert app.session.clipping.mode == "off"
+        await wait_for(lambda: run.settings.clip_mode == "off" and app.session is not before,
+                       "the run to follow the panes' clipping, and a view drawn for it")
+        shown = app.session
+        assert shown.clipping.mode == "off" and run.watched.clip_mode == "off"
+        app.training.on_news(RunView(run.id, replace(stale, step=stale.step + 1)))  # arrives late
+        assert app.session is shown and app.session.clipping.mode == "off"
 
 
 async def test_a_killed_child_is_reported_keeps_the_weights_and_t_starts_again():
@@ -404,7 +431,7 @@ async def test_a_failed_save_is_one_line_and_keeps_the_app_and_the_run(tmp_path,
     def full_disk(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(controller, "save_checkpoint", full_disk)
+    monkeypatch.setattr(saving, "save_checkpoint", full_disk)
     async with app.run_test(size=SIZE) as pilot:
         run = app.training.start(tiny_config(app))
         await wait_for(lambda: run.step >= 3, "3 steps")
