@@ -1,7 +1,9 @@
 """Checkpoints: one `.safetensors` file (format `rnntui/1`) that both engines read and write.
 
 Tensors carry the parameter names of docs/architecture.md (`rnn.weight_ih_l0`, `head.weight`, ...)
-and the metadata header holds the format tag, the model config and the vocabulary as JSON. Only
+and the metadata header holds the format tag, the model config and the vocabulary as JSON. The
+config says what the model reads (symbols or real values) and what its head is (softmax or
+linear); a model trained on one of the paper's tasks also records the task under `task`. Only
 `safetensors.numpy` is used here, so reading a checkpoint never imports torch.
 """
 
@@ -25,6 +27,7 @@ from rnntui.i18n import t
 
 FORMAT = "rnntui/1"
 RESERVED_KEYS = ("format", "config", "vocab")
+TASK_KEY = "task"  # metadata: the task a model was trained on, as JSON (name and settings)
 
 
 @dataclass
@@ -33,6 +36,16 @@ class Checkpoint:
     vocab: list[str]  # characters in index order
     params: dict[str, np.ndarray]  # checkpoint tensor names -> arrays
     metadata: dict[str, str] = field(default_factory=dict)  # every header key, reserved ones included
+
+    @property
+    def task(self) -> dict | None:
+        """The task the model was trained on ({"name": ..., settings}), None for a character model."""
+        raw = self.metadata.get(TASK_KEY)
+        try:
+            task = json.loads(raw) if raw is not None else None
+        except json.JSONDecodeError:
+            return None
+        return task if isinstance(task, dict) else None
 
 
 def save_checkpoint(
@@ -138,8 +151,13 @@ def file_sha256(path: str | os.PathLike, block: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
-    """Read and validate a checkpoint; any problem is a CheckpointError with one clear line."""
+def load_checkpoint(path: str | os.PathLike, input_kind: str | None = "symbols") -> Checkpoint:
+    """Read and validate a checkpoint; any problem is a CheckpointError with one clear line.
+
+    `input_kind` is what the caller will feed the model: "symbols" (characters, the default for
+    every command that steps, samples or trains on text), "values" (real-valued vectors, for the
+    paper's tasks and time series), or None to accept either. A checkpoint of the other kind is
+    refused before anything is built from it, so nothing is written."""
     from safetensors import SafetensorError, safe_open
 
     path = Path(path)
@@ -177,12 +195,29 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     if not isinstance(vocab, list) or not all(isinstance(c, str) and len(c) == 1 for c in vocab):
         raise CheckpointError(t("errors.checkpoint.vocab_not_list", name=name))
     _check_matches(params, config, vocab, source=t("errors.checkpoint.source", name=name))
-    return Checkpoint(config=config, vocab=vocab, params=params, metadata=dict(header))
+    checkpoint = Checkpoint(config=config, vocab=vocab, params=params, metadata=dict(header))
+    if input_kind is not None and config.input_kind != input_kind:
+        raise CheckpointError(wrong_input_kind(name, checkpoint, input_kind))
+    return checkpoint
+
+
+def wrong_input_kind(name: str, checkpoint: Checkpoint, wanted: str) -> str:
+    task = (checkpoint.task or {}).get("name")
+    if checkpoint.config.input_kind == "values":
+        has = t("tasks.checkpoint.reads_values", width=checkpoint.config.input_dim, task=task or "?")
+    else:
+        has = t("tasks.checkpoint.reads_symbols", size=checkpoint.config.vocab_size)
+    wants = t("tasks.checkpoint.wants_values") if wanted == "values" else t("tasks.checkpoint.wants_symbols")
+    return t("tasks.checkpoint.wrong_input", name=name, has=has, wants=wants)
 
 
 def _check_matches(params: dict, config: ModelConfig, vocab: list[str], source: str) -> None:
-    """Config, vocabulary and tensors must agree, and every weight must be finite."""
-    if len(vocab) != config.vocab_size:
+    """Config, vocabulary and tensors must agree, and every weight must be finite.
+
+    A model that reads real values has no characters: its vocabulary is empty or names its outputs."""
+    if config.input_kind == "values" and not vocab:
+        pass
+    elif len(vocab) != config.vocab_size:
         raise CheckpointError(
             t("errors.checkpoint.vocab_size", source=source, size=len(vocab), expected=config.vocab_size)
         )

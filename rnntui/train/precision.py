@@ -9,6 +9,7 @@ stay float32 either way (autocast only lowers the matmuls); validation runs in f
 from __future__ import annotations
 
 import contextlib
+import platform
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,16 @@ def cpu_flags() -> set[str]:
         return set()
     line = next((l for l in text.splitlines() if l.startswith("flags")), "")
     return set(line.split(":", 1)[-1].split())
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux), for stating where a figure was measured."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        text = ""
+    line = next((l for l in text.splitlines() if l.startswith("model name")), "")
+    return line.split(":", 1)[-1].strip() or platform.machine()
 
 
 def cpu_has_bf16() -> bool:
