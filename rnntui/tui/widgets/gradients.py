@@ -16,7 +16,7 @@ from textual.strip import Strip
 
 from rnntui.i18n import t
 from rnntui.number_format import format_number
-from rnntui.textwidth import pad
+from rnntui.textwidth import cells, pad
 from rnntui.tui.widgets import glyphs, palette
 from rnntui.tui.widgets.heatmap import column_width, column_window, glyph_cells, token_glyph, wrap
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
@@ -191,8 +191,8 @@ class GradientPane(LinePane):
         if view.clip_mode != "off":
             mark = min(length - 1, position(view.threshold))
             strip = Strip(segments).simplify()
-            before = strip.crop(0, len(label) + mark)
-            after = strip.crop(len(label) + mark + 1)
+            before = strip.crop(0, cells(label) + mark)
+            after = strip.crop(cells(label) + mark + 1)
             segments = list(before) + [Segment(glyphs.threshold(), palette.THRESHOLD)] + list(after)
             segments.append(Segment(t("panes.gradients.gauge_clip", threshold=number(view.threshold)), palette.THRESHOLD))
         return Strip(segments)
