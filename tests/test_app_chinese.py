@@ -16,6 +16,7 @@ from rich.cells import cell_len
 from textual.screen import ModalScreen
 
 from app_helpers import screen_text
+from rnntui.demos import all_demos
 from rnntui.engine.corpus import SHIPPED
 from rnntui.engine.session import StepSession
 from rnntui.tui.app import RnnApp
@@ -26,7 +27,7 @@ POEM = "床前明月光，疑是地上霜。"
 ALLOWED = {
     # proper names and the app's own
     "LSTM", "GRU", "RNN", "PyTorch", "Adam", "rnntui", "BPTT", "UTF", "SVG", "CPU", "KB", "MIT",
-    "Hochreiter", "Schmidhuber", "Reber", "Python", "pydoc", "data", "chinese", "poetry",
+    "Hochreiter", "Schmidhuber", "Reber", "Box", "Jenkins", "Python", "pydoc", "data", "chinese", "poetry",
     # functions in formulas, and the values a field takes as typed
     "dL", "tanh", "ReLU", "relu", "rnn", "lstm", "gru", "sgd", "adam", "off", "torch", "nan", "inf",
     # key names
@@ -136,7 +137,7 @@ async def test_every_screen_of_the_app_reads_in_chinese(chinese, tmp_path, monke
         assert_chinese(app, "terminal too small")
 
 
-@pytest.mark.parametrize("name", ["abc", "vanishing", "exploding", "gates", "race", "train"])
+@pytest.mark.parametrize("name", list(all_demos()))
 async def test_each_demo_first_step_reads_in_chinese(chinese, name):
     from rnntui.demos import get_demo
     from rnntui.tui.demo_app import DemoApp
