@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rnntui.engine.config import ModelConfig  # noqa: E402
 from rnntui.engine.corpus import Corpus, load_corpus  # noqa: E402
+from rnntui.train.cpu_features import speed_features  # noqa: E402
 from rnntui.train.precision import autocast, cpu_has_bf16, resolve_precision  # noqa: E402
 from rnntui.train.threads import usable_cores  # noqa: E402
 from rnntui.train.torch_model import CharRNN, detach_state  # noqa: E402
@@ -228,7 +229,7 @@ def print_quality(rows: list[Scores], minutes: float, mean_load: float, max_load
 
 
 def machine_info() -> dict[str, str]:
-    """Date, commit, CPU model and usable cores: what every published figure is stated with."""
+    """Date, commit, CPU model, its speed flags and usable cores: what every published figure is stated with."""
     cpu = platform.processor() or "CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -239,12 +240,14 @@ def machine_info() -> dict[str, str]:
         pass
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=Path(__file__).parent).stdout.strip()
-    return {"date": time.strftime("%Y-%m-%d"), "commit": commit or "?", "cpu": cpu, "cores": str(usable_cores())}
+    return {"date": time.strftime("%Y-%m-%d"), "commit": commit or "?", "cpu": cpu, "cores": str(usable_cores()),
+            "features": speed_features()}
 
 
 def machine() -> str:
     info = machine_info()
-    return f"{info['date']}, commit {info['commit']}, {info['cpu']}, {info['cores']} cores"
+    return (f"{info['date']}, commit {info['commit']}, {info['cpu']} ({info['features'] or 'no AVX2'}), "
+            f"{info['cores']} cores")
 
 
 # ---------------------------------------------------------------------------- thread counts
