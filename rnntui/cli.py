@@ -55,16 +55,31 @@ def main() -> None:
     """Console-script entry point: every error ends as one line on stderr, never a traceback.
 
     Typer's standalone mode draws usage errors as a multi-line box; here they become
-    `error: ...` with the same exit code (2), like the errors our own commands raise.
+    `error: ...` with the same exit code (2), like the errors our own commands raise. Output that
+    cannot be written (a full device, a closed pipe) is one line and exit 1; SIGINT, SIGTERM and
+    SIGHUP end with 128 + the signal's number (130, 143, 129), as shells expect.
     """
     import sys
 
+    from rnntui.commands.common import (INTERRUPTED, Terminated, interrupted_line, output_failure,
+                                        signal_exit_code, terminate_on_signals)
+
     try:
-        code = app(standalone_mode=False)
+        with terminate_on_signals():
+            code = app(standalone_mode=False)
+            sys.stdout.flush()  # here, not at exit: a full device must fail where it is reported
     except typer.TyperException as error:  # unknown command or option, a value that won't parse
         typer.echo(f"error: {error.format_message()} (see 'rnntui --help')", err=True)
         sys.exit(getattr(error, "exit_code", 2) or 2)
-    except (typer.Abort, KeyboardInterrupt):
-        typer.echo("error: interrupted", err=True)
-        sys.exit(130)
+    except (typer.Abort, KeyboardInterrupt):  # outside a command; Typer turns one inside into 130
+        code = INTERRUPTED
+    except Terminated as ended:
+        typer.echo(f"error: {interrupted_line(ended.signum)}", err=True)
+        sys.exit(signal_exit_code(ended.signum))
+    except OSError as error:
+        if not output_failure(error):
+            raise
+        sys.exit(1)
+    if code == INTERRUPTED:  # Ctrl-C, or a command that ended as Ctrl-C does (train's second one)
+        typer.echo(f"error: {interrupted_line()}", err=True)
     sys.exit(code if isinstance(code, int) else 0)

@@ -10,6 +10,7 @@ import math
 import numbers
 
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 
 
 def finite_number(value, what: str) -> float:
@@ -19,6 +20,16 @@ def finite_number(value, what: str) -> float:
     if not math.isfinite(value):
         raise RnntuiError(f"{what} must be a finite number, got {value!r}")
     return float(value)
+
+
+SEED_MAX = 2**63 - 1  # every seed fits a signed 64-bit integer: NumPy's, torch's and JSON's
+
+
+def check_seed(value, what: str = "--seed") -> int:
+    """The one rule for seeds everywhere: a whole number from 0 to SEED_MAX, else one RnntuiError line."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value <= SEED_MAX:
+        raise RnntuiError(t("faults.seed.out_of_range", flag=what, largest=SEED_MAX, given=value))
+    return int(value)
 
 
 def parse_number(text: str, what: str, kind: type = float) -> float | int:

@@ -18,7 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from rnntui.engine.config import ModelConfig
+from rnntui.engine.paths import check_name_lengths
+from rnntui.engine.vocab import is_surrogate
 from rnntui.errors import CheckpointError, RnntuiError, SaveError
+from rnntui.i18n import t
 from rnntui.numbers import format_bytes
 
 FORMAT = "rnntui/1"
@@ -128,6 +131,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     """Read and validate a checkpoint; any problem is a CheckpointError with one clear line."""
     from safetensors import SafetensorError, safe_open
 
+    check_name_lengths(path, CheckpointError)  # before exists(), which raises on such a name
     path = Path(path)
     name = str(path)
     if not path.exists():
@@ -162,6 +166,9 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         raise CheckpointError(f"checkpoint {name!r} has a vocabulary that is not JSON") from None
     if not isinstance(vocab, list) or not all(isinstance(c, str) and len(c) == 1 for c in vocab):
         raise CheckpointError(f"checkpoint {name!r}: the vocabulary must be a list of characters")
+    half = next((c for c in vocab if is_surrogate(c)), None)
+    if half is not None:  # it would crash the first print or save of a sample
+        raise CheckpointError(t("faults.checkpoint.surrogate", path=name, char=ascii(half)))
     _check_matches(params, config, vocab, source=f"checkpoint {name!r}")
     return Checkpoint(config=config, vocab=vocab, params=params, metadata=dict(header))
 

@@ -41,13 +41,23 @@ class NumpyStepper:
 
 
 def next_char_probs(logits: np.ndarray, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
-    """float64 probabilities from logits: divided by temperature, cut to the top k, renormalised."""
+    """float64 probabilities from logits: divided by temperature, cut to the top k, renormalised.
+
+    A temperature so small that the scaled logits overflow float64 (1e-310) gets its limit as
+    the temperature falls to 0: all the probability on the likeliest character, as `--greedy`.
+    """
     if not finite_number(temperature, "temperature") > 0:
         raise RnntuiError(f"temperature must be > 0, got {temperature}")
-    scaled = np.asarray(logits, dtype=np.float64) / temperature
+    logits = np.asarray(logits, dtype=np.float64)
+    if top_k is not None and top_k < 1:
+        raise RnntuiError(f"top-k must be >= 1, got {top_k}")
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected below, never printed
+        scaled = logits / temperature
+        spread = scaled.max() - scaled.min()
+    if not (np.isfinite(scaled).all() and np.isfinite(spread)):
+        likeliest = (logits == logits.max()).astype(np.float64)
+        return likeliest / likeliest.sum()
     if top_k is not None and top_k < len(scaled):
-        if top_k < 1:
-            raise RnntuiError(f"top-k must be >= 1, got {top_k}")
         cutoff = np.sort(scaled)[-top_k]
         scaled = np.where(scaled >= cutoff, scaled, -np.inf)
     e = np.exp(scaled - scaled.max())

@@ -7,6 +7,15 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
+
+
+def is_surrogate(ch: str) -> bool:
+    """Half of a UTF-16 pair (U+D800..U+DFFF): no character on its own, and no UTF-8 can encode it.
+
+    Text from a command line that was not UTF-8 arrives holding them (Python's surrogateescape).
+    """
+    return "\ud800" <= ch <= "\udfff"
 
 
 class Vocab:
@@ -22,6 +31,9 @@ class Vocab:
                 raise RnntuiError(f"vocabulary entries must be single characters, got {ch!r}")
         if len(set(chars)) != len(chars):
             raise RnntuiError("the vocabulary lists a character twice")
+        half = next((ch for ch in chars if is_surrogate(ch)), None)
+        if half is not None:
+            raise RnntuiError(t("vocab.surrogate", char=ascii(half)))
         self.chars: list[str] = chars
         self.index: dict[str, int] = {ch: i for i, ch in enumerate(chars)}
 
