@@ -354,3 +354,70 @@ def test_the_app_restores_the_terminal_when_a_signal_ends_it(signum, code):
     for restore in (b"\x1b[?1049l", b"\x1b[?1000l", b"\x1b[?25h"):  # main screen, no mouse, a cursor
         assert restore in after, restore
     assert b"Traceback" not in shown
+
+
+# ------------------------------------------------------------------ the checkpoint pair as one unit
+
+KILLED_BETWEEN_RENAMES = """
+import os, sys
+import numpy as np
+from rnntui.engine.checkpoint import write_safetensors_files
+from rnntui.train.run_folder import LAST, RUN_STATE
+
+folder, value, kill_after = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+real_replace, renames = os.replace, []
+
+def replace(src, dst):
+    real_replace(src, dst)
+    renames.append(dst)
+    if str(dst).endswith(".safetensors") and sum(str(d).endswith(".safetensors") for d in renames) == kill_after:
+        os._exit(9)  # as kill -9 would, at the worst moment
+
+os.replace = replace
+x = {"x": np.full(3, value, np.float32)}
+write_safetensors_files([(os.path.join(folder, RUN_STATE), x, {"step": str(int(value))}),
+                         (os.path.join(folder, LAST), x, {"step": str(int(value))})])
+"""
+
+
+def steps_of(folder: Path) -> dict[str, str]:
+    from safetensors import safe_open
+
+    from rnntui.train.run_folder import LAST, RUN_STATE
+
+    found = {}
+    for name in (LAST, RUN_STATE):
+        with safe_open(str(folder / name), framework="np") as f:
+            found[name] = f.metadata()["step"]
+    return found
+
+
+@pytest.mark.parametrize("kill_after", [1, 2])
+def test_a_kill_between_the_pairs_renames_never_splits_it(tmp_path, kill_after):
+    from rnntui.train.run_folder import RunFolder
+
+    def save(step: int, kill: int = 0) -> int:
+        return subprocess.run([sys.executable, "-c", KILLED_BETWEEN_RENAMES, str(tmp_path), str(step), str(kill)],
+                              timeout=120).returncode
+
+    assert save(23) == 0
+    assert save(24, kill=kill_after) == 9
+    if kill_after == 1:  # one file renamed, one not: split on disk until the folder is opened again
+        assert set(steps_of(tmp_path).values()) == {"23", "24"}
+    folder = RunFolder.open(tmp_path)
+    folder.close()
+    assert steps_of(tmp_path) == {"last.safetensors": "24", "optimizer.safetensors": "24"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "last.safetensors", "optimizer.safetensors"]
+
+
+def test_a_save_killed_before_its_commit_point_keeps_the_old_pair_and_its_temps_are_cleaned(tmp_path):
+    from rnntui.engine.checkpoint import write_safetensors_files
+    from rnntui.train.run_folder import LAST, RUN_STATE, RunFolder
+
+    old = {"x": np.zeros(3, np.float32)}
+    write_safetensors_files([(tmp_path / RUN_STATE, old, {"step": "23"}), (tmp_path / LAST, old, {"step": "23"})])
+    (tmp_path / ".last.safetensors.abcd_123.tmp").write_bytes(b"half a file")  # a save killed mid-write
+    (tmp_path / ".optimizer.safetensors.Zz9_Zz9_.tmp").write_bytes(b"")
+    RunFolder.open(tmp_path).close()
+    assert steps_of(tmp_path) == {"last.safetensors": "23", "optimizer.safetensors": "23"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "last.safetensors", "optimizer.safetensors"]
