@@ -421,3 +421,11 @@ def test_a_save_killed_before_its_commit_point_keeps_the_old_pair_and_its_temps_
     RunFolder.open(tmp_path).close()
     assert steps_of(tmp_path) == {"last.safetensors": "23", "optimizer.safetensors": "23"}
     assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "last.safetensors", "optimizer.safetensors"]
+
+
+def test_a_save_to_a_name_over_255_bytes_is_one_save_error(tmp_path):
+    from rnntui.errors import SaveError
+
+    with pytest.raises(SaveError, match="312 bytes long") as refused:
+        save_tiny_checkpoint(tmp_path / (LONG_NAME + ".safetensors"))
+    assert len(str(refused.value).splitlines()) == 1 and list(tmp_path.iterdir()) == []

@@ -96,6 +96,7 @@ def write_safetensors_files(files: list[tuple[Path, dict[str, np.ndarray], dict[
     try:
         for path, tensors, metadata in files:
             path = Path(path)
+            check_name_lengths(path, SaveError)
             if not path.parent.is_dir():
                 raise SaveError(f"cannot save {str(path)!r}: folder {str(path.parent)!r} does not exist")
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
