@@ -101,15 +101,20 @@ def output_failure(error: OSError) -> bool:
     except (OSError, ValueError):  # no real stdout (a test's capture): nothing will flush it
         pass
     try:
-        typer.echo("error: " + t("faults.output.cannot_write", reason=error.strerror or str(error)), err=True)
+        say_error(t("faults.output.cannot_write", reason=error.strerror or str(error)))
     except OSError:  # stderr is gone too: the exit code still says it
         pass
     return True
 
 
+def say_error(message: str) -> None:
+    """Print `message` as the one `error: ...` line on stderr."""
+    typer.echo(f"error: {message}", err=True)
+
+
 def fail(message: str, code: int = USAGE_ERROR) -> typer.Exit:
     """Print `message` as one line on stderr and return the Exit to raise."""
-    typer.echo(f"error: {message}", err=True)
+    say_error(message)
     return typer.Exit(code)
 
 
