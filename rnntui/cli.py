@@ -61,7 +61,7 @@ def main() -> None:
     """
     import sys
 
-    from rnntui.commands.common import (INTERRUPTED, Terminated, interrupted_line, output_failure,
+    from rnntui.commands.common import (ENDING_SIGNALS, INTERRUPTED, Terminated, interrupted_line, output_failure,
                                         signal_exit_code, terminate_on_signals)
 
     try:
@@ -80,6 +80,7 @@ def main() -> None:
         if not output_failure(error):
             raise
         sys.exit(1)
-    if code == INTERRUPTED:  # Ctrl-C, or a command that ended as Ctrl-C does (train's second one)
-        typer.echo(f"error: {interrupted_line()}", err=True)
+    ended_by = {signal_exit_code(signum): signum for signum in ENDING_SIGNALS}
+    if code in ended_by:  # Ctrl-C inside a command (Typer's 130), or train stopped by a signal and saved
+        typer.echo(f"error: {interrupted_line(ended_by[code])}", err=True)
     sys.exit(code if isinstance(code, int) else 0)

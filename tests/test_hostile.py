@@ -10,6 +10,7 @@ subprocess and then checks that no process it started is left.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from rnntui.engine.numpy_rnn import init_params
 from rnntui.engine.sampling import next_char_probs
 from rnntui.errors import CheckpointError, CorpusError
 from rnntui.numbers import SEED_MAX
+from precision_marks import needs_bf16
 from test_faults import TINY, one_line_error, run
 
 LONG_NAME = "n" * 300  # bytes: over the 255 a file name may have
@@ -429,3 +431,126 @@ def test_a_save_to_a_name_over_255_bytes_is_one_save_error(tmp_path):
     with pytest.raises(SaveError, match="312 bytes long") as refused:
         save_tiny_checkpoint(tmp_path / (LONG_NAME + ".safetensors"))
     assert len(str(refused.value).splitlines()) == 1 and list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------ training: overflow, lost output, kills
+
+
+def test_a_learning_rate_that_overflows_the_weights_saves_the_last_good_ones_with_the_reason(tmp_path):
+    from rnntui.train.train_config import TrainConfig
+    from rnntui.train.trainer import Trainer
+    from rnntui.engine.corpus import shipped_corpus
+
+    out = tmp_path / "run"
+    result = run("train", "abc", *TINY, "--lr", "1e300", "--eval-every", 5, "--steps", 40, "--out", out)
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "kept the last good weights" in errors[0] and "Traceback" not in result.output
+    saved = load_checkpoint(out / "last.safetensors")  # loads, so every weight is finite
+    assert (out / "optimizer.safetensors").is_file() and int(saved.metadata["step"]) >= 5
+    # No update of that size could be kept: the last good weights are the seed's.
+    config = TrainConfig(hidden_size=8, num_layers=1, seq_len=20, batch_size=4, precision="fp32", threads=1)
+    initial = Trainer(config, shipped_corpus("abc")).model.numpy_params()
+    for name, value in initial.items():
+        assert np.array_equal(saved.params[name], value), name
+
+
+def train_until_it_has_stepped(args: list[str], out: Path, **popen) -> subprocess.Popen:
+    """`rnntui train ARGS` in a subprocess, returned once its metrics.jsonl shows a step."""
+    process = subprocess.Popen(RNNTUI + args, **popen)
+    deadline = time.monotonic() + 120
+    while not (out / "metrics.jsonl").exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.1)
+    return process
+
+
+@pytest.mark.parametrize("nproc", [[], ["--nproc", "2"]], ids=["one-process", "nproc-2"])
+def test_a_closed_stdout_pipe_stops_training_which_saves_and_says_so(tmp_path, nproc):
+    out = tmp_path / "run"
+    process = train_until_it_has_stepped(["train", "pydoc", *TINY, "--minutes", "5", "--eval-every", "5",
+                                          "--out", str(out), *nproc], out,
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        process.stdout.close()  # the reader goes away (`| head`, a closed terminal): the next line fails
+        process.wait(timeout=120)
+        stderr = process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 1, stderr
+    assert "Traceback" not in stderr
+    assert stderr.splitlines()[-1] == "error: cannot write the output: Broken pipe"
+    assert int(load_checkpoint(out / "last.safetensors").metadata["step"]) >= 1
+    assert (out / "optimizer.safetensors").is_file() and not list(out.glob(".*.tmp"))
+    assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_train_with_its_output_on_a_full_device_saves_and_says_so_once(tmp_path):
+    out = tmp_path / "run"
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(RNNTUI + ["train", "abc", *TINY, "--steps", "30", "--out", str(out)], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["error: cannot write the output: No space left on device"]
+    assert (out / "last.safetensors").is_file() and (out / "optimizer.safetensors").is_file()
+
+
+def test_a_run_that_ends_before_step_1_claims_only_what_it_saved(tmp_path):
+    out = tmp_path / "run"
+    result = run("train", "abc", *TINY, "--minutes", "1e-9", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert f"saved {out}/last.safetensors" in result.output and "best.safetensors" not in result.output
+    assert (out / "last.safetensors").is_file() and not (out / "best.safetensors").exists()
+
+
+def test_kill_9_at_any_moment_never_leaves_a_run_that_resume_refuses(tmp_path):
+    import random
+
+    out, rng = tmp_path / "run", random.Random(0)
+    args = ["train", "abc", *TINY, "--eval-every", "1", "--minutes", "5", "--out", str(out), "--quiet"]
+    for _ in range(4):  # saves every step: each kill lands in or near one
+        process = train_until_it_has_stepped(args, out, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.2, 1.5))
+        process.kill()
+        process.wait()
+        process.stderr.close()
+        args = ["train", "--resume", str(out), "--quiet"]
+    result = run("train", "--resume", out, "--steps", int(load_checkpoint(out / "last.safetensors").metadata["step"]) + 3,
+                 "--quiet")
+    assert result.exit_code == 0, result.output
+    assert not list(out.glob(".*.tmp")) and not (out / ".saving.json").exists()
+    assert processes_mentioning(str(tmp_path)) == []
+
+
+# ------------------------------------------------------------------ resuming a bf16 run without bf16
+
+
+@needs_bf16("lstm")
+@pytest.mark.parametrize("saved_as", ["bf16", "auto"])
+def test_a_bf16_run_resumed_where_bf16_cannot_run_continues_in_fp32_with_a_warning(tmp_path, monkeypatch, saved_as):
+    import rnntui.train.trainer as trainer_module
+    from rnntui.engine.corpus import shipped_corpus
+    from rnntui.train import precision
+    from rnntui.train.train_config import TrainConfig
+    from rnntui.train.trainer import Trainer
+
+    corpus, out = shipped_corpus("abc"), tmp_path / "run"
+    config = TrainConfig(hidden_size=16, num_layers=2, seq_len=20, batch_size=4, eval_every=3, steps=6,
+                         sample_length=0, threads=1, precision=saved_as)
+    if saved_as == "auto":  # as on an AMX machine, where `auto` picks bf16
+        monkeypatch.setattr(trainer_module, "resolve_precision", lambda *args: "bf16")
+    first = Trainer(config, corpus, out)
+    assert first.precision == "bf16"
+    first.run()
+    monkeypatch.undo()
+    monkeypatch.setenv(precision.FAKE_NO_BF16, "1")
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    result = run("train", "--resume", copy, "--steps", 9)  # from the command line: one warning line, then on
+    assert result.exit_code == 0 and "warning: this run was saved in bf16" in result.output
+    one_line_error(run("train", "--resume", out, "--steps", 9, "--precision", "bf16"), "--precision fp32")
+    resumed = Trainer.resume(out, corpus, {"steps": 9})
+    assert resumed.precision == "fp32" and len(resumed.resume_warnings) == 1
+    assert "continues in fp32" in resumed.resume_warnings[0]
+    assert resumed.run().reason == "steps" and resumed.state[0].dtype == __import__("torch").float32

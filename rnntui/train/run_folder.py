@@ -148,6 +148,22 @@ class RunFolder:
                 raise _write_error(path, error, sum(map(len, kept))) from None
 
 
+def finish_interrupted_save(path: Path) -> None:
+    """Complete a save of `last` and its optimiser state that a killed process left half-renamed,
+    before anything reads them; skipped while another process writes the folder (it holds the lock)."""
+    path = Path(path)
+    if not path.is_dir():
+        return
+    try:
+        fd = _lock(path)
+    except RunFolderError:
+        return
+    try:
+        finish_pending_save(path)
+    finally:
+        os.close(fd)
+
+
 def corpus_mismatch(metadata: dict[str, str], corpus) -> str | None:
     """How `corpus` differs from the one a checkpoint recorded (None: the same, or not recorded)."""
     recorded = metadata.get("corpus_fingerprint")
