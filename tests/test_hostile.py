@@ -554,3 +554,27 @@ def test_a_bf16_run_resumed_where_bf16_cannot_run_continues_in_fp32_with_a_warni
     assert resumed.precision == "fp32" and len(resumed.resume_warnings) == 1
     assert "continues in fp32" in resumed.resume_warnings[0]
     assert resumed.run().reason == "steps" and resumed.state[0].dtype == __import__("torch").float32
+
+
+@pytest.mark.parametrize("signum, code, whole_group", [(signal.SIGINT, 130, True), (signal.SIGTERM, 143, False)],
+                         ids=["ctrl-c-at-the-terminal", "sigterm-to-the-launcher"])
+def test_nproc_2_stopped_by_a_signal_saves_and_exits_like_one_process(tmp_path, signum, code, whole_group):
+    out = tmp_path / "run"
+    process = train_until_it_has_stepped(["train", "pydoc", *TINY, "--minutes", "5", "--out", str(out), "--nproc", "2"],
+                                         out, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                         start_new_session=True)  # its own group, as a terminal's job is
+    try:
+        time.sleep(1)
+        if whole_group:  # Ctrl-C at a terminal reaches the launcher and its workers
+            os.killpg(process.pid, signum)
+        else:
+            process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == code, stderr
+    assert "Traceback" not in stderr and "stopped at step" in stdout
+    assert int(load_checkpoint(out / "last.safetensors").metadata["step"]) >= 1
+    assert processes_mentioning(str(tmp_path)) == []
