@@ -194,6 +194,10 @@ def test_a_temperature_too_small_for_float64_is_greedy_without_warnings():
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         assert next_char_probs(np.array([1e308, -1e308]), 1.0).tolist() == [1.0, 0.0]
         assert np.isclose(next_char_probs(logits, 1e-5)[1], 1.0)  # the limit is approached smoothly
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")  # weights that overflowed: nan logits are never drawn
+        assert next_char_probs(np.array([np.nan, 0.0, 0.0]), 1.0).tolist() == [0.0, 0.5, 0.5]
+        assert next_char_probs(np.array([np.nan, np.nan]), 1e-310).tolist() == [0.5, 0.5]
 
 
 @pytest.mark.parametrize("engine", ["numpy", "torch"])

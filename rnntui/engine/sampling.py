@@ -49,12 +49,17 @@ def next_char_probs(logits: np.ndarray, temperature: float = 1.0, top_k: int | N
     if not finite_number(temperature, "temperature") > 0:
         raise RnntuiError(f"temperature must be > 0, got {temperature}")
     logits = np.asarray(logits, dtype=np.float64)
+    # Weights that overflowed give nan logits: those characters are never drawn; all nan, any may be.
+    logits = np.where(np.isnan(logits), -np.inf, logits)
+    if logits.max() == -np.inf:
+        return np.full(len(logits), 1.0 / len(logits))
     if top_k is not None and top_k < 1:
         raise RnntuiError(f"top-k must be >= 1, got {top_k}")
+    drawable = logits > -np.inf
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected below, never printed
         scaled = logits / temperature
-        spread = scaled.max() - scaled.min()
-    if not (np.isfinite(scaled).all() and np.isfinite(spread)):
+        spread = scaled[drawable].max() - scaled[drawable].min()
+    if not (np.isfinite(scaled[drawable]).all() and np.isfinite(spread)):
         likeliest = (logits == logits.max()).astype(np.float64)
         return likeliest / likeliest.sum()
     if top_k is not None and top_k < len(scaled):
