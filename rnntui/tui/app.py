@@ -17,13 +17,14 @@ from textual.screen import Screen
 from rnntui.engine.session import StepSession
 from rnntui.tui.commands import ActionCommands
 from rnntui.tui.heap import settle_heap
+from rnntui.tui.plain_text import PlainNotifications
 from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
 from rnntui.tui.training.controller import TrainingController
 
 RESTART_ACTIONS = frozenset({"restart_cell", "restart_activation"})
 
 
-class RnnApp(App[None]):
+class RnnApp(PlainNotifications, App[None]):
     """Step a recurrent network through text and watch its state, gates and gradients; train it."""
 
     CSS_PATH = STYLESHEET

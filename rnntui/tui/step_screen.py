@@ -161,7 +161,7 @@ class StepScreen(Screen[None]):
                 yield GenerationConsole(id="console")
             if self.narration is not None:
                 yield self.narration
-            yield Static(id="status")
+            yield Static(id="status", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

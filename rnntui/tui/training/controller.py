@@ -28,6 +28,7 @@ from rnntui.engine.checkpoint import save_checkpoint
 from rnntui.engine.config import CELLS
 from rnntui.engine.corpus import Corpus
 from rnntui.engine.loss_floor import loss_floor
+from rnntui.engine.paths import check_name_lengths
 from rnntui.train.train_config import TrainConfig
 from rnntui.errors import RnntuiError
 from rnntui.numbers import parse_number
@@ -586,6 +587,7 @@ def unused_path(path: Path) -> Path:
 
 def checked_save_path(text: str | Path) -> Path:
     path = Path(text).expanduser()
+    check_name_lengths(path)  # before is_dir() and exists(), which raise on such a name
     if path.suffix != ".safetensors":
         raise RnntuiError(f"{str(path)!r}: a checkpoint file name ends in .safetensors")
     if path.is_dir():
