@@ -108,8 +108,8 @@ def output_failure(error: OSError) -> bool:
 
 
 def say_error(message: str) -> None:
-    """Print `message` as the one `error: ...` line on stderr."""
-    typer.echo(f"error: {message}", err=True)
+    """Print `message` as the one `error: ...` line on stderr (`错误：...` in Chinese)."""
+    typer.echo(t("cli.error.line", message=message), err=True)
 
 
 def fail(message: str, code: int = USAGE_ERROR) -> typer.Exit:
@@ -147,8 +147,7 @@ def user_errors(func: F) -> F:
 def check_activation(cell: str, activation: str | None) -> None:
     """--activation chooses the vanilla RNN's nonlinearity; LSTM and GRU gates have fixed ones."""
     if activation is not None and cell != "rnn":
-        raise RnntuiError(f"--activation applies to --cell rnn only: {cell} gates use sigmoid and tanh; "
-                          "drop --activation or use --cell rnn")
+        raise RnntuiError(t("cli.error.activation_for_rnn", cell=cell))
 
 
 def check_stepping_fits(text: str, cell: str, activation: str, hidden: int, layers: int,
@@ -183,7 +182,7 @@ def progress_after(what: str, seconds: float = SLOW_SETUP_SECONDS, show: bool | 
     def report() -> None:
         wait = seconds
         while not done.wait(wait):
-            typer.echo(f"{what} ({time.monotonic() - started:.0f} s)...", err=True)
+            typer.echo(t("cli.progress.slow_setup", what=what, seconds=f"{time.monotonic() - started:.0f}"), err=True)
             wait = SLOW_SETUP_REPEAT
 
     thread = threading.Thread(target=report, daemon=True, name="progress_after")

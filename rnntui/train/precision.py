@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
+from pathlib import Path
 import time
 from functools import lru_cache
 
@@ -36,6 +38,16 @@ def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise RnntuiError("--device cuda: no CUDA GPU is available to this PyTorch; use --device cpu")
     return torch.device(name)
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux), for stating where a figure was measured."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        text = ""
+    line = next((l for l in text.splitlines() if l.startswith("model name")), "")
+    return line.split(":", 1)[-1].strip() or platform.machine()
 
 
 def cpu_has_bf16() -> bool:
