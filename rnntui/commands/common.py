@@ -164,7 +164,8 @@ def check_stepping_fits(text: str, cell: str, activation: str, hidden: int, laye
                          vocab_size=max(1, len(set(text))))
     output = output_bytes_per_probability * len(text) * config.vocab_size
     check_fits(stepping_bytes(config, len(text)) + output,
-               f"stepping {describe(config)} over {len(text):,} characters of {config.vocab_size:,} kinds",
+               t("faults.memory.stepping", model=describe(config), chars=f"{len(text):,}",
+                 kinds=f"{config.vocab_size:,}"),
                advice=t("faults.memory.stepping_advice"))
 
 
