@@ -151,7 +151,7 @@ def step(
     if checkpoint is None:
         check_activation(cell or "rnn", activation)
         check_stepping_fits(text, cell or "rnn", activation or "tanh", 8 if hidden is None else hidden,
-                            1 if layers is None else layers)
+                            1 if layers is None else layers, STEP_OUTPUT_BYTES_PER_PROBABILITY)
     with progress_after(t("cli.progress.building_step")):
         if checkpoint is not None:
             session = StepSession.from_checkpoint(checkpoint, text=text, clipping=clipping)
@@ -176,6 +176,11 @@ def step(
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
         typer.echo(_step_text(document))
+
+
+# Each probability `step` prints costs a Python float in its document (24 bytes and an 8-byte list
+# slot), then its JSON or text (about 30 characters with indentation), encoded once more to write.
+STEP_OUTPUT_BYTES_PER_PROBABILITY = 100
 
 
 def step_document(session) -> dict:

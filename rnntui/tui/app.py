@@ -18,6 +18,7 @@ from rnntui.engine.session import StepSession
 from rnntui.tui.commands import ActionCommands, open_palette, system_commands
 from rnntui.tui.heap import settle_heap
 from rnntui.tui.keys import key, localize_bindings
+from rnntui.tui.plain_text import PlainNotifications
 from rnntui.tui.preset_palette import PresetCommands
 from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
 from rnntui.tui.training.controller import TrainingController
@@ -25,7 +26,7 @@ from rnntui.tui.training.controller import TrainingController
 RESTART_ACTIONS = frozenset({"restart_cell", "restart_activation"})
 
 
-class RnnApp(App[None]):
+class RnnApp(PlainNotifications, App[None]):
     """Step a recurrent network through text and watch its state, gates and gradients; train it."""
 
     CSS_PATH = STYLESHEET

@@ -162,7 +162,7 @@ class StepScreen(Screen[None]):
                 yield GenerationConsole(id="console")
             if self.narration is not None:
                 yield self.narration
-            yield Static(id="status")
+            yield Static(id="status", markup=False)
         # Every key the footer shows fits 120 columns in English and Chinese; ctrl+p and the rest
         # are in help (?), which says so.
         yield Footer(compact=True, show_command_palette=False)

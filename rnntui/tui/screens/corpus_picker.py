@@ -51,7 +51,7 @@ class CorpusPickerScreen(ModalScreen[Corpus | None]):
             yield OptionList(*[Option(corpus_line(c), id=c.name) for c in self.shipped], id="picker-list")
             yield Label(t("screens.picker.or_path"))
             yield Input(placeholder=t("screens.picker.placeholder"), id="picker-path")
-            yield Static(t("screens.picker.hint"), id="picker-message")
+            yield Static(t("screens.picker.hint"), id="picker-message", markup=False)  # quotes the path that was typed
 
     def on_mount(self) -> None:
         names = [c.name for c in self.shipped]

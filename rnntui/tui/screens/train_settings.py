@@ -85,13 +85,13 @@ class TrainSettingsScreen(ModalScreen[TrainConfig | None]):
     def compose(self) -> ComposeResult:
         values = config_fields(self.config)
         with Vertical(id="settings-box"):
-            yield Label(self.title_text, id="settings-title")
+            yield Label(self.title_text, id="settings-title", markup=False)
             with Grid(id="settings-grid"):
                 for name in FIELDS:
                     yield Label(setting_label(name))
                     yield Input(values[name], id=f"setting-{name}", select_on_focus=False)
                     yield Label(setting_hint(name), classes="hint")
-            yield Static(self.hint, id="settings-message")
+            yield Static(self.hint, id="settings-message", markup=False)  # quotes what was typed
 
     def values(self) -> dict[str, str]:
         return {name: self.query_one(f"#setting-{name}", Input).value for name in FIELDS}

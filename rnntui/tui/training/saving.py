@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rnntui.engine.checkpoint import save_checkpoint
+from rnntui.engine.paths import check_name_lengths
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
 from rnntui.tui.screens.confirm import ConfirmScreen
@@ -142,6 +143,7 @@ def unused_path(path: Path) -> Path:
 
 def checked_save_path(text: str | Path) -> Path:
     path = Path(text).expanduser()
+    check_name_lengths(path)  # before is_dir() and exists(), which raise on such a name
     if path.suffix != ".safetensors":
         raise RnntuiError(t("training.save.suffix", path=repr(str(path))))
     if path.is_dir():
