@@ -42,9 +42,10 @@ def main_callback(
 
 
 def _register_commands() -> None:
-    from rnntui.commands import app_commands, demo_commands, engine_commands, serve_commands, training_commands
+    from rnntui.commands import (app_commands, demo_commands, engine_commands, exercise_commands, serve_commands,
+                                 training_commands)
 
-    for module in (engine_commands, training_commands, app_commands, demo_commands, serve_commands):
+    for module in (engine_commands, training_commands, app_commands, demo_commands, exercise_commands, serve_commands):
         module.register(app)
 
 
