@@ -39,6 +39,10 @@ async def play(name: str, lang: str = "en"):
     return app
 
 
+def step_index(demo: str, title: str) -> int:
+    return [step.title.en for step in get_demo(demo).steps].index(title)
+
+
 def narration(app, step: int, lang: str = "en") -> str:
     return app.player.outcomes[step].narration(lang)
 
@@ -84,7 +88,17 @@ async def test_exploding_grows_and_clipping_bounds_the_update_and_rescues_traini
     threshold = facts["threshold"]
     assert facts["grad_norm"] > threshold
     assert facts["grad_norm_clipped"] <= threshold * (1 + 1e-6)
-    assert fmt(facts["grad_norm_clipped"]) in narration(app, 1)
+    assert fmt(facts["grad_norm_clipped"]) in narration(app, step_index("exploding", "Clipping bounds the update"))
+    # The same gradient both ways: by norm the direction is kept, by value it turns.
+    assert facts["norm_cosine"] == pytest.approx(1.0, abs=1e-9) and facts["value_cosine"] < 0.99
+    both = narration(app, step_index("exploding", "By norm or by value"))
+    assert f"{facts['value_cosine']:.4f}" in both and f"{facts['norm_cosine']:.4f}" in both
+    # Both of the notes' remedies on the same bad initialisation, measured: the gated cells stop the
+    # growth; tanh slows it but, at this spectral radius, it still grows every step.
+    assert facts["lstm_ratio"] < 1 < facts["relu_ratio"] and facts["gru_ratio"] < 1
+    assert 1 < facts["tanh_ratio"] < facts["relu_ratio"] and facts["tanh_per_step"] > 1
+    assert fmt(facts["tanh_ratio"]) in narration(app, step_index("exploding", "Remedy: tanh instead of ReLU"))
+    assert "initialis" in narration(app, 0)
     assert facts["unclipped_diverged"] and not facts["clipped_diverged"]
     assert facts["clipped_last_loss"] < facts["clipped_first_loss"]
 

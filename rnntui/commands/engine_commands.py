@@ -6,10 +6,12 @@ Both read everything through StepSession / the ABC example; formatting lives her
 from __future__ import annotations
 
 import json
+import math
 from typing import Optional
 
 import typer
 
+from rnntui.i18n import t
 from rnntui.commands.common import check_activation, check_stepping_fits, progress_after, user_errors
 
 
@@ -140,6 +142,9 @@ def step(
     clip: Optional[float] = typer.Option(
         None, "--clip", help="Clip gradients to this global norm (clip_grad_norm_). Default: off."
     ),
+    clip_value: Optional[float] = typer.Option(
+        None, "--clip-value", help="Clip each gradient element to [-V, V] instead (clip_grad_value_)."
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON document (see README)."),
 ) -> None:
     """Run the NumPy engine over TEXT: hidden states, gates, next-character probabilities, BPTT."""
@@ -149,7 +154,10 @@ def step(
 
     if not text:
         raise RnntuiError("TEXT is empty: give at least one character")
-    clipping = Clipping("off") if clip is None else Clipping("norm", clip)
+    from rnntui.commands.training_commands import clip_flags
+
+    flags = clip_flags(clip, False, clip_value)
+    clipping = Clipping(flags["clip_mode"], flags["clip"]) if flags else Clipping("off")
     if checkpoint is None:
         check_activation(cell or "rnn", activation)
         check_stepping_fits(text, cell or "rnn", activation or "tanh", 8 if hidden is None else hidden,
@@ -215,6 +223,9 @@ def step_document(session) -> dict:
         "grad_norm_h_layers": [_floats(row) for row in grads.grad_norm_h],
         "grad_norm": grads.grad_norm,
         "grad_norm_clipped": grads.grad_norm_clipped,
+        "param_grad_norms": grads.param_grad_norms,
+        "param_grad_norms_clipped": grads.clipped_param_norms,
+        "clip_cosine": grads.clip_cosine,
         "spectral_radius": session.spectral_radii(),
     }
 
@@ -245,7 +256,7 @@ def _step_text(doc: dict) -> str:
             f"{step_['t']:>3}  {step_['char']!r:<4} {nxt:<4} {p_next:>8} {loss:>7} {gnorm:>8.4f}  {guess:<10}  {h}"
         )
     clip = doc["clipping"]
-    clip_text = "off" if clip["mode"] == "off" else f"global norm {clip['threshold']:g}"
+    clip_text = t(f"clipping.mode.{clip['mode']}", threshold=f"{clip['threshold']:g}")
     # + 0.0 turns a loss of -0.0 (log 1 with a one-character vocabulary) into 0.0 for printing.
     loss = "none (one character: nothing to predict)" if doc["loss"] is None else f"{doc['loss'] + 0.0:.4f}"
     lines += [
@@ -253,9 +264,27 @@ def _step_text(doc: dict) -> str:
         f"mean loss {loss}",
         f"gradient norm {doc['grad_norm']:.4f}, after clipping ({clip_text}) {doc['grad_norm_clipped']:.4f}",
     ]
+    lines += _clipping_lines(doc)
     radii = "; ".join(
         f"{name.removeprefix('rnn.')}: " + ", ".join(f"{b} {r:.3f}" for b, r in blocks.items())
         for name, blocks in doc["spectral_radius"].items()
     )
     lines.append(f"spectral radius {radii}")
     return "\n".join(lines)
+
+
+def _clipping_lines(doc: dict) -> list[str]:
+    """Per parameter, the gradient norm before -> after clipping where clipping changed it, and
+    whether the direction was kept (cosine 1: by norm) or turned (by value)."""
+    if doc["clipping"]["mode"] == "off":
+        return []
+    before, after = doc["param_grad_norms"], doc["param_grad_norms_clipped"]
+    changed = [name for name in before if not math.isclose(before[name], after[name], rel_tol=1e-12)]
+    if not changed:
+        return [t("clipping.report.unchanged")]
+    width = max(len(name) for name in changed)
+    lines = [t("clipping.report.param", name=name, width=width, before=f"{before[name]:.4g}", after=f"{after[name]:.4g}")
+             for name in changed]
+    cosine = doc["clip_cosine"]
+    lines.append(t("clipping.report.kept" if cosine >= 1 - 1e-9 else "clipping.report.turned", cosine=f"{cosine:.4f}"))
+    return lines

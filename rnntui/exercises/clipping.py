@@ -51,11 +51,9 @@ CLIP_NORM = Exercise(
 
 
 def cosine_after(session: StepSession, mode: str) -> float:
-    grads = session.gradients.grads
-    clipped, _, _ = clip_gradients(grads, Clipping(mode, THRESHOLD))
-    a = np.concatenate([g.ravel() for g in grads.values()])
-    b = np.concatenate([clipped[n].ravel() for n in grads])
-    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+    twin = session.copy()
+    twin.set_clipping(mode, THRESHOLD)
+    return twin.gradients.clip_cosine
 
 
 DIRECTION_FORM = ChoiceForm("clip-direction", ("norm", "value"))
