@@ -283,7 +283,7 @@ def _clipping_lines(doc: dict) -> list[str]:
     if not changed:
         return [t("clipping.report.unchanged")]
     width = max(len(name) for name in changed)
-    lines = [t("clipping.report.param", name=name, width=width, before=f"{before[name]:.4g}", after=f"{after[name]:.4g}")
+    lines = [t("clipping.report.param", name=name.ljust(width), before=f"{before[name]:.4g}", after=f"{after[name]:.4g}")
              for name in changed]
     cosine = doc["clip_cosine"]
     lines.append(t("clipping.report.kept" if cosine >= 1 - 1e-9 else "clipping.report.turned", cosine=f"{cosine:.4f}"))
