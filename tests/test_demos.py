@@ -128,9 +128,15 @@ async def test_gates_narrates_what_it_measured():
     assert facts["output_releases"] and facts["o_answer"] - facts["o_filler"] >= 0.5
     assert f"o = {facts['o_answer']:.2f} there against {facts['o_filler']:.2f}" in narration(app, 3)
     assert facts["p_answer"] > 0.5
-    assert not any("{" in narration(app, k) for k in range(4))  # every placeholder was filled in
-    # On screen: the '=' of the example, the memory unit selected.
-    assert app.session.text[app.session.cursor - 1] == "=" and app.selection.unit == facts["unit"]
+    assert not any("{" in narration(app, k) for k in range(len(app.player.outcomes)))  # every placeholder filled
+    # The forget gate shut at one step: the cell state is gone and the answer that needed it changes.
+    assert facts["wipe_f"] < 1e-6 and abs(facts["wipe_c_after"]) < 0.2 * abs(facts["wipe_c_before"])
+    assert facts["wipe_p_kept"] > 0.5 > facts["wipe_p_wiped"] and facts["wipe_guess"] != "A"
+    assert facts["wipe_right_wiped"] < facts["wipe_right_kept"]
+    wipe = narration(app, step_index("gates", "The forget gate removes"))
+    assert f"{facts['wipe_c_before']:.3f}" in wipe and f"{facts['wipe_p_wiped']:.3f}" in wipe
+    # On screen: the wiped example at the step that reads the wipe character, the memory unit selected.
+    assert app.session.text[app.session.cursor - 1] == "x" and app.selection.unit == facts["unit"]
 
 
 async def test_race_lstm_beats_the_vanilla_rnn_at_the_longest_gap():
