@@ -160,3 +160,49 @@ def test_unknown_exercise_and_bad_options_are_one_line_errors():
                        (["exercise", "h1", "--list"], "give either --list or a NAME")):
         result = runner.invoke(cli, args)
         assert result.exit_code == 2 and word in result.output and "Traceback" not in result.output
+
+
+def test_typing_during_a_checked_run_is_dropped_not_read_as_the_next_answer(tmp_path):
+    """At a terminal, keys typed while the engine trains with an answer are discarded: the run
+    finishes, its verdict stands, and the next prompt starts clean."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "pty-state"), "RNNTUI_LANG": "en"}
+    process = subprocess.Popen([sys.executable, "-m", "rnntui", "exercise", "clip-threshold"],
+                               stdin=follower, stdout=follower, stderr=follower, env=env, close_fds=True)
+    os.close(follower)
+    seen = b""
+
+    def wait_for(text: bytes, after: int = 0, timeout: float = 60) -> None:
+        nonlocal seen
+        end = time.monotonic() + timeout
+        while text not in seen[after:]:
+            assert time.monotonic() < end, f"waited for {text!r}; got ...{seen.decode(errors='replace')[-400:]}"
+            ready, _, _ = select.select([leader], [], [], 0.05)
+            if ready:
+                try:
+                    seen += os.read(leader, 4096)
+                except OSError:
+                    break
+
+    try:
+        wait_for(b"Answer")
+        os.write(leader, b"100\n")
+        wait_for(b"Checking")
+        os.write(leader, b"junk\n")  # typed while the engine trains with threshold 100
+        wait_for(b"Not yet")
+        mark = seen.index(b"Not yet")
+        wait_for(b"Answer", after=mark)
+        os.write(leader, b"1\n")
+        wait_for(b"Right", after=mark)
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+        os.close(leader)
+    assert b"is not a number" not in seen and b"Traceback" not in seen
