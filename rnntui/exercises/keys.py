@@ -12,8 +12,7 @@ from collections.abc import Callable
 from rnntui.engine.config import CELLS
 from rnntui.engine.numpy_rnn import CLIP_MODES
 from rnntui.engine.session import StepSession
-
-W_HH_STEP = 1.25  # `]` multiplies W_hh by this, `[` divides: the two undo each other
+from rnntui.engine.weights import W_HH_STEP
 
 
 def scale_w_hh(session: StepSession, factor: float) -> None:
