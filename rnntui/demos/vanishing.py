@@ -11,7 +11,9 @@ import numpy as np
 
 from rnntui.demos.gradient_flow import GradientFlow, gradient_flow
 from rnntui.demos.script import Bilingual, Demo, DemoContext, Figure, Outcome, Scene, Step, fmt
+from rnntui.engine.gradient_trend import trend
 from rnntui.engine.numpy_rnn import Clipping
+from rnntui.i18n import t
 from rnntui.engine.session import StepSession
 
 SENTENCE = "recurrent networks forget what they saw long ago."
@@ -220,12 +222,12 @@ def lstm_open(ctx: DemoContext) -> Outcome:
             f"tanh' on it. The first step back costs {fmt(flow.first_step)} (the loss enters the cell "
             f"through the output gate), then each step keeps {fmt(flow.per_step)}. Ratio {fmt(flow.ratio)} "
             f"against the RNN's {fmt(rnn.ratio)}: almost all of the loss is lost on entering the cell, almost none "
-            "on the way back (the pane's verdict applies one fixed cut-off, 1e-2; compare the two ratios).",
+            f"on the way back: the gradient pane, which judges by the growth per step, calls it {t('clipping.trend.' + trend(flow.per_step), 'en')}.",
             f"遗忘门偏置 +{FORGET_BIAS:g}(许多库把 b_f 初始化为 1 或更大;需要记忆时训练也会把它打开):f 平均 {fmt(flow.mean_forget)}。"
             f"反向传播时 dc_t-1 = f ⊙ dc_t:一条加法通路,上面没有 W_hh,也没有 tanh'。"
             f"第一步回传乘以 {fmt(flow.first_step)}(损失经输出门进入细胞状态),之后每步保留 {fmt(flow.per_step)}。"
             f"比值 {fmt(flow.ratio)},而 RNN 是 {fmt(rnn.ratio)}:损失几乎都损耗在进入细胞状态的那一步,"
-            "之后回传几乎没有损耗(面板的判断用的是固定阈值 1e-2;请比较两个比值)。",
+            f"之后回传几乎没有损耗:梯度面板按每步的增长来判断,称之为『{t('clipping.trend.' + trend(flow.per_step), 'zh')}』。",
         ),
         Scene(session=lstm_session(FORGET_BIAS), cursor=1, look="gradients"),
         {**_facts(flow, "lstm_open"), "lstm_open_mean_forget": flow.mean_forget},

@@ -209,6 +209,8 @@ def gradient_view(session: StepSession, last: Gradients | None, whole: bool = Fa
         grad_norm_clipped=grads.grad_norm_clipped,
         loss=grads.loss,
         param_norms=grads.param_grad_norms,
+        param_norms_clipped={} if session.clipping.mode == "off" else grads.clipped_param_norms,
+        clip_cosine=grads.clip_cosine,
         alert=NOT_FINITE if not_finite(session) else None,
     )
 
