@@ -38,3 +38,31 @@ async def test_clipping_by_value_shows_each_parameter_before_and_after_and_the_t
         before = format_number(grads.param_grad_norms[name], 2, significant=True)
         after = format_number(grads.clipped_param_norms[name], 2, significant=True)
         assert f"{short_param_name(name)} {before}→{after}" in text
+
+
+async def test_the_gates_pane_prints_the_selected_units_gates_and_the_equation_in_numbers():
+    from rnntui.engine.session import StepSession
+
+    session = StepSession("hello world", cell="lstm", hidden_size=8)
+    app = RnnApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right")
+        text = " ".join(pane_text(app, "#gates").split())
+        step = session.current_step()
+        for name in "ifgo":
+            assert f"{name} {format_number(float(step.gates[name][0, 0]), 4)}" in text
+        assert f"= {format_number(float(step.h[0, 0]), 4)}" in text  # h_2 = o·tanh(c_2) = ...
+
+
+async def test_the_abc_equation_is_written_with_the_notes_numbers():
+    import numpy as np
+
+    from rnntui.engine.abc_example import abc_session
+
+    app = RnnApp(abc_session())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right")
+        text = " ".join(pane_text(app, "#gates").split())
+        h1 = np.tanh(1.0)
+        assert f"a_2 = W_xh·[0, 1, 0] + W_hh·[{h1:.4f}, 0, 0] + b = [{h1:.4f}, 1.0000, 0]" in text
+        assert f"h_2 = tanh(a_2) = [{np.tanh(h1):.4f}, {h1:.4f}, 0]" in text

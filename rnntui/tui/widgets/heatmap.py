@@ -122,11 +122,12 @@ class HeatmapPane(LinePane):
         tokens: list[str],
         cursor: int,
         selected: tuple[int, int] | None = None,
-        header: list[Strip] | None = None,
-        footer: list[Strip] | None = None,
+        header: list[Strip | str] | None = None,
+        footer: list[Strip | str] | None = None,
         data: object = None,
     ) -> None:
-        """`data` is the object the blocks were read from (the trace): while the same object comes
+        """`header` and `footer` lines are Strips, or plain text wrapped to the pane's width.
+        `data` is the object the blocks were read from (the trace): while the same object comes
         back, the coloured rows are reused and a cursor move only redraws the marker and labels."""
         self.blocks, self.tokens, self.cursor, self.selected = blocks, tokens, cursor, selected
         self.header, self.footer = header or [], footer or []
@@ -162,7 +163,7 @@ class HeatmapPane(LinePane):
         return T, cell, start, stop
 
     def build_pinned(self, width: int) -> list[Strip]:
-        lines = list(self.header)
+        lines = _wrapped(self.header, width)
         if self.blocks:
             T, cell, start, stop = self._columns(width)
             if (start, stop) != (0, T):
@@ -189,7 +190,7 @@ class HeatmapPane(LinePane):
             self._line_cells.update({self._row_base + r: (b, r) for r in range(len(rows))})
             lines += rows
             lines += [text_strip((part, palette.PLAIN)) for note in block.notes for part in wrap(note, width)]
-        return lines + list(self.footer)
+        return lines + _wrapped(self.footer, width)
 
     def _token_row(self, start: int, stop: int, cell: int) -> Strip:
         segments = [Segment("t".ljust(LABEL_WIDTH), palette.LABEL)]
@@ -212,6 +213,13 @@ class HeatmapPane(LinePane):
             lines[selected_row] = partial(rows.marked, selected_row, cursor_col)
             self._selected_line = self._row_base + selected_row
         return lines
+
+
+def _wrapped(items: list[Strip | str], width: int) -> list[Strip]:
+    lines: list[Strip] = []
+    for item in items:
+        lines += [text_strip((part, palette.PLAIN)) for part in wrap(item, width)] if isinstance(item, str) else [item]
+    return lines
 
 
 class _BlockRows:
