@@ -1,7 +1,7 @@
 """Keypress-to-repaint latency of the app at 120x40 with H=32, T=64 (median and p95, ms).
 
 Each key event is posted to the running app (`app.post_message(events.Key(...))`); the action
-it triggers ends in `render_session`, which here also schedules `call_after_refresh(stop)`, so
+it triggers ends in the screen's `render_session`, which here also schedules `call_after_refresh(stop)`, so
 the clock stops once the screen has been repainted. Pilot's press/pause are not used: they wait
 for the whole process to go idle and overstate latency.
 
@@ -19,6 +19,7 @@ from textual import events
 
 from rnntui.engine.session import StepSession
 from rnntui.tui.app import RnnApp
+from rnntui.tui.step_screen import StepScreen
 
 TEXT = "To be, or not to be, that is the question: whether 'tis nobler i"  # 64 characters
 # Mostly stepping (what people do most), plus keys that recompute forward and backward passes.
@@ -26,16 +27,24 @@ KEY_MIX = ["right"] * 6 + ["left"] * 2 + ["right_square_bracket", "left_square_b
 CHARACTERS = {"right_square_bracket": "]", "left_square_bracket": "[", "k": "k"}
 
 
-class TimedApp(RnnApp):
-    """RnnApp whose re-render also schedules the callback that stops the benchmark's clock."""
-
-    pending: asyncio.Future | None = None
+class TimedScreen(StepScreen):
+    """The stepping screen whose re-render also schedules the callback that stops the benchmark's clock."""
 
     def render_session(self) -> None:
         super().render_session()
-        if self.pending is not None and not self.pending.done():
-            future = self.pending
+        future = self.app.pending
+        if future is not None and not future.done():
             self.call_after_refresh(lambda: future.done() or future.set_result(time.perf_counter()))
+
+
+class TimedApp(RnnApp):
+    """RnnApp on a TimedScreen; `pending` is the clock of the key being timed."""
+
+    pending: asyncio.Future | None = None
+
+    def __init__(self, session: StepSession) -> None:
+        super().__init__(session)
+        self.step_screen = TimedScreen(session, locked=self.training.weights_locked)
 
 
 async def measure(

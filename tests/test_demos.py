@@ -136,7 +136,7 @@ async def test_gates_narrates_what_it_measured():
     wipe = narration(app, step_index("gates", "The forget gate removes"))
     assert f"{facts['wipe_c_before']:.3f}" in wipe and f"{facts['wipe_p_wiped']:.3f}" in wipe
     # On screen: the wiped example at the step that reads the wipe character, the memory unit selected.
-    assert app.session.text[app.session.cursor - 1] == "x" and app.selection.unit == facts["unit"]
+    assert app.session.text[app.session.cursor - 1] == "x" and app.step_screen.selection.unit == facts["unit"]
 
 
 async def test_race_lstm_beats_the_vanilla_rnn_at_the_longest_gap():
@@ -199,6 +199,26 @@ async def test_keys_go_forward_and_back_and_q_leaves():
         assert app.session.cursor == cursor - 1
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_a_demo_has_no_trainer_and_t_starts_nothing():
+    """A demo shows the stepping screen and its narration; training keys are not bound there."""
+    from rnntui.tui.app import RnnApp
+    from rnntui.tui.demo_app import DemoApp
+    from rnntui.tui.screens.corpus_picker import CorpusPickerScreen
+    from rnntui.tui.screens.train_settings import TrainSettingsScreen
+
+    assert not issubclass(DemoApp, RnnApp)
+    app = DemoApp(get_demo("abc"))
+    async with app.run_test(size=(120, 45)) as pilot:
+        stepping = app.screen
+        await pilot.press("t", "n", "o", "T")
+        assert app.screen is stepping  # no corpus picker, no settings, no run
+        assert not isinstance(app.screen, (CorpusPickerScreen, TrainSettingsScreen))
+        assert not hasattr(app, "training")
+        assert "t" not in stepping.active_bindings and "o" not in stepping.active_bindings
+        await pilot.press("l")  # the stepping keys work
+        assert app.session.cursor == 2
 
 
 def test_cli_lists_every_demo_and_refuses_bad_input_in_one_line():
