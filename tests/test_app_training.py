@@ -141,7 +141,8 @@ async def test_clipping_toggled_while_training_changes_the_post_clip_norm():
         last = run.history.last
         assert last.grad_norm > 0.01 and last.grad_norm_clipped == pytest.approx(0.01, rel=1e-3)
         assert app.session.clipping.mode == "norm" and app.session.clipping.threshold == 0.01
-        await app.step_screen.run_action("toggle_clipping")  # k: off, for the running model too
+        await app.step_screen.run_action("cycle_clipping")  # k: by value,
+        await app.step_screen.run_action("cycle_clipping")  # k again: off, for the running model too
         await wait_for(lambda: "clip off" in log_text(app), "the child to confirm the change")
         from_step = int(log_text(app).split("clip off")[0].rsplit("from step ", 1)[1].split(":")[0].replace(",", ""))
         await wait_for(lambda: run.step >= from_step + 3, "steps after the toggle")

@@ -66,3 +66,17 @@ async def test_the_abc_equation_is_written_with_the_notes_numbers():
         h1 = np.tanh(1.0)
         assert f"a_2 = W_xh·[0, 1, 0] + W_hh·[{h1:.4f}, 0, 0] + b = [{h1:.4f}, 1.0000, 0]" in text
         assert f"h_2 = tanh(a_2) = [{np.tanh(h1):.4f}, {h1:.4f}, 0]" in text
+
+
+async def test_v_brings_every_gate_block_into_view_at_both_sizes():
+    from rnntui.engine.session import StepSession
+    from rnntui.tui.views import GATE_FORMULAS
+
+    for size in (SIZE, (80, 24)):
+        app = RnnApp(StepSession("hello world", cell="lstm", hidden_size=16))
+        async with app.run_test(size=size) as pilot:
+            for name in ("f", "g", "o", "i"):
+                await pilot.press("v")
+                await pilot.pause()
+                text = pane_text(app, "#gates")
+                assert f"{name}  {GATE_FORMULAS[name]}"[:20] in text, (size, name, text)

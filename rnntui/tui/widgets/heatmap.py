@@ -110,6 +110,7 @@ class HeatmapPane(LinePane):
         self.header: list[Strip] = []
         self.footer: list[Strip] = []
         self._selected_line = 0  # content line of the selected cell, to scroll it into view
+        self._selected_title_line = 0  # content line of its block's title
         self._row_base = 0
         self._data: object = None
         self._row_cache: dict[tuple[int, int, int, int], _BlockRows] = {}  # (block, start, stop, cell)
@@ -139,8 +140,12 @@ class HeatmapPane(LinePane):
         self.call_after_refresh(self._reveal_selected)
 
     def _reveal_selected(self) -> None:
+        """The selected cell's row, then its block's title: both in view when the block fits."""
         if self.selected is not None:
             self.scroll_line_into_view(self._selected_line)
+            view = self.scrollable_content_region.height - len(self._pinned)
+            if self._selected_line - self._selected_title_line < view:
+                self.scroll_line_into_view(self._selected_title_line)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -179,6 +184,8 @@ class HeatmapPane(LinePane):
         self._page = (start, stop, cell)
         self._line_cells = {}
         for b, block in enumerate(self.blocks):
+            if self.selected is not None and self.selected[0] == b:
+                self._selected_title_line = len(lines)
             roomy = self.scrollable_content_region.height >= 12
             if cell_len(block.title) + 2 + cell_len(block.formula) <= width or not roomy:
                 lines.append(text_strip((block.title, palette.BOLD), (f"  {block.formula}", palette.LABEL)))
