@@ -17,6 +17,8 @@ import time
 
 from textual import events
 
+from bench.common import StopsTheClock, machine_line, percentile
+
 from rnntui.engine.session import StepSession
 from rnntui.tui.app import RnnApp
 from rnntui.tui.step_screen import StepScreen
@@ -27,14 +29,12 @@ KEY_MIX = ["right"] * 6 + ["left"] * 2 + ["right_square_bracket", "left_square_b
 CHARACTERS = {"right_square_bracket": "]", "left_square_bracket": "[", "k": "k"}
 
 
-class TimedScreen(StepScreen):
+class TimedScreen(StopsTheClock, StepScreen):
     """The stepping screen whose re-render also schedules the callback that stops the benchmark's clock."""
 
     def render_session(self) -> None:
         super().render_session()
-        future = self.app.pending
-        if future is not None and not future.done():
-            self.call_after_refresh(lambda: future.done() or future.set_result(time.perf_counter()))
+        self.stop_clock_after_refresh()
 
 
 class TimedApp(RnnApp):
@@ -72,11 +72,6 @@ async def measure(
     return timings, cpu
 
 
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=240)
@@ -87,15 +82,16 @@ def main() -> None:
     args = parser.parse_args()
     timings, cpu = asyncio.run(measure(args.presses, args.hidden, (args.width, args.height), args.cell))
     everything = [t for values in timings.values() for t in values]
+    print(machine_line())
     print(
         f"keypress-to-repaint at {args.width}x{args.height}, {args.cell}, H={args.hidden}, T={len(TEXT)}, "
         f"{len(everything)} presses"
     )
     print(f"{'key':<22}{'n':>5}{'median ms':>12}{'p95 ms':>10}")
     for key, values in sorted(timings.items()):
-        print(f"{key:<22}{len(values):>5}{statistics.median(values):>12.1f}{p95(values):>10.1f}")
-    print(f"{'all':<22}{len(everything):>5}{statistics.median(everything):>12.1f}{p95(everything):>10.1f}")
-    print(f"{'CPU time, all':<22}{len(cpu):>5}{statistics.median(cpu):>12.1f}{p95(cpu):>10.1f}")
+        print(f"{key:<22}{len(values):>5}{statistics.median(values):>12.1f}{percentile(values, 0.95):>10.1f}")
+    print(f"{'all':<22}{len(everything):>5}{statistics.median(everything):>12.1f}{percentile(everything, 0.95):>10.1f}")
+    print(f"{'CPU time, all':<22}{len(cpu):>5}{statistics.median(cpu):>12.1f}{percentile(cpu, 0.95):>10.1f}")
 
 
 if __name__ == "__main__":
