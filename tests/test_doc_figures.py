@@ -60,3 +60,26 @@ def test_no_document_claims_chance_for_the_race():
     race test asserts instead: it falls off first, the LSTM keeps at least 90%."""
     for document in (README, GUIDE):
         assert "falls to chance" not in document.read_text(encoding="utf-8")
+
+
+def test_the_guides_demo_steps_exist_and_say_what_the_table_claims():
+    """`demo NAME step N` in the notes table points at a step of that demo whose title matches."""
+    import re
+
+    from rnntui.demos import get_demo
+
+    expected = {  # the table's row, the demo, a step number it cites, words of that step's title
+        "forget gate – remove": ("gates", 4, "forget gate removes"),
+        "output gate – relevant": ("gates", 5, "output gate"),
+        "remedy: ReLU": ("vanishing", 3, "ReLU"),
+        "clipping by value": ("exploding", 5, "By norm or by value"),
+        "exploding: bad initialisation": ("exploding", 1, "bars grow"),
+    }
+    text = GUIDE.read_text(encoding="utf-8")
+    for row, (demo, step, words) in expected.items():
+        line = next(line for line in text.splitlines() if line.startswith(f"| {row}"))
+        assert f"`demo {demo}` step" in line and re.search(rf"\b{step}\b", line), line
+        assert words.lower() in get_demo(demo).steps[step - 1].title.en.lower()
+    for demo, numbers in re.findall(r"`demo (\w+)` steps? ([\d–, and]+)", text):
+        count = len(get_demo(demo).steps)
+        assert all(1 <= int(n) <= count for n in re.findall(r"\d+", numbers)), (demo, numbers)

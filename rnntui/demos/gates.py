@@ -300,8 +300,8 @@ DEMO = Demo(
         Step(Bilingual("Train and find the memory unit", "训练并找到记忆单元"), train_step),
         Step(Bilingual("The cue: input gate", "提示:输入门"), input_step),
         Step(Bilingual("The gap: forget gate", "间隔:遗忘门"), forget_step),
-        Step(Bilingual("The answer: output gate", "答案:输出门"), output_step),
         Step(Bilingual("The forget gate removes", "遗忘门负责移除"), forget_wipe_step),
+        Step(Bilingual("The answer: output gate", "答案:输出门"), output_step),
     ),
     seconds=15,
 )
