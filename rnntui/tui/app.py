@@ -116,7 +116,7 @@ class RnnApp(App[None]):
         self.training.ask_prime()
 
     def action_save(self) -> None:
-        self.training.ask_save()
+        self.training.saving.ask_save()
 
     def action_restart_cell(self) -> None:
         self.training.restart_for("cycle_cell")
@@ -125,5 +125,5 @@ class RnnApp(App[None]):
         self.training.restart_for("toggle_activation")
 
     async def action_quit(self) -> None:
-        self.training.quit()
+        self.training.saving.quit()
 
