@@ -378,14 +378,14 @@ async def test_a_view_drawn_for_another_clipping_is_dropped_and_k_reaches_the_ru
         stale = copy.deepcopy(run.view)  # as the pipe delivers it: not the session on screen
         assert stale.session.clipping.mode == "norm"
         before = app.session
-        await pilot.press("k")
-        assert app.session.clipping.mode == "off"
-        await wait_for(lambda: run.settings.clip_mode == "off" and app.session is not before,
+        await pilot.press("k")  # norm → value
+        assert app.session.clipping.mode == "value"
+        await wait_for(lambda: run.settings.clip_mode == "value" and app.session is not before,
                        "the run to follow the panes' clipping, and a view drawn for it")
         shown = app.session
-        assert shown.clipping.mode == "off" and run.watched.clip_mode == "off"
+        assert shown.clipping.mode == "value" and run.watched.clip_mode == "value"
         app.training.on_news(RunView(run.id, replace(stale, step=stale.step + 1)))  # arrives late
-        assert app.session is shown and app.session.clipping.mode == "off"
+        assert app.session is shown and app.session.clipping.mode == "value"
 
 
 async def test_a_killed_child_is_reported_keeps_the_weights_and_t_starts_again():
