@@ -59,7 +59,9 @@ def serve(
 
     from rnntui.serve import ServeConfig, serve as run_server
 
-    run_server(ServeConfig(tuple(argv), max_tabs, host=host, port=port, public_url=public_url), typer.echo)
+    config = ServeConfig(tuple(argv), max_tabs, host=host, port=port, public_url=public_url,
+                         check_state=app_commands.check_state_string)
+    run_server(config, typer.echo)
 
 
 def app_argv(options: dict) -> list[str]:

@@ -121,13 +121,19 @@ def train_head(steps: int = HEAD_STEPS, lr: float = HEAD_LR) -> tuple[dict, floa
     return params, float(first), float(model.loss(model.forward(indices), targets))
 
 
-def abc_session(head: str = "trained") -> StepSession:
-    """A StepSession on "AB" with the notes' weights and the chosen head (what the app opens on)."""
+# The notes' weights by name, as a state string names them: source name -> head.
+WEIGHT_SOURCES = {"abc": "trained", "abc-identity": "identity"}
+
+
+def abc_session(head: str = "trained", text: str = INPUT, seed: int = 0) -> StepSession:
+    """A StepSession on `text` (default "AB") with the notes' weights and the chosen head (what the
+    app opens on)."""
     if head == "trained":
         params = train_head()[0]
     else:
         params = seed_params(np.eye(len(ALPHABET)))
-    return StepSession(INPUT, hidden_size=3, params=params, vocab=ALPHABET)
+    source = next(name for name, kind in WEIGHT_SOURCES.items() if kind == head)
+    return StepSession(text, hidden_size=3, seed=seed, params=params, vocab=ALPHABET, source=source)
 
 
 def run_abc_example() -> AbcExample:

@@ -8,6 +8,7 @@ and the metadata header holds the format tag, the model config and the vocabular
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -122,6 +123,18 @@ def save_error(path: Path, error: Exception, needed: int) -> SaveError:
         return SaveError(f"cannot save {str(path)!r}: no space left on device; {str(folder)!r} needs "
                          f"{format_bytes(needed)} free and has {format_bytes(free)}")
     return SaveError(f"cannot save {str(path)!r}: {reason}")
+
+
+def file_sha256(path: str | os.PathLike, block: int = 1 << 20) -> str:
+    """The SHA-256 of a file's bytes, as hex: what a state string names a checkpoint by."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(block):
+                digest.update(chunk)
+    except OSError as error:
+        raise CheckpointError(f"cannot read checkpoint {str(path)!r}: {error.strerror or error}") from None
+    return digest.hexdigest()
 
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:

@@ -19,6 +19,9 @@ from rnntui.engine.vocab import Vocab
 from rnntui.errors import RnntuiError
 from rnntui.numbers import finite_number
 
+# The sampling temperatures the app's -/+ keys step through (a state string holds one of them).
+TEMPERATURES = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+
 class Stepper(Protocol):
     def feed(self, indices: np.ndarray) -> np.ndarray:
         """Advance over `indices`; return the logits (V,) for the character after the last one."""

@@ -11,23 +11,41 @@ What each change recomputes:
   set_clipping           only the clipped copy of the gradients
   weight edit, settings  forward and backward, lazily on the next read
 A refused change raises RnntuiError/WeightEditError and leaves the session exactly as it was.
+
+The weights are always "the base weights, then these edits": the base comes from the seed, a
+named source (the ABC lesson's) or a checkpoint (`weights_source`), and every accepted edit is kept
+as a value (`edits`), so a state string can name the base and replay the edits instead of
+carrying the weights. Undo restores the weights and where they came from together.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from rnntui.engine import weights
-from rnntui.engine.checkpoint import load_checkpoint
+from rnntui.engine.checkpoint import file_sha256, load_checkpoint
 from rnntui.engine.config import ModelConfig
 from rnntui.engine.numpy_rnn import Clipping, Gradients, NumpyRNN, Trace, clip_gradients, init_params
 from rnntui.engine.vocab import Vocab
 from rnntui.errors import RnntuiError
 
 MAX_UNDO = 100
+SEED_WEIGHTS = "seed"  # weights_source of weights drawn from the session's seed
+CHECKPOINT_WEIGHTS = "checkpoint"  # weights_source of weights loaded from `checkpoint_path`
+
+
+@dataclass(frozen=True)
+class WeightHistory:
+    """The weights and how they came to be: what reset returns to, and what an undo restores."""
+
+    params: dict[str, np.ndarray]
+    base: dict[str, np.ndarray]  # what reset_weights returns to
+    seed: int
+    source: str | None  # SEED_WEIGHTS, CHECKPOINT_WEIGHTS, a named source, or None: given, origin unknown
+    edits: tuple[weights.WeightEdit, ...] = field(default=())  # replayed on `base`, they give `params`
 
 
 @dataclass(frozen=True)
@@ -86,8 +104,10 @@ class StepSession:
         dtype=np.float64,
         params: dict[str, np.ndarray] | None = None,
         vocab: list[str] | None = None,
+        source: str | None = None,
     ):
-        """`vocab` fixes the vocabulary (as a checkpoint does); otherwise it follows the text."""
+        """`vocab` fixes the vocabulary (as a checkpoint does); otherwise it follows the text.
+        `source` names where given `params` come from when a state string can rebuild them ("abc")."""
         self._fixed_vocab = vocab is not None
         self._vocab = Vocab(vocab) if vocab is not None else Vocab.from_text(text)
         indices = self._encode(text, self._vocab)
@@ -105,21 +125,27 @@ class StepSession:
         base = init_params(self._config, self._seed, self._dtype) if params is None else params
         self._model = NumpyRNN(self._config, base, self._dtype)
         self._base_params = self._model.params
+        self._source = SEED_WEIGHTS if params is None else source
+        self._edits: tuple[weights.WeightEdit, ...] = ()
         self._text = text
         self._indices = indices
         self._cursor = len(text)
-        self._undo: list[dict[str, np.ndarray]] = []
+        self._undo: list[WeightHistory] = []
         self._trace: Trace | None = None
         self._gradients: Gradients | None = None
         # (trace, gradients of the last prediction's loss): valid while that trace is current.
         self._last_prediction: tuple[Trace, Gradients | None] | None = None
         self._radii: tuple[NumpyRNN, dict[str, dict[str, float]]] | None = None  # (model, its radii)
         self.checkpoint_path: str | None = None
+        self.checkpoint_sha256: str | None = None  # of the file as it was loaded
 
     @classmethod
-    def from_checkpoint(cls, path, text: str | None = None, clipping: Clipping = Clipping()) -> "StepSession":
+    def from_checkpoint(
+        cls, path, text: str | None = None, clipping: Clipping = Clipping(), seed: int = 0
+    ) -> "StepSession":
         """Step a saved model: its config, weights and (fixed) vocabulary; text defaults to the vocab."""
         ckpt = load_checkpoint(path)
+        sha256 = file_sha256(path)
         cfg = ckpt.config
         session = cls(
             text="".join(ckpt.vocab)[:32] if text is None else text,
@@ -128,11 +154,14 @@ class StepSession:
             hidden_size=cfg.hidden_size,
             num_layers=cfg.num_layers,
             embedding_dim=cfg.embedding_dim,
+            seed=seed,
             clipping=clipping,
             params=ckpt.params,
             vocab=ckpt.vocab,
+            source=CHECKPOINT_WEIGHTS,
         )
         session.checkpoint_path = str(path)
+        session.checkpoint_sha256 = sha256
         return session
 
     # ------------------------------------------------------------------ reading
@@ -160,6 +189,17 @@ class StepSession:
     @property
     def clipping(self) -> Clipping:
         return self._clipping
+
+    @property
+    def weights_source(self) -> str | None:
+        """Where the base weights come from: SEED_WEIGHTS, CHECKPOINT_WEIGHTS, a named source such
+        as the ABC lesson's, or None when they were given (a training run's) and cannot be named."""
+        return self._source
+
+    @property
+    def edits(self) -> tuple[weights.WeightEdit, ...]:
+        """The weight edits since the base weights, in order: replayed on the base they give `params`."""
+        return self._edits
 
     @property
     def model(self) -> NumpyRNN:
@@ -375,37 +415,43 @@ class StepSession:
     # ------------------------------------------------------------------ weight edits (undoable)
 
     def set_weight(self, name: str, index, value) -> None:
-        self._edit(weights.set_entry(self.params, name, index, value))
+        self.apply_edit(weights.SetEntry.of(name, index, value))
 
     def scale_weight(self, name: str, factor) -> None:
-        self._edit(weights.scale(self.params, name, factor))
+        self.apply_edit(weights.Scale.of(name, factor))
 
     def set_spectral_radius(self, radius, layer: int | None = None, block: str | None = None) -> None:
-        self._edit(weights.set_spectral_radius(self.params, self._config, radius, layer, block))
+        self.apply_edit(weights.SpectralRadius.of(radius, layer, block))
+
+    def apply_edit(self, edit: weights.WeightEdit) -> None:
+        """Apply one edit (a key's, the editor's, or one replayed from a state string) and keep it."""
+        params = edit.apply(self.params, self._config)
+        self._change_weights(params, self._base_params, self._seed, self._source, self._edits + (edit,))
 
     def randomize(self, seed: int) -> None:
         """Fresh weights from `seed`, which becomes the session's seed (reset_weights returns here)."""
         params = weights.rerandomize(self.params, self._config, seed)
-        self._edit(params)
-        self._seed = int(seed)
-        self._base_params = self.params
+        self._change_weights(params, params, int(seed), SEED_WEIGHTS, ())
 
     def reset_weights(self) -> None:
         """Back to the seed's (or the checkpoint's) weights; undoable."""
-        self._edit(dict(self._base_params))
+        self._change_weights(dict(self._base_params), self._base_params, self._seed, self._source, ())
 
     def undo(self) -> None:
-        """Revert the last weight edit."""
+        """Revert the last weight change, and with it the seed and edits it replaced."""
         if not self._undo:
             raise RnntuiError("nothing to undo")
         previous = self._undo.pop()
-        self._install(NumpyRNN(self._config, previous, self._dtype))
+        self._install(NumpyRNN(self._config, previous.params, self._dtype))
+        self._base_params, self._seed, self._source, self._edits = (
+            previous.base, previous.seed, previous.source, previous.edits)
 
-    def _edit(self, params: dict[str, np.ndarray]) -> None:
+    def _change_weights(self, params, base, seed: int, source: str | None, edits: tuple) -> None:
         model = NumpyRNN(self._config, params, self._dtype)  # validates before anything changes
-        self._undo.append(self.params)
+        self._undo.append(WeightHistory(self.params, self._base_params, self._seed, self._source, self._edits))
         del self._undo[:-MAX_UNDO]
         self._install(model)
+        self._base_params, self._seed, self._source, self._edits = base, seed, source, edits
 
     # ------------------------------------------------------------------ internals
 
@@ -416,7 +462,8 @@ class StepSession:
         self._install(model)
         if new_base:
             self._base_params = model.params
-            self.checkpoint_path = None
+            self._source, self._edits = SEED_WEIGHTS, ()
+            self.checkpoint_path = self.checkpoint_sha256 = None
 
     def _install(self, model: NumpyRNN) -> None:
         self._model = model

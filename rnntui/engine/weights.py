@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import dataclass
+from typing import Union
 
 import numpy as np
 
@@ -143,3 +145,62 @@ def gate_rows(config: ModelConfig) -> dict[str, slice]:
     H = config.hidden_size
     labels = config.gate_names or ("h",)
     return {label: slice(g * H, (g + 1) * H) for g, label in enumerate(labels)}
+
+
+# ---------------------------------------------------------------------------------- edit records
+# The edits a person makes, as values: the session applies them, keeps them in order since its base
+# weights, and a state string carries them, so replaying the list on the same base gives the same
+# weights bit for bit (on one machine; the spectral radius uses LAPACK's eigen-solver).
+
+
+@dataclass(frozen=True)
+class SetEntry:
+    """params[name][index] = value (the weight editor's Enter)."""
+
+    name: str
+    index: tuple[int, ...]
+    value: float
+
+    @classmethod
+    def of(cls, name: str, index, value) -> "SetEntry":
+        """From what a person typed: the value parsed and checked, the index as a tuple of ints."""
+        index = tuple(index) if isinstance(index, (tuple, list)) else (index,)
+        index = tuple(int(i) if isinstance(i, numbers.Integral) and not isinstance(i, bool) else i for i in index)
+        return cls(name, index, _finite_number(value, "a weight"))
+
+    def apply(self, params: Params, config: ModelConfig) -> Params:
+        return set_entry(params, self.name, self.index, self.value)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """params[name] *= factor (`[` and `]` on every layer's W_hh)."""
+
+    name: str
+    factor: float
+
+    @classmethod
+    def of(cls, name: str, factor) -> "Scale":
+        return cls(name, _finite_number(factor, "the scale factor"))
+
+    def apply(self, params: Params, config: ModelConfig) -> Params:
+        return scale(params, self.name, self.factor)
+
+
+@dataclass(frozen=True)
+class SpectralRadius:
+    """Rescale W_hh blocks to spectral radius `radius` (one layer and/or block, or all)."""
+
+    radius: float
+    layer: int | None = None
+    block: str | None = None
+
+    @classmethod
+    def of(cls, radius, layer: int | None = None, block: str | None = None) -> "SpectralRadius":
+        return cls(_finite_number(radius, "the spectral radius"), layer, block)
+
+    def apply(self, params: Params, config: ModelConfig) -> Params:
+        return set_spectral_radius(params, config, self.radius, self.layer, self.block)
+
+
+WeightEdit = Union[SetEntry, Scale, SpectralRadius]

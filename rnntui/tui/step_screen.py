@@ -30,6 +30,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from rnntui.engine.config import CELLS
+from rnntui.engine.sampling import TEMPERATURES
 from rnntui.engine.session import StepSession
 from rnntui.engine.weights import W_HH_STEP
 from rnntui.exercises.keys import cycle_clipping
@@ -50,7 +51,6 @@ STYLESHEET = Path(__file__).with_name("app.tcss")  # the layout of this screen a
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 COMPACT_HEIGHT = 32  # below this the layout folds the log away and tightens the panes
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # play speeds, steps per second
-TEMPERATURES = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 SAMPLE_LENGTH = 60
 
 # Keys that change the weights. While the owner locks them, `check_action` turns these off and
@@ -472,10 +472,13 @@ class StepScreen(Screen[None]):
         self.sample_count += 1  # each g draws a new sample; the same draw is redone at a new temperature
         self.draw_sample()
 
+    def session_sample(self) -> str:
+        """The sample `g` shows: draw number `sample_count` from the session's seed."""
+        return self.session.sample(SAMPLE_LENGTH, self.temperature, seed=self.session.seed + self.sample_count)
+
     def draw_sample(self) -> None:
-        seed = self.session.seed + self.sample_count
         try:
-            self.sample_text = self.session.sample(SAMPLE_LENGTH, self.temperature, seed=seed)
+            self.sample_text = self.session_sample()
         except RnntuiError as error:
             self.notify(str(error), title="refused", severity="error")
             return
