@@ -11,10 +11,13 @@ from typing import Optional
 import typer
 
 from rnntui import __version__
+from rnntui.commands.language import LocalizedGroup, help_text
+from rnntui.i18n import t
 
 app = typer.Typer(
     name="rnntui",
-    help="Watch a recurrent network think: step through RNN, LSTM and GRU, train, sample.",
+    cls=LocalizedGroup,
+    help=help_text("cli.help.rnntui"),
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -31,8 +34,11 @@ def _version(value: bool) -> None:
 def main_callback(
     ctx: typer.Context,
     version: Optional[bool] = typer.Option(
-        None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        None, "--version", callback=_version, is_eager=True, help=help_text("cli.help.version")
     ),
+    # LocalizedGroup reads --lang off the command line before parsing (it must come before --help
+    # is drawn), and so it is accepted after any command too; it is declared here for --help only.
+    lang: Optional[str] = typer.Option(None, "--lang", metavar="en|zh", help=help_text("cli.help.lang")),
 ) -> None:
     """With no command, open the app on the ABC example from the notes."""
     if ctx.invoked_subcommand is None:
@@ -43,12 +49,12 @@ def main_callback(
 
 def _register_commands() -> None:
     from rnntui.commands import (
-        app_commands, demo_commands, engine_commands, exercise_commands, serve_commands, state_commands,
-        training_commands,
+        app_commands, demo_commands, engine_commands, exercise_commands, experiment_commands, serve_commands,
+        state_commands, training_commands,
     )
 
     for module in (engine_commands, training_commands, app_commands, state_commands, demo_commands, exercise_commands,
-                   serve_commands):
+                   serve_commands, experiment_commands):
         module.register(app)
 
 
@@ -59,16 +65,32 @@ def main() -> None:
     """Console-script entry point: every error ends as one line on stderr, never a traceback.
 
     Typer's standalone mode draws usage errors as a multi-line box; here they become
-    `error: ...` with the same exit code (2), like the errors our own commands raise.
+    `error: ...` with the same exit code (2), like the errors our own commands raise. Output that
+    cannot be written (a full device, a closed pipe) is one line and exit 1; SIGINT, SIGTERM and
+    SIGHUP end with 128 + the signal's number (130, 143, 129), as shells expect.
     """
     import sys
 
+    from rnntui.commands.common import (ENDING_SIGNALS, INTERRUPTED, Terminated, interrupted_line, output_failure,
+                                        signal_exit_code, terminate_on_signals)
+
     try:
-        code = app(standalone_mode=False)
+        with terminate_on_signals():
+            code = app(standalone_mode=False)
+            sys.stdout.flush()  # here, not at exit: a full device must fail where it is reported
     except typer.TyperException as error:  # unknown command or option, a value that won't parse
-        typer.echo(f"error: {error.format_message()} (see 'rnntui --help')", err=True)
+        typer.echo(t("cli.error.line", message=t("cli.error.usage", detail=error.format_message())), err=True)
         sys.exit(getattr(error, "exit_code", 2) or 2)
-    except (typer.Abort, KeyboardInterrupt):
-        typer.echo("error: interrupted", err=True)
-        sys.exit(130)
+    except (typer.Abort, KeyboardInterrupt):  # outside a command; Typer turns one inside into 130
+        code = INTERRUPTED
+    except Terminated as ended:
+        typer.echo(t("cli.error.line", message=interrupted_line(ended.signum)), err=True)
+        sys.exit(signal_exit_code(ended.signum))
+    except OSError as error:
+        if not output_failure(error):
+            raise
+        sys.exit(1)
+    ended_by = {signal_exit_code(signum): signum for signum in ENDING_SIGNALS}
+    if code in ended_by:  # Ctrl-C inside a command (Typer's 130), or train stopped by a signal and saved
+        typer.echo(t("cli.error.line", message=interrupted_line(ended_by[code])), err=True)
     sys.exit(code if isinstance(code, int) else 0)

@@ -10,15 +10,26 @@ import math
 import numbers
 
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 
 
 def finite_number(value, what: str) -> float:
     """`value` as a float, or a one-line RnntuiError when it is not a finite real number."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise RnntuiError(f"{what} must be a number, got {value!r}")
+        raise RnntuiError(t("errors.numbers.not_a_number", what=what, value=value))
     if not math.isfinite(value):
-        raise RnntuiError(f"{what} must be a finite number, got {value!r}")
+        raise RnntuiError(t("errors.numbers.not_finite", what=what, value=value))
     return float(value)
+
+
+SEED_MAX = 2**63 - 1  # every seed fits a signed 64-bit integer: NumPy's, torch's and JSON's
+
+
+def check_seed(value, what: str = "--seed") -> int:
+    """The one rule for seeds everywhere: a whole number from 0 to SEED_MAX, else one RnntuiError line."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value <= SEED_MAX:
+        raise RnntuiError(t("faults.seed.out_of_range", flag=what, largest=SEED_MAX, given=value))
+    return int(value)
 
 
 def parse_number(text: str, what: str, kind: type = float) -> float | int:
@@ -27,7 +38,8 @@ def parse_number(text: str, what: str, kind: type = float) -> float | int:
     try:
         value = kind(text)
     except ValueError:
-        raise RnntuiError(f"{what} must be {'a whole number' if kind is int else 'a number'}, got {text!r}") from None
+        kind_name = t("errors.numbers.whole") if kind is int else t("errors.numbers.number")
+        raise RnntuiError(t("errors.numbers.not_parsed", what=what, kind=kind_name, text=text)) from None
     return finite_number(value, what) if kind is float else value
 
 

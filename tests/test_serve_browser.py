@@ -58,7 +58,8 @@ def test_first_screen_then_a_key_steps_the_model(browser):
         page = open_tab(browser, server.url + "/?command=sh&argv=--checkpoint")  # URL text changes nothing
         wait_for_text(page, "Hidden state")
         (app_pid,) = wait_until(server.pids, 10)
-        assert cmdline(app_pid) == [sys.executable, "-m", "rnntui", "app", f"--text={TEXT}", "--cell=gru", "--hidden=4"]
+        assert cmdline(app_pid) == [sys.executable, "-m", "rnntui", "app", f"--text={TEXT}", "--cell=gru", "--hidden=4",
+                                    "--lang=en"]  # the server's language (conftest: RNNTUI_LANG=en), for every tab
         t, value = hidden_value(page)
         assert t == 1 and value == pytest.approx(reference[1], abs=1e-4)
 

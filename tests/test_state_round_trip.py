@@ -98,8 +98,16 @@ def states(count: int) -> list[StepState]:
 async def screen_of(app, pilot, state: StepState) -> str:
     app.step_screen.query_one("#console-log", Log).clear()  # a fresh screen: no log lines from the previous state
     open_state(app, state, build(state))
-    await pilot.pause()
-    return app.export_screenshot()
+    # The settled screen: on a busy machine one pause can return before a late refresh (or a
+    # background worker's result) is drawn, so wait until two screenshots in a row agree.
+    shot = None
+    for _ in range(20):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        previous, shot = shot, app.export_screenshot()
+        if shot == previous:
+            break
+    return shot
 
 
 @pytest.mark.timeout(900)

@@ -14,6 +14,7 @@ from typing import Optional
 import typer
 
 from rnntui.commands.common import check_activation, check_stepping_fits, user_errors
+from rnntui.commands.language import help_text
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
 
@@ -26,16 +27,16 @@ SERVE_URL_ENV = "RNNTUI_SERVE_URL"  # a served tab's server, as its browser reac
 
 
 # The app's options, shared with `rnntui serve`, which serves the same app with the same options.
-TEXT_OPTION = typer.Option(None, "--text", "-t", help="Input to step through (default: the ABC example, or a checkpoint's characters).")
-CELL_OPTION = typer.Option(None, "--cell", help="rnn, lstm or gru [default: rnn].")
-ACTIVATION_OPTION = typer.Option(None, "--activation", help="tanh or relu, the vanilla RNN's nonlinearity [default: tanh].")
-HIDDEN_OPTION = typer.Option(None, "--hidden", help="Hidden units per layer [default: 8].")
-LAYERS_OPTION = typer.Option(None, "--layers", help="Stacked recurrent layers [default: 1].")
-CHECKPOINT_OPTION = typer.Option(None, "--checkpoint", help="Open a trained rnntui/1 .safetensors model.")
-SEED_OPTION = typer.Option(None, "--seed", help="Seed for the initial weights [default: 0].")
-CORPUS_OPTION = typer.Option(None, "--corpus", help="Corpus that t trains on: a shipped name (rnntui corpora) or a UTF-8 text file.")
-STATE_OPTION = typer.Option(None, "--state", help="Open a state string (from rnntui state, or the app's share key); --checkpoint may say where its checkpoint is.")
-PRESET_OPTION = typer.Option(None, "--preset", help="Open a named starting state (rnntui state --list shows them).")
+TEXT_OPTION = typer.Option(None, "--text", "-t", help=help_text("cli.help.app.text"))
+CELL_OPTION = typer.Option(None, "--cell", help=help_text("cli.help.app.cell"))
+ACTIVATION_OPTION = typer.Option(None, "--activation", help=help_text("cli.help.app.activation"))
+HIDDEN_OPTION = typer.Option(None, "--hidden", help=help_text("cli.help.app.hidden"))
+LAYERS_OPTION = typer.Option(None, "--layers", help=help_text("cli.help.app.layers"))
+CHECKPOINT_OPTION = typer.Option(None, "--checkpoint", help=help_text("cli.help.app.checkpoint"))
+SEED_OPTION = typer.Option(None, "--seed", help=help_text("cli.help.app.seed"))
+CORPUS_OPTION = typer.Option(None, "--corpus", help=help_text("cli.help.app.corpus"))
+STATE_OPTION = typer.Option(None, "--state", help=help_text("cli.help.app.state"))
+PRESET_OPTION = typer.Option(None, "--preset", help=help_text("cli.help.app.preset"))
 
 
 def run_app(session, corpus=None, state=None, notice: str | None = None) -> None:
@@ -86,9 +87,7 @@ def open_default() -> None:
 def check_drawable(hidden: int, what: str | None = None) -> None:
     """Refuse a model too wide for the app's panes (`what` names where its size came from)."""
     if hidden > MAX_APP_HIDDEN:
-        raise RnntuiError(f"{what or f'--hidden {hidden}'} is more than the app can step through usefully (at most "
-                          f"{MAX_APP_HIDDEN}; its panes show a few dozen units): train it with rnntui train, "
-                          "inspect it with rnntui step")
+        raise RnntuiError(t("cli.error.too_wide_for_app", what=what or f"--hidden {hidden}", most=MAX_APP_HIDDEN))
 
 
 def check_openable(state) -> None:
@@ -146,9 +145,9 @@ def session_from_options(text, cell, activation, hidden, layers, checkpoint, see
     model_options = (cell, activation, hidden, layers, seed)
     if checkpoint is not None:
         if any(option is not None for option in model_options):
-            raise typer.BadParameter("a checkpoint fixes the model: drop --cell/--activation/--hidden/--layers/--seed")
+            raise typer.BadParameter(t("cli.error.checkpoint_fixes_model"))
         session = StepSession.from_checkpoint(checkpoint, text=text)
-        check_drawable(session.config.hidden_size, f"the checkpoint's {session.config.hidden_size} units")
+        check_drawable(session.config.hidden_size, t("cli.error.checkpoint_units", units=session.config.hidden_size))
         return session
     if text is None and all(option is None for option in model_options):
         from rnntui.engine.abc_example import abc_session
@@ -171,7 +170,7 @@ def session_from_options(text, cell, activation, hidden, layers, checkpoint, see
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the CLI."""
 
-    @app.command("app")
+    @app.command("app", help=help_text("cli.help.app.command"))
     @user_errors
     def app_command(
         text: Optional[str] = TEXT_OPTION,

@@ -16,13 +16,14 @@ import typer
 
 from rnntui.commands import app_commands
 from rnntui.commands.common import user_errors
+from rnntui.commands.language import help_text
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the CLI."""
-    app.command("state")(state)
+    app.command("state", help=help_text("cli.help.state.command"))(state)
 
 
 @user_errors
@@ -35,9 +36,9 @@ def state(
     checkpoint: Optional[Path] = app_commands.CHECKPOINT_OPTION,
     seed: Optional[int] = app_commands.SEED_OPTION,
     corpus: Optional[str] = app_commands.CORPUS_OPTION,
-    preset: Optional[str] = typer.Option(None, "--preset", help="Print this preset's string instead."),
-    decode: Optional[str] = typer.Option(None, "--decode", help="Print this state string's state as JSON."),
-    list_presets: bool = typer.Option(False, "--list", help="List the presets, each with its string."),
+    preset: Optional[str] = typer.Option(None, "--preset", help=help_text("cli.help.state.preset")),
+    decode: Optional[str] = typer.Option(None, "--decode", help=help_text("cli.help.state.decode")),
+    list_presets: bool = typer.Option(False, "--list", help=help_text("cli.help.state.list")),
 ) -> None:
     """Print the state string for the screen `rnntui app` opens with these options (or decode one)."""
     from rnntui.engine.state_string import encode, readable

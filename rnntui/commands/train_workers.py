@@ -11,10 +11,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnntui.commands.common import USAGE_ERROR, say_error
+from rnntui.commands.common import USAGE_ERROR, say_error, signal_exit_code
 from rnntui.errors import RnntuiError
-
-INTERRUPTED_EXIT = 130
+from rnntui.i18n import t
 
 
 @dataclass(frozen=True)
@@ -35,8 +34,7 @@ def train_on_workers(job: TrainJob, nproc: int | None) -> int:
 
     if launched_by_torchrun():
         if nproc is not None:
-            raise RnntuiError("--nproc inside a torchrun launch: torchrun already started the workers; "
-                              "drop --nproc (torchrun's --nproc-per-node sets their number)")
+            raise RnntuiError(t("cli.error.nproc_in_torchrun"))
         return worker_main(job)
     check_nproc(nproc, job.flags.get("device", "auto"))
     return run_job(job)[0] if nproc == 1 else launch(job, nproc)
@@ -48,13 +46,12 @@ def check_nproc(nproc: int, device_name: str) -> None:
     from rnntui.train.precision import resolve_device
 
     if nproc < 1:
-        raise RnntuiError(f"--nproc must be 1 or more, got {nproc}")
+        raise RnntuiError(t("cli.error.nproc_positive", nproc=nproc))
     if resolve_device(device_name).type == "cuda":
         check_gpus(nproc)
     elif nproc > usable_cpus():
         # Refused rather than warned about: workers that share a core wait for each other at every step.
-        raise RnntuiError(f"--nproc {nproc} is more than the {usable_cpus()} CPUs this process may use: "
-                          f"use --nproc {usable_cpus()} or fewer")
+        raise RnntuiError(t("cli.error.nproc_cpus", nproc=nproc, cpus=usable_cpus()))
 
 
 def launch(job: TrainJob, nproc: int) -> int:
@@ -68,8 +65,8 @@ def launch(job: TrainJob, nproc: int) -> int:
     except WorkerFailed as error:
         say_error(f"{error}; {saved_step(job.out_dir)}")
         return 1
-    except SignalException:  # Ctrl-C: the workers got it too, saved `last` and said so
-        return INTERRUPTED_EXIT
+    except SignalException as error:  # Ctrl-C, SIGTERM, SIGHUP: the workers got it too, saved `last` and said so
+        return signal_exit_code(error.sigval)
     return max(codes.values())
 
 
@@ -79,12 +76,12 @@ def saved_step(out_dir: Path) -> str:
 
     path = out_dir / LAST
     if not path.is_file():
-        return "nothing was saved"
+        return t("cli.train.nothing_saved")
     try:
         step = load_checkpoint(path).metadata.get("step", "?")
     except RnntuiError as error:
-        return f"{path} is unreadable: {error}"
-    return f"{path} holds step {step}"
+        return t("cli.train.unreadable", path=path, error=error)
+    return t("cli.train.holds_step", path=path, step=step)
 
 
 def launched_worker(job: TrainJob) -> int:
@@ -115,9 +112,9 @@ def worker_main(job: TrainJob, exit_when_stopped: bool = False) -> int:
         if "threads" not in job.flags:  # the node's cores, shared between its workers
             local_world = int(os.environ.get("LOCAL_WORLD_SIZE", 1))
             torch.set_num_threads(max(1, usable_cpus() // local_world))
-        code, reason = run_job(job, show=None if workers.writes else False)
-        if exit_when_stopped and reason == "stopped":
-            raise SystemExit(INTERRUPTED_EXIT)
+        code, signum = run_job(job, show=None if workers.writes else False)
+        if exit_when_stopped and signum is not None:
+            raise SystemExit(code)
         return code
     except RnntuiError as error:
         if workers.writes:  # every worker meets the same error; one line is enough
@@ -132,11 +129,11 @@ def worker_main(job: TrainJob, exit_when_stopped: bool = False) -> int:
         close_workers()
 
 
-def run_job(job: TrainJob, show: bool | None = None) -> tuple[int, str]:
-    """Build and run the job's trainer here: (exit code, why the run ended)."""
+def run_job(job: TrainJob, show: bool | None = None) -> tuple[int, int | None]:
+    """Build and run the job's trainer here: (exit code, the signal that stopped it, if one did)."""
     from rnntui.commands.train_runner import build_trainer, exit_code, run_training
     from rnntui.engine.corpus import load_corpus
 
     trainer = build_trainer(load_corpus(job.corpus), job.flags, job.out_dir, job.resume, job.force, show)
-    result = run_training(trainer, job.quiet)
-    return exit_code(result), result.reason
+    ending = run_training(trainer, job.quiet)
+    return exit_code(ending), ending.signum

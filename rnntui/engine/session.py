@@ -31,6 +31,7 @@ from rnntui.engine.config import ModelConfig
 from rnntui.engine.numpy_rnn import Clipping, Gradients, NumpyRNN, Trace, clip_gradients, init_params
 from rnntui.engine.vocab import Vocab
 from rnntui.errors import RnntuiError
+from rnntui.numbers import check_seed
 
 MAX_UNDO = 100
 SEED_WEIGHTS = "seed"  # weights_source of weights drawn from the session's seed
@@ -482,6 +483,4 @@ class StepSession:
 
     @staticmethod
     def _check_seed(seed) -> int:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise RnntuiError(f"a seed must be a whole number >= 0, got {seed!r}")
-        return int(seed)
+        return check_seed(seed, "a seed")

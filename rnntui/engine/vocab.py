@@ -7,6 +7,15 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
+
+
+def is_surrogate(ch: str) -> bool:
+    """Half of a UTF-16 pair (U+D800..U+DFFF): no character on its own, and no UTF-8 can encode it.
+
+    Text from a command line that was not UTF-8 arrives holding them (Python's surrogateescape).
+    """
+    return "\ud800" <= ch <= "\udfff"
 
 
 class Vocab:
@@ -16,19 +25,22 @@ class Vocab:
     def __init__(self, chars: Sequence[str]):
         chars = list(chars)
         if not chars:
-            raise RnntuiError("the vocabulary is empty: give at least one character")
+            raise RnntuiError(t("errors.vocab.empty"))
         for ch in chars:
             if not isinstance(ch, str) or len(ch) != 1:
-                raise RnntuiError(f"vocabulary entries must be single characters, got {ch!r}")
+                raise RnntuiError(t("errors.vocab.not_single", entry=ch))
         if len(set(chars)) != len(chars):
-            raise RnntuiError("the vocabulary lists a character twice")
+            raise RnntuiError(t("errors.vocab.twice"))
+        half = next((ch for ch in chars if is_surrogate(ch)), None)
+        if half is not None:
+            raise RnntuiError(t("vocab.surrogate", char=ascii(half)))
         self.chars: list[str] = chars
         self.index: dict[str, int] = {ch: i for i, ch in enumerate(chars)}
 
     @classmethod
     def from_text(cls, text: str) -> "Vocab":
         if not text:
-            raise RnntuiError("the text is empty: type at least one character")
+            raise RnntuiError(t("errors.vocab.empty_text"))
         return cls(sorted(set(text)))
 
     def __len__(self) -> int:
@@ -50,11 +62,11 @@ class Vocab:
         except KeyError as error:
             shown = "".join(self.chars)
             raise RnntuiError(
-                f"character {error.args[0]!r} is not in the vocabulary ({shown!r})"
+                t("errors.vocab.unknown_char", char=error.args[0], vocab=shown)
             ) from None
 
     def decode(self, indices: Iterable[int]) -> str:
         try:
             return "".join(self.chars[int(i)] if int(i) >= 0 else "" for i in indices)
         except IndexError:
-            raise RnntuiError(f"index out of range for a vocabulary of {len(self)} characters") from None
+            raise RnntuiError(t("errors.vocab.index_range", size=len(self))) from None

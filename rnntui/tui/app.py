@@ -20,6 +20,7 @@ from rnntui.i18n import t
 from rnntui.tui.commands import ActionCommands
 from rnntui.tui.exercise_screen import ExerciseCommands, ExerciseScreen
 from rnntui.tui.heap import settle_heap
+from rnntui.tui.plain_text import PlainNotifications
 from rnntui.tui.preset_palette import PresetCommands
 from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
 from rnntui.tui.training.controller import TrainingController
@@ -29,7 +30,7 @@ RESTART_ACTIONS = frozenset({"restart_cell", "restart_activation"})
 TRAINING_ACTIONS = frozenset({"open_corpus", "train", "stop_training", "train_settings", "learning_rate", "prime", "save"})
 
 
-class RnnApp(App[None]):
+class RnnApp(PlainNotifications, App[None]):
     """Step a recurrent network through text and watch its state, gates and gradients; train it."""
 
     CSS_PATH = STYLESHEET

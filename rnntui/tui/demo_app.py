@@ -28,6 +28,7 @@ from rnntui.engine.session import StepSession
 from rnntui.errors import RnntuiError
 from rnntui.tui.commands import ActionCommands
 from rnntui.tui.heap import settle_heap
+from rnntui.tui.plain_text import PlainNotifications
 from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
 from rnntui.tui.training.curve import show_demo_run
 from rnntui.tui.widgets.narration import NarrationPanel
@@ -72,7 +73,7 @@ class DemoScreen(StepScreen):
     ]
 
 
-class DemoApp(App[None]):
+class DemoApp(PlainNotifications, App[None]):
     """A demo script on the stepping screen, with its narration: no training keys, no trainer."""
 
     CSS_PATH = STYLESHEET

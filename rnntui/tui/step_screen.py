@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from rich.cells import chop_cells
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -164,7 +165,7 @@ class StepScreen(Screen[None]):
                 yield GenerationConsole(id="console")
             if self.narration is not None:
                 yield self.narration
-            yield Static(id="status")
+            yield Static(id="status", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -298,8 +299,8 @@ class StepScreen(Screen[None]):
             return
         console = self.query_one(GenerationConsole)
         width = max(20, console.content_region.width - 1)
-        for start in range(0, max(1, len(text)), width):
-            console.write_log(text[start:start + width])
+        for part in chop_cells(text, width) or [""]:  # by cells: a Chinese character takes two
+            console.write_log(part)
 
     def loss_curve(self, running: bool) -> LossCurve:
         """The loss-curve pane in the console, mounted on first use, shown, and the screen laid out
