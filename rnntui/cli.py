@@ -49,12 +49,12 @@ def main_callback(
 
 def _register_commands() -> None:
     from rnntui.commands import (
-        app_commands, demo_commands, engine_commands, experiment_commands, serve_commands, state_commands,
-        training_commands,
+        app_commands, demo_commands, engine_commands, exercise_commands, experiment_commands, serve_commands,
+        state_commands, training_commands,
     )
 
-    for module in (engine_commands, training_commands, app_commands, state_commands, demo_commands, serve_commands,
-                   experiment_commands):
+    for module in (engine_commands, training_commands, app_commands, state_commands, demo_commands, exercise_commands,
+                   serve_commands, experiment_commands):
         module.register(app)
 
 

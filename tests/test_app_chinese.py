@@ -26,7 +26,7 @@ POEM = "床前明月光，疑是地上霜。"
 
 ALLOWED = {
     # proper names and the app's own
-    "LSTM", "GRU", "RNN", "PyTorch", "Adam", "rnntui", "BPTT", "UTF", "SVG", "CPU", "KB", "MIT",
+    "LSTM", "GRU", "RNN", "IRNN", "PyTorch", "Adam", "rnntui", "BPTT", "UTF", "SVG", "CPU", "KB", "MIT",
     "Hochreiter", "Schmidhuber", "Reber", "Box", "Jenkins", "Python", "pydoc", "data", "chinese", "poetry",
     # functions in formulas, and the values a field takes as typed
     "dL", "tanh", "ReLU", "relu", "rnn", "lstm", "gru", "sgd", "adam", "off", "torch", "nan", "inf",

@@ -119,6 +119,20 @@ class Gradients:
     grad_norm_clipped: float  # global norm after clipping
     param_grad_norms: dict[str, float]  # per parameter, before clipping
 
+    @property
+    def clipped_param_norms(self) -> dict[str, float]:
+        """Per parameter, after clipping (the same as before where clipping changed nothing)."""
+        return {name: float(np.linalg.norm(g)) for name, g in self.clipped.items()}
+
+    @property
+    def clip_cosine(self) -> float:
+        """Cosine between the whole gradient before and after clipping: 1 when clipping kept its
+        direction (clipping by norm always does), below 1 when it turned it (clipping by value can)."""
+        before = np.concatenate([g.ravel() for g in self.grads.values()])
+        after = np.concatenate([self.clipped[name].ravel() for name in self.grads])
+        scale = float(np.linalg.norm(before) * np.linalg.norm(after))
+        return float(before @ after / scale) if scale > 0 and np.isfinite(scale) else 1.0
+
 
 class NumpyRNN:
     """A stacked RNN/LSTM/GRU with an optional embedding and a linear head, in NumPy."""

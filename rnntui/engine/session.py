@@ -20,6 +20,7 @@ carrying the weights. Undo restores the weights and where they came from togethe
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -306,6 +307,13 @@ class StepSession:
         if self._radii is None or self._radii[0] is not self._model:
             self._radii = (self._model, weights.spectral_radii(self.params, self._config))
         return self._radii[1]
+
+    def copy(self) -> "StepSession":
+        """An independent session in the same state, for what-if edits (an exercise replaying keys).
+        Edits never modify arrays in place (they install new ones), so the twin shares them safely."""
+        twin = copy.copy(self)
+        twin._undo = list(self._undo)
+        return twin
 
     def prepare(self) -> "StepSession":
         """Compute every cache a redraw reads (trace, both BPTTs, radii) now, in the caller's

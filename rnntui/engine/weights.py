@@ -25,6 +25,7 @@ from rnntui.engine.numpy_rnn import init_params
 from rnntui.errors import WeightEditError
 
 Params = dict[str, np.ndarray]
+W_HH_STEP = 1.25  # the app's `]` multiplies W_hh by this, `[` divides: the two undo each other
 
 
 def _finite_number(value, what: str) -> float:

@@ -32,6 +32,8 @@ from textual.widgets import Footer, Static
 from rnntui.engine.config import CELLS
 from rnntui.engine.sampling import TEMPERATURES
 from rnntui.engine.session import StepSession
+from rnntui.engine.weights import W_HH_STEP
+from rnntui.exercises.keys import cycle_clipping
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
 from rnntui.numbers import parse_number
@@ -49,7 +51,6 @@ from rnntui.tui.keys import key, localize_bindings
 STYLESHEET = Path(__file__).with_name("app.tcss")  # the layout of this screen and the screens over it
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 COMPACT_HEIGHT = 32  # below this the layout folds the log away and tightens the panes
-W_HH_STEP = 1.25  # `]` multiplies W_hh by this, `[` divides: the two undo each other
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # play speeds, steps per second
 SAMPLE_LENGTH = 60
 
@@ -87,8 +88,9 @@ class StepScreen(Screen[None]):
         key("down", "select_unit(1)", "unit-down", show=False, key_display="↓"),
         key("c", "cycle_cell", "cycle-cell"),
         key("a", "toggle_activation", "activation", show=False),
-        key("k", "toggle_clipping", "clipping"),
+        key("k", "cycle_clipping", "clipping"),
         key("K", "set_threshold", "threshold", show=False),
+        key("v", "next_gate(1)", "next-gate", show=False),
         key("left_square_bracket", "scale_w_hh(-1)", "w-hh-down", key_display="["),
         key("right_square_bracket", "scale_w_hh(1)", "w-hh-up", key_display="]"),
         key("b", "toggle_bars", "gradient-bars", show=False),
@@ -129,6 +131,7 @@ class StepScreen(Screen[None]):
         # The bars follow the last prediction's loss by default: the total dL/dh_t adds every
         # later position's own loss term, which hides vanishing (see views.last_prediction_gradients).
         self.bars_whole_loss = False
+        self.gate_index = 0  # which gate block of the selected layer the gates pane scrolls to (`v`)
         self.sample_count = 0
         self._play_timer: Timer | None = None
         self._early_log: list[str] | None = []  # None once the console is laid out
@@ -226,10 +229,12 @@ class StepScreen(Screen[None]):
         gates = self.query_one("#gates", HeatmapPane)
         gates.border_title = t("step.title.gates") if cfg.cell != "rnn" else t("step.title.pre_activation")
         gates.border_subtitle = {"rnn": t("step.title.no_gates"), "lstm": "LSTM i f g o", "gru": "GRU r z n"}[cfg.cell]
-        gate_block = self.selection.layer * max(1, len(cfg.gate_names))  # the layer's first block
+        blocks_per_layer = max(1, len(cfg.gate_names))
+        self.gate_index %= blocks_per_layer
+        gate_block = self.selection.layer * blocks_per_layer + self.gate_index  # `v` moves between blocks
         gates.show(
-            views.gate_blocks(s), views.tokens(s), s.cursor - 1,
-            selected=(gate_block, self.selection.unit), header=views.gate_legend(s), data=s.trace,
+            views.gate_blocks(s), views.tokens(s), s.cursor - 1, selected=(gate_block, self.selection.unit),
+            header=views.gate_legend(s, self.selection, compact=self.compact), footer=views.gate_footer(s), data=s.trace,
         )
         gradients = self.query_one("#gradients", GradientPane)
         gradients.show(views.gradient_view(s, views.last_prediction_gradients(s), whole=self.bars_whole_loss))
@@ -400,21 +405,30 @@ class StepScreen(Screen[None]):
                 self.notify(t("step.note.activation_rnn_only", activation=activation), timeout=3)
             self.changed()
 
-    def action_toggle_clipping(self) -> None:
-        mode = "off" if self.session.clipping.mode != "off" else "norm"
-        if self.attempt(self.session.set_clipping, mode):
+    def action_cycle_clipping(self) -> None:
+        """off → by norm → by value → off, as the notes describe clipping: the norm, or each value."""
+        if self.attempt(cycle_clipping, self.session):
+            clipping = self.session.clipping
+            self.notify(t(f"clipping.keys.now_{clipping.mode}", threshold=f"{clipping.threshold:g}"), timeout=2)
             self.changed(keep_sample=True)
 
     def action_set_threshold(self) -> None:
+        """The active mode's threshold (a norm, or each value's bound); with clipping off, by norm."""
+        mode = self.session.clipping.mode if self.session.clipping.mode != "off" else "norm"
+
         def apply(text: str) -> None:
-            threshold = parse_number(text, t("step.prompt.threshold_what"))
-            mode = self.session.clipping.mode if self.session.clipping.mode != "off" else "norm"
-            self.set_clipping(mode, threshold)
+            self.set_clipping(mode, parse_number(text, t("step.prompt.threshold_what")))
 
         self.app.push_screen(
-            PromptScreen(t("step.prompt.threshold"), f"{self.session.clipping.threshold:g}", apply,
-                         t("step.prompt.threshold_hint"))
+            PromptScreen(t(f"clipping.keys.threshold_{mode}"), f"{self.session.clipping.threshold:g}", apply,
+                         t("clipping.keys.threshold_hint"))
         )
+
+    def action_next_gate(self, step: int) -> None:
+        """Bring the next gate block of the selected layer into view (the pane scrolls to it)."""
+        blocks = max(1, len(self.session.config.gate_names))
+        self.gate_index = (self.gate_index + step) % blocks
+        self.changed(keep_sample=True)
 
     def action_scale_w_hh(self, direction: int) -> None:
         factor = W_HH_STEP if direction > 0 else 1.0 / W_HH_STEP

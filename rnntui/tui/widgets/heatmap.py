@@ -111,6 +111,7 @@ class HeatmapPane(LinePane):
         self.header: list[Strip] = []
         self.footer: list[Strip] = []
         self._selected_line = 0  # content line of the selected cell, to scroll it into view
+        self._selected_title_line = 0  # content line of its block's title
         self._row_base = 0
         self._data: object = None
         self._row_cache: dict[tuple[int, int, int, int], _BlockRows] = {}  # (block, start, stop, cell)
@@ -123,11 +124,12 @@ class HeatmapPane(LinePane):
         tokens: list[str],
         cursor: int,
         selected: tuple[int, int] | None = None,
-        header: list[Strip] | None = None,
-        footer: list[Strip] | None = None,
+        header: list[Strip | str] | None = None,
+        footer: list[Strip | str] | None = None,
         data: object = None,
     ) -> None:
-        """`data` is the object the blocks were read from (the trace): while the same object comes
+        """`header` and `footer` lines are Strips, or plain text wrapped to the pane's width.
+        `data` is the object the blocks were read from (the trace): while the same object comes
         back, the coloured rows are reused and a cursor move only redraws the marker and labels."""
         self.blocks, self.tokens, self.cursor, self.selected = blocks, tokens, cursor, selected
         self.header, self.footer = header or [], footer or []
@@ -139,8 +141,12 @@ class HeatmapPane(LinePane):
         self.call_after_refresh(self._reveal_selected)
 
     def _reveal_selected(self) -> None:
+        """The selected cell's row, then its block's title: both in view when the block fits."""
         if self.selected is not None:
             self.scroll_line_into_view(self._selected_line)
+            view = self.scrollable_content_region.height - len(self._pinned)
+            if self._selected_line - self._selected_title_line < view:
+                self.scroll_line_into_view(self._selected_title_line)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -163,7 +169,7 @@ class HeatmapPane(LinePane):
         return T, cell, start, stop
 
     def build_pinned(self, width: int) -> list[Strip]:
-        lines = list(self.header)
+        lines = _wrapped(self.header, width)
         if self.blocks:
             T, cell, start, stop = self._columns(width)
             if (start, stop) != (0, T):
@@ -179,6 +185,8 @@ class HeatmapPane(LinePane):
         self._page = (start, stop, cell)
         self._line_cells = {}
         for b, block in enumerate(self.blocks):
+            if self.selected is not None and self.selected[0] == b:
+                self._selected_title_line = len(lines)
             roomy = self.scrollable_content_region.height >= 12
             if cell_len(block.title) + 2 + cell_len(block.formula) <= width or not roomy:
                 lines.append(text_strip((block.title, palette.BOLD), (f"  {block.formula}", palette.LABEL)))
@@ -190,7 +198,7 @@ class HeatmapPane(LinePane):
             self._line_cells.update({self._row_base + r: (b, r) for r in range(len(rows))})
             lines += rows
             lines += [text_strip((part, palette.PLAIN)) for note in block.notes for part in wrap(note, width)]
-        return lines + list(self.footer)
+        return lines + _wrapped(self.footer, width)
 
     def _token_row(self, start: int, stop: int, cell: int) -> Strip:
         segments = [Segment("t".ljust(LABEL_WIDTH), palette.LABEL)]
@@ -213,6 +221,13 @@ class HeatmapPane(LinePane):
             lines[selected_row] = partial(rows.marked, selected_row, cursor_col)
             self._selected_line = self._row_base + selected_row
         return lines
+
+
+def _wrapped(items: list[Strip | str], width: int) -> list[Strip]:
+    lines: list[Strip] = []
+    for item in items:
+        lines += [text_strip((part, palette.PLAIN)) for part in wrap(item, width)] if isinstance(item, str) else [item]
+    return lines
 
 
 class _BlockRows:
