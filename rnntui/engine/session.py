@@ -9,7 +9,8 @@ What each change recomputes:
   set_text               the forward pass from the first changed character on (the prefix is
                          reused), then BPTT lazily; a new vocabulary re-initialises the weights
   set_clipping           only the clipped copy of the gradients
-  weight edit, settings  forward and backward, lazily on the next read
+  weight edit, settings  forward and backward, lazily on the next read; spectral radii only
+                         for the blocks whose radius the edit does not determine (spectral.py)
 A refused change raises RnntuiError/WeightEditError and leaves the session exactly as it was.
 """
 
@@ -23,6 +24,7 @@ from rnntui.engine import weights
 from rnntui.engine.checkpoint import load_checkpoint
 from rnntui.engine.config import ModelConfig
 from rnntui.engine.numpy_rnn import Clipping, Gradients, NumpyRNN, Trace, clip_gradients, init_params
+from rnntui.engine.spectral import KnownRadii, Radii, after_entry_edit
 from rnntui.engine.vocab import Vocab
 from rnntui.errors import RnntuiError
 
@@ -104,15 +106,16 @@ class StepSession:
         base = init_params(self._config, self._seed, self._dtype) if params is None else params
         self._model = NumpyRNN(self._config, base, self._dtype)
         self._base_params = self._model.params
+        self._radii = KnownRadii()  # what is known of the current weights' spectral radii
+        self._base_radii = KnownRadii()  # ... and of the base weights' (reset_weights returns to them)
         self._text = text
         self._indices = indices
         self._cursor = len(text)
-        self._undo: list[dict[str, np.ndarray]] = []
+        self._undo: list[tuple[dict[str, np.ndarray], KnownRadii]] = []
         self._trace: Trace | None = None
         self._gradients: Gradients | None = None
         # (trace, gradients of the last prediction's loss): valid while that trace is current.
         self._last_prediction: tuple[Trace, Gradients | None] | None = None
-        self._radii: tuple[NumpyRNN, dict[str, dict[str, float]]] | None = None  # (model, its radii)
         self.checkpoint_path: str | None = None
 
     @classmethod
@@ -258,13 +261,14 @@ class StepSession:
         prime = self._text[t - 1]
         return generate(stepper, self._vocab, prime, length, temperature, seed=seed)[len(prime):]
 
-    def spectral_radii(self) -> dict[str, dict[str, float]]:
+    def spectral_radii(self) -> Radii:
         """Per layer, the spectral radius of each weight_hh block (see weights.py for why blocks).
-        Cached per model: an eigvals per redraw would cost more than drawing the panes, and every
-        weight change installs a new model object."""
-        if self._radii is None or self._radii[0] is not self._model:
-            self._radii = (self._model, weights.spectral_radii(self.params, self._config))
-        return self._radii[1]
+        Kept across edits that determine it, so a block is decomposed once per set of values."""
+        if self._radii.missing(self._config):
+            self._radii = self._radii.complete(self.params, self._config)
+            if self._model.params is self._base_params:
+                self._base_radii = self._radii
+        return self._radii.nested(self._config)
 
     def prepare(self) -> "StepSession":
         """Compute every cache a redraw reads (trace, both BPTTs, radii) now, in the caller's
@@ -343,7 +347,7 @@ class StepSession:
     def set_activation(self, activation: str) -> None:
         """tanh/ReLU for the vanilla RNN. The weights keep their values: same weights, other curve."""
         config = self._config.with_(activation=activation)
-        self._replace_model(config, self.params, new_base=False)
+        self._replace_model(config, self.params, new_base=False, radii=self._radii)
 
     def set_hidden_size(self, hidden_size: int) -> None:
         self._reconfigure(hidden_size=hidden_size)
@@ -367,51 +371,59 @@ class StepSession:
     # ------------------------------------------------------------------ weight edits (undoable)
 
     def set_weight(self, name: str, index, value) -> None:
-        self._edit(weights.set_entry(self.params, name, index, value))
+        params = weights.set_entry(self.params, name, index, value)
+        self._edit(params, after_entry_edit(self._radii, self._config, name, index))
 
     def scale_weight(self, name: str, factor) -> None:
-        self._edit(weights.scale(self.params, name, factor))
+        params = weights.scale(self.params, name, factor)
+        self._edit(params, self._radii.scaled(name, float(factor)))
 
     def set_spectral_radius(self, radius, layer: int | None = None, block: str | None = None) -> None:
-        self._edit(weights.set_spectral_radius(self.params, self._config, radius, layer, block))
+        params = weights.set_spectral_radius(self.params, self._config, radius, layer, block, known=self._radii)
+        edited = weights.edited_blocks(self._config, layer, block)
+        self._edit(params, self._radii.with_radii({pair: float(radius) for pair in edited}))
 
     def randomize(self, seed: int) -> None:
         """Fresh weights from `seed`, which becomes the session's seed (reset_weights returns here)."""
         params = weights.rerandomize(self.params, self._config, seed)
-        self._edit(params)
+        self._edit(params, KnownRadii())
         self._seed = int(seed)
         self._base_params = self.params
+        self._base_radii = KnownRadii()
 
     def reset_weights(self) -> None:
         """Back to the seed's (or the checkpoint's) weights; undoable."""
-        self._edit(dict(self._base_params))
+        self._edit(dict(self._base_params), self._base_radii)
 
     def undo(self) -> None:
         """Revert the last weight edit."""
         if not self._undo:
             raise RnntuiError("nothing to undo")
-        previous = self._undo.pop()
-        self._install(NumpyRNN(self._config, previous, self._dtype))
+        previous, radii = self._undo.pop()
+        self._install(NumpyRNN(self._config, previous, self._dtype), radii)
 
-    def _edit(self, params: dict[str, np.ndarray]) -> None:
+    def _edit(self, params: dict[str, np.ndarray], radii: KnownRadii) -> None:
+        """Install edited weights; `radii` is what the edit leaves known of their spectral radii."""
         model = NumpyRNN(self._config, params, self._dtype)  # validates before anything changes
-        self._undo.append(self.params)
+        self._undo.append((self.params, self._radii))
         del self._undo[:-MAX_UNDO]
-        self._install(model)
+        self._install(model, radii)
 
     # ------------------------------------------------------------------ internals
 
-    def _replace_model(self, config: ModelConfig, params, new_base: bool) -> None:
+    def _replace_model(self, config: ModelConfig, params, new_base: bool, radii: KnownRadii = KnownRadii()) -> None:
         model = NumpyRNN(config, params, self._dtype)
         self._config = config
         self._undo.clear()  # old edits refer to other shapes or another model
-        self._install(model)
+        self._install(model, radii)
         if new_base:
             self._base_params = model.params
+            self._base_radii = radii
             self.checkpoint_path = None
 
-    def _install(self, model: NumpyRNN) -> None:
+    def _install(self, model: NumpyRNN, radii: KnownRadii) -> None:
         self._model = model
+        self._radii = radii
         self._trace = None
         self._gradients = None
 
