@@ -228,3 +228,15 @@ def test_last_prediction_gradients_follow_only_the_last_loss_and_are_cached_per_
 
 def test_last_prediction_gradients_need_two_characters():
     assert StepSession("a", cell="lstm", hidden_size=4).last_prediction_gradients is None
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_hidden_only_backprop_is_the_full_backprop_without_parameters(cell):
+    session = StepSession("abcabcabba", cell=cell, hidden_size=5, num_layers=2, embedding_dim=3, seed=1)
+    only_last = np.full(session.T, -1)
+    only_last[-2] = session.targets[-2]
+    full = session.model.backward(session.trace, only_last, Clipping("off"))
+    hidden = session.last_prediction_gradients
+    np.testing.assert_array_equal(hidden.dh, full.dh)
+    np.testing.assert_array_equal(hidden.grad_norm_h, full.grad_norm_h)
+    assert hidden.loss == full.loss

@@ -107,13 +107,19 @@ class Trace:
 
 
 @dataclass
-class Gradients:
-    """Backprop through time over one Trace."""
+class HiddenGradients:
+    """Backprop through time to the hidden states only: what the gradient bars draw."""
 
     loss: float | None  # mean cross-entropy over positions with a target (None if none)
-    grads: dict[str, np.ndarray]  # dL/dparam before clipping, same keys and shapes as params
     dh: np.ndarray  # (L, T, H) total derivative dL/dh_t through all later timesteps, t = 1..T
     grad_norm_h: np.ndarray  # (L, T) ||dL/dh_t||
+
+
+@dataclass
+class Gradients(HiddenGradients):
+    """Backprop through time over one Trace, down to every parameter."""
+
+    grads: dict[str, np.ndarray]  # dL/dparam before clipping, same keys and shapes as params
     grad_norm: float  # global norm before clipping
     clipped: dict[str, np.ndarray]  # after clipping (the same arrays when clipping is off)
     grad_norm_clipped: float  # global norm after clipping
@@ -272,6 +278,27 @@ class NumpyRNN:
 
     def backward(self, trace: Trace, targets, clipping: Clipping = Clipping()) -> Gradients:
         """Backprop through time: every parameter's gradient and the total dL/dh_t per layer."""
+        dh_total, grads = self._backprop(trace, targets, parameters=True)
+        clipped, before, after = clip_gradients(grads, clipping)
+        return Gradients(
+            loss=self.loss(trace, targets),
+            dh=dh_total,
+            grad_norm_h=np.linalg.norm(dh_total, axis=2),
+            grads=grads,
+            grad_norm=before,
+            clipped=clipped,
+            grad_norm_clipped=after,
+            param_grad_norms={name: float(np.linalg.norm(g)) for name, g in grads.items()},
+        )
+
+    def backward_hidden(self, trace: Trace, targets) -> HiddenGradients:
+        """dL/dh_t alone: the same recursion as `backward`, without the parameters' gradients
+        (the matrix products that turn dL/da_t into dL/dW cost as much as the recursion)."""
+        dh_total, _ = self._backprop(trace, targets, parameters=False)
+        return HiddenGradients(self.loss(trace, targets), dh_total, np.linalg.norm(dh_total, axis=2))
+
+    def _backprop(self, trace: Trace, targets, parameters: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(dL/dh_t per layer, dL/dparam for every parameter if `parameters` else {})."""
         cfg = self.config
         targets = np.asarray(targets, dtype=np.int64).reshape(-1)
         if targets.shape[0] != trace.T:
@@ -279,16 +306,16 @@ class NumpyRNN:
         T, L, H = trace.T, cfg.num_layers, cfg.hidden_size
         valid = targets >= 0
         n_valid = int(valid.sum())
-        grads = {name: np.zeros_like(value) for name, value in self.params.items()}
+        grads = {name: np.zeros_like(value) for name, value in self.params.items()} if parameters else {}
 
         dlogits = np.zeros_like(trace.logits)
         if n_valid:
             dlogits[valid] = trace.probs[valid]
             dlogits[np.flatnonzero(valid), targets[valid]] -= 1.0
             dlogits /= n_valid
-        top = trace.h[L - 1, 1:]
-        grads["head.weight"] = dlogits.T @ top
-        grads["head.bias"] = dlogits.sum(axis=0)
+        if parameters:
+            grads["head.weight"] = dlogits.T @ trace.h[L - 1, 1:]
+            grads["head.bias"] = dlogits.sum(axis=0)
         d_out = dlogits @ self.params["head.weight"]  # dL/dh_t of the top layer through the head
 
         dh_total = np.zeros((L, T, H), dtype=self.dtype)
@@ -301,26 +328,17 @@ class NumpyRNN:
                 da_i, da_h = self._lstm_backward(trace, layer, p, d_out, dh_total[layer])
             else:
                 da_i, da_h = self._gru_backward(trace, layer, p, d_out, dh_total[layer])
-            grads[f"rnn.weight_ih_l{layer}"] = da_i.T @ layer_input
-            grads[f"rnn.weight_hh_l{layer}"] = da_h.T @ trace.h[layer, :-1]
-            grads[f"rnn.bias_ih_l{layer}"] = da_i.sum(axis=0)
-            grads[f"rnn.bias_hh_l{layer}"] = da_h.sum(axis=0)
-            d_out = da_i @ p["w_ih"]  # dL/d(input of this layer): the layer below's output
+            if parameters:
+                grads[f"rnn.weight_ih_l{layer}"] = da_i.T @ layer_input
+                grads[f"rnn.weight_hh_l{layer}"] = da_h.T @ trace.h[layer, :-1]
+                grads[f"rnn.bias_ih_l{layer}"] = da_i.sum(axis=0)
+                grads[f"rnn.bias_hh_l{layer}"] = da_h.sum(axis=0)
+            if layer > 0 or parameters:  # dL/d(input of this layer): the layer below's output
+                d_out = da_i @ p["w_ih"]
 
         if "embedding.weight" in grads:
             np.add.at(grads["embedding.weight"], trace.indices, d_out)
-
-        clipped, before, after = clip_gradients(grads, clipping)
-        return Gradients(
-            loss=self.loss(trace, targets),
-            grads=grads,
-            dh=dh_total,
-            grad_norm_h=np.linalg.norm(dh_total, axis=2),
-            grad_norm=before,
-            clipped=clipped,
-            grad_norm_clipped=after,
-            param_grad_norms={name: float(np.linalg.norm(g)) for name, g in grads.items()},
-        )
+        return dh_total, grads
 
     # Each *_backward walks t = T..1, adds the recurrent gradient to what arrives from above
     # (d_out), records that total in dh (the dL/dh_t the gradient bars draw), and returns the

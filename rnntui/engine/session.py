@@ -23,7 +23,7 @@ import numpy as np
 from rnntui.engine import weights
 from rnntui.engine.checkpoint import load_checkpoint
 from rnntui.engine.config import ModelConfig
-from rnntui.engine.numpy_rnn import Clipping, Gradients, NumpyRNN, Trace, clip_gradients, init_params
+from rnntui.engine.numpy_rnn import Clipping, Gradients, HiddenGradients, NumpyRNN, Trace, clip_gradients, init_params
 from rnntui.engine.spectral import KnownRadii, Radii, after_entry_edit
 from rnntui.engine.vocab import Vocab
 from rnntui.errors import RnntuiError
@@ -115,7 +115,7 @@ class StepSession:
         self._trace: Trace | None = None
         self._gradients: Gradients | None = None
         # (trace, gradients of the last prediction's loss): valid while that trace is current.
-        self._last_prediction: tuple[Trace, Gradients | None] | None = None
+        self._last_prediction: tuple[Trace, HiddenGradients | None] | None = None
         self.checkpoint_path: str | None = None
 
     @classmethod
@@ -202,13 +202,13 @@ class StepSession:
         return self._gradients
 
     @property
-    def last_prediction_gradients(self) -> Gradients | None:
+    def last_prediction_gradients(self) -> HiddenGradients | None:
         """BPTT of the last prediction's loss alone (position T-1 predicting character T).
 
         The total dL/dh_t adds every later position's own loss term, so it never shows vanishing;
         following one loss back through time shows the product of Jacobians shrinking or growing.
         This is what the gradient bars draw by default. None when there is no prediction (T < 2).
-        Cached per trace; clipping off, since the bars show the raw flow.
+        Cached per trace; dL/dh_t only (no parameter's gradient), unclipped: the bars show the raw flow.
         """
         trace = self.trace
         if self._last_prediction is None or self._last_prediction[0] is not trace:
@@ -216,7 +216,7 @@ class StepSession:
             if self.T >= 2:
                 only_last = np.full(self.T, -1, dtype=np.int64)
                 only_last[-2] = self.targets[-2]
-                gradients = self._model.backward(trace, only_last, Clipping("off"))
+                gradients = self._model.backward_hidden(trace, only_last)
             self._last_prediction = (trace, gradients)
         return self._last_prediction[1]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from textual.strip import Strip
 
-from rnntui.engine.numpy_rnn import Gradients
+from rnntui.engine.numpy_rnn import HiddenGradients
 from rnntui.engine.session import StepSession
 from rnntui.number_format import format_number
 from rnntui.tui.widgets import palette
@@ -184,12 +184,12 @@ def gate_legend(session: StepSession) -> list[Strip]:
     ]
 
 
-def last_prediction_gradients(session: StepSession) -> Gradients | None:
+def last_prediction_gradients(session: StepSession) -> HiddenGradients | None:
     """The last prediction's loss traced back in time (see StepSession.last_prediction_gradients)."""
     return session.last_prediction_gradients
 
 
-def gradient_view(session: StepSession, last: Gradients | None, whole: bool = False) -> GradientView | None:
+def gradient_view(session: StepSession, last: HiddenGradients | None, whole: bool = False) -> GradientView | None:
     """Bars from the last prediction's loss (or, `whole`, from the whole sequence's loss: the
     total dL/dh_t); global and per-parameter norms always from the whole loss, which is what
     clipping sees."""
