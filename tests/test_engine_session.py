@@ -54,11 +54,12 @@ def test_set_text_reuses_prefix_and_matches_full_forward(cell, monkeypatch):
     original = s.model.forward
     monkeypatch.setattr(s.model, "forward", lambda idx, *a, **k: lengths.append(len(idx)) or original(idx, *a, **k))
     s.set_text("abcabbcabca")  # same alphabet, first change at position 6
+    assert lengths == []  # nothing runs until the trace is read
+    assert_trace_equal(s.trace, fresh_forward(s))
     assert lengths == [6]  # only the changed suffix ran
-    assert_trace_equal(s.trace, fresh_forward(s))
     s.set_text("abc")  # a pure prefix: nothing to run
-    assert lengths == [6]
     assert_trace_equal(s.trace, fresh_forward(s))
+    assert lengths == [6]
     assert s.cursor == 3
 
 

@@ -7,11 +7,15 @@ only call its methods and read `current_step()`; they never index the engine's a
 What each change recomputes:
   cursor moves           nothing
   set_text               the forward pass from the first changed character on (the prefix is
-                         reused), then BPTT lazily; a new vocabulary re-initialises the weights
+                         reused) and BPTT, lazily; a new vocabulary re-initialises the weights
   set_clipping           only the clipped copy of the gradients
   weight edit, settings  forward and backward, lazily on the next read; spectral radii only
                          for the blocks whose radius the edit does not determine (spectral.py)
 A refused change raises RnntuiError/WeightEditError and leaves the session exactly as it was.
+
+Reading `trace`, `gradients`, ... computes what is missing in the caller's thread. A caller that
+must not wait (the app's UI thread) asks `pending()`, runs `job()` elsewhere and hands the results
+back with `adopt()` (see recompute.py).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from rnntui.engine import weights
 from rnntui.engine.checkpoint import load_checkpoint
 from rnntui.engine.config import ModelConfig
 from rnntui.engine.numpy_rnn import Clipping, Gradients, HiddenGradients, NumpyRNN, Trace, clip_gradients, init_params
+from rnntui.engine.recompute import PARTS, Computed, Job
 from rnntui.engine.spectral import KnownRadii, Radii, after_entry_edit
 from rnntui.engine.vocab import Vocab
 from rnntui.errors import RnntuiError
@@ -47,28 +52,6 @@ class StepView:
     logits: np.ndarray  # (V,)
     probs: np.ndarray  # (V,) distribution over the next character
     loss: float | None  # -log probs[target], None without a target
-
-
-def _concat_traces(old: Trace, k: int, new: Trace | None) -> Trace:
-    """old's first k timesteps followed by `new` (run from old's state after step k), if any."""
-
-    def join(a, b, axis=1):  # arrays are [layer, time, unit]; per-time arrays use axis 0
-        return a if b is None else np.concatenate([a, b], axis=axis)
-
-    def part(name):
-        return None if new is None else getattr(new, name)
-
-    return Trace(
-        indices=join(old.indices[:k], part("indices"), axis=0),
-        x=join(old.x[:k], part("x"), axis=0),
-        h=join(old.h[:, : k + 1], None if new is None else new.h[:, 1:]),
-        c=None if old.c is None else join(old.c[:, : k + 1], None if new is None else new.c[:, 1:]),
-        pre=join(old.pre[:, :k], part("pre")),
-        gates={n: join(g[:, :k], None if new is None else new.gates[n]) for n, g in old.gates.items()},
-        logits=join(old.logits[:k], part("logits"), axis=0),
-        probs=join(old.probs[:k], part("probs"), axis=0),
-        hidden_n=None if old.hidden_n is None else join(old.hidden_n[:, :k], part("hidden_n")),
-    )
 
 
 class StepSession:
@@ -113,6 +96,7 @@ class StepSession:
         self._cursor = len(text)
         self._undo: list[tuple[dict[str, np.ndarray], KnownRadii]] = []
         self._trace: Trace | None = None
+        self._previous_trace: Trace | None = None  # this model over the previous text: a prefix to reuse
         self._gradients: Gradients | None = None
         # (trace, gradients of the last prediction's loss): valid while that trace is current.
         self._last_prediction: tuple[Trace, HiddenGradients | None] | None = None
@@ -192,13 +176,13 @@ class StepSession:
     @property
     def trace(self) -> Trace:
         if self._trace is None:
-            self._trace = self._model.forward(self._indices)
+            self._compute(("trace",))
         return self._trace
 
     @property
     def gradients(self) -> Gradients:
         if self._gradients is None:
-            self._gradients = self._model.backward(self.trace, self.targets, self._clipping)
+            self._compute(("gradients",))
         return self._gradients
 
     @property
@@ -210,14 +194,8 @@ class StepSession:
         This is what the gradient bars draw by default. None when there is no prediction (T < 2).
         Cached per trace; dL/dh_t only (no parameter's gradient), unclipped: the bars show the raw flow.
         """
-        trace = self.trace
-        if self._last_prediction is None or self._last_prediction[0] is not trace:
-            gradients = None
-            if self.T >= 2:
-                only_last = np.full(self.T, -1, dtype=np.int64)
-                only_last[-2] = self.targets[-2]
-                gradients = self._model.backward_hidden(trace, only_last)
-            self._last_prediction = (trace, gradients)
+        if "last" in self.pending(("last",)):
+            self._compute(("last",))
         return self._last_prediction[1]
 
     @property
@@ -264,19 +242,67 @@ class StepSession:
     def spectral_radii(self) -> Radii:
         """Per layer, the spectral radius of each weight_hh block (see weights.py for why blocks).
         Kept across edits that determine it, so a block is decomposed once per set of values."""
-        if self._radii.missing(self._config):
-            self._radii = self._radii.complete(self.params, self._config)
-            if self._model.params is self._base_params:
-                self._base_radii = self._radii
+        if "radii" in self.pending(("radii",)):
+            self._compute(("radii",))
         return self._radii.nested(self._config)
 
     def prepare(self) -> "StepSession":
         """Compute every cache a redraw reads (trace, both BPTTs, radii) now, in the caller's
         thread or process, so whoever installs the session only draws it."""
-        self.gradients  # noqa: B018 - computed for its cache
-        self.last_prediction_gradients  # noqa: B018
-        self.spectral_radii()
+        self._compute(PARTS)
         return self
+
+    # ------------------------------------------------------------------ computing elsewhere
+
+    def pending(self, parts: tuple[str, ...] = PARTS) -> tuple[str, ...]:
+        """Which of `parts` (see recompute.PARTS) are not computed for the current state."""
+        stale = {
+            "trace": self._trace is None,
+            "gradients": self._gradients is None,
+            "last": self._trace is None or self._last_prediction is None or self._last_prediction[0] is not self._trace,
+            "radii": bool(self._radii.missing(self._config)),
+        }
+        return tuple(part for part in PARTS if part in parts and stale[part])
+
+    def job(self, parts: tuple[str, ...] = PARTS) -> Job:
+        """What computing the pending ones among `parts` takes, safe to run in another thread."""
+        return Job(
+            key=(self._model, self._indices),
+            parts=self.pending(parts),
+            model=self._model,
+            config=self._config,
+            indices=self._indices,
+            clipping=self._clipping,
+            trace=self._trace,
+            previous_trace=self._previous_trace,
+            radii=self._radii,
+        )
+
+    def adopt(self, computed: Computed) -> bool:
+        """Install a job's results where the session still holds the state they were computed for;
+        False when an edit since then made some of them stale (those are dropped: the spectral
+        radii follow the weights alone, the passes the weights and the text)."""
+        model, indices = computed.key
+        if model is not self._model:
+            return False
+        if computed.radii is not None and len(computed.radii.values) > len(self._radii.values):
+            self._radii = computed.radii
+            if model.params is self._base_params:
+                self._base_radii = computed.radii
+        if indices is not self._indices:
+            return computed.trace is None and computed.gradients is None and computed.last is None
+        if computed.trace is not None and self._trace is None:
+            self._trace, self._previous_trace = computed.trace, None
+        if computed.trace is self._trace:
+            if computed.gradients is not None and self._gradients is None:
+                same = computed.clipping == self._clipping  # else `k` was pressed while it ran
+                self._gradients = computed.gradients if same else self._reclipped(computed.gradients)
+            if computed.last is not None:
+                self._last_prediction = (self._trace, computed.last[0])
+        return True
+
+    def _compute(self, parts: tuple[str, ...]) -> None:
+        self.adopt(self.job(parts).run())
 
     # ------------------------------------------------------------------ cursor (recomputes nothing)
 
@@ -318,25 +344,11 @@ class StepSession:
             self._vocab = vocab
             self._replace_model(config, init_params(config, self._seed, self._dtype), new_base=True)
         elif self._trace is not None:
-            self._trace = self._extend_trace(self._trace, indices)
+            self._previous_trace, self._trace = self._trace, None  # its unchanged prefix is reused
         self._text = text
         self._indices = indices
         self._gradients = None
         self._cursor = min(max(self._cursor, 1), len(text))
-
-    def _extend_trace(self, old: Trace, indices: np.ndarray) -> Trace:
-        n = min(len(old.indices), len(indices))
-        changed = np.flatnonzero(old.indices[:n] != indices[:n])
-        k = int(changed[0]) if changed.size else n  # timesteps that stay the same
-        if k == len(indices) == len(old.indices):
-            return old
-        if k == len(indices):  # the new text is a prefix of the old one: nothing to run
-            return _concat_traces(old, k, None)
-        if k == 0:
-            return self._model.forward(indices)
-        c0 = None if old.c is None else old.c[:, k]
-        tail = self._model.forward(indices[k:], h0=old.h[:, k], c0=c0)
-        return _concat_traces(old, k, tail)
 
     # ------------------------------------------------------------------ settings
 
@@ -357,11 +369,14 @@ class StepSession:
 
     def set_clipping(self, mode: str, threshold: float | None = None) -> None:
         """Change clipping; only the clipped copy of the gradients is recomputed."""
-        clipping = Clipping(mode, self._clipping.threshold if threshold is None else float(threshold))
-        self._clipping = clipping
+        self._clipping = Clipping(mode, self._clipping.threshold if threshold is None else float(threshold))
         if self._gradients is not None:
-            clipped, _, after = clip_gradients(self._gradients.grads, clipping)
-            self._gradients = replace(self._gradients, clipped=clipped, grad_norm_clipped=after)
+            self._gradients = self._reclipped(self._gradients)
+
+    def _reclipped(self, gradients: Gradients) -> Gradients:
+        """The gradients with the session's clipping applied to the unclipped ones."""
+        clipped, _, after = clip_gradients(gradients.grads, self._clipping)
+        return replace(gradients, clipped=clipped, grad_norm_clipped=after)
 
     def _reconfigure(self, **changes) -> None:
         config = self._config.with_(**changes)  # validates: raises before anything changes
@@ -425,6 +440,7 @@ class StepSession:
         self._model = model
         self._radii = radii
         self._trace = None
+        self._previous_trace = None
         self._gradients = None
 
     def _check_t(self, t: int) -> None:
