@@ -119,7 +119,7 @@ class Disk:
         """metrics.jsonl is appended with open(); make that raise too."""
         import builtins
 
-        from rnntui.engine import run_folder
+        from rnntui.train import run_folder
 
         def fake_open(path, mode="r", *args, **kwargs):
             if self._inside(path) and any(m in mode for m in modes):
@@ -234,7 +234,7 @@ def test_train_refuses_before_step_1_when_the_checkpoints_cannot_fit(disk):
 
 
 def test_train_on_a_disk_that_fills_up_keeps_last_and_exits_1(disk, monkeypatch):
-    from rnntui.engine import trainer as trainer_module
+    from rnntui.train import trainer as trainer_module
 
     out = disk.root / "run"
     real_write, saves = trainer_module.write_safetensors_files, []
@@ -335,7 +335,7 @@ def test_a_second_writer_is_refused_naming_the_pid_and_a_dead_ones_lock_never_bl
     ("app", "--hidden", "100000"),
 ], ids=["train-100000", "train-20000", "step-100000", "app-100000"])
 def test_a_model_that_cannot_fit_is_refused_with_its_estimate(tmp_path, monkeypatch, args):
-    from rnntui.engine import footprint
+    from rnntui.train import footprint
 
     monkeypatch.setattr(footprint, "available_memory", lambda: 16 * 10**9)
     monkeypatch.chdir(tmp_path)
