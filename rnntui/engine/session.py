@@ -67,7 +67,7 @@ class StepSession:
         embedding_dim: int | None = None,
         seed: int = 0,
         clipping: Clipping = Clipping(),
-        dtype=np.float64,
+        dtype=np.float64,  # for every size: float32 prints vanishing gradients as 0 (test_engine_precision)
         params: dict[str, np.ndarray] | None = None,
         vocab: list[str] | None = None,
     ):
