@@ -98,3 +98,14 @@ def test_a_text_edit_reuses_the_prefix_in_the_job(monkeypatch):
     assert lengths == [len(TEXT) - 12]
     fresh = StepSession(s.text, cell="lstm", hidden_size=6, num_layers=2, seed=1)
     np.testing.assert_allclose(s.trace.h, fresh.trace.h, rtol=0, atol=1e-12)
+
+
+def test_work_counts_only_what_is_pending():
+    s = session()
+    everything = s.job().work()
+    s.trace  # noqa: B018
+    assert 0 < s.job().work() < everything
+    s.prepare()
+    assert s.job().work() == 0
+    s.scale_weight("rnn.weight_hh_l0", 1.25)  # radii carried: only the passes are left
+    assert s.job().work() == s.job(("trace", "gradients", "last")).work() > 0

@@ -18,7 +18,7 @@ from typing import Iterator
 
 import numpy as np
 
-from rnntui.engine.config import ModelConfig
+from rnntui.engine.config import GATES_PER_CELL, ModelConfig
 from rnntui.engine.numpy_rnn import Clipping, Gradients, HiddenGradients, NumpyRNN, Trace
 from rnntui.engine.spectral import KnownRadii
 
@@ -71,6 +71,18 @@ class Job:
         if "radii" in self.parts:
             done = _with(done, radii=self.radii.complete(self.model.params, self.config))
             yield done
+
+    def work(self) -> int:
+        """Multiply-adds the job takes, roughly: the size of the job, for deciding where to run it."""
+        cfg = self.config
+        width = GATES_PER_CELL[cfg.cell] * cfg.hidden_size
+        per_pass = len(self.indices) * cfg.num_layers * width * (cfg.hidden_size + max(cfg.input_size, cfg.hidden_size))
+        passes = sum(part in self.parts for part in ("gradients", "last")) * 2  # BPTT: about two forward passes
+        if self.trace is None and any(part in self.parts for part in ("trace", "gradients", "last")):
+            passes += 1
+        # an eigen-decomposition takes about 10 H³ flops (Hessenberg reduction, then QR steps)
+        eigen = len(self.radii.missing(cfg)) * 10 * cfg.hidden_size**3 if "radii" in self.parts else 0
+        return passes * per_pass + eigen
 
     def run(self) -> Computed:
         """All the parts, in the caller's thread."""

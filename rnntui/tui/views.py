@@ -13,6 +13,7 @@ from textual.strip import Strip
 
 from rnntui.engine.numpy_rnn import HiddenGradients
 from rnntui.engine.session import StepSession
+from rnntui.i18n import t
 from rnntui.number_format import format_number
 from rnntui.tui.widgets import palette
 from rnntui.tui.widgets.console import TOP_K, ConsoleView
@@ -68,11 +69,20 @@ def _limit(values: np.ndarray, floor: float = 1.0) -> float:
 
 
 def not_finite(session: StepSession) -> bool:
-    """The forward or the backward pass left the range of floats (nan or inf somewhere)."""
-    trace, grads = session.trace, session.gradients
+    """The forward or the backward pass left the range of floats (nan or inf somewhere). Judged
+    from the passes computed so far: a pass still being computed is not waited for."""
+    pending = session.pending(("trace", "gradients"))
+    if "trace" in pending:
+        return False
+    trace = session.trace
     states = [trace.h] if trace.c is None else [trace.h, trace.c]
+    if not all(np.isfinite(a).all() for a in states):
+        return True
+    if "gradients" in pending:
+        return False
+    grads = session.gradients
     norms = [grads.grad_norm] if grads.loss is None else [grads.grad_norm, grads.loss]
-    return not (all(np.isfinite(a).all() for a in states) and np.isfinite(norms).all())
+    return not np.isfinite(norms).all()
 
 
 def tokens(session: StepSession) -> list[str]:
@@ -221,10 +231,10 @@ def console_view(session: StepSession, temperature: float, sample: str | None) -
 
 
 def status_text(
-    session: StepSession, playing: bool, speed: float, width: int, radii: dict[str, dict[str, float]]
+    session: StepSession, playing: bool, speed: float, width: int, radii: dict[str, dict[str, float]] | None
 ) -> str:
     """The status line; below 110 columns, or with a warning in front, in a terse form so that it
-    still fits on one line."""
+    still fits on one line. The loss and the radii say so while they are being computed (radii None)."""
     cfg = session.config
     alert = not_finite(session)
     terse = width < 110 or alert
@@ -232,9 +242,11 @@ def status_text(
         clip = "clip off"
     else:
         clip = f"clip{'' if terse else ' ' + session.clipping.mode} ≤ {format_number(session.clipping.threshold, 4, significant=True)}"
-    loss = session.gradients.loss
-    radii = radii[f"rnn.weight_hh_l{cfg.num_layers - 1}"]
-    if terse:
+    loss = None if session.pending(("gradients",)) else session.gradients.loss
+    radii = None if radii is None else radii[f"rnn.weight_hh_l{cfg.num_layers - 1}"]
+    if radii is None:
+        radius = t("stepping.pending.radius")
+    elif terse:
         radius = f"ρ {format_number(max(radii.values()), 2)}"
     elif len(radii) > 1:
         radius = "ρ(W_hh) " + " ".join(f"{block}:{format_number(r, 2)}" for block, r in radii.items())
@@ -248,7 +260,7 @@ def status_text(
         f"L={cfg.num_layers}" if terse else f"layers={cfg.num_layers}",
         clip,
         f"t {session.cursor}/{session.T}",
-        "loss —" if loss is None else f"loss {format_number(loss)}",
+        t("stepping.pending.loss") if session.pending(("gradients",)) else "loss —" if loss is None else f"loss {format_number(loss)}",
         radius,
     ]
     if not terse:
