@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rnntui.engine.corpus import Corpus, load_corpus  # noqa: E402
 from rnntui.train.train_config import TrainConfig  # noqa: E402
-from rnntui.train.trainer import ValidationStreams, Trainer, stream_loss, window_loss  # noqa: E402
+from rnntui.train.data import ValidationStreams, stream_loss, window_loss  # noqa: E402
+from rnntui.train.trainer import Trainer  # noqa: E402
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "tinyshakespeare.txt"
 WINDOW = 100  # characters per zero-state scoring window

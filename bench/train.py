@@ -45,9 +45,8 @@ from rnntui.train.threads import usable_cores  # noqa: E402
 from rnntui.train.torch_model import CharRNN, detach_state  # noqa: E402
 from rnntui.train.train_config import TrainConfig  # noqa: E402
 from rnntui.train.train_events import EvalEvent, StepEvent  # noqa: E402
-from rnntui.train.trainer import (  # noqa: E402
-    StreamBatches, ValidationStreams, WindowBatches, Trainer, stream_loss, window_loss,
-)
+from rnntui.train.data import StreamBatches, ValidationStreams, WindowBatches, stream_loss, window_loss  # noqa: E402
+from rnntui.train.trainer import Trainer  # noqa: E402
 
 WARMUP = 3  # first steps of each loop, not counted: oneDNN builds its kernels then
 WINDOW = 100  # characters per zero-state scoring window

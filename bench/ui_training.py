@@ -59,6 +59,15 @@ class TimedApp(RnnApp):
 
     pending: asyncio.Future | None = None
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.install_seconds: list[float] = []  # UI time per session installed: a run's view of its weights
+
+    def install_session(self, session) -> None:
+        start = time.perf_counter()
+        super().install_session(session)
+        self.install_seconds.append(time.perf_counter() - start)
+
     def _stop_clock_after_refresh(self) -> None:
         future = self.pending
         if future is not None and not future.done():
@@ -110,7 +119,7 @@ async def app_phase(config, corpus, interval: float, press: bool) -> dict:
         ui_share = (time.thread_time() - ui_cpu) / (time.perf_counter() - wall)
         history = run.history
         samples = len(app.training.samples)
-        syncs = list(app.training.install_seconds)
+        syncs = list(app.install_seconds)
     return {"tokens_per_second": history.tokens / history.seconds, "steps": history.step, "idle": idle,
             "training": training, "samples": samples, "syncs": syncs, "ui_share": ui_share}
 

@@ -79,7 +79,7 @@ def test_progress_lines_when_not_a_terminal(tmp_path):
 def test_a_run_that_ends_above_its_best_says_so_and_where_the_best_is(tmp_path, monkeypatch):
     import dataclasses
 
-    from rnntui.commands.training_commands import got_worse
+    from rnntui.commands.train_runner import got_worse
     from rnntui.train.trainer import Trainer
 
     real_run = Trainer.run

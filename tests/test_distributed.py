@@ -26,7 +26,8 @@ from rnntui.engine.corpus import shipped_corpus
 from rnntui.train.distributed import launch_local
 from rnntui.train.train_config import TrainConfig
 from rnntui.train.train_events import EvalEvent, StepEvent
-from rnntui.train.trainer import LAST, METRICS, RUN_STATE, Trainer
+from rnntui.train.run_folder import LAST, METRICS, RUN_STATE
+from rnntui.train.trainer import Trainer
 
 torch.set_num_threads(1)
 

@@ -12,7 +12,8 @@ from rnntui.engine.numpy_rnn import NumpyRNN
 from rnntui.train.torch_model import CharRNN
 from rnntui.train.train_config import TrainConfig
 from rnntui.train.train_events import DoneEvent, EvalEvent, StateEvent, StepEvent, WarningEvent
-from rnntui.train.trainer import BEST, LAST, METRICS, RUN_STATE, Trainer
+from rnntui.train.run_folder import BEST, LAST, METRICS, RUN_STATE
+from rnntui.train.trainer import Trainer
 from rnntui.errors import CheckpointError, CorpusError, RnntuiError
 
 torch.set_num_threads(1)
@@ -82,7 +83,7 @@ def test_resume_continues_exactly(tmp_path, precision, data):
     config = tiny(steps=14, num_layers=2, dropout=0.3, eval_every=3, precision=precision, data=data)
     straight_trainer = Trainer(config, corpus)
     straight = losses(run_collecting(straight_trainer))
-    assert straight_trainer.epoch >= 2
+    assert straight_trainer.loop.epoch >= 2
 
     first = Trainer(config, corpus, tmp_path / "run")
     stop_at(first, 8)
@@ -96,7 +97,7 @@ def test_resume_continues_exactly(tmp_path, precision, data):
 
 
 def test_streams_are_cut_at_a_new_random_place_each_epoch_and_cover_the_text():
-    from rnntui.train.trainer import StreamBatches
+    from rnntui.train.data import StreamBatches
 
     data = np.arange(10_001)  # distinct tokens: a target is its input + 1, except across the seam
     batches = StreamBatches(data, batch=8, seq_len=50, device=torch.device("cpu"), seed=3, random_offsets=True)
@@ -124,7 +125,7 @@ def test_streams_are_cut_at_a_new_random_place_each_epoch_and_cover_the_text():
 
 
 def test_windows_are_slices_of_the_text_drawn_from_the_seed():
-    from rnntui.train.trainer import WindowBatches
+    from rnntui.train.data import WindowBatches
 
     data = np.arange(5_000)
     batches = WindowBatches(data, batch=6, seq_len=40, device=torch.device("cpu"), seed=1)
@@ -137,7 +138,7 @@ def test_windows_are_slices_of_the_text_drawn_from_the_seed():
 
 
 def test_window_loss_scores_each_window_from_a_zero_state():
-    from rnntui.train.trainer import window_loss
+    from rnntui.train.data import window_loss
 
     torch.manual_seed(0)
     model = CharRNN(tiny().model_config(7)).eval()
@@ -153,7 +154,7 @@ def test_window_loss_scores_each_window_from_a_zero_state():
 
 
 def test_learning_rate_warms_up_then_decays():
-    from rnntui.train.trainer import decayed_lr
+    from rnntui.train.optimisation import decayed_lr
 
     assert decayed_lr(1.0, 0.0, "cosine", 0.1, warmup=0.1) == pytest.approx(0.1)  # never below the floor
     assert decayed_lr(1.0, 0.05, "cosine", 0.1, warmup=0.1) == pytest.approx(0.5)
@@ -282,7 +283,7 @@ def test_a_corpus_shorter_than_one_window_is_refused_before_writing(tmp_path):
 
 
 def test_validation_streams_score_every_target_once_after_real_context():
-    from rnntui.train.trainer import IGNORE, ValidationStreams
+    from rnntui.train.data import IGNORE, ValidationStreams
 
     data = np.arange(50_000)  # distinct tokens: a target must be its input + 1
     streams = ValidationStreams(data, seq_len=30, device=torch.device("cpu"))
@@ -296,9 +297,9 @@ def test_validation_streams_score_every_target_once_after_real_context():
 
 
 def test_validation_loss_matches_the_numpy_engine_on_one_stream(monkeypatch):
-    import rnntui.train.trainer as trainer_module
+    import rnntui.train.data as data_module
 
-    monkeypatch.setattr(trainer_module, "VAL_STREAMS", 1)
+    monkeypatch.setattr(data_module, "VAL_STREAMS", 1)
     corpus = shipped_corpus("reber")
     trainer = Trainer(tiny(steps=3, cell="gru"), corpus)
     trainer.run()
@@ -314,7 +315,7 @@ def test_validation_loss_matches_the_numpy_engine_on_one_stream(monkeypatch):
 def test_clip_gradients_matches_the_numpy_engines_clipping(mode):
     from rnntui.engine.numpy_rnn import Clipping, clip_gradients as numpy_clip
     from rnntui.train.train_config import TrainSettings
-    from rnntui.train.trainer import clip_gradients
+    from rnntui.train.optimisation import clip_gradients
 
     torch.manual_seed(0)
     params = [torch.nn.Parameter(torch.zeros(3, 4)), torch.nn.Parameter(torch.zeros(5))]

@@ -26,9 +26,14 @@ SLOW_SETUP_SECONDS = 1.0  # set-up longer than this says what it is doing
 SLOW_SETUP_REPEAT = 5.0  # and then how long it has taken, this often
 
 
+def say_error(message: str) -> None:
+    """Print `message` as the one `error: ...` line on stderr."""
+    typer.echo(f"error: {message}", err=True)
+
+
 def fail(message: str, code: int = USAGE_ERROR) -> typer.Exit:
     """Print `message` as one line on stderr and return the Exit to raise."""
-    typer.echo(f"error: {message}", err=True)
+    say_error(message)
     return typer.Exit(code)
 
 

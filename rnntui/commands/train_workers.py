@@ -11,8 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import typer
-
+from rnntui.commands.common import USAGE_ERROR, say_error
 from rnntui.errors import RnntuiError
 
 INTERRUPTED_EXIT = 130
@@ -30,20 +29,17 @@ class TrainJob:
     quiet: bool
 
 
-def train_on_workers(job: TrainJob, nproc: int | None) -> None:
-    """Train `job` under torchrun (nproc None) or on `nproc` local workers; exits non-zero on failure."""
+def train_on_workers(job: TrainJob, nproc: int | None) -> int:
+    """Train `job` under torchrun (nproc None) or on `nproc` local workers; the exit code of the run."""
     from rnntui.train.distributed import launched_by_torchrun
 
     if launched_by_torchrun():
         if nproc is not None:
             raise RnntuiError("--nproc inside a torchrun launch: torchrun already started the workers; "
                               "drop --nproc (torchrun's --nproc-per-node sets their number)")
-        code = worker_main(job)
-    else:
-        check_nproc(nproc, job.flags.get("device", "auto"))
-        code = run_job(job)[0] if nproc == 1 else launch(job, nproc)
-    if code:
-        raise typer.Exit(code)
+        return worker_main(job)
+    check_nproc(nproc, job.flags.get("device", "auto"))
+    return run_job(job)[0] if nproc == 1 else launch(job, nproc)
 
 
 def check_nproc(nproc: int, device_name: str) -> None:
@@ -70,7 +66,7 @@ def launch(job: TrainJob, nproc: int) -> int:
     try:
         codes = launch_local(nproc, launched_worker, job)
     except WorkerFailed as error:
-        typer.echo(f"error: {error}; {saved_step(job.out_dir)}", err=True)
+        say_error(f"{error}; {saved_step(job.out_dir)}")
         return 1
     except SignalException:  # Ctrl-C: the workers got it too, saved `last` and said so
         return INTERRUPTED_EXIT
@@ -79,7 +75,7 @@ def launch(job: TrainJob, nproc: int) -> int:
 
 def saved_step(out_dir: Path) -> str:
     from rnntui.engine.checkpoint import load_checkpoint
-    from rnntui.train.trainer import LAST
+    from rnntui.train.run_folder import LAST
 
     path = out_dir / LAST
     if not path.is_file():
@@ -113,8 +109,8 @@ def worker_main(job: TrainJob, exit_when_stopped: bool = False) -> int:
     try:
         workers = init_workers(job.flags.get("device", "auto"))
     except RnntuiError as error:
-        typer.echo(f"error: {error}", err=True)
-        return 2
+        say_error(str(error))
+        return USAGE_ERROR
     try:
         if "threads" not in job.flags:  # the node's cores, shared between its workers
             local_world = int(os.environ.get("LOCAL_WORLD_SIZE", 1))
@@ -125,8 +121,8 @@ def worker_main(job: TrainJob, exit_when_stopped: bool = False) -> int:
         return code
     except RnntuiError as error:
         if workers.writes:  # every worker meets the same error; one line is enough
-            typer.echo(f"error: {error}", err=True)
-        return 2
+            say_error(str(error))
+        return USAGE_ERROR
     except (dist.DistError, RuntimeError) as error:
         # gloo reports a vanished peer as a plain RuntimeError; anything else is a real bug.
         if isinstance(error, dist.DistError) or "closed by peer" in str(error):
@@ -136,17 +132,11 @@ def worker_main(job: TrainJob, exit_when_stopped: bool = False) -> int:
         close_workers()
 
 
-def run_job(job: TrainJob, show: bool | None = None) -> tuple[int, str | None]:
+def run_job(job: TrainJob, show: bool | None = None) -> tuple[int, str]:
     """Build and run the job's trainer here: (exit code, why the run ended)."""
-    from rnntui.commands.training_commands import build_trainer, run_with_progress
+    from rnntui.commands.train_runner import build_trainer, exit_code, run_training
     from rnntui.engine.corpus import load_corpus
-    from rnntui.train.train_events import DoneEvent
 
     trainer = build_trainer(load_corpus(job.corpus), job.flags, job.out_dir, job.resume, job.force, show)
-    reasons: list[str] = []
-    trainer.add_callback(lambda event: reasons.append(event.reason) if isinstance(event, DoneEvent) else None)
-    try:
-        run_with_progress(trainer, job.quiet)
-    except typer.Exit as done:
-        return done.exit_code, (reasons or [None])[-1]
-    return 0, (reasons or [None])[-1]
+    result = run_training(trainer, job.quiet)
+    return exit_code(result), result.reason

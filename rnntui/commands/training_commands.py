@@ -5,14 +5,13 @@ torch is imported inside `train` (and `sample --engine torch`) only; `corpora` n
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from rnntui.commands.common import RUN_FAILED, check_activation, fail, progress_after, user_errors
+from rnntui.commands.common import check_activation, user_errors
 from rnntui.train.train_config import TrainConfig  # pure Python: its defaults appear in --help
 from rnntui.errors import RnntuiError
 
@@ -113,20 +112,13 @@ def train(
     if nproc is not None or launched_by_torchrun():
         from rnntui.commands.train_workers import TrainJob, train_on_workers
 
-        train_on_workers(TrainJob(corpus, flags, out_dir, resume, force, quiet), nproc)
-        return
-    run_with_progress(build_trainer(text, flags, out_dir, resume, force), quiet)
+        code = train_on_workers(TrainJob(corpus, flags, out_dir, resume, force, quiet), nproc)
+    else:
+        from rnntui.commands.train_runner import build_trainer, exit_code, run_training
 
-
-def build_trainer(text, flags: dict, out_dir: Path, resume: Path | None, force: bool, show: bool | None = None):
-    """A new run, or the one saved in `resume` continued with `flags` (`show`: see progress_after)."""
-    with progress_after("setting up the model, the data and the run folder", show=show):
-        from rnntui.train.trainer import Trainer
-
-        if resume is not None:
-            warn_if_corpus_changed(resume, text, force)
-            return Trainer.resume(resume, text, flags, out_dir, force=force)
-        return Trainer(TrainConfig(**flags), text, out_dir)
+        code = exit_code(run_training(build_trainer(text, flags, out_dir, resume, force), quiet))
+    if code:
+        raise typer.Exit(code)
 
 
 def run_corpus(run_dir: Path) -> str:
@@ -140,16 +132,6 @@ def run_corpus(run_dir: Path) -> str:
     if not name:
         raise RnntuiError(f"{str(run_dir)!r} does not record its corpus: give it as the first argument")
     return name
-
-
-def warn_if_corpus_changed(run_dir: Path, corpus, force: bool) -> None:
-    """With --force, say that the run continues on other text (without it, Trainer.resume refuses)."""
-    from rnntui.engine.checkpoint import load_checkpoint
-    from rnntui.train.run_folder import LAST, corpus_mismatch
-
-    changed = corpus_mismatch(load_checkpoint(run_dir / LAST).metadata, corpus) if run_dir.is_dir() else None
-    if changed and force:
-        typer.echo(f"warning: {changed}; continuing because of --force", err=True)
 
 
 def clip_flags(clip: float | None, no_clip: bool, clip_value: float | None) -> dict:
@@ -181,73 +163,6 @@ def choose_out_dir(out: Path | None, resume: Path | None, corpus: str) -> Path:
         n += 1
         candidate = base.with_name(f"{base.name}-{n}")
     return candidate
-
-
-def run_with_progress(trainer, quiet: bool) -> None:
-    """Run in this thread with a progress display; the first Ctrl-C or SIGTERM stops cleanly (the
-    step finishes and `last` is saved), a second aborts. A save that fails ends the run with exit 1."""
-    from rnntui.commands.train_progress import ProgressReporter
-    from rnntui.train.train_events import DoneEvent
-
-    cfg, world, shows = trainer.config, trainer.workers.world, trainer.workers.writes  # rank 0 alone prints
-    if shows and not quiet:
-        workers = f", {world} workers" if world > 1 else ""
-        typer.echo(f"training {cfg.num_layers}x{cfg.hidden_size} {cfg.cell} on {trainer.corpus.name} "
-                   f"({len(trainer.corpus.text):,} chars, {len(trainer.vocab)} symbols), "
-                   f"{trainer.device.type} {trainer.precision}{workers}, writing {trainer.out_dir}/")
-    if shows and trainer.resumed_changes:  # allowed changes (dropout, lr, budget...) are said, not silent
-        typer.echo(f"resuming with {', '.join(trainer.resumed_changes)}")
-    reporter = ProgressReporter(quiet=quiet, total_steps=cfg.steps, workers=world)
-    if shows:
-        trainer.add_callback(reporter)
-    abort = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
-
-    def on_interrupt(signum, frame):
-        trainer.stop()
-        if world == 1:  # workers also get the launcher's copy of the signal: only the launcher aborts them
-            signal.signal(signum, abort[signum])
-
-    previous = {signum: signal.signal(signum, on_interrupt) for signum in abort}
-    try:
-        result = trainer.run()
-    except RnntuiError as error:  # a save that failed mid-run (full disk): `last` holds the previous save
-        reporter(DoneEvent(trainer.step, "stopped", str(error), trainer.best_val_loss, trainer.last_val_loss,
-                           trainer.elapsed))  # clears the progress bar
-        raise fail(str(error), RUN_FAILED) if shows else typer.Exit(RUN_FAILED) from None
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        if trainer.folder is not None:
-            trainer.folder.close()  # another run (or a --resume) may use the folder from now on
-    if result.failed:
-        raise fail(result.message, RUN_FAILED) if shows else typer.Exit(RUN_FAILED)
-    if not shows:
-        return
-    val = f", val loss {result.last_val_loss:.4f} (best {result.best_val_loss:.4f})" if result.best_val_loss else ""
-    typer.echo(f"{result.message}{val}; saved {trainer.out_dir}/last.safetensors and best.safetensors")
-    if got_worse(result.best_val_loss, result.last_val_loss):
-        typer.echo(f"validation loss rose from its best, {result.best_val_loss:.4f}, to {result.last_val_loss:.4f}: the "
-                   f"model learned its training text by heart or its gradients exploded; best.safetensors keeps the "
-                   f"best (rnntui sample {trainer.out_dir} uses it)")
-    if result.last_val_loss is not None:
-        from rnntui.train.expectations import comparison
-
-        shipped = trainer.corpus.name if trainer.corpus.source == "shipped" else None
-        line = comparison(trainer.corpus.text, shipped, cfg.cell, cfg.hidden_size, cfg.num_layers,
-                          result.elapsed / 60, result.last_val_loss)
-        if line:
-            typer.echo(line)
-        from rnntui.engine.loss_floor import loss_floor
-
-        floor = loss_floor(trainer.corpus)
-        if floor is not None:
-            typer.echo(f"floor: {floor:.3f} is the best any model can score on this validation text (its generator's "
-                       f"own randomness); this run is {result.last_val_loss - floor:+.3f} from it")
-
-
-def got_worse(best: float | None, last: float | None) -> bool:
-    """Whether a run ended clearly above its best validation loss: more than noise between evaluations."""
-    return best is not None and last is not None and last > best + max(0.02, 0.02 * best)
 
 
 @user_errors

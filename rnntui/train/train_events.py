@@ -52,7 +52,7 @@ class StateEvent:
 @dataclass(frozen=True)
 class DoneEvent:
     step: int
-    reason: str  # "steps" | "time" | "stopped" | "non-finite"
+    reason: str  # "steps" | "time" | "stopped" | "non-finite" | "error" (run() raised: a save failed)
     message: str  # one line for the person who started the run
     best_val_loss: float | None
     last_val_loss: float | None
@@ -60,7 +60,7 @@ class DoneEvent:
 
     @property
     def failed(self) -> bool:
-        return self.reason == "non-finite"
+        return self.reason in ("non-finite", "error")
 
 
 TrainEvent = StepEvent | EvalEvent | WarningEvent | StateEvent | DoneEvent

@@ -1,17 +1,12 @@
 """The training loop: char-level truncated BPTT in PyTorch, reporting only through callbacks.
 
-Data (`TrainConfig.data`): `batch_size` streams read the training text side by side, each chunk
-continuing where the previous one stopped, with the hidden state carried (detached) across chunks,
-as char-rnn does, so the model learns to use context longer than one chunk, which is the state it
-meets when sampling. `fixed-streams` cuts the text at the same places every epoch; `streams`
-rotates it by a fresh random offset each epoch, so the cuts move; `windows` draws random windows,
-each read from a zero state. Every batch is drawn whole from the seed alone (workers take their
-rows of it), so a run resumes exactly.
-
 The loop never prints. It calls `callbacks` with the events of `train_events`, checks a stop and a
 pause flag between steps, applies `update_settings` (lr, clipping) at the next step, and lets any
-thread read the current weights with `snapshot()`. So a script runs it headless and the app runs it
-in a worker thread.
+thread read the current weights with `snapshot()`. So `rnntui train` runs it headless in its own
+thread, and the app runs it in a child process (`rnntui.live`) that turns events into messages.
+
+What it reads is `data.py`'s; how it updates the weights is `optimisation.py`'s; where it stands
+is one `LoopState`, saved with the weights and the optimiser so that a resume continues exactly.
 """
 
 from __future__ import annotations
@@ -31,224 +26,23 @@ import torch.nn.functional as F
 
 from rnntui.engine.checkpoint import checkpoint_payload, load_checkpoint, save_checkpoint, write_safetensors_files
 from rnntui.engine.corpus import Corpus
+from rnntui.engine.sampling import generate
+from rnntui.errors import CheckpointError, CorpusError, RnntuiError
+from rnntui.train.data import ValidationStreams, stream_loss_sums, train_batches
 from rnntui.train.distributed import current_workers
 from rnntui.train.footprint import check_training_fits, run_folder_bytes
+from rnntui.train.optimisation import clip_gradients, decayed_lr, make_optimizer
 from rnntui.train.precision import autocast, resolve_device, resolve_precision
-from rnntui.train.run_folder import BEST, LAST, METRICS, RUN_STATE, RunFolder, corpus_mismatch
-from rnntui.train.run_state import load_run_state, metadata_json, run_state_payload
-from rnntui.engine.sampling import generate
+from rnntui.train.run_folder import BEST, LAST, RUN_STATE, RunFolder, corpus_mismatch
+from rnntui.train.run_state import LOOP_KEY, LoopRecord, LoopState, load_run_state, run_state_payload
 from rnntui.train.sampling import TorchStepper
 from rnntui.train.threads import ThreadTuner
 from rnntui.train.torch_model import CharRNN, detach_state, state_from_tensors, state_tensors
 from rnntui.train.train_config import TrainConfig, TrainSettings
 from rnntui.train.train_events import DoneEvent, EvalEvent, StateEvent, StepEvent, TrainEvent, WarningEvent
-from rnntui.errors import CheckpointError, CorpusError, RnntuiError
 
 PROBE_CHARS = 100  # characters of validation text the gradient probe runs over
 DIVERGENCE_FACTOR = 2.0  # a loss this many times the first loss is reported as divergence
-VAL_STREAMS = 128  # parallel streams for the validation pass
-BURN_IN = 100  # characters of context each validation stream reads before it is scored
-IGNORE = -100  # target index cross_entropy skips
-
-
-def data_rng(seed: int, *keys: int) -> np.random.Generator:
-    """A generator for one epoch or batch, from the run's seed alone: resuming needs no saved stream."""
-    return np.random.default_rng([seed, *keys])
-
-
-class StreamBatches:
-    """`batch` streams over `data`: chunk k of stream b is text[b*S + k*T : b*S + (k+1)*T] (+1 for targets).
-
-    `text` is `data` rotated left by the epoch's offset (always 0 for fixed streams), so each epoch
-    cuts the streams and chunks at new places; where the rotation joins the end to the start, one
-    target crosses the seam, like a document boundary.
-    """
-
-    carries_state = True
-
-    def __init__(self, data: np.ndarray, batch: int, seq_len: int, device: torch.device,
-                 seed: int = 0, random_offsets: bool = False):
-        self.data, self.device, self.seed, self.random_offsets = data, device, seed, random_offsets
-        usable = len(data) - 1
-        self.seq_len = min(seq_len, usable)
-        self.streams = max(1, min(batch, usable // self.seq_len))
-        self.stream_len = usable // self.streams
-        self.chunks = self.stream_len // self.seq_len
-        self.offset = 0
-        self.start_epoch(0)
-
-    def epoch_offset(self, epoch: int) -> int:
-        if not self.random_offsets:
-            return 0
-        return int(data_rng(self.seed, epoch).integers(len(self.data) - 1))
-
-    def start_epoch(self, epoch: int, offset: int | None = None) -> None:
-        """Cut the streams for `epoch` (at the recorded `offset` when resuming)."""
-        self.offset = self.epoch_offset(epoch) if offset is None else offset
-        text = np.ascontiguousarray(np.roll(self.data, -self.offset) if self.offset else self.data)
-        span = self.chunks * self.seq_len
-        # Stream b is text[b * stream_len:][:span + 1]: a strided view of the text in its compact
-        # index type, not a copy; each chunk's inputs and targets are two overlapping slices of it,
-        # widened to int64 only chunk by chunk.
-        rows = np.lib.stride_tricks.as_strided(text, (self.streams, span + 1),
-                                               (self.stream_len * text.itemsize, text.itemsize))
-        self.tokens = torch.from_numpy(rows).to(self.device)
-
-    def chunk(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-        start = k * self.seq_len
-        window = self.tokens[:, start:start + self.seq_len + 1].long()
-        return window[:, :-1], window[:, 1:]
-
-
-class WindowBatches:
-    """`batch` windows of `seq_len` at random places, each read from a zero state (no carried context).
-
-    An epoch is as many batches as cover the text once; batch k of epoch e is drawn from (seed, e, k).
-    """
-
-    carries_state = False
-
-    def __init__(self, data: np.ndarray, batch: int, seq_len: int, device: torch.device, seed: int = 0):
-        self.data, self.device, self.seed = data, device, seed
-        usable = len(data) - 1
-        self.seq_len = min(seq_len, usable)
-        self.streams = batch
-        self.chunks = max(1, usable // (batch * self.seq_len))
-        self.offset = 0
-        self.epoch = 0
-
-    def start_epoch(self, epoch: int, offset: int | None = None) -> None:
-        self.epoch = epoch
-
-    def chunk(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-        starts = data_rng(self.seed, self.epoch, k).integers(len(self.data) - self.seq_len, size=self.streams)
-        rows = torch.from_numpy(self.data[starts[:, None] + np.arange(self.seq_len + 1)]).to(self.device).long()
-        return rows[:, :-1], rows[:, 1:]
-
-
-def train_batches(data: np.ndarray, config: TrainConfig, device: torch.device) -> StreamBatches | WindowBatches:
-    if config.data == "windows":
-        return WindowBatches(data, config.batch_size, config.seq_len, device, config.seed)
-    return StreamBatches(data, config.batch_size, config.seq_len, device, config.seed,
-                         random_offsets=config.data == "streams")
-
-
-class ValidationStreams:
-    """The validation text as up to VAL_STREAMS streams, each scored after BURN_IN chars of context.
-
-    Many streams keep the forward pass's matrix products wide (four times faster than 32 here);
-    the burn-in gives each stream the state it would have had reading from the start, so the
-    loss does not pay for every stream starting cold. Every target is scored exactly once.
-    """
-
-    def __init__(self, data: np.ndarray, seq_len: int, device: torch.device):
-        targets_total = len(data) - 1
-        self.seq_len = max(1, min(seq_len, targets_total))
-        self.streams = max(1, min(VAL_STREAMS, targets_total // self.seq_len))
-        span = targets_total // self.streams
-        burn = min(BURN_IN, span)
-        length = burn + span
-        # The text's own compact index type; targets need a signed one for IGNORE. Widened per chunk.
-        inputs = np.zeros((self.streams, length), dtype=data.dtype)
-        targets = np.full((self.streams, length), IGNORE, dtype=np.promote_types(data.dtype, np.int16))
-        # Stream 0 starts at the text's start, from zeros as training does, and scores its first
-        # `span` targets (what it reads after them is unscored); every other stream reads `burn`
-        # characters of the preceding text first and scores its last `span` targets.
-        head = data[:min(length, targets_total)]
-        inputs[0, :len(head)] = head
-        targets[0, :span] = data[1:span + 1]
-        for b in range(1, self.streams):
-            start = b * span
-            inputs[b] = data[start - burn:start + span]
-            targets[b, burn:] = data[start + 1:start + span + 1]
-        self.inputs = torch.from_numpy(inputs).to(device)
-        self.targets = torch.from_numpy(targets).to(device)
-        self.chunks = math.ceil(length / self.seq_len)
-
-    def chunk(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-        cols = slice(k * self.seq_len, (k + 1) * self.seq_len)
-        return self.inputs[:, cols].long(), self.targets[:, cols].long()
-
-
-def stream_loss_sums(model: CharRNN, data: ValidationStreams, rows: slice = slice(None)) -> tuple[float, int]:
-    """(summed cross-entropy, targets scored) over `data`'s streams `rows`, float32, state carried."""
-    streams = range(data.streams)[rows]
-    if not streams:
-        return 0.0, 0
-    was_training = model.training
-    model.eval()
-    total, count = 0.0, 0
-    state = model.zero_state(len(streams))
-    with torch.no_grad():
-        for k in range(data.chunks):
-            x, y = data.chunk(k)
-            x, y = x[rows], y[rows]
-            logits, state = model(x, state)
-            total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
-                                     ignore_index=IGNORE, reduction="sum").item()
-            count += int((y != IGNORE).sum())
-    model.train(was_training)
-    return total, count
-
-
-def stream_loss(model: CharRNN, data: ValidationStreams) -> float:
-    """Mean cross-entropy of `model` over all of `data`'s streams (one process)."""
-    total, count = stream_loss_sums(model, data)
-    return total / count
-
-
-def window_loss(model: CharRNN, data: np.ndarray, length: int, device: torch.device, batch: int = 256) -> float:
-    """Mean cross-entropy over consecutive `length`-character windows of `data`, each from a zero state.
-
-    The other common way to score a char model (nanoGPT's): no context beyond the window, so it is
-    higher than `stream_loss` and favours models trained from zero states.
-    """
-    windows = (len(data) - 1) // length
-    if windows < 1:
-        raise ValueError(f"need more than {length} characters to score {length}-character windows")
-    rows = torch.from_numpy(np.ascontiguousarray(data[:windows * length + 1])).long()
-    inputs = rows[:-1].view(windows, length).to(device)
-    targets = rows[1:].view(windows, length).to(device)
-    was_training = model.training
-    model.eval()
-    total = 0.0
-    with torch.no_grad():
-        for b in range(0, windows, batch):
-            logits, _ = model(inputs[b:b + batch])
-            total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets[b:b + batch].reshape(-1),
-                                     reduction="sum").item()
-    model.train(was_training)
-    return total / targets.numel()
-
-
-def make_optimizer(name: str, params, lr: float, weight_decay: float, device: torch.device) -> torch.optim.Optimizer:
-    # Without a flag PyTorch runs its optimisers one tensor and one operation at a time on the CPU:
-    # several passes over every weight. The fused Adam makes one pass and is several times faster,
-    # which matters most to a worker of a distributed run, which repeats the update on one thread.
-    fused = device.type in ("cpu", "cuda")
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=fused)
-    if name == "adamw":
-        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=fused)
-    if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, weight_decay=weight_decay, foreach=True)
-    return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=weight_decay, foreach=True)
-
-
-def decayed_lr(peak: float, progress: float | None, decay: str, min_fraction: float, warmup: float = 0.0,
-               decay_from: float = 0.0) -> float:
-    """Linear warm-up over the first `warmup` of progress, `peak` until `decay_from`, then cosine down
-    to `min_fraction * peak` at the end. Constant (`peak`) without a limit: progress is then unknown."""
-    if progress is None:
-        return peak
-    if progress < warmup:
-        return peak * max(progress / warmup, min_fraction)
-    start = max(warmup, decay_from)
-    if decay == "none" or progress <= start:
-        return peak
-    floor = peak * min_fraction
-    rest = (progress - start) / (1.0 - start)
-    return floor + (peak - floor) * 0.5 * (1.0 + math.cos(math.pi * min(rest, 1.0)))
 
 
 class Trainer:
@@ -294,13 +88,7 @@ class Trainer:
         self.param_names = [name for name, _ in self.model.named_parameters()]
         self._good_weights = [p.detach().clone() for p in self.model.parameters()]
 
-        self.step = 0
-        self.position = 0  # next chunk index in the training streams
-        self.epoch = 0
-        self.elapsed = 0.0  # training seconds before this run() (resumed runs), pauses excluded
-        self.best_val_loss: float | None = None
-        self.last_val_loss: float | None = None
-        self.first_loss: float | None = None
+        self.loop = LoopState()  # written by this thread only; others read `step` or take a snapshot()
         self._saved_step: int | None = None  # the step `last` was written at, to skip rewriting it
         self.state = self.model.zero_state(self.local_streams)
 
@@ -346,10 +134,15 @@ class Trainer:
             self.settings = replace(self.settings, **changes)
             return self.settings
 
+    @property
+    def step(self) -> int:
+        """The steps taken so far (resumed runs count the saved ones)."""
+        return self.loop.step
+
     def snapshot(self) -> tuple[int, dict[str, np.ndarray]]:
         """(step, float32 copies of the current weights by checkpoint name), safe from any thread."""
         with self._lock:
-            return self.step, self.model.numpy_params()
+            return self.loop.step, self.model.numpy_params()
 
     # ------------------------------------------------------------------ the loop
 
@@ -359,7 +152,7 @@ class Trainer:
             self.folder.lock()  # held from __init__; taken again when a finished trainer runs once more
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
-        started = self.clock() - self.elapsed
+        started = self.clock() - self.loop.elapsed
         paused_for = 0.0
         # Skipped steps among the recent ones: a rollback gives one good step, then the same
         # update fails again, so "in a row" alone would never fire on an alternating pattern.
@@ -369,7 +162,7 @@ class Trainer:
             # Workers decide together: any worker's stop stops all, and the clock is the slowest one's.
             stop, elapsed = self.workers.agree(self._stop.is_set(), self.clock() - started - paused_for)
             if stop:
-                done = ("stopped", f"stopped at step {self.step}")
+                done = ("stopped", f"stopped at step {self.loop.step}")
                 break
             if not self._unpaused.is_set():
                 paused_for += self._wait_while_paused()
@@ -379,23 +172,23 @@ class Trainer:
                 done = limit
                 break
             event = self._train_step(elapsed)
-            self.elapsed = self.clock() - started - paused_for
+            self.loop.elapsed = self.clock() - started - paused_for
             self._emit(event)
             record = {k: v for k, v in asdict(event).items() if k not in ("grad_norm_h", "probe_text")}
             if event.grad_norm_h is not None:  # per layer, per timestep of the probe text
                 record["grad_norm_h"] = [[float(f"{v:.4g}") for v in row] for row in event.grad_norm_h]
             recent_skips.append(event.skipped)
             if event.skipped:
-                self._emit(WarningEvent(self.step, "non-finite", f"step {self.step}: loss or gradient "
+                self._emit(WarningEvent(self.loop.step, "non-finite", f"step {self.loop.step}: loss or gradient "
                                         "is nan/inf; skipped the update and kept the last good weights"))
             if sum(recent_skips) >= cfg.max_bad_steps:
                 done = ("non-finite", self._non_finite_message(len(recent_skips)))
                 break
             self._report_divergence(event)
             # The last step of a run is always evaluated, so the final val loss and `best` are current.
-            stop, self.elapsed = self.workers.agree(self._stop.is_set(), self.elapsed)
-            finishing = stop or self._limit_reached(self.elapsed) is not None
-            if self.step % cfg.eval_every == 0 or finishing:
+            stop, self.loop.elapsed = self.workers.agree(self._stop.is_set(), self.loop.elapsed)
+            finishing = stop or self._limit_reached(self.loop.elapsed) is not None
+            if self.loop.step % cfg.eval_every == 0 or finishing:
                 evaluation = self._evaluate()
                 record.update(val_loss=evaluation.val_loss)
                 self._write_metrics(record)
@@ -403,27 +196,27 @@ class Trainer:
                 self._emit(evaluation)
             else:
                 self._write_metrics(record)
-        self.elapsed = self.clock() - started - paused_for
+        self.loop.elapsed = self.clock() - started - paused_for
         self._save_last()
         reason, message = done
-        result = DoneEvent(self.step, reason, message, self.best_val_loss, self.last_val_loss, self.elapsed)
+        result = DoneEvent(self.loop.step, reason, message, self.loop.best_val_loss, self.loop.last_val_loss, self.loop.elapsed)
         if self.folder is not None:
             self.folder.close()  # every file is saved: another process may take the folder over
         self._emit(result)
         return result
 
     def _limit_reached(self, elapsed: float) -> tuple[str, str] | None:
-        if self.config.steps is not None and self.step >= self.config.steps:
-            return "steps", f"finished {self.step} steps"
+        if self.config.steps is not None and self.loop.step >= self.config.steps:
+            return "steps", f"finished {self.loop.step} steps"
         if self.config.minutes is not None and elapsed >= self.config.minutes * 60:
-            return "time", f"finished {self.config.minutes:g} minutes ({self.step} steps)"
+            return "time", f"finished {self.config.minutes:g} minutes ({self.loop.step} steps)"
         return None
 
     def progress(self, elapsed: float) -> float | None:
         """How far through its limit the run is (the larger of steps and time), None without one."""
         parts = []
         if self.config.steps is not None:
-            parts.append(self.step / self.config.steps)
+            parts.append(self.loop.step / self.config.steps)
         if self.config.minutes is not None:
             parts.append(elapsed / (self.config.minutes * 60))
         return min(1.0, max(parts)) if parts else None
@@ -440,7 +233,7 @@ class Trainer:
                 torch.set_num_threads(threads)
         t0 = time.perf_counter()
         model.train()
-        x, y = self.train_data.chunk(self.position)
+        x, y = self.train_data.chunk(self.loop.position)
         x, y = x[self.rows], y[self.rows]
         if not self.train_data.carries_state:
             self.state = model.zero_state(self.local_streams)
@@ -473,37 +266,37 @@ class Trainer:
                     group["lr"] = lr
                 self.optimizer.step()
                 self.state = detach_state(new_state)
-                if self.first_loss is None:
-                    self.first_loss = loss_value
-            self.step += 1
+                if self.loop.first_loss is None:
+                    self.loop.first_loss = loss_value
+            self.loop.step += 1
         self._advance_position()
         seconds = time.perf_counter() - t0
         if self.thread_tuner is not None:
             self.thread_tuner.record(seconds)
-        probe = self._probe() if self.step % cfg.probe_every == 0 else None
+        probe = self._probe() if self.loop.step % cfg.probe_every == 0 else None
         return StepEvent(
-            step=self.step, loss=loss_value, grad_norm=grad_norm, grad_norm_clipped=grad_norm_clipped,
+            step=self.loop.step, loss=loss_value, grad_norm=grad_norm, grad_norm_clipped=grad_norm_clipped,
             lr=lr, tokens_per_second=tokens / max(seconds, 1e-9), elapsed=elapsed + seconds,
-            epoch=self.epoch, progress=progress, skipped=skipped, tokens=tokens, grad_norm_h=probe,
+            epoch=self.loop.epoch, progress=progress, skipped=skipped, tokens=tokens, grad_norm_h=probe,
             probe_text=self.probe_text if probe is not None else None,
         )
 
     def _advance_position(self) -> None:
-        self.position += 1
-        if self.position >= self.train_data.chunks:
+        self.loop.position += 1
+        if self.loop.position >= self.train_data.chunks:
             # A new pass starts each stream at a new place: the carried state no longer applies.
-            self.position = 0
-            self.epoch += 1
-            self.train_data.start_epoch(self.epoch)
+            self.loop.position = 0
+            self.loop.epoch += 1
+            self.train_data.start_epoch(self.loop.epoch)
             self.state = self.model.zero_state(self.local_streams)
 
     def _wait_while_paused(self) -> float:
         t0 = time.perf_counter()
-        self._emit(StateEvent(self.step, "paused"))
+        self._emit(StateEvent(self.loop.step, "paused"))
         while not self._unpaused.wait(0.1):
             pass
         if not self._stop.is_set():
-            self._emit(StateEvent(self.step, "running"))
+            self._emit(StateEvent(self.loop.step, "running"))
         return time.perf_counter() - t0
 
     # ------------------------------------------------------------------ looking at the model
@@ -533,18 +326,18 @@ class Trainer:
 
     def _evaluate(self) -> EvalEvent:
         val_loss = self.validation_loss()
-        self.last_val_loss = val_loss
-        is_best = self.best_val_loss is None or val_loss < self.best_val_loss
+        self.loop.last_val_loss = val_loss
+        is_best = self.loop.best_val_loss is None or val_loss < self.loop.best_val_loss
         if is_best:
-            self.best_val_loss = val_loss
+            self.loop.best_val_loss = val_loss
             self._save_weights(BEST)
         sample = ""
         if self.config.sample_length:
             self.model.eval()
             sample = generate(TorchStepper(self.model), self.vocab, length=self.config.sample_length,
-                              temperature=0.8, seed=self.step)
+                              temperature=0.8, seed=self.loop.step)
             self.model.train()
-        return EvalEvent(self.step, val_loss, self.best_val_loss, is_best, sample)
+        return EvalEvent(self.loop.step, val_loss, self.loop.best_val_loss, is_best, sample)
 
     # ------------------------------------------------------------------ reporting
 
@@ -553,16 +346,16 @@ class Trainer:
             callback(event)
 
     def _report_divergence(self, event: StepEvent) -> None:
-        if (not event.skipped and self.first_loss is not None
-                and event.loss > DIVERGENCE_FACTOR * self.first_loss and event.step % 10 == 0):
+        if (not event.skipped and self.loop.first_loss is not None
+                and event.loss > DIVERGENCE_FACTOR * self.loop.first_loss and event.step % 10 == 0):
             self._emit(WarningEvent(event.step, "divergence",
                                     f"diverging: loss {event.loss:.3g} is far above the starting "
-                                    f"{self.first_loss:.3g}; try a lower learning rate or clipping"))
+                                    f"{self.loop.first_loss:.3g}; try a lower learning rate or clipping"))
 
     def _non_finite_message(self, window: int) -> str:
         clip = "" if self.settings.clip_mode != "off" else "turn clipping on (--clip 5), "
         precision = ", or --precision fp32" if self.precision == "bf16" else ""
-        return (f"training stopped at step {self.step}: the loss or gradient was nan/inf in "
+        return (f"training stopped at step {self.loop.step}: the loss or gradient was nan/inf in "
                 f"{self.config.max_bad_steps} of the last {window} steps; kept the last good weights. "
                 f"Try {clip}a lower learning rate (now {self.settings.lr:g}){precision}")
 
@@ -570,8 +363,8 @@ class Trainer:
 
     def _metadata(self) -> dict[str, str]:
         corpus = self.corpus.name if self.corpus.source == "shipped" else str(Path(self.corpus.name).resolve())
-        return {"train_config": self.config.to_json(), "step": str(self.step), "corpus": corpus,
-                "corpus_fingerprint": self.corpus.fingerprint, "best_val_loss": json.dumps(self.best_val_loss)}
+        return {"train_config": self.config.to_json(), "step": str(self.loop.step), "corpus": corpus,
+                "corpus_fingerprint": self.corpus.fingerprint, "best_val_loss": json.dumps(self.loop.best_val_loss)}
 
     def _save_weights(self, name: str) -> None:
         if self.out_dir is None:
@@ -581,12 +374,12 @@ class Trainer:
 
     def _save_last(self) -> None:
         """The weights with their optimiser and loop state; a failed write raises SaveError."""
-        if self._saved_step == self.step:
+        if self._saved_step == self.loop.step:
             return
         # Every worker's rows of the carried state, so that any number of workers can resume it.
         carried = self.workers.gather_rows(state_tensors(self.state))
         if self.out_dir is None:
-            self._saved_step = self.step  # every worker counts saves, so that all gather together
+            self._saved_step = self.loop.step  # every worker counts saves, so that all gather together
             return
         names = dict(zip(self.param_names, self.model.parameters()))
         index = {id(p): name for name, p in names.items()}
@@ -600,20 +393,18 @@ class Trainer:
         extra["torch_rng"] = torch.get_rng_state().numpy()
         if self.device.type == "cuda":  # dropout on a GPU draws from the device's generator
             extra["cuda_rng"] = torch.cuda.get_rng_state(self.device).numpy()
-        loop = {"step": self.step, "position": self.position, "epoch": self.epoch, "elapsed": self.elapsed,
-                "best_val_loss": self.best_val_loss, "last_val_loss": self.last_val_loss,
-                "first_loss": self.first_loss, "lr": self.settings.lr, "clip_mode": self.settings.clip_mode,
-                "clip": self.settings.clip, "data_offset": self.train_data.offset,
-                "state_dtype": str(carried["h"].dtype),
-                "precision": self.precision, "streams": self.train_data.streams, "workers": self.workers.world}
+        record = LoopRecord(replace(self.loop), lr=self.settings.lr, clip_mode=self.settings.clip_mode,
+                            clip=self.settings.clip, data_offset=self.train_data.offset,
+                            state_dtype=str(carried["h"].dtype), precision=self.precision,
+                            streams=self.train_data.streams, workers=self.workers.world)
         _, params = self.snapshot()
         # Written together: a full disk replaces neither, so `last` always has its matching state.
         write_safetensors_files([
             (self.out_dir / RUN_STATE, *run_state_payload(
-                optimizer_state, extra, {"train_config": self.config.to_json(), "loop": json.dumps(loop)})),
+                optimizer_state, extra, {"train_config": self.config.to_json(), LOOP_KEY: record.to_json()})),
             (self.out_dir / LAST, *checkpoint_payload(params, self.model_config, self.vocab.chars, self._metadata())),
         ])
-        self._saved_step = self.step
+        self._saved_step = self.loop.step
 
     def _write_metrics(self, record: dict) -> None:
         if self.folder is not None:
@@ -639,8 +430,8 @@ class Trainer:
             saved = TrainConfig.from_json(metadata["train_config"])
         except (KeyError, ValueError, TypeError, RnntuiError):
             raise CheckpointError(f"{str(run_dir / RUN_STATE)!r} has no valid training config") from None
-        loop = metadata_json(metadata, "loop")
-        if str(loop["step"]) != checkpoint.metadata.get("step"):
+        record = LoopRecord.from_metadata(metadata)
+        if str(record.loop.step) != checkpoint.metadata.get("step"):
             raise CheckpointError(f"{str(run_dir)!r}: the weights and the optimiser state are from different steps")
         config = saved.resumed_with(dict(flags or {}))
         if checkpoint.vocab != corpus.vocab.chars:
@@ -651,12 +442,12 @@ class Trainer:
             raise CorpusError(f"{changed}: resume with the text it was trained on, or add --force")
         trainer = cls(config, corpus, out_dir if out_dir is not None else run_dir)
         trainer.resumed_changes = saved.changes_to(config)
-        trainer._restore(checkpoint.params, optimizer_state, extra, loop)
+        trainer._restore(checkpoint.params, optimizer_state, extra, record)
         if trainer.folder is not None:
             trainer.folder.truncate_metrics(trainer.step)
         return trainer
 
-    def _restore(self, params, optimizer_state, extra, loop) -> None:
+    def _restore(self, params, optimizer_state, extra, record: LoopRecord) -> None:
         self.model.load_numpy_params(params)
         self._good_weights = [p.detach().clone() for p in self.model.parameters()]
         names = dict(zip(self.param_names, self.model.parameters()))
@@ -670,10 +461,10 @@ class Trainer:
                 k: torch.from_numpy(v.copy()).to(self.device if v.ndim else scalar_device)
                 for k, v in state.items()
             }
-        if loop.get("streams", self.train_data.streams) != self.train_data.streams:
-            raise CheckpointError(f"the run state holds {loop['streams']} streams and this run has "
+        if record.streams is not None and record.streams != self.train_data.streams:
+            raise CheckpointError(f"the run state holds {record.streams} streams and this run has "
                                   f"{self.train_data.streams}: resume with the run's own corpus and batch")
-        dtype = getattr(torch, loop.get("state_dtype", "torch.float32").removeprefix("torch."))
+        dtype = getattr(torch, record.state_dtype.removeprefix("torch."))
         # The state of the whole batch; this worker carries its own rows of it.
         tensors = {k.split(".", 1)[1]: torch.from_numpy(v[:, self.rows].copy()).to(self.device, dtype)
                    for k, v in extra.items() if k.startswith("state.")}
@@ -681,25 +472,9 @@ class Trainer:
         torch.set_rng_state(torch.from_numpy(extra["torch_rng"].copy()))
         if "cuda_rng" in extra and self.device.type == "cuda":
             torch.cuda.set_rng_state(torch.from_numpy(extra["cuda_rng"].copy()), self.device)
-        self.step, self.position, self.epoch = loop["step"], loop["position"], loop["epoch"]
-        self.train_data.start_epoch(self.epoch, loop.get("data_offset", 0))
-        self.elapsed = loop["elapsed"]
-        self.best_val_loss, self.last_val_loss = loop["best_val_loss"], loop["last_val_loss"]
-        self.first_loss = loop["first_loss"]
-        self._saved_step = self.step
-        self.workers.reseed(self.config.seed, self.step)
+        self.loop = replace(record.loop)
+        self.train_data.start_epoch(self.loop.epoch, record.data_offset)
+        self._saved_step = self.loop.step
+        self.workers.reseed(self.config.seed, self.loop.step)
         if self.config.precision == "auto":  # the timed choice may differ now; keep the run's own
-            self.precision = loop.get("precision", self.precision)
-
-
-def clip_gradients(params: list[torch.Tensor], settings: TrainSettings) -> tuple[float, float]:
-    """Clip in place as the settings say; (global norm before, global norm after)."""
-    grads = [p.grad for p in params if p.grad is not None]
-    if settings.clip_mode == "norm":
-        before = float(torch.nn.utils.clip_grad_norm_(params, settings.clip))
-        return before, before * min(1.0, settings.clip / (before + 1e-6))
-    before = float(torch.nn.utils.get_total_norm(grads))
-    if settings.clip_mode == "off" or not math.isfinite(before):
-        return before, before
-    torch.nn.utils.clip_grad_value_(params, settings.clip)
-    return before, float(torch.nn.utils.get_total_norm(grads))
+            self.precision = record.precision or self.precision
