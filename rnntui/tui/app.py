@@ -24,12 +24,15 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from rnntui.engine.config import CELLS
+from rnntui.engine.recompute import PARTS
 from rnntui.engine.session import StepSession
 from rnntui.errors import RnntuiError
 from rnntui.numbers import parse_number
 from rnntui.tui import views
+from rnntui.i18n import t
 from rnntui.tui.commands import ActionCommands
 from rnntui.tui.messages import ConsoleLine, SessionChanged
+from rnntui.tui.recompute import Recomputer
 from rnntui.tui.screens.help import HelpScreen
 from rnntui.tui.screens.prompt import PromptScreen, escape_text, unescape_text
 from rnntui.tui.screens.weight_editor import WeightEditorScreen
@@ -108,6 +111,7 @@ class RnnApp(App[None]):
         self.sample_count = 0
         self._play_timer: Timer | None = None
         self.training = TrainingController(self)  # live training: the run, its keys' logic, its messages
+        self.recomputer = Recomputer(self)  # passes and radii of big models, off the UI thread
         if start_at_first:
             session.first()
 
@@ -179,40 +183,73 @@ class RnnApp(App[None]):
 
     # ------------------------------------------------------------------ the one re-render
 
+    def shown_parts(self) -> tuple[str, ...]:
+        """What the panes draw from (recompute.PARTS): the last prediction's BPTT only for its bars."""
+        return tuple(part for part in PARTS if not (part == "last" and self.bars_whole_loss))
+
     def render_session(self) -> None:
-        """Redraw every pane from the session. Called after each change; cheap when nothing moved."""
+        """Redraw every pane from the session. Called after each change; cheap when nothing moved.
+        What a change left to compute runs in the background (Recomputer): until it is back, the
+        panes that draw from it keep their figures, dimmed, and the status line says so."""
         s = self.session
         cfg = s.config
+        pending = set(self.recomputer.request(s, self.shown_parts()))
+        traced = "trace" not in pending
         self.selection = self.selection.clamped(cfg.num_layers, cfg.hidden_size)
         self.query_one("#sequence", SequencePane).show(
-            views.tokens(s), [s.vocab.chars[i] if i >= 0 else None for i in s.targets.tolist()], s.cursor - 1, views.x_line(s)
-        )
-        blocks, h_block = views.hidden_blocks(s)
-        self.query_one("#hidden", HeatmapPane).show(
-            blocks, views.tokens(s), s.cursor - 1,
-            selected=(h_block[(self.selection.layer, 0)], self.selection.unit),
-            header=views.hidden_numbers(s, self.selection, legend=not self.compact),  # pinned on top
-            data=s.trace,
+            views.tokens(s), [s.vocab.chars[i] if i >= 0 else None for i in s.targets.tolist()], s.cursor - 1,
+            views.x_line(s) if traced else t("stepping.pending.computing"),
         )
         gates = self.query_one("#gates", HeatmapPane)
         gates.border_title = "Gates" if cfg.cell != "rnn" else "Pre-activation and saturation"
         gates.border_subtitle = {"rnn": "vanilla RNN has no gates", "lstm": "LSTM i f g o", "gru": "GRU r z n"}[cfg.cell]
-        gate_block = self.selection.layer * max(1, len(cfg.gate_names))  # the layer's first block
-        gates.show(
-            views.gate_blocks(s), views.tokens(s), s.cursor - 1,
-            selected=(gate_block, self.selection.unit), header=views.gate_legend(s), data=s.trace,
-        )
+        if traced:
+            blocks, h_block = views.hidden_blocks(s)
+            self.query_one("#hidden", HeatmapPane).show(
+                blocks, views.tokens(s), s.cursor - 1,
+                selected=(h_block[(self.selection.layer, 0)], self.selection.unit),
+                header=views.hidden_numbers(s, self.selection, legend=not self.compact),  # pinned on top
+                data=s.trace,
+            )
+            gate_block = self.selection.layer * max(1, len(cfg.gate_names))  # the layer's first block
+            gates.show(
+                views.gate_blocks(s), views.tokens(s), s.cursor - 1,
+                selected=(gate_block, self.selection.unit), header=views.gate_legend(s), data=s.trace,
+            )
+            self.query_one("#distribution", DistributionPane).show(views.console_view(s, self.temperature, self.sample_text))
         gradients = self.query_one("#gradients", GradientPane)
-        gradients.show(views.gradient_view(s, views.last_prediction_gradients(s), whole=self.bars_whole_loss))
+        bars_ready = not pending & {"trace", "gradients", "last"}
+        if bars_ready:
+            last = None if self.bars_whole_loss else views.last_prediction_gradients(s)
+            gradients.show(views.gradient_view(s, last, whole=self.bars_whole_loss))
         gradients.border_title = "Gradients ‖∂L/∂h_t‖" if self.bars_whole_loss else "Gradients ‖∂L_T/∂h_t‖"
         gradients.border_subtitle = (
             "the whole sequence's loss, back in time ← (b: last prediction's)" if self.bars_whole_loss
             else "the last prediction's loss, back in time ← (b: whole sequence's)"
         )
-        self.query_one("#distribution", DistributionPane).show(views.console_view(s, self.temperature, self.sample_text))
-        status = views.status_text(s, self.playing, self.speed, self.size.width, s.spectral_radii())
+        for selector, ready in (("#hidden", traced), ("#gates", traced), ("#distribution", traced),
+                                ("#gradients", bars_ready)):
+            self.query_one(selector).set_class(not ready, "stale")
+        radii = None if "radii" in pending else s.spectral_radii()
+        status = views.status_text(s, self.playing, self.speed, self.size.width, radii)
+        if pending and self.recomputer.failed is not None:
+            status = f"{t('stepping.failed.note')} · {status}"
         self.query_one("#status", Static).update(status, layout=False)  # one line: no re-layout
         self.training.follow_app()  # a live run's views follow what the panes show
+
+    @on(Recomputer.Ready)
+    def recomputed(self, message: Recomputer.Ready) -> None:
+        """A stage of the background work is back: adopted if it still describes what is shown."""
+        if message.session is self.session:
+            message.session.adopt(message.computed)
+            self.render_session()
+
+    @on(Recomputer.Failed)
+    def recompute_failed(self, message: Recomputer.Failed) -> None:
+        self.recomputer.remember_failure(message)
+        self.training.log_line(t("stepping.failed.log", error=message.error))  # wrapped to the pane
+        if message.session is self.session:
+            self.render_session()
 
     def changed(self, keep_sample: bool = False) -> None:
         """After a state change: the old sample no longer continues this state; redraw."""
@@ -381,6 +418,9 @@ class RnnApp(App[None]):
         self.draw_sample()
 
     def draw_sample(self) -> None:
+        if "trace" in self.session.pending(("trace",)):
+            self.notify(t("stepping.pending.sample"), timeout=3)
+            return
         seed = self.session.seed + self.sample_count
         try:
             self.sample_text = self.session.sample(SAMPLE_LENGTH, self.temperature, seed=seed)

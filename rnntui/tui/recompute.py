@@ -6,6 +6,9 @@ for the rest: `Recomputer.request(session, parts)` starts a thread worker for th
 forward pass reaches the panes before BPTT and the spectral radii do; the owner adopts each
 (StepSession.adopt) and redraws. Keys that only move the cursor never wait for it.
 
+A small job (a few hidden units over a short text, as in the lessons and demos) is computed at
+once instead: it costs less than a repaint, and the panes never need to say "computing…".
+
 A newer request supersedes an older one: workers are `exclusive` in their group (starting one
 cancels the others), take turns on a lock, and stop between stages once cancelled, so a burst of
 `]` computes the last state once. A stage that fails posts `Failed` instead of raising: the owner
@@ -25,6 +28,9 @@ from rnntui.engine.recompute import Computed, Job
 from rnntui.engine.session import StepSession
 
 GROUP = "recompute"
+# Jobs up to this many multiply-adds (Job.work) run inline: an RNN with 128 units over a line of
+# text, or a 64-unit LSTM, which take a few milliseconds; everything larger runs in a worker.
+INLINE_WORK = 20_000_000
 
 
 class Recomputer:
@@ -48,17 +54,33 @@ class Recomputer:
         self.owner = owner
         self._turn = threading.Lock()  # one job computes at a time: cores are for the newest state
         self.worker: Worker | None = None
+        self._running: tuple | None = None  # (session, model, indices, parts) of the newest worker
+        self.failed: tuple | None = None  # the same for a job that failed: not retried
 
-    def request(self, session: StepSession, parts: tuple[str, ...]) -> bool:
-        """Compute what `session` lacks of `parts` in the background; False when nothing is missing."""
+    def request(self, session: StepSession, parts: tuple[str, ...]) -> tuple[str, ...]:
+        """Bring `session` up to date in `parts`: small jobs now, others in a worker (unless one
+        is already at it, or the same job failed). Returns the parts still pending."""
         job = session.job(parts)
         if not job.parts:
-            return False
+            return ()
+        if job.work() <= INLINE_WORK:
+            session.adopt(job.run())
+            return session.pending(parts)
+        wanted = (session, *job.key, job.parts)
+        if _covers(self.failed, wanted) or (_covers(self._running, wanted) and self.busy):
+            return job.parts
+        self.failed = None
+        self._running = wanted
         self.worker = self.owner.run_worker(
             lambda: self._run(session, job), name=f"recompute {', '.join(job.parts)}", group=GROUP,
             thread=True, exclusive=True, exit_on_error=False,
         )
-        return True
+        return job.parts
+
+    def remember_failure(self, message: "Recomputer.Failed") -> None:
+        """The job that failed is not started again for the same state (a newer edit may be)."""
+        if self._running is not None and self._running[0] is message.session:
+            self.failed = self._running
 
     @property
     def busy(self) -> bool:
@@ -66,7 +88,7 @@ class Recomputer:
 
     def _run(self, session: StepSession, job: Job) -> None:
         worker = get_current_worker()
-        with self._turn:
+        with self._turn:  # a newer request may cancel this one while it waits its turn
             stages = job.stages()
             while not worker.is_cancelled:
                 try:
@@ -78,3 +100,9 @@ class Recomputer:
                     return
                 if not worker.is_cancelled:
                     self.owner.post_message(self.Ready(session, computed))
+
+
+def _covers(job: tuple | None, wanted: tuple) -> bool:
+    """`job` is for the same session, model and text objects (identity: they are never modified in
+    place) and computes every part `wanted` asks for."""
+    return job is not None and all(a is b for a, b in zip(job[:-1], wanted[:-1])) and set(wanted[-1]) <= set(job[-1])

@@ -204,7 +204,7 @@ def gradient_view(session: StepSession, last: HiddenGradients | None, whole: boo
     total dL/dh_t); global and per-parameter norms always from the whole loss, which is what
     clipping sees."""
     grads = session.gradients
-    if grads.loss is None or last is None:
+    if grads.loss is None or (last is None and not whole):
         return None
     layer = session.config.num_layers - 1
     return GradientView(

@@ -29,6 +29,9 @@ class LinePane(ScrollView, can_focus=False):
         overflow-y: auto;
         scrollbar-size-vertical: 1;
     }
+    LinePane.stale {
+        opacity: 55%;  /* figures of an earlier state, while the current ones are computed */
+    }
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
