@@ -30,13 +30,14 @@ def test_a_job_in_another_thread_gives_what_reading_the_session_gives():
     assert background.pending() == PARTS
     stages = in_thread(background.job())
     assert [name for name in PARTS if getattr(stages[-1], name) is not None] == list(PARTS)
-    # each stage adds one part, in PARTS order: the panes can show each as soon as it is there
-    assert [sum(getattr(stage, name) is not None for name in PARTS) for stage in stages] == [1, 2, 3, 4]
+    # each stage adds parts in PARTS order (both BPTTs in one pass): the panes show each when it is there
+    assert [sum(getattr(stage, name) is not None for name in PARTS) for stage in stages] == [1, 3, 4]
     assert background.adopt(stages[-1]) and background.pending() == ()
     np.testing.assert_array_equal(background.trace.h, reference.trace.h)
-    assert background.gradients.grad_norm == reference.gradients.grad_norm
-    np.testing.assert_array_equal(background.last_prediction_gradients.grad_norm_h,
-                                  reference.last_prediction_gradients.grad_norm_h)
+    # the job runs both BPTTs side by side (backward_with_hidden): equal up to rounding
+    assert background.gradients.grad_norm == pytest.approx(reference.gradients.grad_norm, rel=1e-12)
+    np.testing.assert_allclose(background.last_prediction_gradients.grad_norm_h,
+                               reference.last_prediction_gradients.grad_norm_h, rtol=1e-12)
     assert background.spectral_radii() == reference.spectral_radii()
 
 
@@ -44,7 +45,7 @@ def test_stages_are_adopted_one_at_a_time():
     s = session()
     stages = in_thread(s.job())
     assert s.adopt(stages[0]) and s.pending() == ("gradients", "last", "radii")
-    assert s.adopt(stages[1]) and s.pending() == ("last", "radii")
+    assert s.adopt(stages[1]) and s.pending() == ("radii",)
 
 
 def test_results_for_weights_that_were_edited_meanwhile_are_dropped():

@@ -250,3 +250,20 @@ def test_a_session_sent_to_be_drawn_keeps_the_norms_and_recomputes_for_new_clipp
     assert s.gradients.grads == {} and (s.gradients.grad_norm, s.gradients.param_grad_norms, s.gradients.loss) == norms
     s.set_clipping("norm", 1e-3)
     assert s.gradients.grad_norm == norms[0] and s.gradients.grad_norm_clipped == pytest.approx(1e-3, rel=1e-3)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_two_losses_back_through_time_at_once_give_what_each_gives_alone(cell):
+    session = StepSession("abcabcabba", cell=cell, hidden_size=5, num_layers=2, embedding_dim=3, seed=4,
+                          clipping=Clipping("norm", 0.1))
+    only_last = np.full(session.T, -1)
+    only_last[-2] = session.targets[-2]
+    model, trace = session.model, session.trace
+    whole, last = model.backward_with_hidden(trace, session.targets, only_last, session.clipping)
+    alone = model.backward(trace, session.targets, session.clipping)
+    np.testing.assert_allclose(whole.dh, alone.dh, rtol=1e-12, atol=1e-15)
+    for name in alone.grads:
+        np.testing.assert_allclose(whole.grads[name], alone.grads[name], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(whole.clipped[name], alone.clipped[name], rtol=1e-12, atol=1e-15)
+    assert whole.loss == alone.loss and whole.grad_norm == pytest.approx(alone.grad_norm, rel=1e-12)
+    np.testing.assert_allclose(last.dh, model.backward_hidden(trace, only_last).dh, rtol=1e-12, atol=1e-15)

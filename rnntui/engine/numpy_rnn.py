@@ -278,12 +278,34 @@ class NumpyRNN:
 
     def backward(self, trace: Trace, targets, clipping: Clipping = Clipping()) -> Gradients:
         """Backprop through time: every parameter's gradient and the total dL/dh_t per layer."""
-        dh_total, grads = self._backprop(trace, targets, parameters=True)
+        dh_total, grads = self._backprop(trace, [targets], parameters=True)
+        return self._gradients(trace, targets, dh_total[0], grads, clipping)
+
+    def backward_hidden(self, trace: Trace, targets) -> HiddenGradients:
+        """dL/dh_t alone: the same recursion as `backward`, without the parameters' gradients
+        (the matrix products that turn dL/da_t into dL/dW cost as much as the recursion)."""
+        dh_total, _ = self._backprop(trace, [targets], parameters=False)
+        return self._hidden(trace, targets, dh_total[0])
+
+    def backward_with_hidden(
+        self, trace: Trace, targets, hidden_targets, clipping: Clipping = Clipping()
+    ) -> tuple[Gradients, HiddenGradients]:
+        """`backward(trace, targets)` and `backward_hidden(trace, hidden_targets)` in one pass back
+        through time: each step multiplies both recursions' vectors by W_hh at once, and reading
+        W_hh from memory is what a step of a wide layer waits for."""
+        dh_total, grads = self._backprop(trace, [targets, hidden_targets], parameters=True)
+        return (self._gradients(trace, targets, dh_total[0], grads, clipping),
+                self._hidden(trace, hidden_targets, dh_total[1]))
+
+    def _hidden(self, trace: Trace, targets, dh: np.ndarray) -> HiddenGradients:
+        return HiddenGradients(self.loss(trace, targets), dh, np.linalg.norm(dh, axis=2))
+
+    def _gradients(self, trace: Trace, targets, dh: np.ndarray, grads, clipping: Clipping) -> Gradients:
         clipped, before, after = clip_gradients(grads, clipping)
         return Gradients(
             loss=self.loss(trace, targets),
-            dh=dh_total,
-            grad_norm_h=np.linalg.norm(dh_total, axis=2),
+            dh=dh,
+            grad_norm_h=np.linalg.norm(dh, axis=2),
             grads=grads,
             grad_norm=before,
             clipped=clipped,
@@ -291,58 +313,58 @@ class NumpyRNN:
             param_grad_norms={name: float(np.linalg.norm(g)) for name, g in grads.items()},
         )
 
-    def backward_hidden(self, trace: Trace, targets) -> HiddenGradients:
-        """dL/dh_t alone: the same recursion as `backward`, without the parameters' gradients
-        (the matrix products that turn dL/da_t into dL/dW cost as much as the recursion)."""
-        dh_total, _ = self._backprop(trace, targets, parameters=False)
-        return HiddenGradients(self.loss(trace, targets), dh_total, np.linalg.norm(dh_total, axis=2))
-
-    def _backprop(self, trace: Trace, targets, parameters: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """(dL/dh_t per layer, dL/dparam for every parameter if `parameters` else {})."""
+    def _backprop(self, trace: Trace, target_sets, parameters: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """dL/dh_t per layer for each loss in `target_sets` (K, L, T, H), and dL/dparam of the
+        first loss if `parameters` (else {}). The K recursions run side by side."""
         cfg = self.config
+        T, L, H = trace.T, cfg.num_layers, cfg.hidden_size
+        d_out = np.stack([self._dlogits(trace, targets) for targets in target_sets])  # (K, T, V)
+        grads = {name: np.zeros_like(value) for name, value in self.params.items()} if parameters else {}
+        if parameters:
+            grads["head.weight"] = d_out[0].T @ trace.h[L - 1, 1:]
+            grads["head.bias"] = d_out[0].sum(axis=0)
+        d_out = d_out @ self.params["head.weight"]  # dL/dh_t of the top layer through the head
+
+        dh_total = np.zeros((len(target_sets), L, T, H), dtype=self.dtype)
+        for layer in reversed(range(L)):
+            p = self._layer_params(layer)
+            layer_input = trace.x if layer == 0 else trace.h[layer - 1, 1:]
+            if cfg.cell == "rnn":
+                da_i, da_h = self._rnn_backward(trace, layer, p, d_out, dh_total[:, layer])
+            elif cfg.cell == "lstm":
+                da_i, da_h = self._lstm_backward(trace, layer, p, d_out, dh_total[:, layer])
+            else:
+                da_i, da_h = self._gru_backward(trace, layer, p, d_out, dh_total[:, layer])
+            if parameters:
+                grads[f"rnn.weight_ih_l{layer}"] = da_i[0].T @ layer_input
+                grads[f"rnn.weight_hh_l{layer}"] = da_h[0].T @ trace.h[layer, :-1]
+                grads[f"rnn.bias_ih_l{layer}"] = da_i[0].sum(axis=0)
+                grads[f"rnn.bias_hh_l{layer}"] = da_h[0].sum(axis=0)
+            if layer > 0 or parameters:  # dL/d(input of this layer): the layer below's output
+                d_out = da_i @ p["w_ih"]
+
+        if "embedding.weight" in grads:
+            np.add.at(grads["embedding.weight"], trace.indices, d_out[0])
+        return dh_total, grads
+
+    def _dlogits(self, trace: Trace, targets) -> np.ndarray:
+        """dL/dlogits of the mean cross-entropy over the positions with a target."""
         targets = np.asarray(targets, dtype=np.int64).reshape(-1)
         if targets.shape[0] != trace.T:
             raise RnntuiError(f"{targets.shape[0]} targets for {trace.T} timesteps")
-        T, L, H = trace.T, cfg.num_layers, cfg.hidden_size
         valid = targets >= 0
         n_valid = int(valid.sum())
-        grads = {name: np.zeros_like(value) for name, value in self.params.items()} if parameters else {}
-
         dlogits = np.zeros_like(trace.logits)
         if n_valid:
             dlogits[valid] = trace.probs[valid]
             dlogits[np.flatnonzero(valid), targets[valid]] -= 1.0
             dlogits /= n_valid
-        if parameters:
-            grads["head.weight"] = dlogits.T @ trace.h[L - 1, 1:]
-            grads["head.bias"] = dlogits.sum(axis=0)
-        d_out = dlogits @ self.params["head.weight"]  # dL/dh_t of the top layer through the head
-
-        dh_total = np.zeros((L, T, H), dtype=self.dtype)
-        for layer in reversed(range(L)):
-            p = self._layer_params(layer)
-            layer_input = trace.x if layer == 0 else trace.h[layer - 1, 1:]
-            if cfg.cell == "rnn":
-                da_i, da_h = self._rnn_backward(trace, layer, p, d_out, dh_total[layer])
-            elif cfg.cell == "lstm":
-                da_i, da_h = self._lstm_backward(trace, layer, p, d_out, dh_total[layer])
-            else:
-                da_i, da_h = self._gru_backward(trace, layer, p, d_out, dh_total[layer])
-            if parameters:
-                grads[f"rnn.weight_ih_l{layer}"] = da_i.T @ layer_input
-                grads[f"rnn.weight_hh_l{layer}"] = da_h.T @ trace.h[layer, :-1]
-                grads[f"rnn.bias_ih_l{layer}"] = da_i.sum(axis=0)
-                grads[f"rnn.bias_hh_l{layer}"] = da_h.sum(axis=0)
-            if layer > 0 or parameters:  # dL/d(input of this layer): the layer below's output
-                d_out = da_i @ p["w_ih"]
-
-        if "embedding.weight" in grads:
-            np.add.at(grads["embedding.weight"], trace.indices, d_out)
-        return dh_total, grads
+        return dlogits
 
     # Each *_backward walks t = T..1, adds the recurrent gradient to what arrives from above
     # (d_out), records that total in dh (the dL/dh_t the gradient bars draw), and returns the
-    # gradients of the input-side and hidden-side pre-activations for all t.
+    # gradients of the input-side and hidden-side pre-activations for all t. The leading axis
+    # of d_out, dh and the results runs over the losses followed side by side.
 
     def _rnn_backward(self, trace, layer, p, d_out, dh):
         T = trace.T
@@ -351,12 +373,12 @@ class NumpyRNN:
         relu = self.config.activation == "relu"
         # ReLU's derivative is 0 where the output is 0, as in torch's threshold_backward.
         local = (h[1:] > 0).astype(self.dtype) if relu else 1.0 - h[1:] ** 2
-        da = np.empty_like(trace.pre[layer])
-        carry = np.zeros(self.config.hidden_size, dtype=self.dtype)
+        da = np.empty(d_out.shape[:2] + trace.pre[layer].shape[1:], dtype=self.dtype)
+        carry = np.zeros((d_out.shape[0], self.config.hidden_size), dtype=self.dtype)
         for t in reversed(range(T)):
-            dh[t] = d_out[t] + carry
-            da[t] = dh[t] * local[t]
-            carry = da[t] @ w_hh
+            dh[:, t] = d_out[:, t] + carry
+            da[:, t] = dh[:, t] * local[t]
+            carry = da[:, t] @ w_hh
         return da, da
 
     def _lstm_backward(self, trace, layer, p, d_out, dh):
@@ -373,16 +395,17 @@ class NumpyRNN:
             [gg * gi * (1.0 - gi), c[:-1] * gf * (1.0 - gf), gi * (1.0 - gg**2), tanh_c * go * (1.0 - go)],
             axis=1,
         )
-        da = np.empty_like(trace.pre[layer])
-        carry_h = np.zeros(H, dtype=self.dtype)
-        carry_c = np.zeros(H, dtype=self.dtype)
+        K = d_out.shape[0]
+        da = np.empty((K,) + trace.pre[layer].shape, dtype=self.dtype)
+        carry_h = np.zeros((K, H), dtype=self.dtype)
+        carry_c = np.zeros((K, H), dtype=self.dtype)
         for t in reversed(range(T)):
-            dh_t = d_out[t] + carry_h
-            dh[t] = dh_t
+            dh_t = d_out[:, t] + carry_h
+            dh[:, t] = dh_t
             dc = carry_c + dh_t * dc_from_dh[t]
-            da[t] = np.concatenate((dc, dc, dc, dh_t)) * local[t]
+            da[:, t] = np.concatenate((dc, dc, dc, dh_t), axis=1) * local[t]
             carry_c = dc * gf[t]
-            carry_h = da[t] @ w_hh
+            carry_h = da[:, t] @ w_hh
         return da, da
 
     def _gru_backward(self, trace, layer, p, d_out, dh):
@@ -395,16 +418,17 @@ class NumpyRNN:
         dn_local = (1.0 - gz) * (1.0 - gn**2)  # d a_n / d h_t
         dz_local = (h[:-1] - gn) * gz * (1.0 - gz)  # d a_z / d h_t
         dr_local = hidden_n * gr * (1.0 - gr)  # d a_r / d a_n
-        da_i = np.empty_like(trace.pre[layer])
-        da_h = np.empty_like(trace.pre[layer])
-        carry = np.zeros(H, dtype=self.dtype)
+        K = d_out.shape[0]
+        da_i = np.empty((K,) + trace.pre[layer].shape, dtype=self.dtype)
+        da_h = np.empty((K,) + trace.pre[layer].shape, dtype=self.dtype)
+        carry = np.zeros((K, H), dtype=self.dtype)
         for t in reversed(range(T)):
-            dh_t = d_out[t] + carry
-            dh[t] = dh_t
+            dh_t = d_out[:, t] + carry
+            dh[:, t] = dh_t
             da_n = dh_t * dn_local[t]
             da_r = da_n * dr_local[t]
             da_z = dh_t * dz_local[t]
-            da_i[t] = np.concatenate((da_r, da_z, da_n))
-            da_h[t] = np.concatenate((da_r, da_z, da_n * gr[t]))
-            carry = dh_t * gz[t] + da_h[t] @ w_hh
+            da_i[:, t] = np.concatenate((da_r, da_z, da_n), axis=1)
+            da_h[:, t] = np.concatenate((da_r, da_z, da_n * gr[t]), axis=1)
+            carry = dh_t * gz[t] + da_h[:, t] @ w_hh
         return da_i, da_h

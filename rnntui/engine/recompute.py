@@ -62,10 +62,16 @@ class Job:
             done = _with(done, trace=self._forward())
             yield done
         targets = NumpyRNN.next_targets(self.indices)
-        if "gradients" in self.parts:
+        both = "gradients" in self.parts and "last" in self.parts and done.trace.T >= 2
+        if both:  # one pass back through time for the two losses
+            gradients, last = self.model.backward_with_hidden(
+                done.trace, targets, last_prediction_targets(targets), self.clipping)
+            done = _with(done, gradients=gradients, last=(last,))
+            yield done
+        if "gradients" in self.parts and not both:
             done = _with(done, gradients=self.model.backward(done.trace, targets, self.clipping))
             yield done
-        if "last" in self.parts:
+        if "last" in self.parts and not both:
             done = _with(done, last=(last_prediction_gradients(self.model, done.trace, targets),))
             yield done
         if "radii" in self.parts:
@@ -101,13 +107,18 @@ def _with(done: Computed, **parts) -> Computed:
     return Computed(**{**done.__dict__, **parts})
 
 
+def last_prediction_targets(targets: np.ndarray) -> np.ndarray:
+    """The targets of the last prediction's loss alone (position T-1 predicting character T)."""
+    only_last = np.full(len(targets), -1, dtype=np.int64)
+    only_last[-2] = targets[-2]
+    return only_last
+
+
 def last_prediction_gradients(model: NumpyRNN, trace: Trace, targets: np.ndarray) -> HiddenGradients | None:
-    """dL/dh_t for the last prediction's loss alone (position T-1 predicting character T)."""
+    """dL/dh_t for the last prediction's loss alone; None without a prediction (T < 2)."""
     if trace.T < 2:
         return None
-    only_last = np.full(trace.T, -1, dtype=np.int64)
-    only_last[-2] = targets[-2]
-    return model.backward_hidden(trace, only_last)
+    return model.backward_hidden(trace, last_prediction_targets(targets))
 
 
 def concat_traces(old: Trace, k: int, new: Trace | None) -> Trace:
