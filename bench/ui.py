@@ -30,9 +30,9 @@ from pathlib import Path
 from textual import events
 
 from rnntui.engine.corpus import load_corpus
-from rnntui.engine.recompute import PARTS
 from rnntui.engine.session import StepSession
 from rnntui.tui.app import RnnApp
+from rnntui.tui.step_screen import StepScreen
 
 ROOT = Path(__file__).resolve().parents[1]
 SHORT_TEXT = "To be, or not to be, that is the question: whether 'tis nobler i"  # 64 characters
@@ -70,12 +70,11 @@ class Clock:
 
 
 def shown_session(app: RnnApp) -> StepSession:
-    return getattr(app.screen, "session", None) or app.session
+    return app.step_screen.session
 
 
 def shown_parts(app: RnnApp) -> tuple[str, ...]:
-    screen = app.screen if hasattr(app.screen, "bars_whole_loss") else app
-    return tuple(p for p in PARTS if not (p == "last" and screen.bars_whole_loss))
+    return app.step_screen.shown_parts()
 
 
 async def press(app: RnnApp, key: str, timings: dict, current: list[float]) -> None:
@@ -106,7 +105,7 @@ def memory_mb(session: StepSession) -> float:
 
 
 async def measure(make_session, presses: int, size: tuple[int, int]) -> dict:
-    Clock.hook(RnnApp)
+    Clock.hook(StepScreen)
     loop = asyncio.get_running_loop()
     Clock.pending, Clock.current = loop.create_future(), loop.create_future()
     start = time.perf_counter()

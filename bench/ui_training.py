@@ -37,6 +37,7 @@ from textual import events  # noqa: E402
 from rnntui.engine.corpus import load_corpus  # noqa: E402
 from rnntui.engine.session import StepSession  # noqa: E402
 from rnntui.tui.app import RnnApp  # noqa: E402
+from rnntui.tui.step_screen import StepScreen  # noqa: E402
 from rnntui.tui.training.controller import app_train_config  # noqa: E402
 
 SIZE = (120, 40)
@@ -53,25 +54,22 @@ def headless_tokens_per_second(config, corpus) -> tuple[float, int]:
     return history.tokens / done.elapsed, done.step
 
 
-class TimedApp(RnnApp):
-    """RnnApp whose step and unit keys, once handled, schedule the callback that stops the clock.
+class TimedScreen(StepScreen):
+    """The stepping screen whose step and unit keys, once handled, schedule the callback that stops
+    the clock, and which times each session installed (a run's view of its weights).
 
     Hooked into the key's own action (as bench/ui.py hooks render_session): a weight sync's
     redraw must not stop the clock of a key that is still waiting in the queue."""
 
-    pending: asyncio.Future | None = None
+    install_seconds: list[float]
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.install_seconds: list[float] = []  # UI time per session installed: a run's view of its weights
-
-    def install_session(self, session) -> None:
+    def install_session(self, session, cursor=None, unit=None) -> None:
         start = time.perf_counter()
-        super().install_session(session)
+        super().install_session(session, cursor, unit)
         self.install_seconds.append(time.perf_counter() - start)
 
     def _stop_clock_after_refresh(self) -> None:
-        future = self.pending
+        future = self.app.pending
         if future is not None and not future.done():
             self.call_after_refresh(lambda: future.done() or future.set_result(time.perf_counter()))
 
@@ -82,6 +80,17 @@ class TimedApp(RnnApp):
     def action_select_unit(self, step: int) -> None:
         super().action_select_unit(step)
         self._stop_clock_after_refresh()
+
+
+class TimedApp(RnnApp):
+    """RnnApp on a TimedScreen; `pending` is the clock of the key being timed."""
+
+    pending: asyncio.Future | None = None
+
+    def __init__(self, session: StepSession) -> None:
+        super().__init__(session)
+        self.step_screen = TimedScreen(session, locked=self.training.weights_locked)
+        self.step_screen.install_seconds = []
 
 
 async def key_latency(app: TimedApp, key: str) -> float:
@@ -121,7 +130,7 @@ async def app_phase(config, corpus, interval: float, press: bool) -> dict:
         ui_share = (time.thread_time() - ui_cpu) / (time.perf_counter() - wall)
         history = run.history
         samples = len(app.training.samples)
-        syncs = list(app.install_seconds)
+        syncs = list(app.step_screen.install_seconds)
     return {"tokens_per_second": history.tokens / history.seconds, "steps": history.step, "idle": idle,
             "training": training, "samples": samples, "syncs": syncs, "ui_share": ui_share}
 

@@ -12,8 +12,8 @@ import numpy as np
 from app_helpers import SIZE, pane_text, screen_text, small_app
 
 from rnntui.engine.abc_example import abc_session
+from rnntui.engine.session import StepSession
 from rnntui.tui.app import RnnApp
-from rnntui.tui.messages import ConsoleLine, SessionChanged
 from rnntui.tui.screens.help import HelpScreen
 from rnntui.tui.screens.prompt import PromptScreen
 from rnntui.tui.screens.weight_editor import WeightEditorScreen
@@ -63,13 +63,13 @@ async def test_space_plays_and_pauses():
         await pilot.press("full_stop", "full_stop", "full_stop")  # fastest speed: 16 steps/s
         assert "16/s" in screen_text(app)
         await pilot.press("space")
-        assert app.playing and "▶" in screen_text(app)
+        assert app.step_screen.playing and "▶" in screen_text(app)
         await pilot.pause(0.6)
         assert app.session.cursor > 1
         await pilot.press("space")
-        assert not app.playing and "‖ 16/s" in screen_text(app)
+        assert not app.step_screen.playing and "‖ 16/s" in screen_text(app)
         await pilot.press("comma")
-        assert app.speed == 8.0
+        assert app.step_screen.speed == 8.0
 
 
 async def test_c_cycles_the_cell_and_the_gates_pane():
@@ -163,21 +163,21 @@ async def test_g_samples_and_temperature_keys_change_it():
     async with app.run_test(size=SIZE) as pilot:
         assert "press g to sample" in pane_text(app, "#distribution")
         await pilot.press("g")
-        assert app.sample_text and len(app.sample_text) == 60
-        assert app.sample_text[:10] in "".join(app.query_one("#distribution").text_lines).replace("␣", " ")
-        first = app.sample_text
+        assert app.step_screen.sample_text and len(app.step_screen.sample_text) == 60
+        assert app.step_screen.sample_text[:10] in "".join(app.query_one("#distribution").text_lines).replace("␣", " ")
+        first = app.step_screen.sample_text
         await pilot.press(*["minus"] * 4)  # temperature 0.1: the same draw, nearly greedy
-        assert app.temperature == 0.1 and "temperature 0.1" in pane_text(app, "#distribution")
-        assert app.sample_text != first and app.sample_text == app.session.sample(60, 0.1, seed=app.session.seed + 1)
+        assert app.step_screen.temperature == 0.1 and "temperature 0.1" in pane_text(app, "#distribution")
+        assert app.step_screen.sample_text != first and app.step_screen.sample_text == app.session.sample(60, 0.1, seed=app.session.seed + 1)
         await pilot.press(*["plus"] * 4)
-        assert app.temperature == 1.0 and app.sample_text == first
+        assert app.step_screen.temperature == 1.0 and app.step_screen.sample_text == first
 
 
 async def test_up_down_select_the_unit_reported_as_a_number():
     app = small_app(hidden=4)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("down", "down")
-        assert (app.selection.layer, app.selection.unit) == (0, 2)
+        assert (app.step_screen.selection.layer, app.step_screen.selection.unit) == (0, 2)
         value = app.session.current_step().h[0, 2]
         assert f"h[2] at t=1 'h' = {value:.4f}" in screen_text(app)
 
@@ -233,8 +233,10 @@ async def test_help_in_a_demo_lists_every_key_that_works_there():
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
         for phrase in ("Next demo step", "Previous demo step", "Step forward one character",
-                       "Step back one character", "Open the weight editor", "Train on the corpus"):
+                       "Step back one character", "Open the weight editor", "Show every key"):
             assert phrase in text, phrase
+        for phrase in ("Train on the corpus", "Pick the corpus", "Save a checkpoint", "learning rate"):
+            assert phrase not in text, phrase  # a demo has no trainer: its training keys are not bound
         assert "Focus Next" not in text  # Textual's own keys are not the app's to explain
         await pilot.press("escape")
         await pilot.press("l")  # listed, so it must work: l steps the cursor in a demo too
@@ -282,19 +284,32 @@ async def test_long_input_pages_and_keeps_the_cursor_visible():
         assert "x_200" in pane_text(app, "#sequence")
         assert re.search(r"timesteps \d+-200 of 200", pane_text(app, "#hidden"))  # the last page
         await pilot.press(*["down"] * 40)
-        assert app.selection.unit == 40 and "h[40] at t=200" in screen_text(app)
+        assert app.step_screen.selection.unit == 40 and "h[40] at t=200" in screen_text(app)
         assert re.search(r"^u40 ", pane_text(app, "#hidden"), re.MULTILINE)  # scrolled into view
 
 
-async def test_workers_update_the_app_through_messages():
-    app = small_app()
+async def test_a_proposed_session_keeps_the_cursor_and_the_unit_where_they_still_fit():
+    """install_session is how a run's weights or a demo step reach the panes: the cursor and the
+    selected unit stay, within the new text and model, unless the proposer says where."""
+    app = small_app("abcdefgh", hidden=8)
     async with app.run_test(size=SIZE) as pilot:
-        app.post_message(ConsoleLine("step 10 loss 1.234"))
-        app.session.set_text("worker text")  # a change made outside a key action...
-        app.post_message(SessionChanged())  # ...announced with one message
+        await pilot.press("right", "right", "right", *["down"] * 6)
+        screen = app.step_screen
+        assert (app.session.cursor, screen.selection.unit) == (4, 6)
+        screen.install_session(StepSession("wxyz12", hidden_size=8, seed=3))
+        await pilot.pause()
+        assert app.session.text == "wxyz12" and (app.session.cursor, screen.selection.unit) == (4, 6)
+        assert "x_4 = one-hot('z')" in pane_text(app, "#sequence")
+        screen.install_session(StepSession("pq", hidden_size=4))  # shorter and narrower: clamped
+        await pilot.pause()
+        assert (app.session.cursor, screen.selection.unit) == (2, 3)
+        screen.install_session(StepSession("hello", hidden_size=4), cursor=1, unit=0)
+        await pilot.pause()
+        assert (app.session.cursor, screen.selection.unit) == (1, 0)
+        assert "h[0] at t=1 'h'" in screen_text(app)
+        screen.log_line("step 10 loss 1.234")
         await pilot.pause()
         assert "step 10 loss 1.234" in screen_text(app)
-        assert "worker text".replace(" ", "␣")[:6] in pane_text(app, "#sequence").replace(" ", "")
 
 
 async def test_clicking_a_heatmap_cell_selects_its_unit_and_timestep():
@@ -306,7 +321,7 @@ async def test_clicking_a_heatmap_cell_selects_its_unit_and_timestep():
         column = lines[next(y for y, line in enumerate(lines) if line.startswith("t  "))].index("d")
         region = pane.content_region
         await pilot.click(offset=(region.x + column, region.y + row))
-        assert (app.selection.unit, app.session.cursor) == (2, 4)
+        assert (app.step_screen.selection.unit, app.session.cursor) == (2, 4)
         assert f"h[2] at t=4 'd' = {app.session.current_step().h[0, 2]:.4f}" in screen_text(app)
 
 
@@ -317,12 +332,12 @@ async def test_b_switches_the_bars_between_the_last_and_the_whole_loss():
         last = pane.view.norms.copy()
         assert "last loss → h_t" in pane_text(app, "#gradients")
         await pilot.press("b")
-        assert app.bars_whole_loss and "whole loss → h_t" in pane_text(app, "#gradients")
+        assert app.step_screen.bars_whole_loss and "whole loss → h_t" in pane_text(app, "#gradients")
         assert np.array_equal(pane.view.norms, app.session.gradients.grad_norm_h[0])
         assert not np.allclose(pane.view.norms, last)
         assert "Gradients ‖∂L/∂h_t‖" in screen_text(app)
         await pilot.press("b")
-        assert not app.bars_whole_loss and np.array_equal(pane.view.norms, last)
+        assert not app.step_screen.bars_whole_loss and np.array_equal(pane.view.norms, last)
 
 
 async def test_the_startup_heap_is_hidden_from_the_collector_while_the_app_runs():

@@ -73,12 +73,12 @@ async def test_a_key_pressed_during_a_slow_recompute_is_handled_before_it_ends(m
         first_loss = app.session.gradients.loss
         slow = SlowForward(monkeypatch)
         await pilot.press("right_square_bracket")
-        assert app.recomputer.busy and app.session.pending() == ("trace", "gradients", "last")
+        assert app.step_screen.recomputer.busy and app.session.pending() == ("trace", "gradients", "last")
         assert app.query_one("#hidden").has_class("stale") and t("stepping.pending.loss") in status(app)
         cursor = app.session.cursor
         await pilot.press("right")  # stepping while the forward pass is still running
         assert app.session.cursor == cursor + 1
-        assert app.recomputer.busy and not slow.release.is_set()  # handled before the recompute ended
+        assert app.step_screen.recomputer.busy and not slow.release.is_set()  # handled before the recompute ended
         slow.release.set()
         await settle(app, pilot)
         assert app.session.pending() == ()
@@ -131,11 +131,11 @@ async def test_an_edit_that_overflows_shows_what_it_shows_inline():
         await settle(app, pilot)
         with np.errstate(all="ignore"):
             app.session.scale_weight("rnn.weight_hh_l0", 1e150)
-            app.render_session()
+            app.step_screen.render_session()
             await settle(app, pilot)
         assert app.session.pending() == ()
         assert views.NOT_FINITE_SHORT in status(app)
-        assert app.recomputer.failed is None
+        assert app.step_screen.recomputer.failed is None
 
 
 async def test_a_failure_in_the_worker_is_one_log_line_and_the_last_good_figures_stay(monkeypatch):
@@ -164,8 +164,8 @@ async def test_quitting_while_the_worker_computes_leaves_no_thread_behind(monkey
         await settle(app, pilot)
         slow = SlowForward(monkeypatch, limit=0.5)
         await pilot.press("right_square_bracket")
-        assert app.recomputer.busy
-        worker = app.recomputer.worker
+        assert app.step_screen.recomputer.busy
+        worker = app.step_screen.recomputer.worker
         await pilot.press("q")
     deadline = time.monotonic() + 5
     while running_rnntui_code() and time.monotonic() < deadline:

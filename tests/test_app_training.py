@@ -141,7 +141,7 @@ async def test_clipping_toggled_while_training_changes_the_post_clip_norm():
         last = run.history.last
         assert last.grad_norm > 0.01 and last.grad_norm_clipped == pytest.approx(0.01, rel=1e-3)
         assert app.session.clipping.mode == "norm" and app.session.clipping.threshold == 0.01
-        await app.run_action("toggle_clipping")  # k: off, for the running model too
+        await app.step_screen.run_action("toggle_clipping")  # k: off, for the running model too
         await wait_for(lambda: "clip off" in log_text(app), "the child to confirm the change")
         from_step = int(log_text(app).split("clip off")[0].rsplit("from step ", 1)[1].split(":")[0].replace(",", ""))
         await wait_for(lambda: run.step >= from_step + 3, "steps after the toggle")
@@ -306,14 +306,20 @@ async def test_opening_the_app_and_the_training_screens_never_imports_torch():
 
 
 
+async def paused_run(app):
+    """A run whose weights are in the panes, paused so keys can be pressed (pilot waits for an idle app)."""
+    run = app.training.start(tiny_config(app))
+    await wait_for(lambda: app.training.synced_step >= 1, "the run's weights in the panes")
+    app.action_train()
+    await wait_for(lambda: run.state is RunState.PAUSED, "the pause")
+    return run
+
+
 async def test_weights_are_read_only_while_training_and_the_editor_says_so():
     app = small_app()
     app.choose_corpus(tiny_corpus())
     async with app.run_test(size=SIZE) as pilot:
-        run = app.training.start(tiny_config(app))
-        await wait_for(lambda: app.training.synced_step >= 1, "the run's weights in the panes")
-        app.action_train()  # pause, so keys can be pressed (pilot waits for an idle app)
-        await wait_for(lambda: run.state is RunState.PAUSED, "the pause")
+        run = await paused_run(app)
         await pilot.press("w")
         editor = app.screen
         assert isinstance(editor, WeightEditorScreen) and editor.session is app.session
@@ -330,6 +336,33 @@ async def test_weights_are_read_only_while_training_and_the_editor_says_so():
         await pilot.press("enter", *"3", "enter")
         assert app.session.params["rnn.weight_hh_l0"][0, 0] == 3.0
         assert "read-only" not in screen_text(app)
+
+
+async def test_every_weight_key_is_refused_with_the_reason_while_a_run_is_active():
+    """R, r, [ and ] would change weights the run's next view replaces: each is refused, saying why."""
+    app = small_app()
+    app.choose_corpus(tiny_corpus())
+    async with app.run_test(size=SIZE) as pilot:
+        run = await paused_run(app)
+        session, seed = app.session, app.session.seed
+        before = {k: v.copy() for k, v in session.params.items()}
+        for key in ("R", "r", "left_square_bracket", "right_square_bracket"):
+            app.clear_notifications()
+            await pilot.press(key)
+            shown = [n.message for n in app._notifications]
+            assert any("read-only while training" in text for text in shown), (key, shown)
+            assert not any("weights reset" in text or "fresh weights" in text for text in shown), (key, shown)
+        assert app.session is session and app.session.seed == seed and not app.session.can_undo
+        for name, value in before.items():
+            np.testing.assert_array_equal(app.session.params[name], value)
+        await pilot.press("question_mark")  # help says why those keys do nothing now
+        assert "Weight changes are refused while training" in screen_text(app)
+        assert "Reset the weights" not in screen_text(app)
+        await pilot.press("escape")
+        app.action_stop_training()
+        await wait_for(lambda: not run.active, "the run to stop")
+        await pilot.press("R")  # the run is over: the keys are the app's again
+        assert any("weights reset" in n.message for n in app._notifications)
 
 
 async def test_a_killed_child_is_reported_keeps_the_weights_and_t_starts_again():

@@ -105,7 +105,7 @@ async def test_gates_narrates_what_it_measured():
     assert facts["p_answer"] > 0.5
     assert not any("{" in narration(app, k) for k in range(4))  # every placeholder was filled in
     # On screen: the '=' of the example, the memory unit selected.
-    assert app.session.text[app.session.cursor - 1] == "=" and app.selection.unit == facts["unit"]
+    assert app.session.text[app.session.cursor - 1] == "=" and app.step_screen.selection.unit == facts["unit"]
 
 
 async def test_race_lstm_beats_the_vanilla_rnn_at_the_longest_gap():
@@ -168,6 +168,26 @@ async def test_keys_go_forward_and_back_and_q_leaves():
         assert app.session.cursor == cursor - 1
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_a_demo_has_no_trainer_and_t_starts_nothing():
+    """A demo shows the stepping screen and its narration; training keys are not bound there."""
+    from rnntui.tui.app import RnnApp
+    from rnntui.tui.demo_app import DemoApp
+    from rnntui.tui.screens.corpus_picker import CorpusPickerScreen
+    from rnntui.tui.screens.train_settings import TrainSettingsScreen
+
+    assert not issubclass(DemoApp, RnnApp)
+    app = DemoApp(get_demo("abc"))
+    async with app.run_test(size=(120, 45)) as pilot:
+        stepping = app.screen
+        await pilot.press("t", "n", "o", "T")
+        assert app.screen is stepping  # no corpus picker, no settings, no run
+        assert not isinstance(app.screen, (CorpusPickerScreen, TrainSettingsScreen))
+        assert not hasattr(app, "training")
+        assert "t" not in stepping.active_bindings and "o" not in stepping.active_bindings
+        await pilot.press("l")  # the stepping keys work
+        assert app.session.cursor == 2
 
 
 def test_cli_lists_every_demo_and_refuses_bad_input_in_one_line():

@@ -141,11 +141,12 @@ def test_every_command_has_a_help_line():
 
 
 def key_classes() -> list[type]:
-    """The apps and every class in the live-training packages that binds keys."""
+    """The apps, their stepping screens and every class in the live-training packages that binds keys."""
     from rnntui.tui.app import RnnApp
-    from rnntui.tui.demo_app import DemoApp
+    from rnntui.tui.demo_app import DemoApp, DemoScreen
+    from rnntui.tui.step_screen import StepScreen
 
-    classes: list[type] = [RnnApp, DemoApp]
+    classes: list[type] = [StepScreen, RnnApp, DemoScreen, DemoApp]
     for package_name in KEY_PACKAGES:
         try:
             package = importlib.import_module(package_name)

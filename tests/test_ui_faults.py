@@ -122,7 +122,7 @@ async def test_overflowing_w_hh_says_so_and_r_or_R_bring_the_numbers_back():
         assert len(status.rstrip()) <= SMALLEST[0] - 2  # the status line's padding
         await pilot.resize_terminal(*SIZE)
         await pilot.press("right", "g", "b")  # the app stays usable: it steps, samples, switches bars
-        assert app.session.cursor == 2 and len(app.sample_text) == 60 and app.bars_whole_loss
+        assert app.session.cursor == 2 and len(app.step_screen.sample_text) == 60 and app.step_screen.bars_whole_loss
         await pilot.press("R")
         assert np.array_equal(app.session.params[name], seed_weights)
         assert "not finite" not in screen_text(app) and "first/last = —" not in pane_text(app, "#gradients")
@@ -204,17 +204,15 @@ async def test_gates_table_and_the_memory_unit_fit_80x24_in_chinese():
     assert any("输出门 o" in line for line in lines) and any("遗忘门 f" in line for line in lines)
     for line in lines:
         assert line in text, f"{line!r} is not on screen:\n{text}"
-    assert f"u{app.selection.unit} " in gates and "●" in gates  # the unit the narration names
+    assert f"u{app.step_screen.selection.unit} " in gates and "●" in gates  # the unit the narration names
 
 
 async def test_training_log_stays_visible_at_80x24():
-    from rnntui.tui.messages import ConsoleLine
-
     app = small_app()
     async with app.run_test(size=SMALLEST) as pilot:
-        app.training.curve_pane(running=True)  # how a live run lays out the screen
+        app.step_screen.loss_curve(running=True)  # how a live run lays out the screen
         for step in range(1, 6):
-            app.post_message(ConsoleLine(f"step {step} of the run"))
+            app.step_screen.log_line(f"step {step} of the run")
         await pilot.pause()
         assert "step 5 of the run" in screen_text(app)
 

@@ -66,6 +66,19 @@ class RunState(Enum):
 class RunEvent:
     run_id: int  # the LiveRun that sent it: a receiver drops an earlier run's news
 
+    def can_replace(self, waiting: "RunEvent") -> bool:
+        """Whether this event makes `waiting` (not yet handled) worth dropping: only news that
+        says "read the run's latest state again" does, and only of the same kind and run."""
+        return False
+
+
+class Supersedes:
+    """Mixed into events a receiver answers by reading the run's latest state: a newer one
+    replaces a waiting one of its kind and run, so a slow receiver never works through stale ones."""
+
+    def can_replace(self, waiting: RunEvent) -> bool:
+        return type(waiting) is type(self) and waiting.run_id == self.run_id
+
 
 @dataclass(frozen=True)
 class RunStarted(RunEvent):
@@ -73,7 +86,7 @@ class RunStarted(RunEvent):
 
 
 @dataclass(frozen=True)
-class RunProgress(RunEvent):
+class RunProgress(Supersedes, RunEvent):
     """New steps are in `history` (at most every PROGRESS_INTERVAL; the latest state is always read)."""
 
 
@@ -104,7 +117,9 @@ class RunSettingsApplied(RunEvent):
 
 
 @dataclass(frozen=True)
-class RunView(RunEvent):
+class RunView(Supersedes, RunEvent):
+    """The latest weights drawn (a waiting one is replaced by a newer one: only the newest is shown)."""
+
     view: View
 
 

@@ -10,11 +10,14 @@ after the previous one finished.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 
 from textual import on, work
+from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.screen import Screen
 from textual.timer import Timer
 
 from rnntui.demos.figure_text import figure_lines
@@ -22,9 +25,10 @@ from rnntui.demos.player import DemoPlayer
 from rnntui.demos.script import Demo, DemoContext, DemoStopped, Outcome, TrainingView
 from rnntui.engine.session import StepSession
 from rnntui.errors import RnntuiError
-from rnntui.tui import views
-from rnntui.tui.app import RnnApp
-from rnntui.tui.widgets.loss_curve import CurveData, LossCurve, TrainingStats
+from rnntui.tui.commands import ActionCommands
+from rnntui.tui.heap import settle_heap
+from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
+from rnntui.tui.widgets.loss_curve import CurveData, TrainingStats
 from rnntui.tui.widgets.narration import NarrationPanel
 
 HINTS = {
@@ -55,17 +59,26 @@ class DemoFailed(Message):
     error: str
 
 
-class DemoApp(RnnApp):
-    """RnnApp + a narration panel + demo navigation."""
+class DemoScreen(StepScreen):
+    """The stepping screen with a demo's narration, where → ← and space walk through the demo."""
 
     BINDINGS = [
-        Binding("right", "demo_next", "Next", key_display="→", tooltip="Next demo step", id="demo-next"),
-        Binding("space", "demo_next", "Next", show=False, tooltip="Next demo step", id="demo-next-space"),
-        Binding("left", "demo_back", "Back", key_display="←", tooltip="Previous demo step", id="demo-back"),
+        Binding("right", "app.demo_next", "Next", key_display="→", tooltip="Next demo step", id="demo-next"),
+        Binding("space", "app.demo_next", "Next", show=False, tooltip="Next demo step", id="demo-next-space"),
+        Binding("left", "app.demo_back", "Back", key_display="←", tooltip="Previous demo step", id="demo-back"),
     ]
 
+
+class DemoApp(App[None]):
+    """A demo script on the stepping screen, with its narration: no training keys, no trainer."""
+
+    CSS_PATH = STYLESHEET
+    TITLE = "rnntui"
+    COMMANDS = App.COMMANDS | {ActionCommands}
+    BINDINGS = APP_KEYS
+
     def __init__(self, demo: Demo, lang: str = "en", autoplay: bool = False, delay: float = 8.0, threads: int = 1):
-        super().__init__(StepSession("ABC"))  # the ABC lesson's alphabet under the title card
+        super().__init__()
         self.demo = demo
         self.lang = lang
         self.autoplay = autoplay
@@ -75,16 +88,32 @@ class DemoApp(RnnApp):
         self.pending = -1  # the step being measured
         self.failed: str | None = None  # the last step's error, shown in the panel
         self._autoplay_timer: Timer | None = None
+        # The ABC lesson's alphabet under the title card.
+        self.narration = NarrationPanel(id="narration")
+        self.step_screen = DemoScreen(StepSession("ABC"), narration=self.narration)
+
+    def get_default_screen(self) -> Screen:
+        return self.step_screen
+
+    @property
+    def session(self) -> StepSession:
+        """The session on screen (read-only here: `step_screen.install_session` replaces it)."""
+        return self.step_screen.session
 
     # ------------------------------------------------------------------ layout
 
     def on_mount(self) -> None:
-        panel = NarrationPanel(id="narration")
-        self.query_one("#main").mount(panel, before="#status")
         self.title = f"rnntui demo: {self.demo.title(self.lang)}"
-        panel.show(self.demo.title(self.lang), self.demo.claim(self.lang), [], HINTS[self.lang][0])
+        self.narration.show(self.demo.title(self.lang), self.demo.claim(self.lang), [], HINTS[self.lang][0])
         if self.autoplay:
             self._schedule_next()
+        self.call_after_refresh(settle_heap)
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # what settle_heap hid becomes collectable again
+
+    def action_help(self) -> None:
+        self.step_screen.show_help()
 
     @property
     def finished(self) -> bool:
@@ -105,16 +134,16 @@ class DemoApp(RnnApp):
         elif self.player.index > 0:
             self._start(self.player.index - 1)
 
-    async def action_quit(self) -> None:
+    def action_quit(self) -> None:
         self.player.context.stop.set()  # a training step ends at its next batch
-        await super().action_quit()
+        self.exit()
 
     def _start(self, index: int) -> None:
         self.busy = True
         self.pending = index
         self.failed = None
         step = self.demo.steps[index]
-        self._panel().show(self._heading(index), step.title(self.lang), [], HINTS[self.lang][1])
+        self.narration.show(self._heading(index), step.title(self.lang), [], HINTS[self.lang][1])
         self._run_step(index)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="demo")
@@ -154,25 +183,24 @@ class DemoApp(RnnApp):
     def demo_failed(self, message: DemoFailed) -> None:
         self.busy = False
         self.failed = message.error
-        self._panel().show(self._heading(message.index), message.error, [], HINTS[self.lang][0])
+        self.narration.show(self._heading(message.index), message.error, [], HINTS[self.lang][0])
         self.notify(message.error, title="demo step failed", severity="error")
 
     def _show(self, outcome: Outcome, heading: str, hint: str) -> None:
-        scene = outcome.scene
-        if scene.session is not None:
-            self.session = scene.session
-        if scene.cursor is not None:
-            self.session.move_to(min(max(scene.cursor, 1), self.session.T))
-        if scene.unit is not None:
-            self.selection = views.Selection(0, scene.unit)
-        self._panel().show(heading, outcome.narration(self.lang), figure_lines(scene.figure, self._figure_width(), self.lang), hint,
+        """The step's scene on the stepping screen (proposed through its methods), its narration below."""
+        scene, screen = outcome.scene, self.step_screen
+        self.narration.show(heading, outcome.narration(self.lang), figure_lines(scene.figure, self._figure_width(), self.lang), hint,
                            look=scene.looks_at())
         if scene.training is not None:
             self._show_training(scene.training)
         elif scene.session is not None:  # a new set-up without a run: the curve gives its room back
-            self._hide_training()
-        if scene.session is not None or scene.cursor is not None or scene.unit is not None:
-            self.changed()
+            screen.hide_loss_curve()
+        if scene.session is not None:
+            screen.forget_sample()  # drawn from the previous set-up
+            screen.install_session(scene.session, cursor=scene.cursor, unit=scene.unit)
+        elif scene.cursor is not None or scene.unit is not None:
+            screen.forget_sample()
+            screen.install_session(screen.session, cursor=scene.cursor, unit=scene.unit)
 
     def _schedule_next(self) -> None:
         if self._autoplay_timer is not None:
@@ -181,8 +209,7 @@ class DemoApp(RnnApp):
 
     def _show_training(self, view: TrainingView) -> None:
         """A demo's run in the live-training loss-curve pane, mounted where the app's own runs go."""
-        curve = self.training.curve_pane(running=view.running)
-        curve.display = True
+        curve = self.step_screen.loss_curve(running=view.running)
         losses, val = list(view.losses), list(view.val)
         stats = TrainingStats(
             state="running" if view.running else "finished", corpus=view.corpus, model=view.model,
@@ -191,17 +218,7 @@ class DemoApp(RnnApp):
         )
         curve.show(stats, CurveData(list(range(1, len(losses) + 1)), losses, [s for s, _ in val], [v for _, v in val]))
 
-    def _hide_training(self) -> None:
-        main = self.screen_stack[0]
-        main.set_class(False, "has-run")
-        main.set_class(False, "training")
-        for curve in self.query(LossCurve):
-            curve.display = False
-
     # ------------------------------------------------------------------ helpers
-
-    def _panel(self) -> NarrationPanel:
-        return self.query_one("#narration", NarrationPanel)
 
     def _heading(self, index: int) -> str:
         return f"{self.demo.title(self.lang)} · {index + 1}/{self.player.count} · {self.demo.steps[index].title(self.lang)}"

@@ -4,8 +4,9 @@ All changes go through the StepSession (`set_weight`, `undo`, `reset_weights`), 
 malformed or non-finite value with WeightEditError and changes nothing; the refusal is shown
 here. After every accepted change the app's panes underneath redraw at once.
 
-The session is always read from its owner (the app), never kept: a training run or a demo step
-installs new sessions while the editor is open, and the editor shows and edits the current one.
+The session is always read from its owner (the stepping screen), never kept: a training run or a
+demo step installs new sessions while the editor is open, and the editor shows and edits the
+current one.
 While the owner says the weights are locked (a training run is active) the editor is read-only
 and says so in its title, because the run's next sync would replace any edit.
 """
@@ -35,7 +36,7 @@ class SessionOwner(Protocol):
 
     def changed(self, keep_sample: bool = False) -> None: ...
 
-    def training_locks_weights(self) -> str | None: ...
+    def locked(self) -> str | None: ...
 
 
 class WeightEditorScreen(ModalScreen[None]):
@@ -82,7 +83,7 @@ class WeightEditorScreen(ModalScreen[None]):
 
     def locked(self) -> str | None:
         """Why edits are refused now (a training run is active), or None."""
-        return self.owner.training_locks_weights()
+        return self.owner.locked()
 
     def title_text(self) -> str:
         return "Weight editor (read-only while training)" if self.locked() else "Weight editor"

@@ -1,14 +1,16 @@
 """TrainingController: the app's side of live training, an object the app owns.
 
 The app creates it, calls `open()` on mount and `close()` on unmount. It drives one
-`rnntui.live.LiveRun` at a time and turns the run's events (which arrive in the run's reader
-thread) into the Textual messages nested below, each carrying its run's id so that news from an
-earlier run is dropped. Progress and views never queue up: a newer one replaces a waiting one
-(`can_replace`) and the handler reads the run's latest history.
+`rnntui.live.LiveRun` at a time. Whatever the run reports (a `RunEvent`, in the run's reader
+thread) travels to the UI thread in one message, `RunNews`, and is handled in one place,
+`on_news`, where news from an earlier run is dropped. Progress and views never queue up: a newer
+one replaces a waiting one (`RunEvent.can_replace`) and the handler reads the run's latest history.
 
 Everything heavy happens in the child: the StepSession the panes draw arrives with its trace,
-gradients and spectral radii computed, and samples arrive drawn. Here they are only installed.
-Weights are read-only while a run is active (the next view would replace any edit).
+gradients and spectral radii computed, and samples arrive drawn. Here they are only proposed to
+the stepping screen (`install_session`). The run follows the screen the other way: its clipping
+and what its views show come from the session on screen (`follow_screen`). Weights are
+read-only while a run is active (the next view would replace any edit).
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ from rnntui.live.service import (
     RunSample,
     RunSettingsApplied,
     RunStarted,
-    RunState,
     RunStateChanged,
     RunView,
 )
@@ -48,8 +49,7 @@ from rnntui.tui.screens.confirm import ConfirmScreen
 from rnntui.tui.screens.corpus_picker import CorpusPickerScreen
 from rnntui.tui.screens.prompt import PromptScreen
 from rnntui.tui.screens.train_settings import TrainSettingsScreen
-from rnntui.tui.widgets.console import GenerationConsole
-from rnntui.tui.widgets.loss_curve import CurveData, LossCurve, TrainingStats
+from rnntui.tui.widgets.loss_curve import CurveData, TrainingStats
 
 SAMPLE_INTERVAL = 3.0  # seconds between streamed samples
 # Installing a view redraws every pane; a key pressed meanwhile waits for it. Views come at most
@@ -61,8 +61,6 @@ CELL_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 # Fields a running model cannot change: a different value means a new model (a restart).
 MODEL_FIELDS = ("cell", "activation", "hidden_size", "num_layers", "embedding_dim", "seq_len",
                 "batch_size", "val_fraction", "steps", "minutes", "threads", "optimizer", "seed")
-# Keys that change the model's shape: while a run is active they ask to restart it instead.
-NEW_MODEL_ACTIONS = {"cycle_cell": "restart_cell", "toggle_activation": "restart_activation"}
 CLOSE_GRACE = 3.0  # seconds the app waits on quitting for the child to finish its step
 PAUSED_VIEW_WAIT = 5.0  # seconds q-and-save waits for the paused weights before saving the last view
 READ_ONLY = "weights are read-only while training (the next sync would replace an edit): T stops the run, then edit"
@@ -98,75 +96,15 @@ def parse_positive(text: str, what: str) -> float:
 class TrainingController:
     """Live training for RnnApp: start, pause, stop, settings, saving, and what the run reports."""
 
-    # ------------------------------------------------------------------ messages (to the app)
-
     @dataclass
-    class Started(Message):
-        """The trainer is built: the panes switch to its model with the first view."""
+    class RunNews(Message):
+        """Anything a run reports (a `RunEvent`), posted from the run's reader thread. A waiting
+        progress or view is replaced by a newer one: the handler reads the run's latest state."""
 
-        run_id: int
-
-    @dataclass
-    class Progress(Message):
-        """New steps are in the run's history; a waiting one is replaced by a newer one."""
-
-        run_id: int
+        event: RunEvent
 
         def can_replace(self, message: Message) -> bool:
-            return isinstance(message, TrainingController.Progress) and message.run_id == self.run_id
-
-    @dataclass
-    class Evaluated(Message):
-        run_id: int
-        step: int
-        val_loss: float
-        is_best: bool
-
-    @dataclass
-    class Problem(Message):
-        """The run paused itself: `message` says why."""
-
-        run_id: int
-        kind: str
-        message: str
-
-    @dataclass
-    class StateChanged(Message):
-        run_id: int
-        state: RunState
-
-    @dataclass
-    class ViewReady(Message):
-        """A StepSession on newer weights, ready to draw; a waiting one is replaced by a newer one."""
-
-        run_id: int
-        view: View
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, TrainingController.ViewReady) and message.run_id == self.run_id
-
-    @dataclass
-    class SampleReady(Message):
-        run_id: int
-        step: int
-        prime: str
-        temperature: float
-        text: str
-
-    @dataclass
-    class SettingsApplied(Message):
-        run_id: int
-        from_step: int
-        lr: float
-        clip_mode: str
-        clip: float
-
-    @dataclass
-    class Finished(Message):
-        run_id: int
-        message: str
-        failed: bool
-        started: bool
+            return isinstance(message, TrainingController.RunNews) and self.event.can_replace(message.event)
 
     # ------------------------------------------------------------------ life cycle
 
@@ -179,7 +117,6 @@ class TrainingController:
         self.prime = ""  # "" = samples start from a newline (or a random character)
         self.samples: deque[tuple[int, str]] = deque(maxlen=200)  # (step, sample), newest last
         self.synced_step = -1  # the step of the weights the panes show (-1: not the run's yet)
-        self.install_seconds: deque[float] = deque(maxlen=10_000)  # UI time per installed view (bench)
         self.view_every = VIEW_EVERY[0]  # what the child is asked for (Watch.view_every)
         self.saving_to_quit = False  # q answered "save": waiting for the paused weights' view
         self._opened = False
@@ -199,29 +136,9 @@ class TrainingController:
     def active(self) -> bool:
         return self.run is not None and self.run.active
 
-    def _forward(self, event: RunEvent) -> None:
-        """The run's callback, in its reader thread: post the matching message (thread-safe)."""
-        app, cls = self.app, type(self)
-        if isinstance(event, RunProgress):
-            app.post_message(cls.Progress(event.run_id))
-        elif isinstance(event, RunView):
-            app.post_message(cls.ViewReady(event.run_id, event.view))
-        elif isinstance(event, RunSample):
-            s = event.sample
-            app.post_message(cls.SampleReady(event.run_id, s.step, s.prime, s.temperature, s.text))
-        elif isinstance(event, RunEvaluated):
-            app.post_message(cls.Evaluated(event.run_id, event.step, event.val_loss, event.is_best))
-        elif isinstance(event, RunStateChanged):
-            app.post_message(cls.StateChanged(event.run_id, event.state))
-        elif isinstance(event, RunProblem):
-            app.post_message(cls.Problem(event.run_id, event.kind, event.message))
-        elif isinstance(event, RunSettingsApplied):
-            s = event.settings
-            app.post_message(cls.SettingsApplied(event.run_id, event.from_step, s.lr, s.clip_mode, s.clip))
-        elif isinstance(event, RunStarted):
-            app.post_message(cls.Started(event.run_id))
-        elif isinstance(event, RunFinished):
-            app.post_message(cls.Finished(event.run_id, event.message, event.failed, event.started))
+    def post_news(self, event: RunEvent) -> None:
+        """The run's callback, in its reader thread: hand the event to the UI thread (thread-safe)."""
+        self.app.post_message(self.RunNews(event))
 
     # ------------------------------------------------------------------ corpus
 
@@ -286,7 +203,8 @@ class TrainingController:
             base = self.live_config()
         else:
             title = f"Train on {self.corpus.name} ({len(self.corpus.text):,} characters)"
-            base = self.config
+            clipping = self.screen.session.clipping  # k and K set the next run's clipping too
+            base = self.config.with_(clip_mode=clipping.mode, clip=clipping.threshold)
         hint = "enter starts / applies · escape cancels · cell, sizes and budgets need a new run"
         self.app.push_screen(TrainSettingsScreen(base, title, hint), self.settings_chosen)
 
@@ -340,9 +258,9 @@ class TrainingController:
         if self.corpus is None:
             raise RnntuiError("choose a corpus first (o)")
         app = self.app
-        # k and K act on the session's clipping and the run follows it: start them equal.
-        app.session.set_clipping(config.clip_mode, config.clip)
-        run = LiveRun(config, self.corpus, self._forward, watch=self.watch_for(""))
+        # The session's clipping is the one the panes show and k and K change; the run follows it.
+        self.screen.set_clipping(config.clip_mode, config.clip)
+        run = LiveRun(config, self.corpus, self.post_news, watch=self.watch_for(""))
         try:
             run.start()
         except RnntuiError as error:
@@ -352,7 +270,6 @@ class TrainingController:
         if self.run is not None:  # the old run ends in the background: a restart never waits for it
             threading.Thread(target=self.run.close, args=(CLOSE_GRACE,), name="closing run", daemon=True).start()
         self.config = config
-        app.changed(keep_sample=True)
         self.run = run
         self.samples.clear()
         self.synced_step = -1
@@ -373,20 +290,11 @@ class TrainingController:
         except RnntuiError as error:
             self.app.notify(str(error), title="refused", severity="error")
             return False
-        session = self.app.session
-        if settings.clip_mode != session.clipping.mode or settings.clip != session.clipping.threshold:
-            session.set_clipping(settings.clip_mode, settings.clip)
-            self.app.changed(keep_sample=True)
+        clipping = self.screen.session.clipping
+        if (settings.clip_mode, settings.clip) != (clipping.mode, clipping.threshold):
+            self.screen.set_clipping(settings.clip_mode, settings.clip)
         self.show_training()  # the log says from which step once the child confirms
         return True
-
-    def clipping_changed(self) -> None:
-        """After k / K changed the session's clipping: the running model (or the next run) follows."""
-        clipping = self.app.session.clipping
-        if self.active:
-            self.apply_settings(clip_mode=clipping.mode, clip=clipping.threshold)
-        else:
-            self.config = self.config.with_(clip_mode=clipping.mode, clip=clipping.threshold)
 
     def ask_learning_rate(self) -> None:
         """L: the learning rate, for the running model at its next step, or for the next run."""
@@ -411,26 +319,37 @@ class TrainingController:
             if unknown:
                 raise RnntuiError(f"the corpus has no {''.join(unknown)!r}: the model cannot read it")
             self.prime = text
-            self.follow_app()
+            self.follow_screen()
 
         self.app.push_screen(PromptScreen("Prime for the streamed samples", self.prime, apply,
                                           "empty: start from a newline; - and + change the temperature"))
 
     # ------------------------------------------------------------------ what the panes watch
 
+    @property
+    def screen(self):
+        """The stepping screen: what the panes show, which the run's views follow."""
+        return self.app.step_screen
+
     def watch_for(self, text: str) -> Watch:
-        app = self.app
-        clipping = app.session.clipping
-        return Watch(text, clipping.mode, clipping.threshold, app.session.seed, self.prime, app.temperature,
+        screen = self.screen
+        clipping = screen.session.clipping
+        return Watch(text, clipping.mode, clipping.threshold, screen.session.seed, self.prime, screen.temperature,
                      SAMPLE_INTERVAL, self.view_every)
 
-    def follow_app(self) -> None:
-        """After any change in the app: if the run's views would show something else (the text,
-        clipping, prime, temperature), tell the child; it answers with a fresh view."""
+    def follow_screen(self) -> None:
+        """After any change on the screen, an active run follows it: the clipping the session
+        shows becomes the run's from its next step, and if the run's views would show something
+        else (the text, clipping, prime, temperature) the child is told; a fresh view answers."""
         run = self.run
-        if run is None or not run.active or self.synced_step < 0:
+        if run is None or not run.active:
             return
-        watch = self.watch_for(self.app.session.text)
+        clipping = self.screen.session.clipping
+        if (clipping.mode, clipping.threshold) != (run.settings.clip_mode, run.settings.clip):
+            self.apply_settings(clip_mode=clipping.mode, clip=clipping.threshold)
+        if self.synced_step < 0:
+            return  # the panes still show the model from before the run
+        watch = self.watch_for(self.screen.session.text)
         if watch != run.watched:
             run.watch(watch)
 
@@ -445,7 +364,7 @@ class TrainingController:
         if run is not None and run.view is not None:
             stem = Path(run.corpus.name).stem or "run"
             return SAVE_DIR / f"{stem}-{run.config.cell}-step{run.view.step}.safetensors"
-        session = self.app.session
+        session = self.screen.session
         return SAVE_DIR / f"{session.config.cell}-h{session.config.hidden_size}.safetensors"
 
     def save_to(self, path: str | Path) -> Path:
@@ -460,7 +379,7 @@ class TrainingController:
                 session = view.session
                 return save_checkpoint(path, session.params, session.config, list(run.vocab),
                                        run.checkpoint_metadata(view.step))
-            s = self.app.session
+            s = self.screen.session
             return save_checkpoint(path, s.params, s.config, s.vocab.chars, {"source": "rnntui app"})
         except OSError as error:
             raise RnntuiError(f"cannot save {str(path)!r}: {error.strerror or error}") from None
@@ -549,119 +468,84 @@ class TrainingController:
         """From the run on screen, and the panes still exist (messages drain while the app exits)."""
         return self.run is not None and run_id == self.run.id and self._opened and bool(self.app.screen_stack)
 
-    def on_started(self, message: Started) -> None:
-        if not self.current(message.run_id):
+    def on_news(self, event: RunEvent) -> None:
+        """What the run reported, on the UI thread; news from an earlier run is dropped."""
+        if not self.current(event.run_id):
             return
         run = self.run
-        self.log_line(f"training {model_label(run.config)} on {run.corpus.name}: "
-                      f"{len(run.vocab)} symbols; the panes step through the probe text")
-        self.show_training()
+        match event:
+            case RunStarted():
+                self.log_line(f"training {model_label(run.config)} on {run.corpus.name}: "
+                              f"{len(run.vocab)} symbols; the panes step through the probe text")
+                self.show_training()
+            case RunProgress():
+                self.show_training()
+            case RunView(view=view):
+                self.install_view(view)
+            case RunSample(sample=sample):
+                self.samples.append((sample.step, sample.prime + sample.text))
+                shown = (sample.prime + sample.text).replace("\n", "↵")
+                self.log_line(f"sample @{sample.step:,} T={sample.temperature:g}: {shown}")
+            case RunEvaluated(step=step, val_loss=val_loss, is_best=is_best):
+                best = " (best so far)" if is_best else ""
+                self.log_line(f"step {step:,}: validation loss {val_loss:.4f}{best}")
+            case RunProblem(message=problem):
+                settings = run.settings
+                advice = ["k turns clipping on"] if settings.clip_mode == "off" else []
+                advice.append(f"L lowers the learning rate (now {settings.lr:g})")
+                text = f"paused: {problem}. {'; '.join(advice)}; t resumes from the last good weights"
+                self.log_line(text)
+                self.app.notify(text, title="training paused", severity="warning", timeout=8)
+                self.show_training()
+            case RunStateChanged():
+                self.show_training()
+                self.save_when_paused()
+            case RunSettingsApplied(from_step=from_step, settings=settings):
+                self.log_line(f"from step {from_step:,}: lr {settings.lr:g}, clip "
+                              f"{clipping_label(settings.clip_mode, settings.clip)}")
+            case RunFinished(message=message, failed=failed, started=started):
+                if self.saving_to_quit:
+                    self.save_and_quit()  # the last view came before this news; if the save fails, say the rest too
+                ending = "; s saves, t starts a new run" if started else "; t starts a new run"
+                self.log_line(("training failed: " if failed else "") + message + ending)
+                if failed:
+                    self.app.notify(message, title="training stopped", severity="error", timeout=8)
+                self.app.refresh_bindings()
+                self.show_training()
 
-    def on_progress(self, message: Progress) -> None:
-        if self.current(message.run_id):
-            self.show_training()
-
-    def on_evaluated(self, message: Evaluated) -> None:
-        if self.current(message.run_id):
-            best = " (best so far)" if message.is_best else ""
-            self.log_line(f"step {message.step:,}: validation loss {message.val_loss:.4f}{best}")
-
-    def on_problem(self, message: Problem) -> None:
-        if not self.current(message.run_id):
-            return
-        settings = self.run.settings
-        advice = ["k turns clipping on"] if settings.clip_mode == "off" else []
-        advice.append(f"L lowers the learning rate (now {settings.lr:g})")
-        text = f"paused: {message.message}. {'; '.join(advice)}; t resumes from the last good weights"
-        self.log_line(text)
-        self.app.notify(text, title="training paused", severity="warning", timeout=8)
-        self.show_training()
-
-    def on_state_changed(self, message: StateChanged) -> None:
-        if self.current(message.run_id):
-            self.show_training()
-            self.save_when_paused()
-
-    def on_settings_applied(self, message: SettingsApplied) -> None:
-        if self.current(message.run_id):
-            self.log_line(f"from step {message.from_step:,}: lr {message.lr:g}, clip "
-                          f"{clipping_label(message.clip_mode, message.clip)}")
-
-    def on_finished(self, message: Finished) -> None:
-        if not self.current(message.run_id):
-            return
-        if self.saving_to_quit:
-            self.save_and_quit()  # the last view came before this news; if the save fails, say the rest too
-        ending = "; s saves, t starts a new run" if message.started else "; t starts a new run"
-        self.log_line(("training failed: " if message.failed else "") + message.message + ending)
-        if message.failed:
-            self.app.notify(message.message, title="training stopped", severity="error", timeout=8)
-        self.app.refresh_bindings()
-        self.show_training()
-
-    def on_view(self, message: ViewReady) -> None:
-        """Install the child's session: the panes show the weights of `view.step`."""
-        if not self.current(message.run_id):
-            return
-        view = message.view
-        if view.session is None or view.step < self.synced_step or view.text != self.run.watched.text:
-            return  # refused weights, an older view, or one for a text the app no longer shows
+    def install_view(self, view: View) -> None:
+        """Propose the child's session to the screen: the panes show the weights of `view.step`."""
+        session, watched = view.session, self.run.watched
+        if (session is None or view.step < self.synced_step or view.text != watched.text
+                or (session.clipping.mode, session.clipping.threshold) != (watched.clip_mode, watched.clip)):
+            return  # refused weights, an older view, or one for a text or clipping the panes no longer show
         start = time.perf_counter()
-        session = view.session
-        if self.synced_step >= 0:
-            session.move_to(min(max(self.app.session.cursor, 1), session.T))  # keys may have moved it
-        else:
-            session.first()
+        first = self.synced_step < 0
         self.synced_step = view.step
-        self.app.install_session(session)
-        cost = time.perf_counter() - start
-        self.install_seconds.append(cost)
-        self.pace_views(cost)
+        self.screen.install_session(session, cursor=1 if first else None)  # later views: where keys moved it
+        self.pace_views(time.perf_counter() - start)
         self.save_when_paused()
 
     def pace_views(self, cost: float) -> None:
         """Ask the child for views no more often than the UI can redraw them within UI_DUTY;
-        only a clear change is sent (each Watch is a message), and follow_app sends it."""
+        only a clear change is sent (each Watch is a message), and follow_screen sends it."""
         low, high = VIEW_EVERY
         wanted = min(high, max(low, cost / UI_DUTY))
         if abs(wanted - self.view_every) > 0.25 * self.view_every:
             self.view_every = wanted
-            self.follow_app()
-
-    def on_sample(self, message: SampleReady) -> None:
-        if not self.current(message.run_id):
-            return
-        self.samples.append((message.step, message.prime + message.text))
-        shown = (message.prime + message.text).replace("\n", "↵")
-        self.log_line(f"sample @{message.step:,} T={message.temperature:g}: {shown}")
+            self.follow_screen()
 
     # ------------------------------------------------------------------ drawing
 
     def log_line(self, text: str) -> None:
-        console = self.app.query_one(GenerationConsole)
-        width = max(20, console.content_region.width - 1)
-        for start in range(0, max(1, len(text)), width):  # the log does not wrap: wrap here
-            console.write_log(text[start:start + width])
-
-    def curve_pane(self, running: bool) -> LossCurve:
-        """The loss-curve pane in the console, mounted on first use; lays the screen out for a run."""
-        app = self.app
-        main = app.screen_stack[0]
-        main.set_class(True, "has-run")
-        main.set_class(running, "training")
-        curves = app.query(LossCurve)
-        if curves:
-            return curves.first()
-        curve = LossCurve(id="loss-curve")
-        app.query_one(GenerationConsole).mount(curve, before="#console-log")
-        return curve
+        self.screen.log_line(text)
 
     def show_training(self) -> None:
         """Redraw the loss curve from the run's latest history."""
         run = self.run
         if run is None:
             return
-        curve = self.curve_pane(running=run.active)
+        curve = self.screen.loss_curve(running=run.active)
         history = run.history
         last = history.last
         settings = run.settings

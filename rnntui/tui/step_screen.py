@@ -1,0 +1,521 @@
+"""StepScreen: the five panes over one StepSession, the keys that step and change it, and the one re-render.
+
+The screen owns what it shows: the session, the selected unit, play, temperature and sample.
+Every key is an action that calls one StepSession method and then `render_session()`. Anything
+outside a key (a training run's new weights, a demo step) proposes a session through
+`install_session`, the only way the shown session changes. Settings such as clipping, the cell
+and the activation live in the session alone; everyone reads them from `screen.session`.
+
+Both apps show this screen: `RnnApp` adds its training keys, `DemoApp` adds narration and its
+own navigation keys (`DemoScreen`). The owner says whether the weights are locked now (a
+training run is active: they are the run's); `check_action` is the one place that turns that
+into refused keys. After each redraw the screen posts `Shown`, which a training run follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+
+from rnntui.engine.config import CELLS
+from rnntui.engine.recompute import PARTS
+from rnntui.engine.session import StepSession
+from rnntui.errors import RnntuiError
+from rnntui.i18n import t
+from rnntui.numbers import parse_number
+from rnntui.tui import views
+from rnntui.tui.recompute import Recomputer
+from rnntui.tui.screens.help import HelpScreen
+from rnntui.tui.screens.prompt import PromptScreen, escape_text, unescape_text
+from rnntui.tui.screens.weight_editor import WeightEditorScreen
+from rnntui.tui.widgets.console import DistributionPane, GenerationConsole
+from rnntui.tui.widgets.gradients import GradientPane
+from rnntui.tui.widgets.heatmap import HeatmapPane
+from rnntui.tui.widgets.loss_curve import LossCurve
+from rnntui.tui.widgets.sequence import SequencePane
+
+STYLESHEET = Path(__file__).with_name("app.tcss")  # the layout of this screen and the screens over it
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+COMPACT_HEIGHT = 32  # below this the layout folds the log away and tightens the panes
+W_HH_STEP = 1.25  # `]` multiplies W_hh by this, `[` divides: the two undo each other
+SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # play speeds, steps per second
+TEMPERATURES = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+SAMPLE_LENGTH = 60
+
+# Keys that change the weights. While the owner locks them, `check_action` turns these off and
+# turns on `weights_refused` on the same keys, which says why.
+WEIGHT_ACTIONS = frozenset({"scale_w_hh", "rerandomize", "reset_weights"})
+# Keys that make a new model. While locked they are off too: the owner may bind the same keys
+# to its own meaning (a training run restarts with the new model, after asking).
+MODEL_ACTIONS = frozenset({"cycle_cell", "toggle_activation"})
+
+# Keys both apps bind at their own level, after their own keys (so the footer ends with them).
+APP_KEYS = [
+    Binding("question_mark", "help", "Help", key_display="?", tooltip="Show every key", id="help"),
+    Binding("ctrl+p", "command_palette", "Commands", show=False, key_display="ctrl+p", tooltip="Find any action by name", id="palette"),
+    Binding("q", "quit", "Quit", tooltip="Quit", id="quit"),
+]
+
+
+def never_locked() -> str | None:
+    return None
+
+
+class StepScreen(Screen[None]):
+    """Step a recurrent network through text and watch its state, gates and gradients."""
+
+    BINDINGS = [
+        Binding("right,l", "step(1)", "Step", key_display="→/l", tooltip="Step forward one character", id="step-forward"),
+        Binding("left,h", "step(-1)", "Back", key_display="←/h", tooltip="Step back one character", id="step-back"),
+        Binding("home", "jump('first')", "First", show=False, tooltip="Go to the first timestep", id="first"),
+        Binding("end", "jump('last')", "Last", show=False, tooltip="Go to the last timestep", id="last"),
+        Binding("space", "play", "Play", key_display="space", tooltip="Play / pause stepping", id="play"),
+        Binding("comma", "speed(-1)", "Slower", show=False, key_display=",", tooltip="Play slower", id="slower"),
+        Binding("full_stop", "speed(1)", "Faster", show=False, key_display=".", tooltip="Play faster", id="faster"),
+        Binding("up", "select_unit(-1)", "Unit up", show=False, key_display="↑", tooltip="Select the previous hidden unit", id="unit-up"),
+        Binding("down", "select_unit(1)", "Unit down", show=False, key_display="↓", tooltip="Select the next hidden unit", id="unit-down"),
+        Binding("c", "cycle_cell", "Cell", tooltip="Cycle the cell: vanilla RNN → LSTM → GRU (weights from the seed)", id="cycle-cell"),
+        Binding("a", "toggle_activation", "tanh/ReLU", tooltip="Toggle the vanilla RNN's activation tanh / ReLU", id="activation"),
+        Binding("k", "toggle_clipping", "Clip", tooltip="Toggle gradient clipping (by global norm)", id="clipping"),
+        Binding("K", "set_threshold", "Threshold", show=False, tooltip="Set the clipping threshold", id="threshold"),
+        Binding("left_square_bracket", "scale_w_hh(-1)", "W_hh÷", key_display="[", tooltip="Scale W_hh down (gradients vanish)", id="w-hh-down"),
+        Binding("right_square_bracket", "scale_w_hh(1)", "W_hh×", key_display="]", tooltip="Scale W_hh up (gradients explode)", id="w-hh-up"),
+        Binding("b", "toggle_bars", "Bars", show=False, tooltip="Gradient bars: the last prediction's loss / the whole sequence's loss", id="gradient-bars"),
+        Binding("w", "weights", "Weights", tooltip="Open the weight editor", id="weight-editor"),
+        Binding("r", "rerandomize", "Re-randomise", show=False, tooltip="Draw fresh weights from the next seed", id="rerandomize"),
+        Binding("R", "reset_weights", "Reset", show=False, tooltip="Reset the weights to the seed's (or the checkpoint's)", id="reset-weights"),
+        # The same keys while the weights are locked (check_action): each press says why.
+        Binding("left_square_bracket,right_square_bracket,r,R", "weights_refused", t("step.keys.locked"), show=False,
+                key_display="[ ] r R", tooltip=t("step.keys.locked_tooltip"), id="weights-refused"),
+        Binding("e", "edit_text", "Text", tooltip="Edit the input text", id="edit-text"),
+        Binding("g", "sample", "Sample", tooltip="Sample a continuation from the current state", id="sample"),
+        Binding("minus", "temperature(-1)", "Cooler", show=False, key_display="-", tooltip="Lower the sampling temperature", id="cooler"),
+        Binding("plus,equals_sign", "temperature(1)", "Hotter", show=False, key_display="+", tooltip="Raise the sampling temperature", id="hotter"),
+    ]
+
+    playing: reactive[bool] = reactive(False, init=False)
+    """Whether the cursor advances by itself (space)."""
+
+    class Shown(Message):
+        """The panes were redrawn: what they show (text, clipping, temperature) may have changed.
+        A waiting one is replaced by a newer one: a follower only reads the screen's state."""
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, StepScreen.Shown)
+
+    def __init__(self, session: StepSession, start_at_first: bool = True,
+                 locked: Callable[[], str | None] = never_locked, narration: Widget | None = None) -> None:
+        """`locked` says why the weights may not change now (None: they may); `narration`, if
+        given, is shown between the panes and the status line."""
+        super().__init__()
+        self._session = session
+        self.locked = locked
+        self.narration = narration
+        self.selection = views.Selection()
+        self.speed_index = SPEEDS.index(2.0)
+        self.temperature_index = TEMPERATURES.index(1.0)
+        self.sample_text: str | None = None
+        # The bars follow the last prediction's loss by default: the total dL/dh_t adds every
+        # later position's own loss term, which hides vanishing (see views.last_prediction_gradients).
+        self.bars_whole_loss = False
+        self.sample_count = 0
+        self._play_timer: Timer | None = None
+        self._early_log: list[str] | None = []  # None once the console is laid out
+        self.recomputer = Recomputer(self)  # passes and radii of big models, off the UI thread
+        if start_at_first:
+            session.first()
+
+    @property
+    def session(self) -> StepSession:
+        """The session the panes show; only `install_session` replaces it."""
+        return self._session
+
+    @property
+    def speed(self) -> float:
+        return SPEEDS[self.speed_index]
+
+    @property
+    def temperature(self) -> float:
+        return TEMPERATURES[self.temperature_index]
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="too-small")
+        with Vertical(id="main"):
+            yield SequencePane(id="sequence")
+            with Horizontal(id="middle"):
+                yield HeatmapPane(id="hidden")
+                yield HeatmapPane(id="gates")
+            with Horizontal(id="bottom"):
+                yield GradientPane(id="gradients")
+                yield GenerationConsole(id="console")
+            if self.narration is not None:
+                yield self.narration
+            yield Static(id="status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        titles = {
+            "#sequence": ("Input sequence", "input → target"),
+            "#hidden": ("Hidden state", "units × timesteps"),
+            "#gates": ("Gates", ""),
+            "#console": ("Generation", "next character · sample · log"),
+        }
+        for selector, (title, subtitle) in titles.items():
+            widget = self.query_one(selector)
+            widget.border_title, widget.border_subtitle = title, subtitle
+        self.check_size(self.app.size)
+        self.render_session()
+        self.call_after_refresh(self._write_early_log)
+
+    def _write_early_log(self) -> None:
+        early, self._early_log = self._early_log, None
+        for text in early:
+            self.log_line(text)
+
+    @property
+    def compact(self) -> bool:
+        """A short terminal: the layout folds extras away (see app.tcss, Screen.compact)."""
+        return self.has_class("compact")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.check_size(event.size)
+        self.call_after_refresh(self.render_session)  # the terse/full forms follow the size
+
+    def check_size(self, size: Size) -> None:
+        """Below MIN_WIDTH × MIN_HEIGHT the panes cannot be legible: say so instead of drawing them."""
+        width, height = size
+        too_small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.set_class(too_small, "too-small")
+        self.set_class(height < COMPACT_HEIGHT, "compact")
+        if too_small:
+            self.query_one("#too-small", Static).update(
+                f"Terminal too small: {width}×{height}.\nrnntui needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\n"
+                "Enlarge the window (q quits)."
+            )
+
+    # ------------------------------------------------------------------ the one re-render
+
+    def shown_parts(self) -> tuple[str, ...]:
+        """What the panes draw from (recompute.PARTS): the last prediction's BPTT only for its bars."""
+        return tuple(part for part in PARTS if not (part == "last" and self.bars_whole_loss))
+
+    def render_session(self) -> None:
+        """Redraw every pane from the session. Called after each change; cheap when nothing moved.
+        What a change left to compute runs in the background (Recomputer): until it is back, the
+        panes that draw from it keep their figures, dimmed, and the status line says so."""
+        s = self.session
+        cfg = s.config
+        pending = set(self.recomputer.request(s, self.shown_parts()))
+        traced = "trace" not in pending
+        self.selection = self.selection.clamped(cfg.num_layers, cfg.hidden_size)
+        self.query_one("#sequence", SequencePane).show(
+            views.tokens(s), [s.vocab.chars[i] if i >= 0 else None for i in s.targets.tolist()], s.cursor - 1,
+            views.x_line(s) if traced else t("stepping.pending.computing"),
+        )
+        gates = self.query_one("#gates", HeatmapPane)
+        gates.border_title = "Gates" if cfg.cell != "rnn" else "Pre-activation and saturation"
+        gates.border_subtitle = {"rnn": "vanilla RNN has no gates", "lstm": "LSTM i f g o", "gru": "GRU r z n"}[cfg.cell]
+        if traced:
+            blocks, h_block = views.hidden_blocks(s)
+            self.query_one("#hidden", HeatmapPane).show(
+                blocks, views.tokens(s), s.cursor - 1,
+                selected=(h_block[(self.selection.layer, 0)], self.selection.unit),
+                header=views.hidden_numbers(s, self.selection, legend=not self.compact),  # pinned on top
+                data=s.trace,
+            )
+            gate_block = self.selection.layer * max(1, len(cfg.gate_names))  # the layer's first block
+            gates.show(
+                views.gate_blocks(s), views.tokens(s), s.cursor - 1,
+                selected=(gate_block, self.selection.unit), header=views.gate_legend(s), data=s.trace,
+            )
+            self.query_one("#distribution", DistributionPane).show(views.console_view(s, self.temperature, self.sample_text))
+        gradients = self.query_one("#gradients", GradientPane)
+        bars_ready = not pending & {"trace", "gradients", "last"}
+        if bars_ready:
+            last = None if self.bars_whole_loss else views.last_prediction_gradients(s)
+            gradients.show(views.gradient_view(s, last, whole=self.bars_whole_loss))
+        gradients.border_title = "Gradients ‖∂L/∂h_t‖" if self.bars_whole_loss else "Gradients ‖∂L_T/∂h_t‖"
+        gradients.border_subtitle = (
+            "the whole sequence's loss, back in time ← (b: last prediction's)" if self.bars_whole_loss
+            else "the last prediction's loss, back in time ← (b: whole sequence's)"
+        )
+        for selector, ready in (("#hidden", traced), ("#gates", traced), ("#distribution", traced),
+                                ("#gradients", bars_ready)):
+            self.query_one(selector).set_class(not ready, "stale")
+        radii = None if "radii" in pending else s.spectral_radii()
+        status = views.status_text(s, self.playing, self.speed, self.app.size.width, radii)
+        if pending and self.recomputer.failed is not None:
+            status = f"{t('stepping.failed.note')} · {status}"
+        self.query_one("#status", Static).update(status, layout=False)  # one line: no re-layout
+        self.post_message(self.Shown())
+
+    @on(Recomputer.Ready)
+    def recomputed(self, message: Recomputer.Ready) -> None:
+        """A stage of the background work is back: adopted if it still describes what is shown."""
+        if message.session is self.session:
+            message.session.adopt(message.computed)
+            self.render_session()
+
+    @on(Recomputer.Failed)
+    def recompute_failed(self, message: Recomputer.Failed) -> None:
+        """One log line; the panes keep the last good figures and the status line says so."""
+        self.recomputer.remember_failure(message)
+        self.log_line(t("stepping.failed.log", error=message.error))
+        if message.session is self.session:
+            self.render_session()
+
+    def changed(self, keep_sample: bool = False) -> None:
+        """After a state change: the old sample no longer continues this state; redraw."""
+        if not keep_sample:
+            self.sample_text = None
+        self.render_session()
+
+    def attempt(self, change, *args) -> bool:
+        """Run a session change; a refusal becomes a notification and changes nothing."""
+        try:
+            change(*args)
+        except RnntuiError as error:
+            self.notify(str(error), title="refused", severity="error")
+            return False
+        return True
+
+    # ------------------------------------------------------------------ what others propose
+
+    def install_session(self, session: StepSession, cursor: int | None = None, unit: int | None = None) -> None:
+        """Show `session` from now on: the only way the shown session changes.
+
+        The cursor goes to `cursor`, or stays where it was (within the new text); the selection
+        goes to `unit` of the first layer, or stays (within the new model). A shown sample stays:
+        it still says what was drawn (`forget_sample` first when it no longer applies)."""
+        previous = self._session.cursor if cursor is None else cursor
+        session.move_to(min(max(previous, 1), session.T))
+        if unit is not None:
+            self.selection = views.Selection(0, unit)
+        self._session = session
+        self.changed(keep_sample=True)
+        editor = self.app.screen
+        if isinstance(editor, WeightEditorScreen) and editor.owner is self:
+            editor.redraw()  # an editor open on top edits the new session
+
+    def forget_sample(self) -> None:
+        """The shown sample no longer continues what is shown (the next redraw drops it)."""
+        self.sample_text = None
+
+    def set_clipping(self, mode: str, threshold: float | None = None) -> None:
+        """The session's clipping, which the gradient pane shows and a training run follows."""
+        self.session.set_clipping(mode, threshold)
+        self.changed(keep_sample=True)
+
+    # ------------------------------------------------------------------ the console: log and loss curve
+
+    def log_line(self, text: str) -> None:
+        """One line in the console's log, wrapped here at the pane's width (the log does not wrap).
+        Lines logged before the panes are laid out wait for them."""
+        if self._early_log is not None:
+            self._early_log.append(text)
+            return
+        console = self.query_one(GenerationConsole)
+        width = max(20, console.content_region.width - 1)
+        for start in range(0, max(1, len(text)), width):
+            console.write_log(text[start:start + width])
+
+    def loss_curve(self, running: bool) -> LossCurve:
+        """The loss-curve pane in the console, mounted on first use, shown, and the screen laid out
+        for a run (`running`: the log grows, as samples and events stream in)."""
+        self.set_class(True, "has-run")
+        self.set_class(running, "training")
+        curves = self.query(LossCurve)
+        if curves:
+            curve = curves.first()
+        else:
+            curve = LossCurve(id="loss-curve")
+            self.query_one(GenerationConsole).mount(curve, before="#console-log")
+        curve.display = True
+        return curve
+
+    def hide_loss_curve(self) -> None:
+        """No run to show: the curve gives its room back to the other panes."""
+        self.set_class(False, "has-run")
+        self.set_class(False, "training")
+        for curve in self.query(LossCurve):
+            curve.display = False
+
+    # ------------------------------------------------------------------ which keys work now
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The one place that decides whether a key may change the weights or the model now."""
+        locked = self.locked() is not None
+        if action in WEIGHT_ACTIONS or action in MODEL_ACTIONS:
+            return not locked
+        if action == "weights_refused":
+            return locked
+        return True
+
+    def action_weights_refused(self) -> None:
+        reason = self.locked()
+        if reason:
+            self.notify(reason, title="refused", severity="warning", timeout=4)
+
+    @on(HeatmapPane.CellClicked)
+    def cell_clicked(self, event: HeatmapPane.CellClicked) -> None:
+        """A click on a heatmap selects that unit (its value is printed) and goes to that step."""
+        self.selection = views.Selection(event.layer, event.unit)
+        moved = event.timestep is not None and event.timestep + 1 != self.session.cursor
+        if moved:
+            self.session.move_to(event.timestep + 1)
+        self.changed(keep_sample=not moved)
+
+    # ------------------------------------------------------------------ stepping
+
+    def action_step(self, direction: int) -> None:
+        moved = self.session.step_forward() if direction > 0 else self.session.step_back()
+        if moved:
+            self.changed()
+        elif self.playing:
+            self.playing = False
+
+    def action_jump(self, where: str) -> None:
+        if where == "first":
+            self.session.first()
+        else:
+            self.session.last()
+        self.changed()
+
+    def action_play(self) -> None:
+        if not self.playing and self.session.cursor >= self.session.T:
+            self.session.first()  # playing from the end starts over
+            self.changed()
+        self.playing = not self.playing
+
+    def watch_playing(self, playing: bool) -> None:
+        if self._play_timer is not None:
+            self._play_timer.stop()
+            self._play_timer = None
+        if playing:
+            self._play_timer = self.set_interval(1.0 / self.speed, lambda: self.action_step(1))
+        self.render_session()
+
+    def action_speed(self, step: int) -> None:
+        self.speed_index = max(0, min(len(SPEEDS) - 1, self.speed_index + step))
+        if self.playing:
+            self.watch_playing(True)
+        else:
+            self.render_session()
+        self.notify(f"play speed {self.speed:g} steps/s", timeout=1.5)
+
+    def action_select_unit(self, step: int) -> None:
+        cfg = self.session.config
+        self.selection = self.selection.moved(step, cfg.num_layers, cfg.hidden_size)
+        self.changed(keep_sample=True)
+
+    # ------------------------------------------------------------------ model settings
+
+    def action_cycle_cell(self) -> None:
+        cell = CELLS[(CELLS.index(self.session.config.cell) + 1) % len(CELLS)]
+        if self.attempt(self.session.set_cell, cell):
+            self.notify(f"{views.CELL_NAMES[cell]}: weights re-initialised from seed {self.session.seed}", timeout=2)
+            self.changed()
+
+    def action_toggle_activation(self) -> None:
+        activation = "relu" if self.session.config.activation == "tanh" else "tanh"
+        if self.attempt(self.session.set_activation, activation):
+            if self.session.config.cell != "rnn":
+                self.notify(f"activation {activation}: it applies to the vanilla RNN (press c)", timeout=3)
+            self.changed()
+
+    def action_toggle_clipping(self) -> None:
+        mode = "off" if self.session.clipping.mode != "off" else "norm"
+        if self.attempt(self.session.set_clipping, mode):
+            self.changed(keep_sample=True)
+
+    def action_set_threshold(self) -> None:
+        def apply(text: str) -> None:
+            threshold = parse_number(text, "the threshold")
+            mode = self.session.clipping.mode if self.session.clipping.mode != "off" else "norm"
+            self.set_clipping(mode, threshold)
+
+        self.app.push_screen(
+            PromptScreen("Clipping threshold (global gradient norm)", f"{self.session.clipping.threshold:g}", apply,
+                         "a finite number > 0; enter applies and turns clipping on, escape cancels")
+        )
+
+    def action_scale_w_hh(self, direction: int) -> None:
+        factor = W_HH_STEP if direction > 0 else 1.0 / W_HH_STEP
+        for layer in range(self.session.config.num_layers):
+            if not self.attempt(self.session.scale_weight, f"rnn.weight_hh_l{layer}", factor):
+                break
+        self.changed()
+
+    def action_rerandomize(self) -> None:
+        if self.attempt(self.session.randomize, self.session.seed + 1):
+            self.notify(f"fresh weights from seed {self.session.seed}", timeout=2)
+            self.changed()
+
+    def action_reset_weights(self) -> None:
+        self.session.reset_weights()
+        self.notify("weights reset to the seed's", timeout=2)
+        self.changed()
+
+    def action_toggle_bars(self) -> None:
+        self.bars_whole_loss = not self.bars_whole_loss
+        self.changed(keep_sample=True)
+
+    def action_weights(self) -> None:
+        self.app.push_screen(WeightEditorScreen(self))
+
+    def action_edit_text(self) -> None:
+        def apply(line: str) -> None:
+            self.session.set_text(unescape_text(line))
+            self.changed()
+
+        chars = "".join(self.session.vocab.chars)
+        fixed = ""
+        if self.session.vocab_is_fixed:  # a checkpoint (or the ABC example) knows only its own characters
+            fixed = f" (characters {chars!r} only)" if len(chars) <= 40 else " (the model's characters only)"
+        hint = "\\n is a newline, \\t a tab; enter applies, escape cancels"
+        self.app.push_screen(PromptScreen(f"Input text{fixed}", escape_text(self.session.text), apply, hint))
+
+    # ------------------------------------------------------------------ generation
+
+    def action_sample(self) -> None:
+        self.sample_count += 1  # each g draws a new sample; the same draw is redone at a new temperature
+        self.draw_sample()
+
+    def draw_sample(self) -> None:
+        if "trace" in self.session.pending(("trace",)):
+            self.notify(t("stepping.pending.sample"), timeout=3)
+            return
+        seed = self.session.seed + self.sample_count
+        try:
+            self.sample_text = self.session.sample(SAMPLE_LENGTH, self.temperature, seed=seed)
+        except RnntuiError as error:
+            self.notify(str(error), title="refused", severity="error")
+            return
+        self.render_session()
+
+    def action_temperature(self, step: int) -> None:
+        self.temperature_index = max(0, min(len(TEMPERATURES) - 1, self.temperature_index + step))
+        if self.sample_text is not None:
+            self.draw_sample()  # the shown sample always matches the shown temperature
+        else:
+            self.render_session()
+
+    # ------------------------------------------------------------------ help
+
+    def show_help(self) -> None:
+        """The keys that work here, now: this screen's and its app's (`active_bindings`)."""
+        self.app.push_screen(HelpScreen(self.active_bindings))
