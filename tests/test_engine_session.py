@@ -267,3 +267,19 @@ def test_two_losses_back_through_time_at_once_give_what_each_gives_alone(cell):
         np.testing.assert_allclose(whole.clipped[name], alone.clipped[name], rtol=1e-12, atol=1e-15)
     assert whole.loss == alone.loss and whole.grad_norm == pytest.approx(alone.grad_norm, rel=1e-12)
     np.testing.assert_allclose(last.dh, model.backward_hidden(trace, only_last).dh, rtol=1e-12, atol=1e-15)
+
+
+def test_the_undo_history_of_a_big_model_is_bounded_in_bytes(monkeypatch):
+    from rnntui.engine import session as session_module
+
+    s = StepSession("abcab", cell="lstm", hidden_size=16, seed=0)
+    matrix = s.params["rnn.weight_hh_l0"].nbytes
+    monkeypatch.setattr(session_module, "MAX_UNDO_BYTES", 3 * matrix)
+    for _ in range(10):
+        s.scale_weight("rnn.weight_hh_l0", 1.25)
+    undone = 0
+    while s.can_undo:
+        s.undo()
+        undone += 1
+    assert undone == 3  # the three newest edits; older ones were let go
+    np.testing.assert_allclose(s.params["rnn.weight_hh_l0"], init_params(s.config, 0)["rnn.weight_hh_l0"] * 1.25**7)

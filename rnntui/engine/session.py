@@ -34,6 +34,9 @@ from rnntui.engine.vocab import Vocab
 from rnntui.errors import RnntuiError
 
 MAX_UNDO = 100
+# ... and at most this many bytes of weights that only the undo history keeps: each `]` on a
+# 2×384 LSTM keeps two 1536×384 matrices (9 MB), so 100 of them would hold almost a gigabyte.
+MAX_UNDO_BYTES = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ class StepSession:
         self._text = text
         self._indices = indices
         self._cursor = len(text)
-        self._undo: list[tuple[dict[str, np.ndarray], KnownRadii]] = []
+        self._undo: list[tuple[dict[str, np.ndarray], KnownRadii, int]] = []  # (params, radii, bytes kept)
         self._trace: Trace | None = None
         self._previous_trace: Trace | None = None  # this model over the previous text: a prefix to reuse
         self._gradients: Gradients | None = None
@@ -423,14 +426,18 @@ class StepSession:
         """Revert the last weight edit."""
         if not self._undo:
             raise RnntuiError("nothing to undo")
-        previous, radii = self._undo.pop()
+        previous, radii, _ = self._undo.pop()
         self._install(NumpyRNN(self._config, previous, self._dtype), radii)
 
     def _edit(self, params: dict[str, np.ndarray], radii: KnownRadii) -> None:
         """Install edited weights; `radii` is what the edit leaves known of their spectral radii."""
         model = NumpyRNN(self._config, params, self._dtype)  # validates before anything changes
-        self._undo.append((self.params, self._radii))
+        # the arrays the edit replaced: what this entry alone keeps alive
+        kept = sum(a.nbytes for name, a in self.params.items() if model.params[name] is not a)
+        self._undo.append((self.params, self._radii, kept))
         del self._undo[:-MAX_UNDO]
+        while len(self._undo) > 1 and sum(entry[2] for entry in self._undo) > MAX_UNDO_BYTES:
+            del self._undo[0]
         self._install(model, radii)
 
     # ------------------------------------------------------------------ internals
