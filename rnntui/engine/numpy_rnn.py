@@ -126,6 +126,15 @@ class Gradients(HiddenGradients):
     param_grad_norms: dict[str, float]  # per parameter, before clipping
 
 
+def rows_times(rows: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out[k] = rows[k] @ matrix, one matrix-vector product per row. OpenBLAS multiplies two rows
+    by a wide matrix several times slower as one matrix product than as two vector products: it
+    repacks the whole matrix for the product, and that is what a step back in time waits for."""
+    for k in range(rows.shape[0]):
+        np.matmul(rows[k], matrix, out=out[k])
+    return out
+
+
 class NumpyRNN:
     """A stacked RNN/LSTM/GRU with an optional embedding and a linear head, in NumPy."""
 
@@ -291,8 +300,8 @@ class NumpyRNN:
         self, trace: Trace, targets, hidden_targets, clipping: Clipping = Clipping()
     ) -> tuple[Gradients, HiddenGradients]:
         """`backward(trace, targets)` and `backward_hidden(trace, hidden_targets)` in one pass back
-        through time: each step multiplies both recursions' vectors by W_hh at once, and reading
-        W_hh from memory is what a step of a wide layer waits for."""
+        through time: the two recursions share the loop, the local derivatives and every
+        element-wise step (see rows_times for why each still multiplies by W_hh on its own)."""
         dh_total, grads = self._backprop(trace, [targets, hidden_targets], parameters=True)
         return (self._gradients(trace, targets, dh_total[0], grads, clipping),
                 self._hidden(trace, hidden_targets, dh_total[1]))
@@ -378,7 +387,7 @@ class NumpyRNN:
         for t in reversed(range(T)):
             dh[:, t] = d_out[:, t] + carry
             da[:, t] = dh[:, t] * local[t]
-            carry = da[:, t] @ w_hh
+            rows_times(da[:, t], w_hh, out=carry)
         return da, da
 
     def _lstm_backward(self, trace, layer, p, d_out, dh):
@@ -405,7 +414,7 @@ class NumpyRNN:
             dc = carry_c + dh_t * dc_from_dh[t]
             da[:, t] = np.concatenate((dc, dc, dc, dh_t), axis=1) * local[t]
             carry_c = dc * gf[t]
-            carry_h = da[:, t] @ w_hh
+            rows_times(da[:, t], w_hh, out=carry_h)
         return da, da
 
     def _gru_backward(self, trace, layer, p, d_out, dh):
@@ -422,6 +431,7 @@ class NumpyRNN:
         da_i = np.empty((K,) + trace.pre[layer].shape, dtype=self.dtype)
         da_h = np.empty((K,) + trace.pre[layer].shape, dtype=self.dtype)
         carry = np.zeros((K, H), dtype=self.dtype)
+        recurrent = np.empty((K, H), dtype=self.dtype)
         for t in reversed(range(T)):
             dh_t = d_out[:, t] + carry
             dh[:, t] = dh_t
@@ -430,5 +440,5 @@ class NumpyRNN:
             da_z = dh_t * dz_local[t]
             da_i[:, t] = np.concatenate((da_r, da_z, da_n), axis=1)
             da_h[:, t] = np.concatenate((da_r, da_z, da_n * gr[t]), axis=1)
-            carry = dh_t * gz[t] + da_h[:, t] @ w_hh
+            carry = dh_t * gz[t] + rows_times(da_h[:, t], w_hh, out=recurrent)
         return da_i, da_h
