@@ -42,6 +42,7 @@ class Recomputer:
 
         session: StepSession
         computed: Computed
+        final: bool  # the job's last stage: nothing more is coming
 
     @dataclass
     class Failed(Message):
@@ -67,7 +68,7 @@ class Recomputer:
             session.adopt(job.run())
             return session.pending(parts)
         wanted = (session, *job.key, job.parts)
-        if _covers(self.failed, wanted) or (_covers(self._running, wanted) and self.busy):
+        if _covers(self.failed, wanted) or _covers(self._running, wanted):
             return job.parts
         self.failed = None
         self._running = wanted
@@ -77,14 +78,21 @@ class Recomputer:
         )
         return job.parts
 
+    def delivered(self, message: "Recomputer.Ready") -> None:
+        """The owner has handled `message`: after the last stage, a request may start a new job."""
+        if message.final and self._running is not None and self._running[0] is message.session \
+                and self._running[1] is message.computed.key[0] and self._running[2] is message.computed.key[1]:
+            self._running = None
+
     def remember_failure(self, message: "Recomputer.Failed") -> None:
         """The job that failed is not started again for the same state (a newer edit may be)."""
         if self._running is not None and self._running[0] is message.session:
-            self.failed = self._running
+            self.failed, self._running = self._running, None
 
     @property
     def busy(self) -> bool:
-        return self.worker is not None and self.worker.is_running
+        """A job runs, or its last results are on their way to the owner."""
+        return self._running is not None
 
     def _run(self, session: StepSession, job: Job) -> None:
         worker = get_current_worker()
@@ -99,7 +107,8 @@ class Recomputer:
                     self.owner.post_message(self.Failed(session, f"{type(error).__name__}: {error}"))
                     return
                 if not worker.is_cancelled:
-                    self.owner.post_message(self.Ready(session, computed))
+                    final = all(getattr(computed, part) is not None for part in job.parts)
+                    self.owner.post_message(self.Ready(session, computed, final))
 
 
 def _covers(job: tuple | None, wanted: tuple) -> bool:

@@ -266,6 +266,7 @@ class StepScreen(Screen[None]):
     @on(Recomputer.Ready)
     def recomputed(self, message: Recomputer.Ready) -> None:
         """A stage of the background work is back: adopted if it still describes what is shown."""
+        self.recomputer.delivered(message)
         if message.session is self.session:
             message.session.adopt(message.computed)
             self.render_session()
