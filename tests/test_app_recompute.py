@@ -192,3 +192,19 @@ def running_rnntui_code() -> list[str]:
                 break
             frame = frame.f_back
     return busy
+
+
+async def test_the_first_screen_says_computing_until_its_figures_arrive(monkeypatch):
+    slow = SlowForward(monkeypatch)
+    app = app_on(StepSession(TEXT, cell="lstm", hidden_size=8, seed=0))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        computing = t("stepping.pending.computing")
+        for selector in ("#hidden", "#gates", "#gradients", "#distribution"):
+            assert computing in pane_text(app, selector), selector
+        assert "no targets yet" not in pane_text(app, "#gradients")
+        slow.release.set()
+        await settle(app, pilot)
+        for selector in ("#hidden", "#gates", "#gradients", "#distribution"):
+            assert computing not in pane_text(app, selector), selector
+        assert "first/last" in pane_text(app, "#gradients")

@@ -134,6 +134,7 @@ class StepScreen(Screen[None]):
         self._play_timer: Timer | None = None
         self._early_log: list[str] | None = []  # None once the console is laid out
         self.recomputer = Recomputer(self)  # passes and radii of big models, off the UI thread
+        self._drawn: set[str] = set()  # panes that have shown figures (before that: "computing…")
         if start_at_first:
             session.first()
 
@@ -255,7 +256,11 @@ class StepScreen(Screen[None]):
         )
         for selector, ready in (("#hidden", traced), ("#gates", traced), ("#distribution", traced),
                                 ("#gradients", bars_ready)):
-            self.query_one(selector).set_class(not ready, "stale")
+            pane = self.query_one(selector)
+            pane.set_class(not ready, "stale")  # an earlier state's figures, dimmed
+            if ready:
+                self._drawn.add(selector)
+            pane.wait(None if selector in self._drawn else t("stepping.pending.computing"))
         radii = None if "radii" in pending else s.spectral_radii()
         status = views.status_text(s, self.playing, self.speed, self.app.size.width, radii)
         if pending and self.recomputer.failed is not None:
