@@ -18,21 +18,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from rnntui.engine.corpus import Corpus, load_corpus  # noqa: E402
-from rnntui.train.train_config import TrainConfig  # noqa: E402
-from rnntui.train.data import ValidationStreams, stream_loss, window_loss  # noqa: E402
-from rnntui.train.trainer import Trainer  # noqa: E402
-
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "tinyshakespeare.txt"
-WINDOW = 100  # characters per zero-state scoring window
+from bench.common import WINDOW, default_corpus
+from rnntui.engine.corpus import Corpus, load_corpus
+from rnntui.train.train_config import TrainConfig
+from rnntui.train.data import ValidationStreams, stream_loss, window_loss
+from rnntui.train.trainer import Trainer
 
 # What each named arm changes from the base (the base is given by --base NAME=VALUE ...).
 ARMS: dict[str, dict] = {
@@ -103,7 +97,7 @@ def run_arm(corpus: Corpus, base: TrainConfig, spec: str, steps: int, minutes: f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("arms", nargs="*", default=["base"])
-    parser.add_argument("--corpus", default=str(DEFAULT_CORPUS))
+    parser.add_argument("--corpus", default=default_corpus())
     parser.add_argument("--chars", type=int, default=None, help="use only the corpus's first CHARS characters")
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--minutes", type=float, default=None, help="wall time per arm instead of --steps")

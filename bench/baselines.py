@@ -16,20 +16,17 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench.train import machine, machine_info  # noqa: E402
-from rnntui.engine.corpus import SHIPPED, load_corpus, shipped_corpus  # noqa: E402
-from rnntui.train.expectations import Baseline, load_table, save_table, text_digest  # noqa: E402
-from rnntui.engine.loss_floor import loss_floor  # noqa: E402
-from rnntui.train.train_config import TrainConfig  # noqa: E402
-from rnntui.train.trainer import Trainer  # noqa: E402
+from bench.common import machine_info, machine_line
+from rnntui.engine.corpus import SHIPPED, load_corpus, shipped_corpus
+from rnntui.train.expectations import Baseline, load_table, save_table, text_digest
+from rnntui.engine.loss_floor import loss_floor
+from rnntui.train.train_config import TrainConfig
+from rnntui.train.trainer import Trainer
 
 CELLS = ("rnn", "lstm", "gru")
 MINUTES = (1.0, 5.0, 15.0)
@@ -99,7 +96,7 @@ def main() -> None:
         parser.error("give corpus files or shipped names, or --shipped")
     info = machine_info()
     cpu, commit = f"{info['cpu']}, {info['cores']} cores", info["commit"]
-    print(f"{machine()}; torch {torch.__version__}", flush=True)
+    print(f"{machine_line()}; torch {torch.__version__}", flush=True)
     for spec in specs:
         for cell in args.cells:
             for minutes in args.minutes:

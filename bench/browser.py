@@ -13,18 +13,11 @@ script waits for the server's processes to be gone and says how long that took.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # the browser harness the tests use
-
-from serve_harness import HAS_TEXT, chromium, focus_terminal, open_tab, served, wait_until  # noqa: E402
+from bench.common import load, machine_line, percentile, rss_mb
+from tests.serve_harness import HAS_TEXT, chromium, focus_terminal, open_tab, served, wait_until  # the tests' harness
 
 # The same model and text as bench/ui.py, so the two latencies can be compared.
 TEXT = "To be, or not to be, that is the question: whether 'tis nobler i"
@@ -63,21 +56,10 @@ ARM = """() => {
 }"""
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def press(page, key: str, timeout_ms: float) -> float:
     page.evaluate(ARM)
     page.keyboard.press(key)
     return page.evaluate(f"() => Promise.race([window.rnntuiLatency, new Promise(r => setTimeout(() => r(-1), {timeout_ms}))])")
-
-
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
 
 
 def run(tabs: int, presses: int, browser) -> dict:
@@ -112,7 +94,7 @@ def report(tabs: int, result: dict) -> None:
     answered = [ms for ms in every if ms >= 0]
     print(f"{tabs} tab(s): first screen max {max(result['first']):.2f} s "
           f"(each: {', '.join(f'{s:.2f}' for s in result['first'])})")
-    print(f"  key -> visible change: median {statistics.median(answered):.0f} ms, p95 {p95(answered):.0f} ms, "
+    print(f"  key -> visible change: median {statistics.median(answered):.0f} ms, p95 {percentile(answered, 0.95):.0f} ms, "
           f"max {max(answered):.0f} ms over {len(answered)} presses; unanswered within 5 s: {lost}")
     if tabs > 1:
         worst = [max(tab) for tab in result["latencies"]]
@@ -127,14 +109,11 @@ def main() -> None:
     parser.add_argument("--tabs", type=int, nargs="+", default=[1, 10], help="tab counts to measure, in turn")
     parser.add_argument("--presses", type=int, default=60, help="key presses per tab")
     args = parser.parse_args()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    print(f"commit {commit}, {cpu}, {os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.2f}")
+    print(machine_line())
     with chromium() as browser:
         for tabs in args.tabs:
             report(tabs, run(tabs, args.presses, browser))
-            print(f"  load average {os.getloadavg()[0]:.2f}")
+            print(f"  load {load()}")
 
 
 if __name__ == "__main__":

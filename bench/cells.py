@@ -13,17 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench.train import machine  # noqa: E402
+from bench.common import machine_line
 
 RECURRENT = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 VOCAB, EMBEDDING, BATCH, SEQ = 65, 64, 32, 100
@@ -58,7 +54,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=6)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"{machine()}; 2x{args.hidden}, batch {BATCH}x{SEQ}, {args.threads} threads, torch {torch.__version__}")
+    print(f"{machine_line()}; 2x{args.hidden}, batch {BATCH}x{SEQ}, {args.threads} threads, torch {torch.__version__}")
     print("| cell | fp32 tok/s | bf16 tok/s | bf16 / fp32 | load |")
     print("|---|---|---|---|---|")
     for cell in RECURRENT:

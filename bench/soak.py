@@ -20,41 +20,21 @@ import asyncio
 import os
 import re
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from ui_training import TimedApp, key_latency, load, machine_line, percentile  # noqa: E402
-
-from rnntui.engine.corpus import load_corpus  # noqa: E402
-from rnntui.engine.session import StepSession  # noqa: E402
-from rnntui.tui.training.controller import app_train_config  # noqa: E402
-from rnntui.tui.widgets.console import GenerationConsole  # noqa: E402
-from rnntui.tui.widgets.loss_curve import LossCurve  # noqa: E402
+from bench.common import load, machine_line, percentile, rss_mb
+from bench.ui_training import TimedApp, key_latency
+from rnntui.engine.corpus import load_corpus
+from rnntui.engine.session import StepSession
+from rnntui.tui.training.controller import app_train_config
+from rnntui.tui.widgets.console import GenerationConsole
+from rnntui.tui.widgets.loss_curve import LossCurve
 
 SIZE = (120, 40)
 POLL = 0.25  # seconds between looks at the run and the log (the resolution of the lag)
 KEYS = ("right", "right", "left", "down", "up")  # step and select: every pane redraws
 LOGGED_EVAL = re.compile(r"step ([\d,]+): validation loss")
 SHOWN_STEP = re.compile(r"step ([\d,]+)")
-
-
-# ---------------------------------------------------------------------- memory, from /proc
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of `pid` in MB (0 once it is gone)."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 # ---------------------------------------------------------------------- the app's training, read-only

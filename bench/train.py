@@ -24,33 +24,23 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import platform
 import statistics
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from rnntui.engine.config import ModelConfig  # noqa: E402
-from rnntui.engine.corpus import Corpus, load_corpus  # noqa: E402
-from rnntui.train.precision import autocast, cpu_has_bf16, resolve_precision  # noqa: E402
-from rnntui.train.threads import usable_cores  # noqa: E402
-from rnntui.train.torch_model import CharRNN, detach_state  # noqa: E402
-from rnntui.train.train_config import TrainConfig  # noqa: E402
-from rnntui.train.train_events import EvalEvent, StepEvent  # noqa: E402
-from rnntui.train.data import StreamBatches, ValidationStreams, WindowBatches, stream_loss, window_loss  # noqa: E402
-from rnntui.train.trainer import Trainer  # noqa: E402
-
-WARMUP = 3  # first steps of each loop, not counted: oneDNN builds its kernels then
-WINDOW = 100  # characters per zero-state scoring window
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "tinyshakespeare.txt"
+from bench.common import WARMUP, WINDOW, default_corpus, machine_line
+from rnntui.engine.config import ModelConfig
+from rnntui.engine.corpus import Corpus, load_corpus
+from rnntui.train.precision import autocast, cpu_has_bf16, resolve_precision
+from rnntui.train.threads import usable_cores
+from rnntui.train.torch_model import CharRNN, detach_state
+from rnntui.train.train_config import TrainConfig
+from rnntui.train.train_events import EvalEvent, StepEvent
+from rnntui.train.data import StreamBatches, ValidationStreams, WindowBatches, stream_loss, window_loss
+from rnntui.train.trainer import Trainer
 
 
 class BareLoop:
@@ -218,32 +208,12 @@ def time_spent_in(trainer: Trainer, *methods: str) -> dict[str, float]:
 
 
 def print_quality(rows: list[Scores], minutes: float, mean_load: float, max_load: float) -> None:
-    print(f"\n{minutes:g} minutes each, {machine()}, load average mean {mean_load:.2f}, max {max_load:.2f}")
+    print(f"\n{minutes:g} minutes each, {machine_line()}, load average mean {mean_load:.2f}, max {max_load:.2f}")
     print("| loop | steps | tok/s | precision | val, warm stream | val, 100-char windows | train, warm stream | gap |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r.name} | {r.steps} | {r.tokens / r.seconds / 1000:.1f}k | {r.precision} | {r.val_stream:.4f} | "
               f"{r.val_windows:.4f} | {r.train_stream:.4f} | {r.val_stream - r.train_stream:+.4f} |", flush=True)
-
-
-def machine_info() -> dict[str, str]:
-    """Date, commit, CPU model and usable cores: what every published figure is stated with."""
-    cpu = platform.processor() or "CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=Path(__file__).parent).stdout.strip()
-    return {"date": time.strftime("%Y-%m-%d"), "commit": commit or "?", "cpu": cpu, "cores": str(usable_cores())}
-
-
-def machine() -> str:
-    info = machine_info()
-    return f"{info['date']}, commit {info['commit']}, {info['cpu']}, {info['cores']} cores"
 
 
 # ---------------------------------------------------------------------------- thread counts
@@ -265,7 +235,7 @@ def rate(corpus: Corpus, threads: int | None, seconds: float) -> tuple[float, in
 
 def busy_check(corpus: Corpus, seconds: float) -> None:
     cores = usable_cores()
-    print(f"\ntokens/s of default training, {seconds:g} s per row, {machine()}")
+    print(f"\ntokens/s of default training, {seconds:g} s per row, {machine_line()}")
     print("| machine | threads | tok/s | threads at the end | load average |")
     print("|---|---|---|---|---|")
     for busy in (False, True):
@@ -286,7 +256,7 @@ def busy_check(corpus: Corpus, seconds: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default=str(DEFAULT_CORPUS))
+    parser.add_argument("--corpus", default=default_corpus())
     parser.add_argument("--cell", default="lstm")
     parser.add_argument("--hidden", type=int, default=TrainConfig.hidden_size)
     parser.add_argument("--layers", type=int, default=TrainConfig.num_layers)
@@ -305,7 +275,7 @@ def main() -> None:
     # Speed does not depend on the text, only on the vocabulary: a short corpus keeps set-up quick.
     sample = Corpus(corpus.name, corpus.text[:300_000])
     if args.workers:
-        from train_workers import report  # bench/train_workers.py: this script's folder is on sys.path
+        from bench.train_workers import report
 
         # Each precision fixed for every layout: `auto` times bf16 against fp32 per launch, and
         # under load that flips. bf16 is what `auto` picks on CPUs with AMX.
@@ -314,6 +284,7 @@ def main() -> None:
         report(sample, TrainConfig(cell=args.cell, hidden_size=args.hidden, num_layers=args.layers),
                args.steps, args.workers, precisions)
         return
+    print(machine_line(), flush=True)
     print(f"{args.layers}x{args.hidden} {args.cell}, batch 32x100, Adam, clip 5, "
           f"{torch.get_num_threads()} threads, CPU bf16 support: {cpu_has_bf16()}, "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)

@@ -19,6 +19,7 @@ import time
 
 import torch
 
+from bench.common import WARMUP
 from rnntui.engine.corpus import Corpus
 from rnntui.train.distributed import close_workers, init_workers, launch_local
 from rnntui.train.train_config import TrainConfig
@@ -28,7 +29,6 @@ from rnntui.train.trainer import Trainer
 # (workers, threads per worker, rows): the global batch, and one worker alone on one worker's
 # share of it (the floor above).
 LAYOUTS = ((1, 1, "all"), (2, 1, "all"), (1, 2, "all"), (1, 1, "half"))
-WARMUP = 3  # first steps of each run, not counted: oneDNN builds its kernels then
 
 
 def step_times(config_json: str, corpus: Corpus, steps: int, threads: int) -> tuple[list[float], int, str]:

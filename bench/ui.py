@@ -10,7 +10,7 @@ Keys: stepping (→ ←), unit (↓), edits (] [), clip (k), and, at the end, ce
 from the seed, so it comes last when a checkpoint is stepped). `--busy` runs one CPU-bound
 process beside the app, to stand in for a slower or busier machine.
 
-    ./dev bench ui                                   # H=32 RNN, 64 characters
+    ./dev bench ui                                   # H=32 RNN, 64 characters (python -m bench.ui)
     ./dev bench ui --checkpoint runs/x/best.safetensors --chars 400
     ./dev bench ui --cell lstm --layers 2 --hidden 384 --embedding 64 --chars 1000 --busy
 """
@@ -19,22 +19,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime
 import os
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from textual import events
 
+from bench.common import busy_beside, default_corpus, machine_line, percentile
 from rnntui.engine.corpus import load_corpus
 from rnntui.engine.session import StepSession
 from rnntui.tui.app import RnnApp
 from rnntui.tui.step_screen import StepScreen
 
-ROOT = Path(__file__).resolve().parents[1]
 SHORT_TEXT = "To be, or not to be, that is the question: whether 'tis nobler i"  # 64 characters
 # Mostly stepping (what people do most), plus keys that recompute forward and backward passes.
 KEY_MIX = ["right"] * 6 + ["left"] * 2 + ["right_square_bracket", "left_square_bracket", "down", "k"]
@@ -129,51 +126,18 @@ async def measure(make_session, presses: int, size: tuple[int, int]) -> dict:
             "trace_mb": trace_mb}
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def row(label: str, values: list[float]) -> str:
     return (f"| {label} | {len(values)} | {statistics.median(values):.1f} | {percentile(values, 0.95):.1f} | "
             f"{max(values):.1f} |")
-
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def commit() -> str:
-    short = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                           text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip()
-    return (short or "?") + ("+" if dirty else "")
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            return next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return "CPU"
 
 
 def text_for(chars: int, vocab: list[str] | None) -> str:
     """The first `chars` characters of the default corpus (those the model knows), or the short line."""
     if chars <= len(SHORT_TEXT) and vocab is None:
         return SHORT_TEXT[:chars]
-    corpus = load_corpus(str(default_corpus()))
+    corpus = load_corpus(default_corpus())
     text = corpus.text if vocab is None else "".join(ch for ch in corpus.text[: chars * 2] if ch in set(vocab))
     return text[:chars]
-
-
-def default_corpus() -> Path:
-    for folder in ROOT.parents:
-        candidate = folder / "shared" / "corpora" / "tinyshakespeare.txt"
-        if candidate.is_file():
-            return candidate
-    return Path("tinyshakespeare.txt")
 
 
 def main() -> None:
@@ -208,15 +172,9 @@ def main() -> None:
 
         model = "fresh weights (seed 0)"
     config = make_session().config
-    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if args.busy else None
-    try:
+    with busy_beside(args.busy):
         result = asyncio.run(measure(make_session, args.presses, (args.width, args.height)))
-    finally:
-        if spinner is not None:
-            spinner.kill()
-            spinner.wait()
-    print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit()}, {cpu_model()}, "
-          f"{os.cpu_count()} CPUs, load {load()}{', one busy process beside' if args.busy else ''}")
+    print(machine_line() + (", one busy process beside" if args.busy else ""))
     print(f"{config.num_layers}x{config.hidden_size} {config.cell}, embedding {config.embedding_dim or 'one-hot'}, "
           f"{model}, T={len(text)}, {args.width}x{args.height}, OPENBLAS_NUM_THREADS="
           f"{os.environ.get('OPENBLAS_NUM_THREADS', '?')}")

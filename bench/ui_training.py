@@ -21,24 +21,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime
-import os
-import platform
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from textual import events
 
-from textual import events  # noqa: E402
+from bench.common import StopsTheClock, busy_beside, load, machine_line, percentile
 
-from rnntui.engine.corpus import load_corpus  # noqa: E402
-from rnntui.engine.session import StepSession  # noqa: E402
-from rnntui.tui.app import RnnApp  # noqa: E402
-from rnntui.tui.step_screen import StepScreen  # noqa: E402
-from rnntui.tui.training.controller import app_train_config  # noqa: E402
+from rnntui.engine.corpus import load_corpus
+from rnntui.engine.session import StepSession
+from rnntui.tui.app import RnnApp
+from rnntui.tui.training.controller import app_train_config
+from rnntui.tui.step_screen import StepScreen
 
 SIZE = (120, 40)
 
@@ -54,7 +48,7 @@ def headless_tokens_per_second(config, corpus) -> tuple[float, int]:
     return history.tokens / done.elapsed, done.step
 
 
-class TimedScreen(StepScreen):
+class TimedScreen(StopsTheClock, StepScreen):
     """The stepping screen whose step and unit keys, once handled, schedule the callback that stops
     the clock, and which times each session installed (a run's view of its weights).
 
@@ -68,18 +62,13 @@ class TimedScreen(StepScreen):
         super().install_session(session, cursor, unit)
         self.install_seconds.append(time.perf_counter() - start)
 
-    def _stop_clock_after_refresh(self) -> None:
-        future = self.app.pending
-        if future is not None and not future.done():
-            self.call_after_refresh(lambda: future.done() or future.set_result(time.perf_counter()))
-
     def action_step(self, direction: int) -> None:
         super().action_step(direction)
-        self._stop_clock_after_refresh()
+        self.stop_clock_after_refresh()
 
     def action_select_unit(self, step: int) -> None:
         super().action_select_unit(step)
-        self._stop_clock_after_refresh()
+        self.stop_clock_after_refresh()
 
 
 class TimedApp(RnnApp):
@@ -135,11 +124,6 @@ async def app_phase(config, corpus, interval: float, press: bool) -> dict:
             "training": training, "samples": samples, "syncs": syncs, "ui_share": ui_share}
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def describe(latencies: list[float]) -> str:
     ms = [x * 1000 for x in latencies]
     return (f"n={len(ms)}  median {statistics.median(ms):.1f} ms  p95 {percentile(ms, 0.95):.1f} ms  "
@@ -165,13 +149,8 @@ def main() -> None:
     parser.add_argument("--key-interval", type=float, default=0.1, help="seconds between posted keys")
     parser.add_argument("--busy", action="store_true", help="run one CPU-bound process beside every phase")
     args = parser.parse_args()
-    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if args.busy else None
-    try:
+    with busy_beside(args.busy):
         run(args)
-    finally:
-        if spinner is not None:
-            spinner.kill()
-            spinner.wait()
 
 
 def run(args) -> None:
@@ -205,24 +184,6 @@ def run(args) -> None:
     print(f"keypress -> repaint, idle:     {describe(result['idle'])}")
     print(f"keypress -> repaint, training: {describe(result['training'])}  (targets p95 <= 50 ms: "
           f"{'met' if p95 <= 50 else 'missed'}, median <= 25 ms: {'met' if median <= 25 else 'missed'})")
-
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def machine_line() -> str:
-    """Date, commit, CPU and load: what a line of bench/RESULTS.md records beside the figures."""
-    root = Path(__file__).resolve().parent.parent
-    commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
-    cpu = platform.processor() or "?"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return (f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit}, {cpu}, "
-            f"{os.cpu_count()} CPUs, load {load()}")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,10 @@ with `asyncio.sleep` polling; keys are pressed only while training is paused or 
 from __future__ import annotations
 
 import asyncio
+import copy
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -18,12 +20,12 @@ from app_helpers import SIZE, screen_text, small_app
 from rnntui.engine.checkpoint import load_checkpoint
 from rnntui.engine.corpus import Corpus, shipped_corpus
 from rnntui.engine.session import StepSession
-from rnntui.live.service import RunState
+from rnntui.live.service import RunState, RunView
 from rnntui.tui.screens.confirm import ConfirmScreen
 from rnntui.tui.screens.corpus_picker import CorpusPickerScreen
 from rnntui.tui.screens.weight_editor import WeightEditorScreen
 from rnntui.tui.screens.train_settings import TrainSettingsScreen, config_fields, parse_fields
-from rnntui.tui.training import controller
+from rnntui.tui.training import controller, saving
 from rnntui.tui.widgets.loss_curve import LossCurve
 from rnntui.errors import CheckpointError, RnntuiError
 
@@ -240,9 +242,9 @@ async def test_quit_and_save_while_running_saves_the_step_the_run_paused_at(tmp_
 
 def test_a_default_save_name_never_overwrites(tmp_path):
     first = tmp_path / "run-step5.safetensors"
-    assert controller.unused_path(first) == first
+    assert saving.unused_path(first) == first
     first.write_bytes(b"kept")
-    assert controller.unused_path(first) == tmp_path / "run-step5-2.safetensors"
+    assert saving.unused_path(first) == tmp_path / "run-step5-2.safetensors"
 
 
 async def test_corpus_picker_and_settings_screen_lead_to_a_run(tmp_path):
@@ -365,6 +367,26 @@ async def test_every_weight_key_is_refused_with_the_reason_while_a_run_is_active
         assert any("weights reset" in n.message for n in app._notifications)
 
 
+async def test_a_view_drawn_for_another_clipping_is_dropped_and_k_reaches_the_run():
+    """k changes the session's clipping; the run follows it. A view the child drew before it heard
+    (the old clipping) must not be installed: it would set the panes' clipping back."""
+    app = small_app()
+    app.choose_corpus(tiny_corpus())
+    async with app.run_test(size=SIZE) as pilot:
+        run = await paused_run(app)
+        stale = copy.deepcopy(run.view)  # as the pipe delivers it: not the session on screen
+        assert stale.session.clipping.mode == "norm"
+        before = app.session
+        await pilot.press("k")
+        assert app.session.clipping.mode == "off"
+        await wait_for(lambda: run.settings.clip_mode == "off" and app.session is not before,
+                       "the run to follow the panes' clipping, and a view drawn for it")
+        shown = app.session
+        assert shown.clipping.mode == "off" and run.watched.clip_mode == "off"
+        app.training.on_news(RunView(run.id, replace(stale, step=stale.step + 1)))  # arrives late
+        assert app.session is shown and app.session.clipping.mode == "off"
+
+
 async def test_a_killed_child_is_reported_keeps_the_weights_and_t_starts_again():
     app = small_app()
     app.choose_corpus(tiny_corpus())
@@ -404,7 +426,7 @@ async def test_a_failed_save_is_one_line_and_keeps_the_app_and_the_run(tmp_path,
     def full_disk(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(controller, "save_checkpoint", full_disk)
+    monkeypatch.setattr(saving, "save_checkpoint", full_disk)
     async with app.run_test(size=SIZE) as pilot:
         run = app.training.start(tiny_config(app))
         await wait_for(lambda: run.step >= 3, "3 steps")

@@ -195,6 +195,48 @@ def test_resume_refuses_a_run_folder_without_optimizer_state(tmp_path):
         Trainer.resume(tmp_path, corpus)
 
 
+def rewrite_loop_record(run_dir, change) -> None:
+    """Replace the run state's loop record (a JSON object) by `change(record)`."""
+    import json
+
+    from rnntui.engine.checkpoint import write_safetensors_files
+    from rnntui.train.run_state import LOOP_KEY, load_run_state, run_state_payload
+
+    optimizer_state, extra, metadata = load_run_state(run_dir / RUN_STATE)
+    metadata[LOOP_KEY] = json.dumps(change(json.loads(metadata[LOOP_KEY])))
+    metadata.pop("format")
+    write_safetensors_files([(run_dir / RUN_STATE, *run_state_payload(optimizer_state, extra, metadata))])
+
+
+def test_a_run_state_without_the_optional_loop_facts_resumes_the_same_and_one_without_a_step_is_refused(tmp_path):
+    import dataclasses
+    import shutil
+
+    from rnntui.train.run_state import LoopRecord, LoopState
+
+    corpus = shipped_corpus("abc")
+    config = tiny(steps=6, precision="fp32")
+    first = Trainer(config, corpus, tmp_path / "full")
+    stop_at(first, 3)
+    first.run()
+    shutil.copytree(tmp_path / "full", tmp_path / "older")
+    core = {field for field in LoopState.__dataclass_fields__}
+    rewrite_loop_record(tmp_path / "older", lambda record: {k: v for k, v in record.items() if k in core})
+
+    full = Trainer.resume(tmp_path / "full", corpus)  # a resume sets torch's global RNG: run each in turn
+    full_loop = dataclasses.replace(full.loop)
+    full_losses = losses(run_collecting(full))
+    older = Trainer.resume(tmp_path / "older", corpus)
+    assert older.loop == full_loop and older.loop.step == 3
+    assert losses(run_collecting(older)) == full_losses
+
+    rewrite_loop_record(tmp_path / "older", lambda record: {k: v for k, v in record.items() if k != "step"})
+    with pytest.raises(CheckpointError, match="lacks a valid 'loop' entry"):
+        Trainer.resume(tmp_path / "older", corpus)
+    with pytest.raises(CheckpointError, match="lacks a valid 'loop' entry"):
+        LoopRecord.from_metadata({})
+
+
 def test_non_finite_updates_are_skipped_and_training_stops_with_advice(tmp_path):
     # An unbounded ReLU RNN with a huge step and no clipping overflows to nan on the next step.
     config = tiny(cell="rnn", activation="relu", optimizer="sgd", lr=1e10, lr_decay="none",

@@ -88,7 +88,7 @@ class Trainer:
         self.param_names = [name for name, _ in self.model.named_parameters()]
         self._good_weights = [p.detach().clone() for p in self.model.parameters()]
 
-        self.loop = LoopState()  # written by this thread only; others read `step` or take a snapshot()
+        self.loop = LoopState()  # where the run stands: only run() and a resume change it
         self._saved_step: int | None = None  # the step `last` was written at, to skip rewriting it
         self.state = self.model.zero_state(self.local_streams)
 

@@ -105,7 +105,7 @@ class RnnApp(App[None]):
         self.training.ask_prime()
 
     def action_save(self) -> None:
-        self.training.ask_save()
+        self.training.saving.ask_save()
 
     def action_restart_cell(self) -> None:
         self.training.restart_for("cycle_cell")
@@ -114,5 +114,5 @@ class RnnApp(App[None]):
         self.training.restart_for("toggle_activation")
 
     async def action_quit(self) -> None:
-        self.training.quit()
+        self.training.saving.quit()
 

@@ -22,13 +22,13 @@ from textual.timer import Timer
 
 from rnntui.demos.figure_text import figure_lines
 from rnntui.demos.player import DemoPlayer
-from rnntui.demos.script import Demo, DemoContext, DemoStopped, Outcome, TrainingView
+from rnntui.demos.script import Demo, DemoContext, DemoStopped, Outcome
 from rnntui.engine.session import StepSession
 from rnntui.errors import RnntuiError
 from rnntui.tui.commands import ActionCommands
 from rnntui.tui.heap import settle_heap
 from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
-from rnntui.tui.widgets.loss_curve import CurveData, TrainingStats
+from rnntui.tui.training.curve import show_demo_run
 from rnntui.tui.widgets.narration import NarrationPanel
 
 HINTS = {
@@ -192,31 +192,18 @@ class DemoApp(App[None]):
         self.narration.show(heading, outcome.narration(self.lang), figure_lines(scene.figure, self._figure_width(), self.lang), hint,
                            look=scene.looks_at())
         if scene.training is not None:
-            self._show_training(scene.training)
+            show_demo_run(screen, scene.training)  # where the app's own runs go
         elif scene.session is not None:  # a new set-up without a run: the curve gives its room back
             screen.hide_loss_curve()
-        if scene.session is not None:
-            screen.forget_sample()  # drawn from the previous set-up
-            screen.install_session(scene.session, cursor=scene.cursor, unit=scene.unit)
-        elif scene.cursor is not None or scene.unit is not None:
-            screen.forget_sample()
-            screen.install_session(screen.session, cursor=scene.cursor, unit=scene.unit)
+        if scene.session is not None or scene.cursor is not None or scene.unit is not None:
+            screen.forget_sample()  # drawn from what the previous step set up
+            session = screen.session if scene.session is None else scene.session
+            screen.install_session(session, cursor=scene.cursor, unit=scene.unit)
 
     def _schedule_next(self) -> None:
         if self._autoplay_timer is not None:
             self._autoplay_timer.stop()
         self._autoplay_timer = self.set_timer(self.delay if self.player.index >= 0 else 0.5, self.action_demo_next)
-
-    def _show_training(self, view: TrainingView) -> None:
-        """A demo's run in the live-training loss-curve pane, mounted where the app's own runs go."""
-        curve = self.step_screen.loss_curve(running=view.running)
-        losses, val = list(view.losses), list(view.val)
-        stats = TrainingStats(
-            state="running" if view.running else "finished", corpus=view.corpus, model=view.model,
-            step=len(losses), loss=losses[-1] if losses else None, val_loss=val[-1][1] if val else None,
-            best_val_loss=min(v for _, v in val) if val else None,
-        )
-        curve.show(stats, CurveData(list(range(1, len(losses) + 1)), losses, [s for s, _ in val], [v for _, v in val]))
 
     # ------------------------------------------------------------------ helpers
 

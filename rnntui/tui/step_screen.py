@@ -1,4 +1,4 @@
-"""StepScreen: the five panes over one StepSession, the keys that step and change it, and the one re-render.
+"""StepScreen: five panes over one StepSession, the keys that step and change it, one re-render.
 
 The screen owns what it shows: the session, the selected unit, play, temperature and sample.
 Every key is an action that calls one StepSession method and then `render_session()`. Anything

@@ -10,7 +10,8 @@ Everything heavy happens in the child: the StepSession the panes draw arrives wi
 gradients and spectral radii computed, and samples arrive drawn. Here they are only proposed to
 the stepping screen (`install_session`). The run follows the screen the other way: its clipping
 and what its views show come from the session on screen (`follow_screen`). Weights are
-read-only while a run is active (the next view would replace any edit).
+read-only while a run is active (the next view would replace any edit). Saving the run is
+`saving.RunSaving`'s job, drawing its curve `curve.show_live_run`'s.
 """
 
 from __future__ import annotations
@@ -20,14 +21,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from pathlib import Path
 
 from textual.message import Message
 
-from rnntui.engine.checkpoint import save_checkpoint
 from rnntui.engine.config import CELLS
 from rnntui.engine.corpus import Corpus
-from rnntui.engine.loss_floor import loss_floor
 from rnntui.train.train_config import TrainConfig
 from rnntui.errors import RnntuiError
 from rnntui.numbers import parse_number
@@ -49,20 +47,18 @@ from rnntui.tui.screens.confirm import ConfirmScreen
 from rnntui.tui.screens.corpus_picker import CorpusPickerScreen
 from rnntui.tui.screens.prompt import PromptScreen
 from rnntui.tui.screens.train_settings import TrainSettingsScreen
-from rnntui.tui.widgets.loss_curve import CurveData, TrainingStats
+from rnntui.tui.training.curve import CELL_LABELS, LossFloors, clipping_label, model_label, show_live_run
+from rnntui.tui.training.saving import RunSaving
 
 SAMPLE_INTERVAL = 3.0  # seconds between streamed samples
 # Installing a view redraws every pane; a key pressed meanwhile waits for it. Views come at most
 # this often for the redraw time to stay this share of the UI's time (between the two bounds).
 UI_DUTY = 0.05
 VIEW_EVERY = (0.25, 2.0)
-SAVE_DIR = Path("runs") / "app"
-CELL_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 # Fields a running model cannot change: a different value means a new model (a restart).
 MODEL_FIELDS = ("cell", "activation", "hidden_size", "num_layers", "embedding_dim", "seq_len",
                 "batch_size", "val_fraction", "steps", "minutes", "threads", "optimizer", "seed")
 CLOSE_GRACE = 3.0  # seconds the app waits on quitting for the child to finish its step
-PAUSED_VIEW_WAIT = 5.0  # seconds q-and-save waits for the paused weights before saving the last view
 READ_ONLY = "weights are read-only while training (the next sync would replace an edit): T stops the run, then edit"
 
 
@@ -78,14 +74,6 @@ def app_train_config() -> TrainConfig:
     )
 
 
-def clipping_label(mode: str, threshold: float) -> str:
-    return {"off": "off", "norm": f"norm ≤ {threshold:g}", "value": f"value ±{threshold:g}"}[mode]
-
-
-def model_label(config: TrainConfig) -> str:
-    return f"{CELL_LABELS[config.cell]} {config.num_layers}×{config.hidden_size}"
-
-
 def parse_positive(text: str, what: str) -> float:
     value = parse_number(text, what)  # a number, and finite
     if not value > 0:
@@ -94,7 +82,7 @@ def parse_positive(text: str, what: str) -> float:
 
 
 class TrainingController:
-    """Live training for RnnApp: start, pause, stop, settings, saving, and what the run reports."""
+    """Live training for RnnApp: start, pause, stop, settings, and what the run reports."""
 
     @dataclass
     class RunNews(Message):
@@ -111,14 +99,14 @@ class TrainingController:
     def __init__(self, app) -> None:
         self.app = app
         self.corpus: Corpus | None = None
-        self._floor: tuple[Corpus, float | None] | None = None  # see floor_of
+        self.floors = LossFloors()
         self.config = app_train_config()
         self.run: LiveRun | None = None
         self.prime = ""  # "" = samples start from a newline (or a random character)
         self.samples: deque[tuple[int, str]] = deque(maxlen=200)  # (step, sample), newest last
         self.synced_step = -1  # the step of the weights the panes show (-1: not the run's yet)
         self.view_every = VIEW_EVERY[0]  # what the child is asked for (Watch.view_every)
-        self.saving_to_quit = False  # q answered "save": waiting for the paused weights' view
+        self.saving = RunSaving(self)  # s, and q while a run is active
         self._opened = False
 
     def open(self) -> None:
@@ -357,111 +345,6 @@ class TrainingController:
         """Why the weights may not be edited now, or None."""
         return READ_ONLY if self.active else None
 
-    # ------------------------------------------------------------------ checkpoints and quitting
-
-    def default_save_path(self) -> Path:
-        run = self.run
-        if run is not None and run.view is not None:
-            stem = Path(run.corpus.name).stem or "run"
-            return SAVE_DIR / f"{stem}-{run.config.cell}-step{run.view.step}.safetensors"
-        session = self.screen.session
-        return SAVE_DIR / f"{session.config.cell}-h{session.config.hidden_size}.safetensors"
-
-    def save_to(self, path: str | Path) -> Path:
-        """Save the trained weights (or, with no run, the stepped model) as rnntui/1, atomically.
-        Every failure (a full disk, an unwritable folder) is one RnntuiError line."""
-        path = checked_save_path(path)
-        run = self.run
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if run is not None and run.view is not None:
-                view = run.view
-                session = view.session
-                return save_checkpoint(path, session.params, session.config, list(run.vocab),
-                                       run.checkpoint_metadata(view.step))
-            s = self.screen.session
-            return save_checkpoint(path, s.params, s.config, s.vocab.chars, {"source": "rnntui app"})
-        except OSError as error:
-            raise RnntuiError(f"cannot save {str(path)!r}: {error.strerror or error}") from None
-
-    def ask_save(self) -> None:
-        """s: save a checkpoint; the path is asked for, and an existing file only after a yes."""
-
-        existing: list[Path] = []  # a path that needs a yes first, asked once the prompt has closed
-
-        def apply(text: str) -> None:
-            path = checked_save_path(text.strip())
-            if path.exists():
-                existing.append(path)
-                return
-            self.say_saved(self.save_to(path))
-
-        def closed(applied: bool | None) -> None:
-            if applied and existing:
-                path = existing[-1]
-                self.app.push_screen(ConfirmScreen(f"{path} exists. Overwrite it?", f"overwrite {path}"),
-                                     lambda answer: answer == "yes" and self.save_and_say(path))
-
-        self.app.push_screen(PromptScreen("Save a checkpoint (rnntui/1 .safetensors)", str(self.default_save_path()),
-                                          apply, "enter saves (folders are created), escape cancels"), closed)
-
-    def save_and_say(self, path: Path) -> bool:
-        try:
-            self.say_saved(self.save_to(path))
-        except RnntuiError as error:
-            self.log_line(f"not saved: {error}")
-            self.app.notify(str(error), title="not saved", severity="error", timeout=10)
-            return False
-        return True
-
-    def say_saved(self, saved: Path) -> None:
-        self.log_line(f"saved {saved} (rnntui app --checkpoint {saved} steps through it)")
-
-    def quit(self) -> None:
-        """q: while a run is active, ask whether to save it first; a failed save keeps the app open.
-
-        Saving pauses the run and waits for the child's view of the paused weights, so the file
-        holds the step the run stopped at, not the last view that happened to arrive."""
-        app = self.app
-        if not self.active:
-            app.exit()
-            return
-        run = self.run
-
-        def answered(answer: str | None) -> None:
-            if not answer or self.run is not run:
-                return
-            if answer != "yes":
-                run.stop()
-                app.exit()
-                return
-            self.saving_to_quit = True
-            if not run.paused:
-                self.log_line(f"pausing at step {run.step:,} to save the weights it reached")
-                run.pause()
-            app.set_timer(PAUSED_VIEW_WAIT, self.save_and_quit)  # a child that does not answer: the last view
-            self.save_when_paused()
-
-        app.push_screen(ConfirmScreen(f"Training is running (step {run.step:,}). Save it before quitting?",
-                                      f"save it under {SAVE_DIR}/ and quit", "quit without saving"), answered)
-
-    def save_when_paused(self) -> None:
-        """Save and quit once the view on screen holds the paused run's exact weights."""
-        run = self.run
-        if self.saving_to_quit and run is not None and run.view is not None and (
-                not run.active or (run.paused and run.view.step == run.step)):
-            self.save_and_quit()
-
-    def save_and_quit(self) -> None:
-        if not self.saving_to_quit:
-            return
-        self.saving_to_quit = False
-        path = unused_path(self.default_save_path())
-        if self.save_and_say(path):
-            if self.run is not None:
-                self.run.stop()
-            self.app.exit()
-
     # ------------------------------------------------------------------ what the run reports
 
     def current(self, run_id: int) -> bool:
@@ -499,13 +382,13 @@ class TrainingController:
                 self.show_training()
             case RunStateChanged():
                 self.show_training()
-                self.save_when_paused()
+                self.saving.save_when_paused()
             case RunSettingsApplied(from_step=from_step, settings=settings):
                 self.log_line(f"from step {from_step:,}: lr {settings.lr:g}, clip "
                               f"{clipping_label(settings.clip_mode, settings.clip)}")
             case RunFinished(message=message, failed=failed, started=started):
-                if self.saving_to_quit:
-                    self.save_and_quit()  # the last view came before this news; if the save fails, say the rest too
+                if self.saving.saving_to_quit:
+                    self.saving.save_and_quit()  # the last view came before this news; if the save fails, say the rest too
                 ending = "; s saves, t starts a new run" if started else "; t starts a new run"
                 self.log_line(("training failed: " if failed else "") + message + ending)
                 if failed:
@@ -524,7 +407,7 @@ class TrainingController:
         self.synced_step = view.step
         self.screen.install_session(session, cursor=1 if first else None)  # later views: where keys moved it
         self.pace_views(time.perf_counter() - start)
-        self.save_when_paused()
+        self.saving.save_when_paused()
 
     def pace_views(self, cost: float) -> None:
         """Ask the child for views no more often than the UI can redraw them within UI_DUTY;
@@ -542,52 +425,5 @@ class TrainingController:
 
     def show_training(self) -> None:
         """Redraw the loss curve from the run's latest history."""
-        run = self.run
-        if run is None:
-            return
-        curve = self.screen.loss_curve(running=run.active)
-        history = run.history
-        last = history.last
-        settings = run.settings
-        state = "paused" if run.paused else run.state.value
-        val = history.val[-1].loss if history.val else None
-        stats = TrainingStats(
-            state=state, corpus=run.corpus.name, model=model_label(run.config), step=run.step,
-            loss=None if last is None else last.loss, val_loss=val, best_val_loss=history.best_val_loss,
-            tokens_per_second=history.tokens_per_second or None, eta_seconds=history.eta_seconds(),
-            grad_norm=None if last is None else last.grad_norm,
-            grad_norm_clipped=None if last is None else last.grad_norm_clipped,
-            clipping=clipping_label(settings.clip_mode, settings.clip), lr=None if last is None else last.lr,
-            floor=self.floor_of(run.corpus),
-        )
-        steps, losses = history.steps, history.losses  # the reader thread appends meanwhile
-        n = min(len(steps), len(losses))
-        data = CurveData(steps[:n], losses[:n], [p.step for p in history.val], [p.loss for p in history.val])
-        curve.show(stats, data)
-
-
-    def floor_of(self, corpus: Corpus) -> float | None:
-        """The corpus's loss floor, computed once per corpus (it reads the whole validation text)."""
-        if self._floor is None or self._floor[0] is not corpus:
-            # Shipped names only: recognising a file as a copy of a shipped corpus means generating
-            # each of them, a pause the UI thread should not take; `rnntui train` does it.
-            self._floor = (corpus, loss_floor(corpus) if corpus.source == "shipped" else None)
-        return self._floor[1]
-
-
-def unused_path(path: Path) -> Path:
-    """`path`, or `stem-2`, `stem-3`, ... beside it: a name the person did not type overwrites nothing."""
-    candidate, n = path, 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-    return candidate
-
-
-def checked_save_path(text: str | Path) -> Path:
-    path = Path(text).expanduser()
-    if path.suffix != ".safetensors":
-        raise RnntuiError(f"{str(path)!r}: a checkpoint file name ends in .safetensors")
-    if path.is_dir():
-        raise RnntuiError(f"{str(path)!r} is a folder: give a file name")
-    return path
+        if self.run is not None:
+            show_live_run(self.screen, self.run, self.floors.of(self.run.corpus))

@@ -1,7 +1,7 @@
 """The generation console: next-character distribution, a sampled continuation, and a log.
 
-The log (`#console-log`) is where training output goes: anything may post a
-`ConsoleLine` message to the app, from any thread, and it lands here.
+The log (`#console-log`) is where training output goes: the stepping screen's `log_line`
+writes it, on the UI thread (a run's news reaches it through the training controller).
 """
 
 from __future__ import annotations
