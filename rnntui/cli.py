@@ -11,10 +11,13 @@ from typing import Optional
 import typer
 
 from rnntui import __version__
+from rnntui.commands.language import LocalizedGroup, help_text
+from rnntui.i18n import t
 
 app = typer.Typer(
     name="rnntui",
-    help="Watch a recurrent network think: step through RNN, LSTM and GRU, train, sample.",
+    cls=LocalizedGroup,
+    help=help_text("cli.help.rnntui"),
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -31,8 +34,11 @@ def _version(value: bool) -> None:
 def main_callback(
     ctx: typer.Context,
     version: Optional[bool] = typer.Option(
-        None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        None, "--version", callback=_version, is_eager=True, help=help_text("cli.help.version")
     ),
+    # LocalizedGroup reads --lang off the command line before parsing (it must come before --help
+    # is drawn), and so it is accepted after any command too; it is declared here for --help only.
+    lang: Optional[str] = typer.Option(None, "--lang", metavar="en|zh", help=help_text("cli.help.lang")),
 ) -> None:
     """With no command, open the app on the ABC example from the notes."""
     if ctx.invoked_subcommand is None:
@@ -42,9 +48,11 @@ def main_callback(
 
 
 def _register_commands() -> None:
-    from rnntui.commands import app_commands, demo_commands, engine_commands, serve_commands, training_commands
+    from rnntui.commands import (
+        app_commands, demo_commands, engine_commands, serve_commands, state_commands, training_commands,
+    )
 
-    for module in (engine_commands, training_commands, app_commands, demo_commands, serve_commands):
+    for module in (engine_commands, training_commands, app_commands, state_commands, demo_commands, serve_commands):
         module.register(app)
 
 
@@ -62,9 +70,9 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except typer.TyperException as error:  # unknown command or option, a value that won't parse
-        typer.echo(f"error: {error.format_message()} (see 'rnntui --help')", err=True)
+        typer.echo(t("cli.error.line", message=t("cli.error.usage", detail=error.format_message())), err=True)
         sys.exit(getattr(error, "exit_code", 2) or 2)
     except (typer.Abort, KeyboardInterrupt):
-        typer.echo("error: interrupted", err=True)
+        typer.echo(t("cli.error.line", message=t("cli.error.interrupted")), err=True)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

@@ -10,14 +10,15 @@ import math
 import numbers
 
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 
 
 def finite_number(value, what: str) -> float:
     """`value` as a float, or a one-line RnntuiError when it is not a finite real number."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise RnntuiError(f"{what} must be a number, got {value!r}")
+        raise RnntuiError(t("errors.numbers.not_a_number", what=what, value=value))
     if not math.isfinite(value):
-        raise RnntuiError(f"{what} must be a finite number, got {value!r}")
+        raise RnntuiError(t("errors.numbers.not_finite", what=what, value=value))
     return float(value)
 
 
@@ -27,7 +28,8 @@ def parse_number(text: str, what: str, kind: type = float) -> float | int:
     try:
         value = kind(text)
     except ValueError:
-        raise RnntuiError(f"{what} must be {'a whole number' if kind is int else 'a number'}, got {text!r}") from None
+        kind_name = t("errors.numbers.whole") if kind is int else t("errors.numbers.number")
+        raise RnntuiError(t("errors.numbers.not_parsed", what=what, kind=kind_name, text=text)) from None
     return finite_number(value, what) if kind is float else value
 
 

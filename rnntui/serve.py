@@ -6,6 +6,11 @@ on shutdown it leaves the processes to chance. Here each tab's app is started wi
 argument list `rnntui serve` built and validated, as the leader of a process group of its own, and it
 ends with its whole group (a training child included): asked to quit, then terminated, then killed.
 
+A link `/s/STRING` opens a tab in the state a state string describes. The string is checked before
+anything starts (its length before it is decoded, then its characters, then the state it holds,
+by `ServeConfig.check_state`) and reaches the tab's `rnntui app` in its environment (STATE_ENV),
+never on a command line; the tab's command is the fixed `rnntui app`.
+
 aiohttp and textual-serve are imported by this module only, which the CLI imports inside `serve`.
 """
 
@@ -31,7 +36,9 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 from yarl import URL
 
+from rnntui.commands.app_commands import SERVE_URL_ENV, STATE_ENV
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 
 log = logging.getLogger("rnntui.serve")
 
@@ -40,6 +47,7 @@ KILL_GRACE_SECONDS = 2.0  # and its group this long after SIGTERM before SIGKILL
 POLL_SECONDS = 0.05  # how often the group is checked while it winds down
 HEARTBEAT_SECONDS = 15.0  # a browser that vanished without closing its socket is noticed after this
 SERVED_BY = "RNNTUI_SERVED_BY"  # in every served app's environment: the server's pid, to find its processes
+STATE_ROUTE = "/s/{state}"  # a link into a state; its tab's socket is at STATE_ROUTE + "/ws"
 LOOPBACK_NAMES = ("localhost",)
 WEB_FONT_LINK = re.compile(r"<link[^>]*fonts\.googleapis\.com[^>]*>")  # in textual-serve's page
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -54,11 +62,18 @@ class ServeConfig:
     host: str = "127.0.0.1"  # the address to listen on; loopback keeps the server to this machine
     port: int = 8000  # 0 picks any free port (the printed URL says which)
     public_url: str | None = None  # the URL browsers use when it is not the listening address (a proxy)
+    # Refuses a link's state string (RnntuiError) before any process starts; None serves no links.
+    check_state: Callable[[str], object] | None = None
 
     @property
     def command(self) -> list[str]:
         """The command each tab's app runs: this Python, this rnntui, never text from a URL."""
         return [sys.executable, "-m", "rnntui", *self.argv]
+
+    @property
+    def state_command(self) -> list[str]:
+        """The command a link's tab runs: the app, which finds its state in STATE_ENV."""
+        return [sys.executable, "-m", "rnntui", "app"]
 
 
 def is_loopback(host: str) -> bool:
@@ -126,14 +141,22 @@ async def _group_gone(pgid: int, seconds: float) -> bool:
 class AppProcess(AppService):
     """One browser tab's app: started from an argument list in its own process group, ended with it."""
 
-    def __init__(self, command: list[str], **kwargs: Any) -> None:
+    def __init__(self, command: list[str], state: str | None = None, page_base: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(shlex.join(command), **kwargs)
         self.argv = command
+        self.state = state  # a link's checked state string, for the app's environment only
+        self.page_base = page_base  # the server's URL as this tab's browser reached it: for share links
         self._stopping: asyncio.Future[None] | None = None
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
         environment = self._build_environment(width=width, height=height)
         environment[SERVED_BY] = str(os.getpid())
+        environment.pop(STATE_ENV, None)  # a plain tab never inherits one from the server's shell
+        if self.state is not None:
+            environment[STATE_ENV] = self.state
+        if self.page_base is not None:
+            environment[SERVE_URL_ENV] = self.page_base
         self._process = process = await asyncio.create_subprocess_exec(
             *self.argv,
             stdin=asyncio.subprocess.PIPE,
@@ -183,6 +206,27 @@ class RnntuiServer(Server):
     async def on_startup(self, app: web.Application) -> None:
         """textual-serve prints a banner here; `run` prints rnntui's lines instead."""
 
+    async def _make_app(self) -> web.Application:
+        """textual-serve's routes, and the links into a state: its page and its tab's socket."""
+        app = await super()._make_app()
+        app.router.add_get(STATE_ROUTE, self.handle_index, name="state")
+        app.router.add_get(STATE_ROUTE + "/ws", self.handle_websocket, name="state-websocket")
+        return app
+
+    def link_state(self, request: web.Request) -> str | None:
+        """A link's state string, checked; None on the plain page. A bad one is refused with 400 and
+        its one-line reason before anything starts."""
+        state = request.match_info.get("state")
+        if state is None:
+            return None
+        if self.config.check_state is None:
+            raise web.HTTPNotFound(text=t("state.serve.no_links"))
+        try:
+            self.config.check_state(state)
+        except RnntuiError as error:
+            raise web.HTTPBadRequest(text=t("state.serve.refused", reason=error)) from None
+        return state
+
     def page_base(self, request: web.Request) -> str:
         return self.public_url or str(request.url.origin())
 
@@ -190,12 +234,15 @@ class RnntuiServer(Server):
         """textual-serve's page, with its URLs built from `page_base` instead of the bound address,
         and without its web-font link: a classroom offline would wait on it, and opening the page
         should not tell a third party who did (xterm.js falls back to the local monospace font)."""
+        state = self.link_state(request)
         base = self.page_base(request)
         websocket = ("wss:" if base.startswith("https:") else "ws:") + base.split(":", 1)[1]
         static = request.app.router["static"].url_for(filename="/")
+        socket_path = (request.app.router["websocket"].url_for() if state is None
+                       else request.app.router["state-websocket"].url_for(state=state))
         context = {
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
-            "app_websocket_url": websocket + str(request.app.router["websocket"].url_for()),
+            "app_websocket_url": websocket + str(socket_path),
             "config": {"static": {"url": base + str(static).rstrip("/") + "/"}},
             "application": {"name": self.title},
         }
@@ -217,6 +264,7 @@ class RnntuiServer(Server):
         """One tab: start its app, relay its bytes both ways, end it when the socket closes."""
         if not self.trusted(request):
             raise web.HTTPForbidden(text="rnntui serve: this page's origin may not open an app here")
+        state = self.link_state(request)  # checked again: a socket can be opened without the page
         websocket = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS)
         width = to_int(request.query.get("width", "80"), 80)
         height = to_int(request.query.get("height", "24"), 24)
@@ -224,8 +272,9 @@ class RnntuiServer(Server):
         if len(self.apps) >= self.config.max_tabs:
             await self.refuse(websocket)
             return websocket
-        app = AppProcess(self.config.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
-                         close=websocket.close, download_manager=self.download_manager)
+        command = self.config.command if state is None else self.config.state_command
+        app = AppProcess(command, state=state, page_base=self.page_base(request), write_bytes=websocket.send_bytes,
+                         write_str=websocket.send_str, close=websocket.close, download_manager=self.download_manager)
         self.apps.add(app)
         try:
             await app.start(width, height)
@@ -233,8 +282,10 @@ class RnntuiServer(Server):
         except Exception as error:  # one tab's failure is logged and ends that tab only
             log.error("a tab's app failed: %s", error)
         finally:
-            await app.stop()
-            self.apps.discard(app)
+            try:
+                await app.stop()  # shielded: it finishes even when this handler is cancelled
+            finally:
+                self.apps.discard(app)
         return websocket
 
     async def refuse(self, websocket: web.WebSocketResponse) -> None:

@@ -13,7 +13,10 @@ import sys
 import pytest
 
 from rnntui.demos import get_demo
+from rnntui.demos.presets import PRESETS
 from rnntui.engine.session import StepSession
+from rnntui.engine.state_string import encode
+from rnntui.engine.step_state import build_session
 from serve_harness import (
     BrowserUnavailable, chromium, cmdline, focus_terminal, open_tab, screen_cells, screen_lines, served,
     wait_for_text, wait_until,
@@ -24,6 +27,7 @@ pytestmark = pytest.mark.timeout(240)
 TEXT = "hello, world"
 OPTIONS = ("--text", TEXT, "--cell", "gru", "--hidden", "4")
 HIDDEN_LINE = re.compile(r"h\[0\] at t=(\d+) .*= (-?\d+\.\d+)")
+LSTM_LINE = re.compile(r"h\[0\] at t=(\d+) \S+ = (-?\d+\.\d+) +c\[0\] = (-?\d+\.\d+)")
 CLOSE_SECONDS = 10.0  # "a few seconds": the server's quit grace plus its kill grace, with room
 BOX_SIDES = {"│", "┃", "┤", "├", "║"}
 
@@ -54,7 +58,8 @@ def test_first_screen_then_a_key_steps_the_model(browser):
         page = open_tab(browser, server.url + "/?command=sh&argv=--checkpoint")  # URL text changes nothing
         wait_for_text(page, "Hidden state")
         (app_pid,) = wait_until(server.pids, 10)
-        assert cmdline(app_pid) == [sys.executable, "-m", "rnntui", "app", f"--text={TEXT}", "--cell=gru", "--hidden=4"]
+        assert cmdline(app_pid) == [sys.executable, "-m", "rnntui", "app", f"--text={TEXT}", "--cell=gru", "--hidden=4",
+                                    "--lang=en"]  # the server's language (conftest: RNNTUI_LANG=en), for every tab
         t, value = hidden_value(page)
         assert t == 1 and value == pytest.approx(reference[1], abs=1e-4)
 
@@ -64,6 +69,23 @@ def test_first_screen_then_a_key_steps_the_model(browser):
         t, value = hidden_value(page)
         assert t == 2 and value == pytest.approx(reference[2], abs=1e-4)
         assert reference[2] != pytest.approx(reference[1], abs=1e-4)  # the drawn value really changed
+
+
+def test_a_link_opens_its_state_in_the_first_frame(browser):
+    state = PRESETS["abccba-lstm"].build()  # LSTM on ABCCBA, rho 1.3, clipping at 1, t = 5
+    session = build_session(state)
+    with served("--cell", "gru") as server:  # the server's own options are for its plain page
+        page = open_tab(browser, f"{server.url}/s/{encode(state)}")
+        wait_for_text(page, "Hidden state")
+        lines = screen_lines(page)
+        status = next(line for line in lines if "H=8" in line)  # the status line
+        assert "LSTM" in status and "clip norm ≤ 1" in status and "t 5/6" in status, status
+        numbers = next(LSTM_LINE.search(line) for line in lines if LSTM_LINE.search(line))
+        assert numbers.group(1) == "5"
+        assert float(numbers.group(2)) == pytest.approx(session.trace.h[0, 5, 0], abs=1e-4)
+        assert float(numbers.group(3)) == pytest.approx(session.trace.c[0, 5, 0], abs=1e-4)
+        (app_pid,) = wait_until(server.pids, 10)
+        assert cmdline(app_pid) == [sys.executable, "-m", "rnntui", "app"]  # the string is not on it
 
 
 def test_a_demo_opens(browser):

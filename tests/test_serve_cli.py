@@ -30,7 +30,6 @@ def started(monkeypatch):
         (["--demo", "nosuch"], "no demo named 'nosuch'"),
         (["--demo", "abc", "--lang", "fr"], "unknown language 'fr'"),
         (["--demo", "abc", "--text", "hi"], "drop --text"),
-        (["--lang", "zh"], "--lang"),
         (["--corpus", "no/such/file.txt"], "no/such/file.txt"),
         (["--checkpoint", "no/such.safetensors"], "no/such.safetensors"),
         (["--checkpoint", "x.safetensors", "--cell", "lstm"], "checkpoint fixes the model"),
@@ -51,13 +50,21 @@ def test_the_served_command_is_rebuilt_from_checked_values(started):
     result = CliRunner().invoke(app, ["serve", "--text", "-x y", "--cell", "lstm", "--hidden", "5", "--port", "0"])
     assert result.exit_code == 0, result.output
     (config,) = started
-    assert config.command == [sys.executable, "-m", "rnntui", "app", "--text=-x y", "--cell=lstm", "--hidden=5"]
+    assert config.command == [sys.executable, "-m", "rnntui", "app", "--text=-x y", "--cell=lstm", "--hidden=5",
+                              "--lang=en"]
     assert (config.host, config.port) == ("127.0.0.1", 0)
 
 
 def test_a_demo_is_served_with_its_language(started):
     assert CliRunner().invoke(app, ["serve", "--demo", "abc", "--lang", "zh"]).exit_code == 0
     assert started[0].argv == ("demo", "abc", "--lang=zh")
+
+
+def test_the_app_is_served_in_the_chosen_language(started, monkeypatch):
+    monkeypatch.setenv("RNNTUI_LANG", "zh")  # the environment's choice reaches every tab, like --lang
+    assert CliRunner().invoke(app, ["serve", "--cell", "gru"]).exit_code == 0
+    assert CliRunner().invoke(app, ["serve", "--lang", "en"]).exit_code == 0
+    assert [config.argv for config in started] == [("app", "--cell=gru", "--lang=zh"), ("app", "--lang=en")]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

@@ -47,3 +47,17 @@ def test_demo_table_and_bars_at_80x24(snap_compare):
 
     app = DemoApp(get_demo("vanishing"), autoplay=True, delay=0.01)
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_to_the_end)
+
+
+POEM = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
+
+
+def test_chinese_text_at_120x40(snap_compare):
+    """Two cells per timestep: the sequence, heatmap and gradient columns stay over each other."""
+    app = RnnApp(StepSession(POEM, cell="lstm", hidden_size=6, seed=0))
+    assert snap_compare(app, press=["right", "right", "right"], terminal_size=(120, 40))
+
+
+def test_chinese_text_at_80x24(snap_compare):
+    app = RnnApp(StepSession(POEM, hidden_size=8, seed=0))
+    assert snap_compare(app, press=["right", "right", "down"], terminal_size=(80, 24))

@@ -16,6 +16,7 @@ from typing import Callable, Iterator, TypeVar
 import typer
 
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 from rnntui.numbers import finite_number
 
 F = TypeVar("F", bound=Callable)
@@ -27,8 +28,8 @@ SLOW_SETUP_REPEAT = 5.0  # and then how long it has taken, this often
 
 
 def say_error(message: str) -> None:
-    """Print `message` as the one `error: ...` line on stderr."""
-    typer.echo(f"error: {message}", err=True)
+    """Print `message` as the one `error: ...` line on stderr (`错误：...` in Chinese)."""
+    typer.echo(t("cli.error.line", message=message), err=True)
 
 
 def fail(message: str, code: int = USAGE_ERROR) -> typer.Exit:
@@ -57,8 +58,7 @@ def user_errors(func: F) -> F:
 def check_activation(cell: str, activation: str | None) -> None:
     """--activation chooses the vanilla RNN's nonlinearity; LSTM and GRU gates have fixed ones."""
     if activation is not None and cell != "rnn":
-        raise RnntuiError(f"--activation applies to --cell rnn only: {cell} gates use sigmoid and tanh; "
-                          "drop --activation or use --cell rnn")
+        raise RnntuiError(t("cli.error.activation_for_rnn", cell=cell))
 
 
 def check_stepping_fits(text: str, cell: str, activation: str, hidden: int, layers: int) -> None:
@@ -85,7 +85,7 @@ def progress_after(what: str, seconds: float = SLOW_SETUP_SECONDS, show: bool | 
     def report() -> None:
         wait = seconds
         while not done.wait(wait):
-            typer.echo(f"{what} ({time.monotonic() - started:.0f} s)...", err=True)
+            typer.echo(t("cli.progress.slow_setup", what=what, seconds=f"{time.monotonic() - started:.0f}"), err=True)
             wait = SLOW_SETUP_REPEAT
 
     thread = threading.Thread(target=report, daemon=True, name="progress_after")

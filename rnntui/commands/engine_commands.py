@@ -11,12 +11,15 @@ from typing import Optional
 import typer
 
 from rnntui.commands.common import check_activation, check_stepping_fits, progress_after, user_errors
+from rnntui.commands.language import help_text
+from rnntui.i18n import t
+from rnntui.textwidth import cells, pad
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the CLI."""
-    app.command("abc")(abc)
-    app.command("step")(step)
+    app.command("abc", help=help_text("cli.help.abc.command"))(abc)
+    app.command("step", help=help_text("cli.help.step.command"))(step)
 
 
 def _vec(values, digits: int = 4) -> str:
@@ -32,7 +35,7 @@ def _floats(array) -> list:
 
 @user_errors
 def abc(
-    json_output: bool = typer.Option(False, "--json", help="Print the numbers as one JSON document."),
+    json_output: bool = typer.Option(False, "--json", help=help_text("cli.help.abc.json")),
 ) -> None:
     """The ABC lesson's example, step by step: h1, h2 and the next character after "AB"."""
     from rnntui.engine.abc_example import run_abc_example
@@ -86,34 +89,35 @@ def _abc_json(example) -> dict:
 def _abc_text(example) -> str:
     one_hot = ", ".join(f"{ch} = {_vec(row, 0)}" for ch, row in zip(example.alphabet, _eye(len(example.alphabet))))
     lines = [
-        "The ABC lesson's example: alphabet A, B, C; predict the character after \"AB\".",
+        t("abc.text.title"),
         "",
-        "  h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_h)     W_xh = W_hh = I (3x3 identity), b_h = 0, h0 = 0",
-        f"  one-hot inputs: {one_hot}",
+        f"  h_t = tanh(W_xh x_t + W_hh h_{{t-1}} + b_h)     {t('abc.text.weights')}",
+        "  " + t("abc.text.one_hot", vectors=one_hot),
         "",
     ]
+    terms = ["W_xh x_{t}", "W_hh h_{t_prev}", t("abc.text.pre"), "h_{t} = tanh(.)"]
+    width = max(cells(term) for term in terms) + 2  # the formulas' names, so the "=" signs line up
     for s in example.steps:
+        names = [pad(term.format(t=s.t, t_prev=s.t - 1), width) for term in terms]
         lines += [
-            f"Step {s.t}: read {s.char!r}, x_{s.t} = {_vec(s.x, 0)}",
-            f"  W_xh x_{s.t}       = {_vec(s.input_term)}",
-            f"  W_hh h_{s.t - 1}       = {_vec(s.recurrent_term)}   (h_{s.t - 1} = {_vec(s.h_prev)})",
-            f"  pre-activation = {_vec(s.pre)}",
-            f"  h_{s.t} = tanh(.)   = {_vec(s.h)}",
-            f"  the notes: {s.notes_formula}  -> h_{s.t}[0] = {s.h[0]:.4f}, rounds to {s.h[0]:.2f}",
+            t("abc.text.step", t=s.t, char=repr(s.char), x=_vec(s.x, 0)),
+            f"  {names[0]} = {_vec(s.input_term)}",
+            f"  {names[1]} = {_vec(s.recurrent_term)}   (h_{s.t - 1} = {_vec(s.h_prev)})",
+            f"  {names[2]} = {_vec(s.pre)}",
+            f"  {names[3]} = {_vec(s.h)}",
+            "  " + t("abc.text.notes", formula=s.notes_formula, t=s.t, value=f"{s.h[0]:.4f}", rounded=f"{s.h[0]:.2f}"),
             "",
         ]
-    lines.append("How the notes' shorthand maps onto this:")
+    lines.append(t("abc.text.shorthand"))
     lines += [f"  - {text}" for text in example.shorthand]
-    lines += ["", 'Next character after "AB": logits = W_hy h_2 + b_y, probabilities = softmax(logits).']
+    lines += ["", t("abc.text.next")]
     for p in example.heads:
         probs = "  ".join(f"P({ch}) = {v:.4f}" for ch, v in zip(example.alphabet, p.probs))
-        lines.append(f"  {p.name} head: {p.description}.")
+        lines.append("  " + t("abc.text.head", name=p.name, description=p.description))
         if p.training_loss is not None:
-            lines.append(
-                f"    training loss on 'ABC': {p.training_loss[0]:.4f} -> {p.training_loss[1]:.4f}"
-            )
-        lines.append(f"    {probs}   -> predicts {p.predicted!r}")
-    lines.append("Every number above is computed by the NumPy engine (rnntui step runs the same code).")
+            lines.append("    " + t("abc.text.loss", before=f"{p.training_loss[0]:.4f}", after=f"{p.training_loss[1]:.4f}"))
+        lines.append("    " + t("abc.text.predicts", probs=probs, char=repr(p.predicted)))
+    lines.append(t("abc.text.engine"))
     return "\n".join(lines)
 
 
@@ -126,21 +130,15 @@ def _eye(n: int):
 
 @user_errors
 def step(
-    text: str = typer.Argument(..., help="The input sequence; its characters form the vocabulary."),
-    cell: Optional[str] = typer.Option(None, "--cell", help="rnn | lstm | gru  [default: rnn]"),
-    activation: Optional[str] = typer.Option(
-        None, "--activation", help="tanh | relu, for the vanilla RNN  [default: tanh]"
-    ),
-    hidden: Optional[int] = typer.Option(None, "--hidden", help="Hidden units per layer  [default: 8]"),
-    layers: Optional[int] = typer.Option(None, "--layers", help="Stacked layers  [default: 1]"),
-    seed: int = typer.Option(0, "--seed", help="Seed of the PyTorch-style weight initialisation."),
-    checkpoint: Optional[str] = typer.Option(
-        None, "--checkpoint", help="A .safetensors checkpoint: its model and vocabulary are used."
-    ),
-    clip: Optional[float] = typer.Option(
-        None, "--clip", help="Clip gradients to this global norm (clip_grad_norm_). Default: off."
-    ),
-    json_output: bool = typer.Option(False, "--json", help="Print one JSON document (see README)."),
+    text: str = typer.Argument(..., help=help_text("cli.help.step.text")),
+    cell: Optional[str] = typer.Option(None, "--cell", help=help_text("cli.help.app.cell")),
+    activation: Optional[str] = typer.Option(None, "--activation", help=help_text("cli.help.app.activation")),
+    hidden: Optional[int] = typer.Option(None, "--hidden", help=help_text("cli.help.app.hidden")),
+    layers: Optional[int] = typer.Option(None, "--layers", help=help_text("cli.help.app.layers")),
+    seed: int = typer.Option(0, "--seed", help=help_text("cli.help.step.seed")),
+    checkpoint: Optional[str] = typer.Option(None, "--checkpoint", help=help_text("cli.help.step.checkpoint")),
+    clip: Optional[float] = typer.Option(None, "--clip", help=help_text("cli.help.step.clip")),
+    json_output: bool = typer.Option(False, "--json", help=help_text("cli.help.step.json")),
 ) -> None:
     """Run the NumPy engine over TEXT: hidden states, gates, next-character probabilities, BPTT."""
     from rnntui.engine.numpy_rnn import Clipping
@@ -148,13 +146,13 @@ def step(
     from rnntui.errors import RnntuiError
 
     if not text:
-        raise RnntuiError("TEXT is empty: give at least one character")
+        raise RnntuiError(t("cli.error.empty_text"))
     clipping = Clipping("off") if clip is None else Clipping("norm", clip)
     if checkpoint is None:
         check_activation(cell or "rnn", activation)
         check_stepping_fits(text, cell or "rnn", activation or "tanh", 8 if hidden is None else hidden,
                             1 if layers is None else layers)
-    with progress_after("building the model and running it over TEXT"):
+    with progress_after(t("cli.progress.building_step")):
         if checkpoint is not None:
             session = StepSession.from_checkpoint(checkpoint, text=text, clipping=clipping)
             given = {"cell": cell, "activation": activation, "hidden_size": hidden, "num_layers": layers}
@@ -162,7 +160,7 @@ def step(
                 saved = getattr(session.config, field)
                 if value is not None and value != saved:
                     flag = {"hidden_size": "--hidden", "num_layers": "--layers"}.get(field, f"--{field}")
-                    raise RnntuiError(f"{flag} {value} conflicts with the checkpoint, which has {saved}")
+                    raise RnntuiError(t("cli.error.conflicts_with_checkpoint", flag=flag, value=value, saved=saved))
         else:
             session = StepSession(
                 text,
@@ -219,15 +217,32 @@ def step_document(session) -> dict:
     }
 
 
+SHOWN_VOCAB = 60  # characters of the vocabulary `step` prints; the count follows it
+
+
 def _step_text(doc: dict) -> str:
+    """The step table; columns are padded by terminal cells, so Chinese text keeps them aligned."""
     vocab = doc["vocab"]
-    source = f"checkpoint {doc['checkpoint']}" if doc["checkpoint"] else f"seed {doc['seed']}"
+    source = t("cli.step.checkpoint", path=doc["checkpoint"]) if doc["checkpoint"] else t("cli.step.seed", seed=doc["seed"])
     act = f" {doc['activation']}" if doc["cell"] == "rnn" else ""
+    chars = [repr(step_["char"]) for step_ in doc["steps"]] + [repr(step_["target"]) for step_ in doc["steps"]]
+    heads = [t("cli.step.col." + name) for name in ("in", "next", "p_next", "loss", "grad", "guess", "h")]
+    token = max([4, *(cells(c) for c in chars)])  # the widest quoted character, at least a 4-cell column
+    least = [3, token, token, 8, 7, 8, max(10, token + 5)]  # what the values need
+    widths = [max(need, cells(head)) for need, head in zip(least, ["t", *heads])]  # and the headings
+    aligns = [">", "<", "<", ">", ">", ">", "<"]
+
+    def row(values: list[str]) -> str:
+        return "  ".join([pad(values[0], widths[0], ">"),
+                          " ".join(pad(v, w, a) for v, w, a in zip(values[1:6], widths[1:6], aligns[1:6])),
+                          pad(values[6], widths[6]), values[7]])
+
+    shown = repr("".join(vocab[:SHOWN_VOCAB])) + ("…" if len(vocab) > SHOWN_VOCAB else "")  # a poem corpus has thousands
     lines = [
-        f"{doc['cell'].upper()}{act}, {doc['num_layers']} layer(s) of {doc['hidden_size']} units, "
-        f"vocabulary {''.join(vocab)!r} ({len(vocab)}), {source}",
+        t("cli.step.model", cell=doc["cell"].upper() + act, layers=doc["num_layers"], units=doc["hidden_size"],
+          vocab=shown, size=len(vocab), source=source),
         "",
-        f"{'t':>3}  {'in':<4} {'next':<4} {'P(next)':>8} {'loss':>7} {'|dL/dh|':>8}  {'guess':<10}  h (top layer)",
+        row(["t", *heads]),
     ]
     shown_h = 8
     for step_, gnorm in zip(doc["steps"], doc["grad_norm_h"]):
@@ -239,23 +254,21 @@ def _step_text(doc: dict) -> str:
         h = _vec(step_["h"][:shown_h], 3)
         if len(step_["h"]) > shown_h:
             h = h[:-1] + ", ...]"
-        guess = f"{vocab[best]!r} {probs[best]:.2f}"
         nxt = repr(target) if target is not None else "-"
-        lines.append(
-            f"{step_['t']:>3}  {step_['char']!r:<4} {nxt:<4} {p_next:>8} {loss:>7} {gnorm:>8.4f}  {guess:<10}  {h}"
-        )
+        lines.append(row([str(step_["t"]), repr(step_["char"]), nxt, p_next, loss, f"{gnorm:.4f}",
+                          f"{vocab[best]!r} {probs[best]:.2f}", h]))
     clip = doc["clipping"]
-    clip_text = "off" if clip["mode"] == "off" else f"global norm {clip['threshold']:g}"
+    clip_text = t("cli.step.clip_off") if clip["mode"] == "off" else t("cli.step.clip_norm", threshold=f"{clip['threshold']:g}")
     # + 0.0 turns a loss of -0.0 (log 1 with a one-character vocabulary) into 0.0 for printing.
-    loss = "none (one character: nothing to predict)" if doc["loss"] is None else f"{doc['loss'] + 0.0:.4f}"
-    lines += [
-        "",
-        f"mean loss {loss}",
-        f"gradient norm {doc['grad_norm']:.4f}, after clipping ({clip_text}) {doc['grad_norm_clipped']:.4f}",
-    ]
+    loss = t("cli.step.no_loss") if doc["loss"] is None else f"{doc['loss'] + 0.0:.4f}"
     radii = "; ".join(
         f"{name.removeprefix('rnn.')}: " + ", ".join(f"{b} {r:.3f}" for b, r in blocks.items())
         for name, blocks in doc["spectral_radius"].items()
     )
-    lines.append(f"spectral radius {radii}")
+    lines += [
+        "",
+        t("cli.step.mean_loss", loss=loss),
+        t("cli.step.grad_norm", norm=f"{doc['grad_norm']:.4f}", clip=clip_text, clipped=f"{doc['grad_norm_clipped']:.4f}"),
+        t("cli.step.spectral_radius", radii=radii),
+    ]
     return "\n".join(lines)

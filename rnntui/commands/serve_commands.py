@@ -15,7 +15,9 @@ import typer
 
 from rnntui.commands import app_commands
 from rnntui.commands.common import user_errors
+from rnntui.commands.language import help_text
 from rnntui.errors import RnntuiError
+from rnntui.i18n import current_language, t
 
 PORT_RANGE = dict(min=0, max=65535)
 MAX_TABS = 40  # a room's worth of tabs, each its own app process: the cap keeps one server from sinking its machine
@@ -23,15 +25,15 @@ MAX_TABS = 40  # a room's worth of tabs, each its own app process: the cap keeps
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the CLI."""
-    app.command("serve")(serve)
+    app.command("serve", help=help_text("cli.help.serve.command"))(serve)
 
 
 @user_errors
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. The default lets only this machine connect; 0.0.0.0 lets anyone who can reach it."),
-    port: int = typer.Option(8000, "--port", help="Port to listen on (0: any free port).", **PORT_RANGE),
-    public_url: Optional[str] = typer.Option(None, "--public-url", help="The http(s) URL browsers reach the server at, when it is not the listening address (a proxy, a host name)."),
-    max_tabs: int = typer.Option(MAX_TABS, "--max-tabs", min=1, help="Tabs with an app at once; a tab past that is told to wait."),
+    host: str = typer.Option("127.0.0.1", "--host", help=help_text("cli.help.serve.host")),
+    port: int = typer.Option(8000, "--port", help=help_text("cli.help.serve.port"), **PORT_RANGE),
+    public_url: Optional[str] = typer.Option(None, "--public-url", help=help_text("cli.help.serve.public_url")),
+    max_tabs: int = typer.Option(MAX_TABS, "--max-tabs", min=1, help=help_text("cli.help.serve.max_tabs")),
     text: Optional[str] = app_commands.TEXT_OPTION,
     cell: Optional[str] = app_commands.CELL_OPTION,
     activation: Optional[str] = app_commands.ACTIVATION_OPTION,
@@ -40,8 +42,7 @@ def serve(
     checkpoint: Optional[Path] = app_commands.CHECKPOINT_OPTION,
     seed: Optional[int] = app_commands.SEED_OPTION,
     corpus: Optional[str] = app_commands.CORPUS_OPTION,
-    demo: Optional[str] = typer.Option(None, "--demo", help="Serve this narrated demo instead of the app (see `rnntui demo`)."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="The demo's narration language: en or zh (default: en)."),
+    demo: Optional[str] = typer.Option(None, "--demo", help=help_text("cli.help.serve.demo")),
 ) -> None:
     """Serve the app to web browsers: each tab gets its own app, with the options `rnntui app` takes."""
     app_options = dict(text=text, cell=cell, activation=activation, hidden=hidden, layers=layers,
@@ -49,39 +50,37 @@ def serve(
     if demo is not None:
         given = [f"--{name}" for name, value in app_options.items() if value is not None]
         if given:
-            raise RnntuiError(f"--demo serves a demo with its own model: drop {', '.join(given)}")
-        argv = demo_argv(demo, lang or "en")
-    elif lang is not None:
-        raise RnntuiError("--lang is the narration language of a --demo: give --demo NAME too")
+            raise RnntuiError(t("cli.error.demo_has_model", flags=", ".join(given)))
+        argv = demo_argv(demo, current_language())
     else:
-        argv = app_argv(app_options)
+        argv = app_argv(app_options, current_language())
     check_public_url(public_url)
 
     from rnntui.serve import ServeConfig, serve as run_server
 
-    run_server(ServeConfig(tuple(argv), max_tabs, host=host, port=port, public_url=public_url), typer.echo)
+    config = ServeConfig(tuple(argv), max_tabs, host=host, port=port, public_url=public_url,
+                         check_state=app_commands.check_state_string)
+    run_server(config, typer.echo)
 
 
-def app_argv(options: dict) -> list[str]:
-    """`rnntui app`'s arguments for these options (keyed by option name), refused here exactly as
-    `rnntui app` refuses them."""
+def app_argv(options: dict, lang: str) -> list[str]:
+    """`rnntui app`'s arguments for these options (keyed by option name) in language `lang`, refused
+    here exactly as `rnntui app` refuses them."""
     from rnntui.engine.corpus import load_corpus
 
     if options["text"] is not None and "\0" in options["text"]:
-        raise RnntuiError("--text contains a NUL character, which a command line cannot carry")
+        raise RnntuiError(t("cli.error.text_nul"))
     if options["corpus"] is not None:
         load_corpus(options["corpus"])
     app_commands.session_from_options(**{name: value for name, value in options.items() if name != "corpus"})
     # name=value keeps a value that starts with '-' a value.
-    return ["app", *(f"--{name}={value}" for name, value in options.items() if value is not None)]
+    return ["app", *(f"--{name}={value}" for name, value in options.items() if value is not None), f"--lang={lang}"]
 
 
 def demo_argv(name: str, lang: str) -> list[str]:
     """`rnntui demo`'s arguments, refused here exactly as `rnntui demo` refuses them."""
     from rnntui.demos import get_demo
-    from rnntui.demos.script import check_lang
 
-    check_lang(lang)
     get_demo(name)
     return ["demo", name, f"--lang={lang}"]
 
@@ -91,8 +90,8 @@ def check_public_url(url: str | None) -> None:
         return
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise RnntuiError(f"--public-url must look like http://HOST:PORT or https://HOST/PATH, got {url!r}")
+        raise RnntuiError(t("cli.error.public_url", url=repr(url)))
     try:
         parts.port
     except ValueError:
-        raise RnntuiError(f"--public-url has a bad port: {url!r}") from None
+        raise RnntuiError(t("cli.error.public_url_port", url=repr(url))) from None

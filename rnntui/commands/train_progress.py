@@ -12,10 +12,13 @@ from typing import TextIO
 
 from rnntui.train.train_events import DoneEvent, EvalEvent, StepEvent, TrainEvent, WarningEvent
 from rnntui.train.history import LONG_RUN_POINTS, RunHistory
+from rnntui.i18n import t
+from rnntui.textwidth import cut
 
 REFRESH_SECONDS = 0.1  # the bar redraws at most 10 times a second
 PLAIN_EVERY_SECONDS = 10.0  # without a terminal, one step line every 10 s (plus every evaluation)
 SAMPLE_LINES = 3
+SAMPLE_CELLS = 100  # a sample line is cut to this many terminal cells (a Chinese character takes two)
 
 
 def format_duration(seconds: float) -> str:
@@ -44,12 +47,12 @@ class ProgressReporter:
             self._on_step(event)
         elif isinstance(event, EvalEvent):
             if not self.quiet:
-                best = " (best)" if event.is_best else ""
-                self._line(f"step {event.step}: val loss {event.val_loss:.4f}{best}")
+                best = t("cli.progress.best") if event.is_best else ""
+                self._line(t("cli.progress.eval", step=event.step, loss=f"{event.val_loss:.4f}", best=best))
                 for text in event.sample.strip("\n").splitlines()[:SAMPLE_LINES]:
-                    self._line(f"    {text[:100]}")
+                    self._line(f"    {cut(text, SAMPLE_CELLS)}")
         elif isinstance(event, WarningEvent):
-            self._line(f"warning: {event.message}", err=True)
+            self._line(t("cli.progress.warning", message=event.message), err=True)
         elif isinstance(event, DoneEvent):
             self._clear_bar()
 
@@ -72,16 +75,17 @@ class ProgressReporter:
     def status_line(self, event: StepEvent) -> str:
         total = f"/{self.total_steps}" if self.total_steps else ""
         history = self.history
-        parts = [f"step {event.step}{total}", f"loss {event.loss:.4f}"]
+        parts = [t("cli.progress.step", step=event.step, total=total), t("cli.progress.loss", loss=f"{event.loss:.4f}")]
         if history.val:
-            parts.append(f"val {history.val[-1].loss:.4f}")
-        parts.append(f"{history.tokens_per_second / 1000:.1f}k tok/s"
-                     + (f" on {self.workers} workers" if self.workers > 1 else ""))
+            parts.append(t("cli.progress.val", loss=f"{history.val[-1].loss:.4f}"))
+        rate = f"{history.tokens_per_second / 1000:.1f}"
+        parts.append(t("cli.progress.rate_workers", rate=rate, workers=self.workers) if self.workers > 1
+                     else t("cli.progress.rate", rate=rate))
         if event.progress is not None:
             parts.append(f"{event.progress:4.0%}")
             eta = history.eta_seconds()
             if eta is not None:
-                parts.append(f"ETA {format_duration(eta)}")
+                parts.append(t("cli.progress.eta", eta=format_duration(eta)))
         return "  ".join(parts)
 
     def _clear_bar(self) -> None:

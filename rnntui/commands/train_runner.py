@@ -14,13 +14,14 @@ import typer
 
 from rnntui.commands.common import RUN_FAILED, progress_after, say_error
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 from rnntui.train.train_config import TrainConfig
 from rnntui.train.train_events import DoneEvent
 
 
 def build_trainer(text, flags: dict, out_dir: Path, resume: Path | None, force: bool, show: bool | None = None):
     """A new run, or the one saved in `resume` continued with `flags` (`show`: see progress_after)."""
-    with progress_after("setting up the model, the data and the run folder", show=show):
+    with progress_after(t("cli.progress.setting_up"), show=show):
         from rnntui.train.trainer import Trainer
 
         if resume is not None:
@@ -36,7 +37,7 @@ def warn_if_corpus_changed(run_dir: Path, corpus, force: bool) -> None:
 
     changed = corpus_mismatch(load_checkpoint(run_dir / LAST).metadata, corpus) if run_dir.is_dir() else None
     if changed and force:
-        typer.echo(f"warning: {changed}; continuing because of --force", err=True)
+        typer.echo(t("cli.train.forced", change=changed), err=True)
 
 
 def run_training(trainer, quiet: bool) -> DoneEvent:
@@ -50,12 +51,13 @@ def run_training(trainer, quiet: bool) -> DoneEvent:
 
     cfg, world, shows = trainer.config, trainer.workers.world, trainer.workers.writes  # rank 0 alone prints
     if shows and not quiet:
-        workers = f", {world} workers" if world > 1 else ""
-        typer.echo(f"training {cfg.num_layers}x{cfg.hidden_size} {cfg.cell} on {trainer.corpus.name} "
-                   f"({len(trainer.corpus.text):,} chars, {len(trainer.vocab)} symbols), "
-                   f"{trainer.device.type} {trainer.precision}{workers}, writing {trainer.out_dir}/")
+        workers = t("cli.train.workers", count=world) if world > 1 else ""
+        typer.echo(t("cli.train.start", layers=cfg.num_layers, units=cfg.hidden_size, cell=cfg.cell,
+                     corpus=trainer.corpus.name, chars=f"{len(trainer.corpus.text):,}", symbols=len(trainer.vocab),
+                     device=trainer.device.type, precision=trainer.precision, workers=workers,
+                     out=f"{trainer.out_dir}/"))
     if shows and trainer.resumed_changes:  # allowed changes (dropout, lr, budget...) are said, not silent
-        typer.echo(f"resuming with {', '.join(trainer.resumed_changes)}")
+        typer.echo(t("cli.train.resuming", changes=", ".join(trainer.resumed_changes)))
     reporter = ProgressReporter(quiet=quiet, total_steps=cfg.steps, workers=world)
     if shows:
         trainer.add_callback(reporter)
@@ -95,12 +97,14 @@ def report_end(trainer, result: DoneEvent) -> None:
         say_error(result.message)
         return
     cfg = trainer.config
-    val = f", val loss {result.last_val_loss:.4f} (best {result.best_val_loss:.4f})" if result.best_val_loss else ""
-    typer.echo(f"{result.message}{val}; saved {trainer.out_dir}/last.safetensors and best.safetensors")
+    val = t("cli.train.val", last=f"{result.last_val_loss:.4f}", best=f"{result.best_val_loss:.4f}") \
+        if result.best_val_loss else ""
+    ended = {"steps": t("cli.train.done_steps", steps=result.step),  # the trainer's words, in the reader's language
+             "time": t("cli.train.done_time", minutes=f"{cfg.minutes or 0:g}", steps=result.step)}
+    typer.echo(t("cli.train.saved", message=ended.get(result.reason, result.message), val=val, out=trainer.out_dir))
     if got_worse(result.best_val_loss, result.last_val_loss):
-        typer.echo(f"validation loss rose from its best, {result.best_val_loss:.4f}, to {result.last_val_loss:.4f}: the "
-                   f"model learned its training text by heart or its gradients exploded; best.safetensors keeps the "
-                   f"best (rnntui sample {trainer.out_dir} uses it)")
+        typer.echo(t("cli.train.got_worse", best=f"{result.best_val_loss:.4f}", last=f"{result.last_val_loss:.4f}",
+                     out=trainer.out_dir))
     if result.last_val_loss is not None:
         from rnntui.engine.loss_floor import loss_floor
         from rnntui.train.expectations import comparison
@@ -112,8 +116,7 @@ def report_end(trainer, result: DoneEvent) -> None:
             typer.echo(line)
         floor = loss_floor(trainer.corpus)
         if floor is not None:
-            typer.echo(f"floor: {floor:.3f} is the best any model can score on this validation text (its generator's "
-                       f"own randomness); this run is {result.last_val_loss - floor:+.3f} from it")
+            typer.echo(t("cli.train.floor", floor=f"{floor:.3f}", gap=f"{result.last_val_loss - floor:+.3f}"))
 
 
 def got_worse(best: float | None, last: float | None) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rnntui.commands.common import USAGE_ERROR, say_error
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 
 INTERRUPTED_EXIT = 130
 
@@ -35,8 +36,7 @@ def train_on_workers(job: TrainJob, nproc: int | None) -> int:
 
     if launched_by_torchrun():
         if nproc is not None:
-            raise RnntuiError("--nproc inside a torchrun launch: torchrun already started the workers; "
-                              "drop --nproc (torchrun's --nproc-per-node sets their number)")
+            raise RnntuiError(t("cli.error.nproc_in_torchrun"))
         return worker_main(job)
     check_nproc(nproc, job.flags.get("device", "auto"))
     return run_job(job)[0] if nproc == 1 else launch(job, nproc)
@@ -48,13 +48,12 @@ def check_nproc(nproc: int, device_name: str) -> None:
     from rnntui.train.precision import resolve_device
 
     if nproc < 1:
-        raise RnntuiError(f"--nproc must be 1 or more, got {nproc}")
+        raise RnntuiError(t("cli.error.nproc_positive", nproc=nproc))
     if resolve_device(device_name).type == "cuda":
         check_gpus(nproc)
     elif nproc > usable_cpus():
         # Refused rather than warned about: workers that share a core wait for each other at every step.
-        raise RnntuiError(f"--nproc {nproc} is more than the {usable_cpus()} CPUs this process may use: "
-                          f"use --nproc {usable_cpus()} or fewer")
+        raise RnntuiError(t("cli.error.nproc_cpus", nproc=nproc, cpus=usable_cpus()))
 
 
 def launch(job: TrainJob, nproc: int) -> int:
@@ -79,12 +78,12 @@ def saved_step(out_dir: Path) -> str:
 
     path = out_dir / LAST
     if not path.is_file():
-        return "nothing was saved"
+        return t("cli.train.nothing_saved")
     try:
         step = load_checkpoint(path).metadata.get("step", "?")
     except RnntuiError as error:
-        return f"{path} is unreadable: {error}"
-    return f"{path} holds step {step}"
+        return t("cli.train.unreadable", path=path, error=error)
+    return t("cli.train.holds_step", path=path, step=step)
 
 
 def launched_worker(job: TrainJob) -> int:

@@ -12,6 +12,9 @@ from typing import Optional
 import typer
 
 from rnntui.commands.common import check_activation, user_errors
+from rnntui.commands.language import help_text
+from rnntui.i18n import t
+from rnntui.textwidth import cells, pad
 from rnntui.train.train_config import TrainConfig  # pure Python: its defaults appear in --help
 from rnntui.errors import RnntuiError
 
@@ -21,9 +24,9 @@ RUNS_DIR = Path("runs")
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the CLI."""
-    app.command("corpora")(corpora)
-    app.command("train")(train)
-    app.command("sample")(sample)
+    app.command("corpora", help=help_text("cli.help.corpora.command"))(corpora)
+    app.command("train", help=help_text("cli.help.train.command"))(train)
+    app.command("sample", help=help_text("cli.help.sample.command"))(sample)
 
 
 @user_errors
@@ -37,51 +40,50 @@ def corpora() -> None:
         try:
             corpus = shipped_corpus(name)
         except CorpusError as error:
-            rows.append((name, "-", "-", f"unavailable: {error}"))
+            rows.append((name, "-", "-", t("cli.corpora.unavailable", error=error)))
             continue
-        rows.append((name, f"{len(corpus.text) / 1000:.0f} KB", f"{len(corpus.vocab)} chars", corpus.description))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        rows.append((name, t("cli.corpora.size", kb=f"{len(corpus.text.encode('utf-8')) / 1000:.0f}"),
+                     t("cli.corpora.chars", count=len(corpus.vocab)), corpus.description))
+    widths = [max(cells(row[i]) for row in rows) for i in range(3)]
     for row in rows:
-        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
-    typer.echo("Or give the path of any UTF-8 text file.")
+        typer.echo("  ".join(pad(cell, width) for cell, width in zip(row, widths)) + "  " + row[3])
+    typer.echo(t("cli.corpora.or_file"))
 
 
 @user_errors
 def train(
     corpus: Optional[str] = typer.Argument(
-        None, help="A UTF-8 text file, or a shipped corpus name (see `rnntui corpora`); with --resume, "
-        "the run's own corpus by default."),
-    cell: Optional[str] = typer.Option(None, help=f"rnn, lstm or gru (default: {TrainConfig.cell})"),
-    activation: Optional[str] = typer.Option(None, help=f"The vanilla RNN's tanh or relu (default: {TrainConfig.activation})"),
-    hidden: Optional[int] = typer.Option(None, help=f"Units per layer (default: {TrainConfig.hidden_size})"),
-    layers: Optional[int] = typer.Option(None, help=f"Stacked recurrent layers (default: {TrainConfig.num_layers})"),
-    embedding_dim: Optional[int] = typer.Option(None, help=f"Embedding size; 0: one-hot input (default: {TrainConfig.embedding_dim})"),
-    dropout: Optional[float] = typer.Option(None, help=f"Dropout between layers and before the head (default: {TrainConfig.dropout:g})"),
-    data: Optional[str] = typer.Option(None, help=f"fixed-streams, streams (a new random cut each epoch) or windows (default: {TrainConfig.data})"),
-    seq_len: Optional[int] = typer.Option(None, help=f"Characters per truncated-BPTT chunk (default: {TrainConfig.seq_len})"),
-    batch_size: Optional[int] = typer.Option(None, help=f"Parallel streams (default: {TrainConfig.batch_size})"),
-    lr: Optional[float] = typer.Option(None, help=f"Peak learning rate (default: {TrainConfig.lr:g})"),
-    lr_decay: Optional[str] = typer.Option(None, help=f"cosine or none (default: {TrainConfig.lr_decay}, over --steps/--minutes)"),
-    optimizer: Optional[str] = typer.Option(None, help=f"adam, adamw, rmsprop or sgd (default: {TrainConfig.optimizer})"),
-    warmup: Optional[float] = typer.Option(None, help=f"Fraction of the budget spent warming the lr up (default: {TrainConfig.warmup:g})"),
-    decay_from: Optional[float] = typer.Option(None, help=f"Fraction of the budget after which the lr decays (default: {TrainConfig.decay_from:g})"),
-    weight_decay: Optional[float] = typer.Option(None, help=f"Weight decay (default: {TrainConfig.weight_decay:g})"),
-    clip: Optional[float] = typer.Option(None, help=f"Clip gradients to this global norm (default: {TrainConfig.clip:g})"),
-    no_clip: bool = typer.Option(False, "--no-clip", help="Do not clip gradients."),
-    clip_value: Optional[float] = typer.Option(None, help="Clip each gradient element to [-V, V] instead."),
-    steps: Optional[int] = typer.Option(None, help="Stop after this many steps."),
-    minutes: Optional[float] = typer.Option(None, help=f"Stop after this long (default: {DEFAULT_MINUTES:g} without --steps)"),
-    eval_every: Optional[int] = typer.Option(None, help=f"Steps between validation + sample + saving (default: {TrainConfig.eval_every})"),
-    out: Optional[Path] = typer.Option(None, help="Run folder (default: runs/CORPUS, or the --resume folder)"),
-    resume: Optional[Path] = typer.Option(None, help="Continue the run saved in this folder."),
-    device: Optional[str] = typer.Option(None, help="auto, cpu or cuda (default: auto)"),
-    precision: Optional[str] = typer.Option(None, help="auto (bf16 where fast), bf16 or fp32 (default: auto)"),
-    seed: Optional[int] = typer.Option(None, help=f"Random seed (default: {TrainConfig.seed})"),
-    threads: Optional[int] = typer.Option(None, help="CPU threads (default: adapted to the machine's load while training)"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final result."),
-    force: bool = typer.Option(False, "--force", help="With --resume: continue even if the corpus's content changed."),
-    nproc: Optional[int] = typer.Option(None, help="Train on N worker processes of this machine, one "
-                                        "global batch split between them (see docs/distributed.md)."),
+        None, help=help_text("cli.help.train.corpus")),
+    cell: Optional[str] = typer.Option(None, help=help_text("cli.help.train.cell", default=TrainConfig.cell)),
+    activation: Optional[str] = typer.Option(None, help=help_text("cli.help.train.activation", default=TrainConfig.activation)),
+    hidden: Optional[int] = typer.Option(None, help=help_text("cli.help.train.hidden", default=TrainConfig.hidden_size)),
+    layers: Optional[int] = typer.Option(None, help=help_text("cli.help.train.layers", default=TrainConfig.num_layers)),
+    embedding_dim: Optional[int] = typer.Option(None, help=help_text("cli.help.train.embedding_dim", default=TrainConfig.embedding_dim)),
+    dropout: Optional[float] = typer.Option(None, help=help_text("cli.help.train.dropout", default=f"{TrainConfig.dropout:g}")),
+    data: Optional[str] = typer.Option(None, help=help_text("cli.help.train.data", default=TrainConfig.data)),
+    seq_len: Optional[int] = typer.Option(None, help=help_text("cli.help.train.seq_len", default=TrainConfig.seq_len)),
+    batch_size: Optional[int] = typer.Option(None, help=help_text("cli.help.train.batch_size", default=TrainConfig.batch_size)),
+    lr: Optional[float] = typer.Option(None, help=help_text("cli.help.train.lr", default=f"{TrainConfig.lr:g}")),
+    lr_decay: Optional[str] = typer.Option(None, help=help_text("cli.help.train.lr_decay", default=TrainConfig.lr_decay)),
+    optimizer: Optional[str] = typer.Option(None, help=help_text("cli.help.train.optimizer", default=TrainConfig.optimizer)),
+    warmup: Optional[float] = typer.Option(None, help=help_text("cli.help.train.warmup", default=f"{TrainConfig.warmup:g}")),
+    decay_from: Optional[float] = typer.Option(None, help=help_text("cli.help.train.decay_from", default=f"{TrainConfig.decay_from:g}")),
+    weight_decay: Optional[float] = typer.Option(None, help=help_text("cli.help.train.weight_decay", default=f"{TrainConfig.weight_decay:g}")),
+    clip: Optional[float] = typer.Option(None, help=help_text("cli.help.train.clip", default=f"{TrainConfig.clip:g}")),
+    no_clip: bool = typer.Option(False, "--no-clip", help=help_text("cli.help.train.no_clip")),
+    clip_value: Optional[float] = typer.Option(None, help=help_text("cli.help.train.clip_value")),
+    steps: Optional[int] = typer.Option(None, help=help_text("cli.help.train.steps")),
+    minutes: Optional[float] = typer.Option(None, help=help_text("cli.help.train.minutes", default=f"{DEFAULT_MINUTES:g}")),
+    eval_every: Optional[int] = typer.Option(None, help=help_text("cli.help.train.eval_every", default=TrainConfig.eval_every)),
+    out: Optional[Path] = typer.Option(None, help=help_text("cli.help.train.out")),
+    resume: Optional[Path] = typer.Option(None, help=help_text("cli.help.train.resume")),
+    device: Optional[str] = typer.Option(None, help=help_text("cli.help.train.device")),
+    precision: Optional[str] = typer.Option(None, help=help_text("cli.help.train.precision")),
+    seed: Optional[int] = typer.Option(None, help=help_text("cli.help.train.seed", default=TrainConfig.seed)),
+    threads: Optional[int] = typer.Option(None, help=help_text("cli.help.train.threads")),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=help_text("cli.help.train.quiet")),
+    force: bool = typer.Option(False, "--force", help=help_text("cli.help.train.force")),
+    nproc: Optional[int] = typer.Option(None, help=help_text("cli.help.train.nproc")),
 ) -> None:
     """Train a character-level model; Ctrl-C or SIGTERM saves `last` and exits cleanly."""
     from rnntui.engine.corpus import load_corpus
@@ -102,7 +104,7 @@ def train(
         flags["minutes"] = DEFAULT_MINUTES
     if corpus is None:
         if resume is None:
-            raise RnntuiError("give a corpus: a text file or a shipped name (see `rnntui corpora`)")
+            raise RnntuiError(t("cli.error.give_a_corpus"))
         corpus = run_corpus(resume)
     text = load_corpus(corpus)
     out_dir = choose_out_dir(out, resume, corpus)
@@ -127,10 +129,10 @@ def run_corpus(run_dir: Path) -> str:
     from rnntui.train.run_folder import LAST
 
     if not run_dir.is_dir():
-        raise RnntuiError(f"--resume {str(run_dir)!r} is not a run folder (one written by rnntui train --out)")
+        raise RnntuiError(t("cli.error.not_a_run_folder", path=repr(str(run_dir))))
     name = load_checkpoint(run_dir / LAST).metadata.get("corpus")
     if not name:
-        raise RnntuiError(f"{str(run_dir)!r} does not record its corpus: give it as the first argument")
+        raise RnntuiError(t("cli.error.no_recorded_corpus", path=repr(str(run_dir))))
     return name
 
 
@@ -138,7 +140,7 @@ def clip_flags(clip: float | None, no_clip: bool, clip_value: float | None) -> d
     chosen = [name for name, given in (("--clip", clip is not None), ("--no-clip", no_clip),
                                        ("--clip-value", clip_value is not None)) if given]
     if len(chosen) > 1:
-        raise RnntuiError(f"choose one of {' and '.join(chosen)}")
+        raise RnntuiError(t("cli.error.choose_one", flags=t("cli.error.and").join(chosen)))
     if clip is not None:
         return {"clip_mode": "norm", "clip": clip}
     if no_clip:
@@ -167,14 +169,14 @@ def choose_out_dir(out: Path | None, resume: Path | None, corpus: str) -> Path:
 
 @user_errors
 def sample(
-    checkpoint: Path = typer.Argument(..., help="A .safetensors checkpoint, or a run folder (uses best)."),
-    prime: str = typer.Option("", help="Text to start from (default: a newline)"),
-    length: int = typer.Option(500, help="Characters to generate."),
-    temperature: float = typer.Option(1.0, help="Below 1: safer choices; above 1: wilder."),
-    top_k: Optional[int] = typer.Option(None, help="Sample only among the k likeliest characters."),
-    greedy: bool = typer.Option(False, "--greedy", help="Always take the likeliest character."),
-    seed: int = typer.Option(0, help="The same seed gives the same text."),
-    engine: str = typer.Option("numpy", help="numpy or torch: the same distribution, the same text."),
+    checkpoint: Path = typer.Argument(..., help=help_text("cli.help.sample.checkpoint")),
+    prime: str = typer.Option("", help=help_text("cli.help.sample.prime")),
+    length: int = typer.Option(500, help=help_text("cli.help.sample.length")),
+    temperature: float = typer.Option(1.0, help=help_text("cli.help.sample.temperature")),
+    top_k: Optional[int] = typer.Option(None, help=help_text("cli.help.sample.top_k")),
+    greedy: bool = typer.Option(False, "--greedy", help=help_text("cli.help.sample.greedy")),
+    seed: int = typer.Option(0, help=help_text("cli.help.sample.seed")),
+    engine: str = typer.Option("numpy", help=help_text("cli.help.sample.engine")),
 ) -> None:
     """Generate text from a trained checkpoint."""
     from rnntui.train.sampling import sample_checkpoint

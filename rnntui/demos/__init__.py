@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from rnntui.demos.script import Demo
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 
 
 def all_demos() -> dict[str, Demo]:
@@ -18,5 +19,5 @@ def all_demos() -> dict[str, Demo]:
 def get_demo(name: str) -> Demo:
     demos = all_demos()
     if name not in demos:
-        raise RnntuiError(f"no demo named {name!r}: choose one of {', '.join(demos)}")
+        raise RnntuiError(t("cli.error.no_demo", name=repr(name), choices=", ".join(demos)))
     return demos[name]

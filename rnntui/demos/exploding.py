@@ -48,7 +48,7 @@ def growth(ctx: DemoContext) -> Outcome:
             f"ReLU' is exactly 1 wherever a unit is active, so nothing damps W_hh: each step back multiplies "
             f"||dL/dh_t|| by about {fmt(flow.per_step)}, and ||dL/dh_1|| / ||dL/dh_{len(flow.norms)}|| = {fmt(flow.ratio)}. "
             f"The global gradient norm is {fmt(flow.grad_norm)}.",
-            f"一个 ReLU RNN({HIDDEN} 个单元),W_hh 的谱半径被调到 {fmt(flow.spectral_radius['h'])}。"
+            f"一个 ReLU RNN({HIDDEN} 个隐藏单元),W_hh 的谱半径被调到 {fmt(flow.spectral_radius['h'])}。"
             f"ReLU 在激活区的导数恰好为 1,没有任何东西抑制 W_hh:每往回一步 ||dL/dh_t|| 大约乘以 "
             f"{fmt(flow.per_step)},||dL/dh_1|| / ||dL/dh_{len(flow.norms)}|| = {fmt(flow.ratio)}。全局梯度范数为 {fmt(flow.grad_norm)}。"
             "这就是梯度爆炸。",
@@ -121,7 +121,7 @@ def train_unclipped(ctx: DemoContext) -> Outcome:
             f"the ABC lesson's words, SGD lr {TRAIN.lr:g}. Loss {fmt(result.first_loss)} at step 1; "
             f"{'it diverged' if result.diverged else 'it did not diverge'} after {result.steps} steps "
             f"(the trainer stops after {TRAIN.max_bad_steps} non-finite steps in a row). One large gradient throws the weights far away and the loss never comes back.",
-            f"实时训练,不裁剪:一个 ReLU RNN(32 个单元,W_hh 谱半径 {TRAIN_RADIUS:g})学习笔记里的 ABC 词,"
+            f"实时训练,不裁剪:一个 ReLU RNN(32 个隐藏单元,W_hh 谱半径 {TRAIN_RADIUS:g})学习笔记里的 ABC 词,"
             f"SGD 学习率 {TRAIN.lr:g}。第 1 步损失 {fmt(result.first_loss)};{result.steps} 步后"
             f"{'发散了' if result.diverged else '没有发散'}。一次巨大的梯度把权重甩得很远,损失再也回不来。",
         ),

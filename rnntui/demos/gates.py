@@ -127,7 +127,7 @@ def train_step(ctx: DemoContext) -> Outcome:
             f"only skews the guesses. On held-out examples with a gap of {GAP} it answers "
             f"{r.accuracy:.0%} correctly (chance 25%). Which unit remembers? The one whose h at '=' differs most "
             f"between A, B, C and D: unit {r.unit} (selected in the heatmaps), h = {_values(r.h_answer)}.",
-            f"一个 {HIDDEN} 单元的 LSTM 学会了『记住第一个符号』({len(STAGES) * STEPS_PER_STAGE} 步,间隔逐渐增加到 "
+            f"一个有 {HIDDEN} 个隐藏单元的 LSTM 学会了『记住第一个符号』({len(STAGES) * STEPS_PER_STAGE} 步,间隔逐渐增加到 "
             f"{STAGES[-1]})。填充字符用的就是提示的字母 A-D,而且每个字符都计入损失(答案加权):填充字符无法预测,"
             f"所以在 '=' 之前就显露出来的记忆只会干扰预测。在间隔为 {GAP} 的留出样本上正确率 {r.accuracy:.0%}(随机猜 25%)。哪个单元在记忆?"
             f"在 '=' 处 h 对 A、B、C、D 差别最大的那个:单元 {r.unit}(热力图中已选中),h = {_values(r.h_answer)}。",

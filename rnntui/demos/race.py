@@ -14,8 +14,7 @@ from rnntui.engine.numpy_rnn import Clipping
 from rnntui.engine.session import StepSession
 
 CELLS = ("rnn", "lstm", "gru")
-NAMES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
-HEADERS = {"rnn": Bilingual("vanilla RNN", "普通 RNN"), "lstm": "LSTM", "gru": "GRU"}
+NAMES = {"rnn": Bilingual("vanilla RNN", "普通 RNN"), "lstm": Bilingual("LSTM", "LSTM"), "gru": Bilingual("GRU", "GRU")}
 LENGTHS = (2, 5, 10, 20, 40, 80)  # from 2: a vanilla RNN first learns to remember at all
 STEPS_PER_LENGTH = 200
 HIDDEN = 16
@@ -26,7 +25,7 @@ PASS = 0.9  # accuracy that counts as "remembers"; chance is 0.25 (four symbols)
 def table(results: dict[str, dict[int, float]]) -> Figure:
     rows = [[str(length)] + [f"{results[c][length]:.0%}" if length in results[c] else "…" for c in CELLS]
             for length in LENGTHS]
-    return Figure([Bilingual("gap", "间隔")] + [HEADERS[c] for c in CELLS], rows)
+    return Figure([Bilingual("gap", "间隔")] + [NAMES[c] for c in CELLS], rows)
 
 
 def run_race(ctx: DemoContext) -> dict:
@@ -37,8 +36,8 @@ def run_race(ctx: DemoContext) -> dict:
             learner.train(length, STEPS_PER_LENGTH, ctx)
             results[cell][length] = learner.accuracy(length)
             ctx.report(Outcome(
-                Bilingual(f"Racing: gap {length}, {NAMES[cell]} scored {results[cell][length]:.0%}",
-                          f"比赛中:间隔 {length},{NAMES[cell]} 得分 {results[cell][length]:.0%}"),
+                Bilingual(f"Racing: gap {length}, {NAMES[cell].en} scored {results[cell][length]:.0%}",
+                          f"比赛中:间隔 {length},{NAMES[cell].zh} 得分 {results[cell][length]:.0%}"),
                 Scene(figure=table(results)),
             ))
     return {"results": results, "params": {c: l.params() for c, l in learners.items()},
@@ -63,8 +62,8 @@ def intro(ctx: DemoContext) -> Outcome:
             f"{STEPS_PER_LENGTH} steps (batches of {task_training.BATCH}) at each gap {', '.join(map(str, LENGTHS))} "
             f"in turn, the same budget and the same examples for all (seed {SEED}). Advance to start the race.",
             f"任务:先是 A B C D 之一,接着一段随机的 x y z,然后是 '=':答案是第一个符号,例如 {example.text.strip()!r}。"
-            f"随机猜的正确率是 25%。三个各有 {HIDDEN} 个单元的模型,依次在间隔 {', '.join(map(str, LENGTHS))} 上"
-            f"各训练 {STEPS_PER_LENGTH} 步(每批 {task_training.BATCH} 个),预算相同,样本相同(种子 {SEED})。按右键开始比赛。",
+            f"随机猜的正确率是 25%。三个各有 {HIDDEN} 个隐藏单元的模型,依次在间隔 {', '.join(map(str, LENGTHS))} 上"
+            f"各训练 {STEPS_PER_LENGTH} 步(每批 {task_training.BATCH} 个),预算相同,样本相同(种子 {SEED})。按 → 键开始比赛。",
         ),
         Scene(figure=table({c: {} for c in CELLS})),
     )
@@ -73,15 +72,15 @@ def intro(ctx: DemoContext) -> Outcome:
 def _verdict_en(cell: str, accuracies: dict[int, float]) -> str:
     gap = falls_off(accuracies)
     if gap is None:
-        return f"the {NAMES[cell]} passed every gap"
-    return f"the {NAMES[cell]} fell below {PASS:.0%} at gap {gap}"
+        return f"the {NAMES[cell].en} passed every gap"
+    return f"the {NAMES[cell].en} fell below {PASS:.0%} at gap {gap}"
 
 
 def _verdict_zh(cell: str, accuracies: dict[int, float]) -> str:
     gap = falls_off(accuracies)
     if gap is None:
-        return f"{NAMES[cell]} 通过了所有间隔"
-    return f"{NAMES[cell]} 在间隔 {gap} 处低于 {PASS:.0%}"
+        return f"{NAMES[cell].zh} 通过了所有间隔"
+    return f"{NAMES[cell].zh} 在间隔 {gap} 处低于 {PASS:.0%}"
 
 
 def results_step(ctx: DemoContext) -> Outcome:
@@ -96,7 +95,7 @@ def results_step(ctx: DemoContext) -> Outcome:
             "pass it through W_hh and tanh at every step, and its gradient to the cue vanishes.",
             f"结果(留出样本,NumPy 引擎):{';'.join(_verdict_zh(c, results[c]) for c in CELLS)}。"
             f"间隔 {longest} 时:普通 RNN {scores['rnn']:.0%},LSTM {scores['lstm']:.0%},GRU {scores['gru']:.0%}。"
-            "带门的单元把提示保存在不会被填充字符覆盖的状态里;普通 RNN 每一步都要经过 W_hh 和 tanh,"
+            "LSTM 和 GRU 靠门把提示保存在不会被填充字符覆盖的状态里;普通 RNN 每一步都要经过 W_hh 和 tanh,"
             "传回提示的梯度随之消失。",
         ),
         Scene(figure=table(results)),
@@ -120,10 +119,10 @@ def inspect(cell: str):
         ratio = float(norms[1] / norms[-2])  # dh at the cue (t = 2, after the leading newline) vs at '='
         return Outcome(
             Bilingual(
-                f"The trained {NAMES[cell]} on a new example with gap {LENGTHS[-1]}: after '=' it gives the right "
+                f"The trained {NAMES[cell].en} on a new example with gap {LENGTHS[-1]}: after '=' it gives the right "
                 f"answer {answer!r} probability {p:.2f}. The bars show how much of the loss reaches the cue: "
                 f"||dL/dh|| at the cue / at '=' = {ratio:.2e}.",
-                f"训练后的 {NAMES[cell]} 读一个新的、间隔为 {LENGTHS[-1]} 的样本:在 '=' 之后它给正确答案 {answer!r} 的概率是 "
+                f"训练后的 {NAMES[cell].zh} 读一个新的、间隔为 {LENGTHS[-1]} 的样本:在 '=' 之后它给正确答案 {answer!r} 的概率是 "
                 f"{p:.2f}。梯度条显示损失有多少传回到提示:提示处与 '=' 处的 ||dL/dh|| 之比 = {ratio:.2e}。",
             ),
             Scene(session=session, cursor=2, figure=table(done["results"]), look="gradients"),
@@ -139,7 +138,7 @@ DEMO = Demo(
     claim=Bilingual(
         "Trained for the same budget on the same task, the vanilla RNN's accuracy falls off as the gap "
         "grows; the gated cells keep remembering.",
-        "在同样的预算、同样的任务下训练,随着间隔变长,普通 RNN 的正确率先掉下来;带门的单元仍然记得。",
+        "在同样的预算、同样的任务下训练,随着间隔变长,普通 RNN 的正确率先掉下来;带门控的 LSTM 和 GRU 仍然记得。",
     ),
     steps=(
         Step(Bilingual("The task", "任务"), intro),

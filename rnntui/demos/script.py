@@ -19,10 +19,6 @@ from typing import Any
 
 from rnntui.engine.session import StepSession
 from rnntui.number_format import format_number
-from rnntui.errors import RnntuiError
-
-LANGUAGES = ("en", "zh")
-
 
 @dataclass(frozen=True)
 class Bilingual:
@@ -127,12 +123,6 @@ class DemoContext:
 
 class DemoStopped(Exception):
     """The person left the demo while a step was still measuring."""
-
-
-def check_lang(lang: str) -> str:
-    if lang not in LANGUAGES:
-        raise RnntuiError(f"unknown language {lang!r}: choose en or zh")
-    return lang
 
 
 def fmt(value: float, digits: int = 3) -> str:

@@ -6,14 +6,20 @@
 from __future__ import annotations
 
 import sys
-import textwrap
 from collections.abc import Callable
 
 from rnntui.demos.figure_text import figure_lines
 from rnntui.demos.player import DemoPlayer
 from rnntui.demos.script import Demo, DemoContext
+from rnntui.i18n import t
+from rnntui.textwidth import wrap
 
-WIDTH = 100
+WIDTH = 100  # terminal cells (a Chinese character takes two)
+
+
+def fill(text: str, width: int = WIDTH) -> str:
+    """`text` wrapped to `width` cells, never inside a number or a formula."""
+    return "\n".join(wrap(text, width))
 
 
 def read_line(prompt: str) -> str:
@@ -29,17 +35,17 @@ def walk(demo: Demo, lang: str, autoplay: bool, echo: Callable[[str], None],
 
     Input at its end (no terminal: a pipe, /dev/null, cron) is nobody to wait for: the rest runs."""
     player = DemoPlayer(demo, DemoContext())
-    echo(f"{demo.title(lang)}\n{textwrap.fill(demo.claim(lang), WIDTH)}\n")
+    echo(f"{demo.title(lang)}\n{fill(demo.claim(lang))}\n")
     for index, step in enumerate(demo.steps):
         outcome = player.run(index)
         echo(f"[{index + 1}/{player.count}] {step.title(lang)}")
-        echo(textwrap.fill(outcome.narration(lang), WIDTH))
+        echo(fill(outcome.narration(lang)))
         for line in figure_lines(outcome.scene.figure, WIDTH, lang):
             echo("  " + line)
         echo("")
         if not autoplay and index < player.count - 1:
             try:
-                answer = ask("Enter: next step, q: leave ")
+                answer = ask(t("demo.plain.prompt", lang=lang))
             except EOFError:
                 echo("")  # ends the prompt's line
                 autoplay = True

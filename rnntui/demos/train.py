@@ -75,7 +75,7 @@ def intro(ctx: DemoContext) -> Outcome:
             f"Untrained, its sample is noise; {share:.0%} of its letter runs are words of the corpus: "
             f"{before.strip()[:80]!r}",
             f"语料:{len(c.text):,} 个字符的英文(Python 文档主题),共 {len(c.vocab)} 种字符。模型:{TRAIN.hidden_size} "
-            f"个单元的 LSTM,输入是 One-hot 字符。未训练时,它生成的是噪声;其中只有 {share:.0%} 的字母串是语料里的词:"
+            f"个隐藏单元的 LSTM,输入是 One-hot 字符。未训练时,它生成的是噪声;其中只有 {share:.0%} 的字母串是语料里的词:"
             f"{before.strip()[:80]!r}",
         ),
         Scene(session=snippet_session(c, params), cursor=1, figure=Figure(lines=[before.strip()[:100]])),

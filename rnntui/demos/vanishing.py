@@ -28,12 +28,12 @@ def rnn_session() -> StepSession:
 def lstm_session(forget_bias: float = 0.0) -> StepSession:
     """The LSTM on the same text and seed; `forget_bias` is added to the forget gate's b_hf."""
     session = StepSession(TEXT, cell="lstm", hidden_size=HIDDEN, seed=SEED, clipping=Clipping("off"))
-    if not forget_bias:
-        return session
-    bias = session.params["rnn.bias_hh_l0"].copy()
-    bias[HIDDEN : 2 * HIDDEN] += forget_bias  # gate rows i|f|g|o: the f block
-    params = {**session.params, "rnn.bias_hh_l0": bias}
-    return StepSession(TEXT, cell="lstm", hidden_size=HIDDEN, params=params, clipping=Clipping("off"))
+    if forget_bias:
+        bias = session.params["rnn.bias_hh_l0"]
+        for row in range(HIDDEN, 2 * HIDDEN):  # gate rows i|f|g|o: the f block
+            # entry by entry, as the weight editor edits, so a state string can replay them
+            session.set_weight("rnn.bias_hh_l0", (row,), bias[row] + forget_bias)
+    return session
 
 
 def flows(ctx: DemoContext) -> dict[str, GradientFlow]:

@@ -24,6 +24,7 @@ import numpy as np
 from rnntui.engine.config import ModelConfig
 from rnntui.engine.numpy_rnn import Clipping, NumpyRNN
 from rnntui.engine.session import StepSession
+from rnntui.i18n import t
 
 ALPHABET = ["A", "B", "C"]
 INPUT = "AB"
@@ -37,19 +38,9 @@ NOTES_FORMULAS = {
 }
 CONFIG = ModelConfig(cell="rnn", activation="tanh", hidden_size=3, num_layers=1, vocab_size=3)
 
-# How the notes' shorthand maps onto the correct computation (shown by `rnntui abc`).
-SHORTHAND = (
-    "The notes' formula h_t = f(W_xh x_t + W_hh x_{t-1} + b_h) has a typo: the recurrence uses "
-    "the previous hidden state, W_hh h_{t-1}, not the previous input.",
-    '"W_xh and W_hh are all 1" means identity matrices (3×3, ones on the diagonal, zeros '
-    "elsewhere) and zero biases; a matrix full of ones would mix A, B and C together.",
-    "h1 = tanh(W_xh [1,0,0] + W_hh 0) = [tanh 1, 0, 0] = [0.7616, 0, 0]: the notes' 0.76 is its "
-    "first component.",
-    "The notes compute h2 = tanh(0.76) by reading 'weight 1' as multiplying by the number 1 and "
-    "carrying only the first component of h1. With identity matrices, component 0 of W_xh x_2 is "
-    "0 (B = [0,1,0]) and component 0 of W_hh h1 is h1[0] = 0.7616, so h2[0] = tanh(0.7616) = "
-    "0.6420 ≈ 0.64; the B input lands in component 1 instead: h2[1] = tanh(1) = 0.7616.",
-)
+# How the notes' shorthand maps onto the correct computation (shown by `rnntui abc`): catalogue
+# keys of abc.toml, read when the example runs so the text is in the chosen language.
+SHORTHAND = ("abc.shorthand.typo", "abc.shorthand.identity", "abc.shorthand.h1", "abc.shorthand.h2")
 
 
 @dataclass
@@ -121,13 +112,19 @@ def train_head(steps: int = HEAD_STEPS, lr: float = HEAD_LR) -> tuple[dict, floa
     return params, float(first), float(model.loss(model.forward(indices), targets))
 
 
-def abc_session(head: str = "trained") -> StepSession:
-    """A StepSession on "AB" with the notes' weights and the chosen head (what the app opens on)."""
+# The notes' weights by name, as a state string names them: source name -> head.
+WEIGHT_SOURCES = {"abc": "trained", "abc-identity": "identity"}
+
+
+def abc_session(head: str = "trained", text: str = INPUT, seed: int = 0) -> StepSession:
+    """A StepSession on `text` (default "AB") with the notes' weights and the chosen head (what the
+    app opens on)."""
     if head == "trained":
         params = train_head()[0]
     else:
         params = seed_params(np.eye(len(ALPHABET)))
-    return StepSession(INPUT, hidden_size=3, params=params, vocab=ALPHABET)
+    source = next(name for name, kind in WEIGHT_SOURCES.items() if kind == head)
+    return StepSession(text, hidden_size=3, seed=seed, params=params, vocab=ALPHABET, source=source)
 
 
 def run_abc_example() -> AbcExample:
@@ -135,12 +132,12 @@ def run_abc_example() -> AbcExample:
     w_ih = session.params["rnn.weight_ih_l0"]
     w_hh = session.params["rnn.weight_hh_l0"]
     steps = []
-    for t in range(1, session.T + 1):
-        view = session.step_view(t)
+    for step in range(1, session.T + 1):
+        view = session.step_view(step)
         h_prev = view.h_prev[0]
         steps.append(
             AbcStep(
-                t=t,
+                t=step,
                 char=view.char,
                 x=view.x,
                 h_prev=h_prev,
@@ -148,27 +145,26 @@ def run_abc_example() -> AbcExample:
                 recurrent_term=w_hh @ h_prev,
                 pre=view.pre[0],
                 h=view.h[0],
-                notes_value=NOTES_VALUES[t],
-                notes_formula=NOTES_FORMULAS[t],
+                notes_value=NOTES_VALUES[step],
+                notes_formula=NOTES_FORMULAS[step],
             )
         )
     trained_params, before, after = train_head()
     heads = [
         _prediction(
             "identity",
-            "W_hy = I, b_y = 0 ('all weights 1' carried over to the output layer): it only echoes h_t",
+            t("abc.head.identity"),
             session,
             None,
         ),
         _prediction(
             "trained",
-            f"W_hy, b_y from zeros, {HEAD_STEPS} steps of gradient descent (lr {HEAD_LR}) on "
-            f"{TRAINING_TEXT!r} with the recurrent weights frozen at the identity",
+            t("abc.head.trained", steps=HEAD_STEPS, lr=HEAD_LR, text=repr(TRAINING_TEXT)),
             StepSession(INPUT, hidden_size=3, params=trained_params, vocab=ALPHABET),
             (before, after),
         ),
     ]
-    return AbcExample(alphabet=list(ALPHABET), steps=steps, heads=heads, shorthand=SHORTHAND)
+    return AbcExample(alphabet=list(ALPHABET), steps=steps, heads=heads, shorthand=tuple(t(key) for key in SHORTHAND))
 
 
 def _prediction(name, description, session: StepSession, losses) -> HeadPrediction:

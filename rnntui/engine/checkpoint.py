@@ -8,6 +8,7 @@ and the metadata header holds the format tag, the model config and the vocabular
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ import numpy as np
 from rnntui.engine.config import ModelConfig
 from rnntui.errors import CheckpointError, RnntuiError, SaveError
 from rnntui.numbers import format_bytes
+from rnntui.i18n import t
 
 FORMAT = "rnntui/1"
 RESERVED_KEYS = ("format", "config", "vocab")
@@ -54,10 +56,10 @@ def checkpoint_payload(params: dict[str, np.ndarray], config: ModelConfig, vocab
     extra = dict(metadata or {})
     clash = [k for k in extra if k in RESERVED_KEYS]
     if clash:
-        raise CheckpointError(f"metadata key {clash[0]!r} is reserved by the checkpoint format")
+        raise CheckpointError(t("errors.checkpoint.reserved_key", key=clash[0]))
     if any(not isinstance(k, str) or not isinstance(v, str) for k, v in extra.items()):
-        raise CheckpointError("checkpoint metadata keys and values must be strings")
-    _check_matches(params, config, list(vocab), source="the parameters to save")
+        raise CheckpointError(t("errors.checkpoint.metadata_strings"))
+    _check_matches(params, config, list(vocab), source=t("errors.checkpoint.source_saving"))
     header = {"format": FORMAT, "config": config.to_json(), "vocab": json.dumps(list(vocab)), **extra}
     return {name: params[name] for name in config.parameter_shapes()}, header
 
@@ -84,7 +86,7 @@ def write_safetensors_files(files: list[tuple[Path, dict[str, np.ndarray], dict[
         for path, tensors, metadata in files:
             path = Path(path)
             if not path.parent.is_dir():
-                raise SaveError(f"cannot save {str(path)!r}: folder {str(path.parent)!r} does not exist")
+                raise SaveError(t("errors.checkpoint.no_folder", path=str(path), folder=str(path.parent)))
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             os.close(fd)
             staged.append((tmp, path))
@@ -119,9 +121,21 @@ def save_error(path: Path, error: Exception, needed: int) -> SaveError:
     if full:
         folder = path.parent
         free = shutil.disk_usage(folder).free if folder.is_dir() else 0
-        return SaveError(f"cannot save {str(path)!r}: no space left on device; {str(folder)!r} needs "
-                         f"{format_bytes(needed)} free and has {format_bytes(free)}")
-    return SaveError(f"cannot save {str(path)!r}: {reason}")
+        return SaveError(t("errors.checkpoint.disk_full", path=str(path), folder=str(folder),
+                           needed=format_bytes(needed), free=format_bytes(free)))
+    return SaveError(t("errors.checkpoint.cannot_save", path=str(path), reason=reason))
+
+
+def file_sha256(path: str | os.PathLike, block: int = 1 << 20) -> str:
+    """The SHA-256 of a file's bytes, as hex: what a state string names a checkpoint by."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(block):
+                digest.update(chunk)
+    except OSError as error:
+        raise CheckpointError(f"cannot read checkpoint {str(path)!r}: {error.strerror or error}") from None
+    return digest.hexdigest()
 
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
@@ -131,9 +145,9 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     path = Path(path)
     name = str(path)
     if not path.exists():
-        raise CheckpointError(f"checkpoint {name!r} does not exist")
+        raise CheckpointError(t("errors.checkpoint.missing", name=name))
     if path.is_dir():
-        raise CheckpointError(f"checkpoint {name!r} is a folder, not a .safetensors file")
+        raise CheckpointError(t("errors.checkpoint.folder", name=name))
     try:
         with safe_open(str(path), framework="np") as f:
             header = f.metadata() or {}
@@ -141,28 +155,28 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     except (SafetensorError, ValueError, OSError, MemoryError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise CheckpointError(
-            f"checkpoint {name!r} is truncated or not a safetensors file ({reason})"
+            t("errors.checkpoint.truncated", name=name, reason=reason)
         ) from None
 
     if header.get("format") != FORMAT:
         found = header.get("format")
-        what = f"format {found!r}" if found else "no rnntui format tag"
-        raise CheckpointError(f"{name!r} is not an rnntui checkpoint ({what}; expected {FORMAT!r})")
+        what = t("errors.checkpoint.format_found", found=found) if found else t("errors.checkpoint.no_format")
+        raise CheckpointError(t("errors.checkpoint.foreign", name=name, what=what, expected=FORMAT))
     try:
         config = ModelConfig.from_dict(json.loads(header["config"]))
     except KeyError:
-        raise CheckpointError(f"checkpoint {name!r} has no model config") from None
+        raise CheckpointError(t("errors.checkpoint.no_config", name=name)) from None
     except (json.JSONDecodeError, TypeError, RnntuiError) as error:
-        raise CheckpointError(f"checkpoint {name!r} has a bad model config: {error}") from None
+        raise CheckpointError(t("errors.checkpoint.bad_config", name=name, error=error)) from None
     try:
         vocab = json.loads(header["vocab"])
     except KeyError:
-        raise CheckpointError(f"checkpoint {name!r} has no vocabulary") from None
+        raise CheckpointError(t("errors.checkpoint.no_vocab", name=name)) from None
     except json.JSONDecodeError:
-        raise CheckpointError(f"checkpoint {name!r} has a vocabulary that is not JSON") from None
+        raise CheckpointError(t("errors.checkpoint.vocab_not_json", name=name)) from None
     if not isinstance(vocab, list) or not all(isinstance(c, str) and len(c) == 1 for c in vocab):
-        raise CheckpointError(f"checkpoint {name!r}: the vocabulary must be a list of characters")
-    _check_matches(params, config, vocab, source=f"checkpoint {name!r}")
+        raise CheckpointError(t("errors.checkpoint.vocab_not_list", name=name))
+    _check_matches(params, config, vocab, source=t("errors.checkpoint.source", name=name))
     return Checkpoint(config=config, vocab=vocab, params=params, metadata=dict(header))
 
 
@@ -170,24 +184,25 @@ def _check_matches(params: dict, config: ModelConfig, vocab: list[str], source: 
     """Config, vocabulary and tensors must agree, and every weight must be finite."""
     if len(vocab) != config.vocab_size:
         raise CheckpointError(
-            f"{source}: vocabulary has {len(vocab)} characters but the config says {config.vocab_size}"
+            t("errors.checkpoint.vocab_size", source=source, size=len(vocab), expected=config.vocab_size)
         )
     if len(set(vocab)) != len(vocab):
-        raise CheckpointError(f"{source}: the vocabulary lists a character twice")
+        raise CheckpointError(t("errors.checkpoint.vocab_twice", source=source))
     expected = config.parameter_shapes()
     missing = [n for n in expected if n not in params]
     if missing:
-        raise CheckpointError(f"{source} lacks tensor {missing[0]!r} required by its config")
+        raise CheckpointError(t("errors.checkpoint.lacks_tensor", source=source, tensor=missing[0]))
     extra = sorted(n for n in params if n not in expected)
     if extra:
-        raise CheckpointError(f"{source} has tensor {extra[0]!r} that its config does not use")
+        raise CheckpointError(t("errors.checkpoint.extra_tensor", source=source, tensor=extra[0]))
     for tensor_name, shape in expected.items():
         value = np.asarray(params[tensor_name])
         if value.shape != shape:
             raise CheckpointError(
-                f"{source}: {tensor_name} has shape {tuple(value.shape)}, config expects {shape}"
+                t("errors.checkpoint.shape", source=source, tensor=tensor_name, shape=tuple(value.shape),
+                  expected=shape)
             )
         if not np.issubdtype(value.dtype, np.floating):
-            raise CheckpointError(f"{source}: {tensor_name} is {value.dtype}, not floating point")
+            raise CheckpointError(t("errors.checkpoint.dtype", source=source, tensor=tensor_name, dtype=value.dtype))
         if not np.all(np.isfinite(value)):
-            raise CheckpointError(f"{source}: {tensor_name} contains nan or inf")
+            raise CheckpointError(t("errors.checkpoint.not_finite", source=source, tensor=tensor_name))

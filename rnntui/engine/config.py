@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, replace
 
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 
 CELLS = ("rnn", "lstm", "gru")
 ACTIVATIONS = ("tanh", "relu")
@@ -28,19 +29,19 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
-            raise RnntuiError(f"unknown cell {self.cell!r}: choose one of {', '.join(CELLS)}")
+            raise RnntuiError(t("errors.config.cell", cell=self.cell, choices=', '.join(CELLS)))
         if self.activation not in ACTIVATIONS:
             raise RnntuiError(
-                f"unknown activation {self.activation!r}: choose one of {', '.join(ACTIVATIONS)}"
+                t("errors.config.activation", activation=self.activation, choices=', '.join(ACTIVATIONS))
             )
         for name in ("hidden_size", "num_layers", "vocab_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise RnntuiError(f"{name.replace('_', ' ')} must be a whole number >= 1, got {value!r}")
+                raise RnntuiError(t("errors.config.whole_number", name=name.replace('_', ' '), value=value))
         if self.embedding_dim is not None and (
             not isinstance(self.embedding_dim, int) or self.embedding_dim < 1
         ):
-            raise RnntuiError(f"embedding dim must be >= 1 or none, got {self.embedding_dim!r}")
+            raise RnntuiError(t("errors.config.embedding", value=self.embedding_dim))
 
     @property
     def input_size(self) -> int:
@@ -63,7 +64,7 @@ class ModelConfig:
         known = {k: data[k] for k in ("cell", "activation", "hidden_size", "num_layers", "vocab_size", "embedding_dim") if k in data}
         missing = {"cell", "hidden_size", "num_layers", "vocab_size"} - known.keys()
         if missing:
-            raise RnntuiError(f"model config lacks {', '.join(sorted(missing))}")
+            raise RnntuiError(t("errors.config.lacks", missing=', '.join(sorted(missing))))
         return cls(**known)
 
     def parameter_shapes(self) -> dict[str, tuple[int, ...]]:

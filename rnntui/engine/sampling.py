@@ -18,6 +18,10 @@ from rnntui.engine.checkpoint import Checkpoint
 from rnntui.engine.vocab import Vocab
 from rnntui.errors import RnntuiError
 from rnntui.numbers import finite_number
+from rnntui.i18n import t
+
+# The sampling temperatures the app's -/+ keys step through (a state string holds one of them).
+TEMPERATURES = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 
 class Stepper(Protocol):
     def feed(self, indices: np.ndarray) -> np.ndarray:
@@ -43,11 +47,11 @@ class NumpyStepper:
 def next_char_probs(logits: np.ndarray, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
     """float64 probabilities from logits: divided by temperature, cut to the top k, renormalised."""
     if not finite_number(temperature, "temperature") > 0:
-        raise RnntuiError(f"temperature must be > 0, got {temperature}")
+        raise RnntuiError(t("errors.sampling.temperature", value=temperature))
     scaled = np.asarray(logits, dtype=np.float64) / temperature
     if top_k is not None and top_k < len(scaled):
         if top_k < 1:
-            raise RnntuiError(f"top-k must be >= 1, got {top_k}")
+            raise RnntuiError(t("errors.sampling.top_k", value=top_k))
         cutoff = np.sort(scaled)[-top_k]
         scaled = np.where(scaled >= cutoff, scaled, -np.inf)
     e = np.exp(scaled - scaled.max())
@@ -63,13 +67,13 @@ def generate(stepper: Stepper, vocab: Vocab, prime: str = "", length: int = 200,
     corpora start a line), else from a character drawn uniformly with the same seed.
     """
     if length < 0:
-        raise RnntuiError(f"length must be >= 0, got {length}")
+        raise RnntuiError(t("errors.sampling.length", value=length))
     rng = np.random.default_rng(seed)
     if not prime:
         prime = "\n" if "\n" in vocab else vocab.chars[int(rng.integers(len(vocab)))]
     unknown = sorted({ch for ch in prime if ch not in vocab})
     if unknown:
-        raise RnntuiError(f"the prime uses characters the model never saw: {''.join(unknown)!r}")
+        raise RnntuiError(t("errors.sampling.unseen_prime", chars=''.join(unknown)))
     logits = stepper.feed(vocab.encode(prime))
     out = []
     for _ in range(length):
@@ -90,5 +94,5 @@ def checkpoint_file(path: str | Path) -> Path:
         for name in ("best.safetensors", "last.safetensors"):
             if (path / name).is_file():
                 return path / name
-        raise RnntuiError(f"{str(path)!r} is a folder without best.safetensors or last.safetensors")
+        raise RnntuiError(t("errors.sampling.empty_folder", path=str(path)))
     return path

@@ -13,6 +13,11 @@ What each change recomputes:
                          for the blocks whose radius the edit does not determine (spectral.py)
 A refused change raises RnntuiError/WeightEditError and leaves the session exactly as it was.
 
+The weights are always "the base weights, then these edits": the base comes from the seed, a
+named source (the ABC lesson's) or a checkpoint (`weights_source`), and every accepted edit is kept
+as a value (`edits`), so a state string can name the base and replay the edits instead of
+carrying the weights. Undo restores the weights and where they came from together.
+
 Reading `trace`, `gradients`, ... computes what is missing in the caller's thread. A caller that
 must not wait (the app's UI thread) asks `pending()`, runs `job()` elsewhere and hands the results
 back with `adopt()` (see recompute.py).
@@ -20,16 +25,16 @@ back with `adopt()` (see recompute.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from rnntui.engine import weights
-from rnntui.engine.checkpoint import load_checkpoint
+from rnntui.engine.checkpoint import file_sha256, load_checkpoint
 from rnntui.engine.config import ModelConfig
 from rnntui.engine.numpy_rnn import Clipping, Gradients, HiddenGradients, NumpyRNN, Trace, clip_gradients, init_params
 from rnntui.engine.recompute import PARTS, Computed, Job
-from rnntui.engine.spectral import KnownRadii, Radii, after_entry_edit
+from rnntui.engine.spectral import KnownRadii, Radii
 from rnntui.engine.vocab import Vocab
 from rnntui.errors import RnntuiError
 
@@ -37,6 +42,22 @@ MAX_UNDO = 100
 # ... and at most this many bytes of weights that only the undo history keeps: each `]` on a
 # 2×384 LSTM keeps two 1536×384 matrices (9 MB), so 100 of them would hold almost a gigabyte.
 MAX_UNDO_BYTES = 256 * 2**20
+SEED_WEIGHTS = "seed"  # weights_source of weights drawn from the session's seed
+CHECKPOINT_WEIGHTS = "checkpoint"  # weights_source of weights loaded from `checkpoint_path`
+
+
+@dataclass(frozen=True)
+class WeightHistory:
+    """The weights and how they came to be: what reset returns to, and what an undo restores."""
+
+    params: dict[str, np.ndarray]
+    base: dict[str, np.ndarray]  # what reset_weights returns to
+    seed: int
+    source: str | None  # SEED_WEIGHTS, CHECKPOINT_WEIGHTS, a named source, or None: given, origin unknown
+    edits: tuple[weights.WeightEdit, ...] = field(default=())  # replayed on `base`, they give `params`
+    radii: KnownRadii = KnownRadii()  # what is known of the spectral radii of `params` ...
+    base_radii: KnownRadii = KnownRadii()  # ... and of `base`'s
+    kept: int = 0  # bytes of weights only this entry keeps alive (the arrays the next change replaced)
 
 
 @dataclass(frozen=True)
@@ -73,8 +94,10 @@ class StepSession:
         dtype=np.float64,  # for every size: float32 prints vanishing gradients as 0 (test_engine_precision)
         params: dict[str, np.ndarray] | None = None,
         vocab: list[str] | None = None,
+        source: str | None = None,
     ):
-        """`vocab` fixes the vocabulary (as a checkpoint does); otherwise it follows the text."""
+        """`vocab` fixes the vocabulary (as a checkpoint does); otherwise it follows the text.
+        `source` names where given `params` come from when a state string can rebuild them ("abc")."""
         self._fixed_vocab = vocab is not None
         self._vocab = Vocab(vocab) if vocab is not None else Vocab.from_text(text)
         indices = self._encode(text, self._vocab)
@@ -94,21 +117,27 @@ class StepSession:
         self._base_params = self._model.params
         self._radii = KnownRadii()  # what is known of the current weights' spectral radii
         self._base_radii = KnownRadii()  # ... and of the base weights' (reset_weights returns to them)
+        self._source = SEED_WEIGHTS if params is None else source
+        self._edits: tuple[weights.WeightEdit, ...] = ()
         self._text = text
         self._indices = indices
         self._cursor = len(text)
-        self._undo: list[tuple[dict[str, np.ndarray], KnownRadii, int]] = []  # (params, radii, bytes kept)
+        self._undo: list[WeightHistory] = []
         self._trace: Trace | None = None
         self._previous_trace: Trace | None = None  # this model over the previous text: a prefix to reuse
         self._gradients: Gradients | None = None
         # (trace, gradients of the last prediction's loss): valid while that trace is current.
         self._last_prediction: tuple[Trace, HiddenGradients | None] | None = None
         self.checkpoint_path: str | None = None
+        self.checkpoint_sha256: str | None = None  # of the file as it was loaded
 
     @classmethod
-    def from_checkpoint(cls, path, text: str | None = None, clipping: Clipping = Clipping()) -> "StepSession":
+    def from_checkpoint(
+        cls, path, text: str | None = None, clipping: Clipping = Clipping(), seed: int = 0
+    ) -> "StepSession":
         """Step a saved model: its config, weights and (fixed) vocabulary; text defaults to the vocab."""
         ckpt = load_checkpoint(path)
+        sha256 = file_sha256(path)
         cfg = ckpt.config
         session = cls(
             text="".join(ckpt.vocab)[:32] if text is None else text,
@@ -117,11 +146,14 @@ class StepSession:
             hidden_size=cfg.hidden_size,
             num_layers=cfg.num_layers,
             embedding_dim=cfg.embedding_dim,
+            seed=seed,
             clipping=clipping,
             params=ckpt.params,
             vocab=ckpt.vocab,
+            source=CHECKPOINT_WEIGHTS,
         )
         session.checkpoint_path = str(path)
+        session.checkpoint_sha256 = sha256
         return session
 
     # ------------------------------------------------------------------ reading
@@ -149,6 +181,17 @@ class StepSession:
     @property
     def clipping(self) -> Clipping:
         return self._clipping
+
+    @property
+    def weights_source(self) -> str | None:
+        """Where the base weights come from: SEED_WEIGHTS, CHECKPOINT_WEIGHTS, a named source such
+        as the ABC lesson's, or None when they were given (a training run's) and cannot be named."""
+        return self._source
+
+    @property
+    def edits(self) -> tuple[weights.WeightEdit, ...]:
+        """The weight edits since the base weights, in order: replayed on the base they give `params`."""
+        return self._edits
 
     @property
     def model(self) -> NumpyRNN:
@@ -398,47 +441,52 @@ class StepSession:
     # ------------------------------------------------------------------ weight edits (undoable)
 
     def set_weight(self, name: str, index, value) -> None:
-        params = weights.set_entry(self.params, name, index, value)
-        self._edit(params, after_entry_edit(self._radii, self._config, name, index))
+        self.apply_edit(weights.SetEntry.of(name, index, value))
 
     def scale_weight(self, name: str, factor) -> None:
-        params = weights.scale(self.params, name, factor)
-        self._edit(params, self._radii.scaled(name, float(factor)))
+        self.apply_edit(weights.Scale.of(name, factor))
 
     def set_spectral_radius(self, radius, layer: int | None = None, block: str | None = None) -> None:
-        params = weights.set_spectral_radius(self.params, self._config, radius, layer, block, known=self._radii)
-        edited = weights.edited_blocks(self._config, layer, block)
-        self._edit(params, self._radii.with_radii({pair: float(radius) for pair in edited}))
+        self.apply_edit(weights.SpectralRadius.of(radius, layer, block))
+
+    def apply_edit(self, edit: weights.WeightEdit) -> None:
+        """Apply one edit (a key's, the editor's, or one replayed from a state string) and keep it."""
+        params = edit.apply(self.params, self._config, self._radii)
+        self._change_weights(params, self._base_params, self._seed, self._source, self._edits + (edit,),
+                             edit.radii_after(self._radii, self._config))
 
     def randomize(self, seed: int) -> None:
         """Fresh weights from `seed`, which becomes the session's seed (reset_weights returns here)."""
         params = weights.rerandomize(self.params, self._config, seed)
-        self._edit(params, KnownRadii())
-        self._seed = int(seed)
-        self._base_params = self.params
-        self._base_radii = KnownRadii()
+        self._change_weights(params, params, int(seed), SEED_WEIGHTS, (), KnownRadii(), base_radii=KnownRadii())
 
     def reset_weights(self) -> None:
         """Back to the seed's (or the checkpoint's) weights; undoable."""
-        self._edit(dict(self._base_params), self._base_radii)
+        self._change_weights(dict(self._base_params), self._base_params, self._seed, self._source, (), self._base_radii)
 
     def undo(self) -> None:
-        """Revert the last weight edit."""
+        """Revert the last weight change, and with it the seed and edits it replaced."""
         if not self._undo:
             raise RnntuiError("nothing to undo")
-        previous, radii, _ = self._undo.pop()
-        self._install(NumpyRNN(self._config, previous, self._dtype), radii)
+        previous = self._undo.pop()
+        self._install(NumpyRNN(self._config, previous.params, self._dtype), previous.radii)
+        self._base_params, self._seed, self._source, self._edits, self._base_radii = (
+            previous.base, previous.seed, previous.source, previous.edits, previous.base_radii)
 
-    def _edit(self, params: dict[str, np.ndarray], radii: KnownRadii) -> None:
-        """Install edited weights; `radii` is what the edit leaves known of their spectral radii."""
+    def _change_weights(self, params, base, seed: int, source: str | None, edits: tuple, radii: KnownRadii,
+                        base_radii: KnownRadii | None = None) -> None:
+        """Install new weights; `radii` is what the change leaves known of their spectral radii."""
         model = NumpyRNN(self._config, params, self._dtype)  # validates before anything changes
-        # the arrays the edit replaced: what this entry alone keeps alive
         kept = sum(a.nbytes for name, a in self.params.items() if model.params[name] is not a)
-        self._undo.append((self.params, self._radii, kept))
+        self._undo.append(WeightHistory(self.params, self._base_params, self._seed, self._source, self._edits,
+                                        self._radii, self._base_radii, kept))
         del self._undo[:-MAX_UNDO]
-        while len(self._undo) > 1 and sum(entry[2] for entry in self._undo) > MAX_UNDO_BYTES:
+        while len(self._undo) > 1 and sum(entry.kept for entry in self._undo) > MAX_UNDO_BYTES:
             del self._undo[0]
         self._install(model, radii)
+        self._base_params, self._seed, self._source, self._edits = base, seed, source, edits
+        if base_radii is not None:
+            self._base_radii = base_radii
 
     # ------------------------------------------------------------------ internals
 
@@ -450,7 +498,8 @@ class StepSession:
         if new_base:
             self._base_params = model.params
             self._base_radii = radii
-            self.checkpoint_path = None
+            self._source, self._edits = SEED_WEIGHTS, ()
+            self.checkpoint_path = self.checkpoint_sha256 = None
 
     def _install(self, model: NumpyRNN, radii: KnownRadii) -> None:
         self._model = model

@@ -7,6 +7,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 
 
 class Vocab:
@@ -16,19 +17,19 @@ class Vocab:
     def __init__(self, chars: Sequence[str]):
         chars = list(chars)
         if not chars:
-            raise RnntuiError("the vocabulary is empty: give at least one character")
+            raise RnntuiError(t("errors.vocab.empty"))
         for ch in chars:
             if not isinstance(ch, str) or len(ch) != 1:
-                raise RnntuiError(f"vocabulary entries must be single characters, got {ch!r}")
+                raise RnntuiError(t("errors.vocab.not_single", entry=ch))
         if len(set(chars)) != len(chars):
-            raise RnntuiError("the vocabulary lists a character twice")
+            raise RnntuiError(t("errors.vocab.twice"))
         self.chars: list[str] = chars
         self.index: dict[str, int] = {ch: i for i, ch in enumerate(chars)}
 
     @classmethod
     def from_text(cls, text: str) -> "Vocab":
         if not text:
-            raise RnntuiError("the text is empty: type at least one character")
+            raise RnntuiError(t("errors.vocab.empty_text"))
         return cls(sorted(set(text)))
 
     def __len__(self) -> int:
@@ -50,11 +51,11 @@ class Vocab:
         except KeyError as error:
             shown = "".join(self.chars)
             raise RnntuiError(
-                f"character {error.args[0]!r} is not in the vocabulary ({shown!r})"
+                t("errors.vocab.unknown_char", char=error.args[0], vocab=shown)
             ) from None
 
     def decode(self, indices: Iterable[int]) -> str:
         try:
             return "".join(self.chars[int(i)] if int(i) >= 0 else "" for i in indices)
         except IndexError:
-            raise RnntuiError(f"index out of range for a vocabulary of {len(self)} characters") from None
+            raise RnntuiError(t("errors.vocab.index_range", size=len(self))) from None

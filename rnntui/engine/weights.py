@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import dataclass
+from typing import Union
 
 import numpy as np
 
 from rnntui.engine.config import ModelConfig
 from rnntui.engine.numpy_rnn import init_params
-from rnntui.engine.spectral import KnownRadii, Radii, gate_rows, spectral_radius  # noqa: F401 - gate_rows is part of this module's API
+from rnntui.engine.spectral import KnownRadii, Radii, after_entry_edit, gate_rows, spectral_radius  # noqa: F401 - gate_rows is part of this module's API
 from rnntui.errors import WeightEditError
 
 Params = dict[str, np.ndarray]
@@ -130,3 +132,75 @@ def rerandomize(params: Params, config: ModelConfig, seed, names=None) -> Params
     for name in names:
         _array(params, name)
     return {**params, **{name: fresh[name] for name in names}}
+
+
+# ---------------------------------------------------------------------------------- edit records
+# The edits a person makes, as values: the session applies them, keeps them in order since its base
+# weights, and a state string carries them, so replaying the list on the same base gives the same
+# weights bit for bit (on one machine; the spectral radius uses LAPACK's eigen-solver).
+
+
+@dataclass(frozen=True)
+class SetEntry:
+    """params[name][index] = value (the weight editor's Enter)."""
+
+    name: str
+    index: tuple[int, ...]
+    value: float
+
+    @classmethod
+    def of(cls, name: str, index, value) -> "SetEntry":
+        """From what a person typed: the value parsed and checked, the index as a tuple of ints."""
+        index = tuple(index) if isinstance(index, (tuple, list)) else (index,)
+        index = tuple(int(i) if isinstance(i, numbers.Integral) and not isinstance(i, bool) else i for i in index)
+        return cls(name, index, _finite_number(value, "a weight"))
+
+    def apply(self, params: Params, config: ModelConfig, known: KnownRadii = KnownRadii()) -> Params:
+        return set_entry(params, self.name, self.index, self.value)
+
+    def radii_after(self, known: KnownRadii, config: ModelConfig) -> KnownRadii:
+        """Only the block holding the edited row of a weight_hh is new."""
+        return after_entry_edit(known, config, self.name, self.index)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """params[name] *= factor (`[` and `]` on every layer's W_hh)."""
+
+    name: str
+    factor: float
+
+    @classmethod
+    def of(cls, name: str, factor) -> "Scale":
+        return cls(name, _finite_number(factor, "the scale factor"))
+
+    def apply(self, params: Params, config: ModelConfig, known: KnownRadii = KnownRadii()) -> Params:
+        return scale(params, self.name, self.factor)
+
+    def radii_after(self, known: KnownRadii, config: ModelConfig) -> KnownRadii:
+        """ρ(cW) = |c| ρ(W): no block needs decomposing again."""
+        return known.scaled(self.name, self.factor)
+
+
+@dataclass(frozen=True)
+class SpectralRadius:
+    """Rescale W_hh blocks to spectral radius `radius` (one layer and/or block, or all)."""
+
+    radius: float
+    layer: int | None = None
+    block: str | None = None
+
+    @classmethod
+    def of(cls, radius, layer: int | None = None, block: str | None = None) -> "SpectralRadius":
+        return cls(_finite_number(radius, "the spectral radius"), layer, block)
+
+    def apply(self, params: Params, config: ModelConfig, known: KnownRadii = KnownRadii()) -> Params:
+        """`known`: radii already computed for `params` (those blocks need no decomposition)."""
+        return set_spectral_radius(params, config, self.radius, self.layer, self.block, known=known)
+
+    def radii_after(self, known: KnownRadii, config: ModelConfig) -> KnownRadii:
+        """The rescaled blocks have the radius asked for, by construction."""
+        return known.with_radii({pair: self.radius for pair in edited_blocks(config, self.layer, self.block)})
+
+
+WeightEdit = Union[SetEntry, Scale, SpectralRadius]

@@ -64,6 +64,21 @@ def set_language(lang: str | None = None) -> str:
     return _language
 
 
+def language_state() -> tuple[str | None, str | None]:
+    """What `set_language` changes (the choice, the exported variable), to put back after a command
+    run inside a longer-lived process (a test's CliRunner) so the next one chooses afresh."""
+    return _language, os.environ.get(ENV_VAR)
+
+
+def restore_language_state(state: tuple[str | None, str | None]) -> None:
+    global _language
+    _language, exported = state
+    if exported is None:
+        os.environ.pop(ENV_VAR, None)
+    else:
+        os.environ[ENV_VAR] = exported
+
+
 def current_language() -> str:
     global _language
     if _language is None:
@@ -90,7 +105,7 @@ def _flatten(table: dict, prefix: str, into: dict[str, str]) -> None:
             into[name] = str(value)
 
 
-def t(key: str, lang: str | None = None, **fields) -> str:
+def t(key: str, /, lang: str | None = None, **fields) -> str:
     """The text for `key` in `lang` (default: the process's language), with `fields` filled in."""
     lang = lang or current_language()
     template = catalogue(lang).get(key)

@@ -15,8 +15,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from rnntui.engine.session import StepSession
+from rnntui.i18n import t
 from rnntui.tui.commands import ActionCommands
 from rnntui.tui.heap import settle_heap
+from rnntui.tui.preset_palette import PresetCommands
 from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
 from rnntui.tui.training.controller import TrainingController
 
@@ -28,7 +30,7 @@ class RnnApp(App[None]):
 
     CSS_PATH = STYLESHEET
     TITLE = "rnntui"
-    COMMANDS = App.COMMANDS | {ActionCommands}
+    COMMANDS = App.COMMANDS | {ActionCommands, PresetCommands}
     BINDINGS = [
         # While a run is active the screen's c and a are off (they would change the run's model):
         # here they mean the same change as a new run.
@@ -41,6 +43,7 @@ class RnnApp(App[None]):
         Binding("L", "learning_rate", "LR", show=False, tooltip="Set the training learning rate (applies at the next step)", id="learning-rate"),
         Binding("p", "prime", "Prime", show=False, tooltip="Set the prime text of the samples streamed while training", id="prime"),
         Binding("s", "save", "Save", show=False, tooltip="Save a checkpoint (rnntui/1 .safetensors)", id="save"),
+        Binding("S", "share", t("state.app.share_key"), show=False, tooltip=t("state.app.share_tooltip"), id="share"),
         *APP_KEYS,
     ]
 
@@ -48,6 +51,7 @@ class RnnApp(App[None]):
         super().__init__()
         self.training = TrainingController(self)  # live training: the run, its keys' logic, its news
         self.step_screen = StepScreen(session, start_at_first, locked=self.training.weights_locked)
+        self.served_at: str | None = None  # the server's URL when `rnntui serve` runs this app: links start there
 
     def get_default_screen(self) -> Screen:
         return self.step_screen
@@ -82,6 +86,13 @@ class RnnApp(App[None]):
     @on(TrainingController.RunNews)
     def _run_news(self, message: TrainingController.RunNews) -> None:
         self.training.on_news(message.event)
+
+    def action_share(self) -> None:
+        """This screen as a state string, a command line and (served) a link; refused for weights
+        that cannot be named (a training run's), with the reason."""
+        from rnntui.tui.shared_state import share
+
+        share(self)
 
     def action_help(self) -> None:
         self.step_screen.show_help()

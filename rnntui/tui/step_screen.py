@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from rich.cells import chop_cells
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -31,6 +32,7 @@ from textual.widgets import Footer, Static
 
 from rnntui.engine.config import CELLS
 from rnntui.engine.recompute import PARTS
+from rnntui.engine.sampling import TEMPERATURES
 from rnntui.engine.session import StepSession
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
@@ -51,7 +53,6 @@ MIN_WIDTH, MIN_HEIGHT = 80, 24
 COMPACT_HEIGHT = 32  # below this the layout folds the log away and tightens the panes
 W_HH_STEP = 1.25  # `]` multiplies W_hh by this, `[` divides: the two undo each other
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # play speeds, steps per second
-TEMPERATURES = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 SAMPLE_LENGTH = 60
 
 # Keys that change the weights. While the owner locks them, `check_action` turns these off and
@@ -336,8 +337,8 @@ class StepScreen(Screen[None]):
             return
         console = self.query_one(GenerationConsole)
         width = max(20, console.content_region.width - 1)
-        for start in range(0, max(1, len(text)), width):
-            console.write_log(text[start:start + width])
+        for part in chop_cells(text, width) or [""]:  # by cells: a Chinese character takes two
+            console.write_log(part)
 
     def loss_curve(self, running: bool) -> LossCurve:
         """The loss-curve pane in the console, mounted on first use, shown, and the screen laid out
@@ -501,13 +502,16 @@ class StepScreen(Screen[None]):
         self.sample_count += 1  # each g draws a new sample; the same draw is redone at a new temperature
         self.draw_sample()
 
+    def session_sample(self) -> str:
+        """The sample `g` shows: draw number `sample_count` from the session's seed."""
+        return self.session.sample(SAMPLE_LENGTH, self.temperature, seed=self.session.seed + self.sample_count)
+
     def draw_sample(self) -> None:
         if "trace" in self.session.pending(("trace",)):
             self.notify(t("stepping.pending.sample"), timeout=3)
             return
-        seed = self.session.seed + self.sample_count
         try:
-            self.sample_text = self.session.sample(SAMPLE_LENGTH, self.temperature, seed=seed)
+            self.sample_text = self.session_sample()
         except RnntuiError as error:
             self.notify(str(error), title="refused", severity="error")
             return

@@ -15,7 +15,7 @@ from rnntui.engine.numpy_rnn import HiddenGradients
 from rnntui.engine.session import StepSession
 from rnntui.i18n import t
 from rnntui.number_format import format_number
-from rnntui.tui.widgets import palette
+from rnntui.tui.widgets import glyphs, palette
 from rnntui.tui.widgets.console import TOP_K, ConsoleView
 from rnntui.tui.widgets.gradients import GradientView
 from rnntui.tui.widgets.heatmap import HeatBlock, legend_strip, token_glyph
@@ -143,7 +143,7 @@ def legend_line(session: StepSession) -> Strip:
     limit = 1.0 if session.config.activation == "tanh" or session.config.cell != "rnn" else _limit(session.trace.h)
     return Strip.join(
         [text_strip(("colour ", palette.LABEL)), legend_strip("diverging", limit),
-         text_strip(("   ● selected unit · up/down moves it", palette.DIM))]
+         text_strip((f"   {glyphs.marker()} selected unit · up/down moves it", palette.DIM))]
     )
 
 

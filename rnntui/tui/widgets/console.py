@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.strip import Strip
 from textual.widgets import Log
 
-from rnntui.tui.widgets import palette
+from rnntui.tui.widgets import glyphs, palette
 from rnntui.tui.widgets.heatmap import glyph_cells, token_glyph
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
 
@@ -57,6 +57,9 @@ class DistributionPane(LinePane):
         bars = max(2, min(len(view.top), self.scrollable_content_region.height - 2 - len(sample_lines)))
         lines = [text_strip((f"next after {token_glyph(view.after)!r}:", palette.LABEL))]
         bar_width = max(4, width - 16)
+        # Bars are scaled to the likeliest character: with thousands of characters (Chinese text)
+        # every probability is a few percent, and bars on a 0..1 scale would all be one cell.
+        scale = bar_width / max((p for _, p in view.top), default=1.0) if view.top else bar_width
         glyph_width = glyph_cells([char for char, _ in view.top])
         for char, p in view.top[:bars]:
             style = palette.GOOD if char == view.target else palette.BAR
@@ -66,7 +69,7 @@ class DistributionPane(LinePane):
                     [
                         Segment(f" {set_cell_size(token_glyph(char), glyph_width)} ", palette.BOLD),
                         Segment(f"{p:6.3f} ", palette.PLAIN),
-                        Segment("█" * max(1 if p > 0 else 0, round(p * bar_width)), style),
+                        glyphs.solid(max(1 if p > 0 else 0, round(p * scale)), style),
                         Segment(mark, palette.GOOD),
                     ]
                 )

@@ -15,12 +15,11 @@ from rich.segment import Segment
 from textual.strip import Strip
 
 from rnntui.number_format import format_number
-from rnntui.tui.widgets import palette
+from rnntui.tui.widgets import glyphs, palette
 from rnntui.tui.widgets.heatmap import column_width, column_window, glyph_cells, token_glyph, wrap
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
 
 AXIS = 7  # "1e-03 ┤"
-EIGHTHS = " ▁▂▃▄▅▆▇█"
 
 
 @dataclass
@@ -146,17 +145,18 @@ class GradientPane(LinePane):
         for r in range(rows):
             level = rows - 1 - r  # 0 = bottom row
             if r == 0:
-                label = f"1e{hi:+d}┤"
+                label = f"1e{hi:+d}{glyphs.axis(True)}"
             elif r == rows - 1:
-                label = f"1e{lo:+d}┤"
+                label = f"1e{lo:+d}{glyphs.axis(True)}"
             else:
-                label = "│"
+                label = glyphs.axis(False)
             segments = [Segment(label.rjust(AXIS), palette.LABEL)]
             for col, height in enumerate(heights, start=start):
                 fill = max(0, min(8, height - level * 8))
                 style = palette.CURSOR if col == view.cursor else palette.BAR
-                bar = EIGHTHS[fill] * (cell if cell == 1 else cell - 1)
-                segments.append(Segment(bar.ljust(cell), style if fill else palette.PLAIN))
+                drawn = cell if cell == 1 else cell - 1  # a gap between wide columns
+                segments.append(glyphs.eighths(fill, drawn, style) if fill else Segment(" " * drawn))
+                segments.append(Segment(" " * (cell - drawn), style if fill and not glyphs.spaces() else palette.PLAIN))
             lines.append(Strip(segments).simplify())
         tokens = [Segment(" " * AXIS)]
         for col in range(start, stop):
@@ -182,13 +182,13 @@ class GradientPane(LinePane):
 
         filled = position(view.grad_norm)
         over = view.clip_mode == "norm" and view.grad_norm > view.threshold
-        segments = [Segment(label, palette.LABEL), Segment("█" * filled, palette.ALERT if over else palette.BAR)]
-        segments.append(Segment("·" * (length - filled), palette.DIM))
+        segments = [Segment(label, palette.LABEL), glyphs.solid(filled, palette.ALERT if over else palette.BAR)]
+        segments.append(Segment(glyphs.dot() * (length - filled), palette.DIM))
         if view.clip_mode != "off":
             mark = min(length - 1, position(view.threshold))
             strip = Strip(segments).simplify()
             before = strip.crop(0, len(label) + mark)
             after = strip.crop(len(label) + mark + 1)
-            segments = list(before) + [Segment("┊", palette.THRESHOLD)] + list(after)
+            segments = list(before) + [Segment(glyphs.threshold(), palette.THRESHOLD)] + list(after)
             segments.append(Segment(f" clip {number(view.threshold)}", palette.THRESHOLD))
         return Strip(segments)

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.strip import Strip
 
 from rnntui.number_format import format_number
-from rnntui.tui.widgets import palette
+from rnntui.tui.widgets import glyphs, palette
 from rnntui.tui.widgets.line_pane import Line, LinePane, text_strip
 
 LABEL_WIDTH = 5  # "u12 " plus a margin; wide enough for 64 units
@@ -84,7 +84,7 @@ def legend_strip(scale: str, limit: float, width: int = 9) -> Strip:
         colors, low, high = palette.DIVERGING_FG, -limit, limit
     steps = [colors[round(i * (palette.LEVELS - 1) / (width - 1))] for i in range(width)]
     segments = [Segment(f"{format_number(low, 2, sign=True, significant=True)} ", palette.LABEL)]
-    segments += [Segment("█", style) for style in steps]
+    segments += [glyphs.solid(1, style) for style in steps]
     segments.append(Segment(f" {format_number(high, 2, sign=True, significant=True)}", palette.LABEL))
     return Strip(segments)
 
@@ -260,5 +260,5 @@ class _BlockRows:
     def marked(self, r: int, column: int) -> Strip:
         """Row r with the selected-cell marker `●` in `column` (relative to the page)."""
         segments = self._segments(r)
-        segments[1 + column] = Segment("●".ljust(self.cell), segments[1 + column].style)
+        segments[1 + column] = Segment(glyphs.marker().ljust(self.cell), segments[1 + column].style)
         return Strip(segments)

@@ -15,7 +15,7 @@ import numpy as np
 from rich.segment import Segment
 from textual.strip import Strip
 
-from rnntui.tui.widgets import palette
+from rnntui.tui.widgets import glyphs, palette
 from rnntui.tui.widgets.line_pane import LinePane, text_strip
 
 Y_LABEL_WIDTH = 7  # "12.345┤"
@@ -88,6 +88,28 @@ def stats_lines(stats: TrainingStats) -> list[Strip]:
     ]
 
 
+def axis_label(value: float, width: int = Y_LABEL_WIDTH - 1) -> str:
+    """`value` in at most `width` characters, the most digits that fit: 1.02e+27 becomes 1e+27
+    (never the cut 02e+27), 12345.6 becomes 1.2e+4."""
+    if not math.isfinite(value):
+        return str(value)
+
+    def short_e(digits: int) -> str:
+        mantissa, exponent = f"{value:.{digits}e}".split("e")
+        return f"{mantissa}e{int(exponent):+d}"
+
+    candidates = [f"{value:.3g}", short_e(2), f"{value:.2g}", short_e(1), f"{value:.1g}", short_e(0)]
+    return next((text for text in candidates if len(text) <= width), candidates[-1])
+
+
+def val_mark() -> str:
+    return "o" if glyphs.spaces() else VAL_MARK
+
+
+def floor_mark() -> str:
+    return "-" if glyphs.spaces() else FLOOR_MARK
+
+
 def column_means(steps: list[int], values: list[float], first: int, last: int, columns: int) -> list[float]:
     """The finite values binned by step into `columns` equal step ranges; nan where a bin is empty.
 
@@ -143,16 +165,16 @@ def plot_lines(data: CurveData, width: int, height: int, floor: float | None = N
 
     lines = []
     for r in range(rows):
-        label = f"{high:.3g}" if r == 0 else f"{low:.3g}" if r == rows - 1 else ""
-        segments = [Segment(label.rjust(Y_LABEL_WIDTH - 1)[-(Y_LABEL_WIDTH - 1):], palette.LABEL),
-                    Segment("┤" if label else "│", palette.DIM)]
+        label = axis_label(high) if r == 0 else axis_label(low) if r == rows - 1 else ""
+        segments = [Segment(label.rjust(Y_LABEL_WIDTH - 1), palette.LABEL),
+                    Segment(glyphs.axis(bool(label)), palette.DIM)]
         for c in range(plot_width):
             if marks.get((r, c)):
-                segments.append(Segment(VAL_MARK, palette.GOOD))
+                segments.append(Segment(val_mark(), palette.GOOD))
             elif cells[r][c]:
                 segments.append(Segment(chr(0x2800 + cells[r][c]), palette.BAR))
             elif r == floor_row:
-                segments.append(Segment(FLOOR_MARK, palette.DIM))
+                segments.append(Segment(floor_mark(), palette.DIM))
             else:
                 segments.append(Segment(" "))
         lines.append(Strip(segments))
@@ -187,8 +209,8 @@ class LossCurve(LinePane):
         header = stats_lines(self.stats)
         height = self.scrollable_content_region.height
         floor = self.stats.floor
-        legend = text_strip(("⣀ train  ", palette.BAR), (f"{VAL_MARK} validation", palette.GOOD),
-                            *([(f"  {FLOOR_MARK} floor {fmt(floor)}", palette.DIM)] if floor is not None else []),
+        legend = text_strip(("⣀ train  ", palette.BAR), (f"{val_mark()} validation", palette.GOOD),
+                            *([(f"  {floor_mark()} floor {fmt(floor)}", palette.DIM)] if floor is not None else []),
                             (f"  {self.stats.model} on {self.stats.corpus}", palette.DIM))
         plot_height = max(3, height - len(header) - 1)
         return header + [legend] + plot_lines(self.data, width, plot_height, floor)
