@@ -23,6 +23,7 @@ import torch
 
 from bench.common import machine_info, machine_line
 from rnntui.engine.corpus import SHIPPED, load_corpus, shipped_corpus
+from rnntui.train.cpu_features import cpu_kind
 from rnntui.train.expectations import Baseline, load_table, save_table, text_digest
 from rnntui.engine.loss_floor import loss_floor
 from rnntui.train.train_config import TrainConfig
@@ -32,7 +33,8 @@ CELLS = ("rnn", "lstm", "gru")
 MINUTES = (1.0, 5.0, 15.0)
 
 
-def measure(spec: str, cell: str, minutes: float, cpu: str, commit: str, out: Path | None = None) -> Baseline:
+def measure(spec: str, cell: str, minutes: float, cpu: str, commit: str, out: Path | None = None,
+            features: str | None = None) -> Baseline:
     corpus = load_corpus(spec)
     config = TrainConfig(cell=cell, minutes=minutes)  # exactly what `rnntui train --cell CELL` runs
     folder = None if out is None else out / f"{Path(spec).stem}-{cell}-{minutes:g}min"
@@ -51,6 +53,7 @@ def measure(spec: str, cell: str, minutes: float, cpu: str, commit: str, out: Pa
         tokens_per_second=round(tokens / done.elapsed), precision=trainer.precision, threads=threads,
         load=round(os.getloadavg()[0], 2), date=time.strftime("%Y-%m-%d"), commit=commit, cpu=cpu,
         best_val_loss=None if done.best_val_loss is None else round(done.best_val_loss, 4), epochs=round(tokens / len(corpus.split()[0]), 1),
+        cpu_features=features,
     )
 
 
@@ -63,17 +66,24 @@ def floors(rows: list[Baseline]) -> dict[str, str]:
     return found
 
 
+def cpu_column(row: Baseline) -> str:
+    """The kind of CPU a row was measured on; older rows recorded none, but one in bf16 had bf16."""
+    if row.cpu_features is not None:
+        return cpu_kind(row.cpu_features)
+    return "bf16 (kind not recorded)" if row.precision == "bf16" else "not recorded"
+
+
 def markdown(rows: list[Baseline]) -> str:
     floor = floors(rows)
     lines = ["| corpus | cell | minutes | val loss | best val | floor | chance (ln V) | steps | epochs | tok/s | precision | "
-             "threads | load | date | commit |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "threads | load | CPU | date | commit |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in sorted(rows, key=lambda r: (r.corpus, CELLS.index(r.cell) if r.cell in CELLS else 9, r.minutes)):
         best = "–" if r.best_val_loss is None else f"{r.best_val_loss:.3f}"
         epochs = "–" if r.epochs is None else f"{r.epochs:.1f}"
         lines.append(f"| {r.corpus} | {r.cell} | {r.minutes:g} | {r.val_loss:.3f} | {best} | {floor[r.corpus]} | "
                      f"{r.chance:.3f} | {r.steps} | {epochs} | {r.tokens_per_second / 1000:.1f}k | {r.precision} | "
-                     f"{r.threads} | {r.load:.2f} | {r.date} | {r.commit} |")
+                     f"{r.threads} | {r.load:.2f} | {cpu_column(r)} | {r.date} | {r.commit} |")
     return "\n".join(lines)
 
 
@@ -100,7 +110,7 @@ def main() -> None:
     for spec in specs:
         for cell in args.cells:
             for minutes in args.minutes:
-                row = measure(spec, cell, minutes, cpu, commit, args.out)
+                row = measure(spec, cell, minutes, cpu, commit, args.out, info["features"])
                 print(f"{row.corpus} {cell} {minutes:g} min: val {row.val_loss:.4f} (best {row.best_val_loss:.4f}, "
                       f"chance {row.chance:.3f}), {row.epochs:g} epochs, "
                       f"{row.steps} steps, {row.tokens_per_second / 1000:.1f}k tok/s, threads {row.threads}, "

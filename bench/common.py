@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from rnntui.train.cpu_features import speed_features  # the CPU's speed flags (no torch import)
 from rnntui.train.threads import usable_cores  # the cores this process may use (no torch import)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,16 +56,16 @@ def load() -> str:
 
 
 def machine_info() -> dict[str, str]:
-    """Date, commit, CPU model and usable cores: what every published figure is stated with."""
+    """Date, commit, CPU model, its speed flags and usable cores: what every published figure is stated with."""
     return {"date": datetime.date.today().isoformat(), "commit": commit(), "cpu": cpu_model(),
-            "cores": str(usable_cores())}
+            "cores": str(usable_cores()), "features": speed_features()}
 
 
 def machine_line() -> str:
     """Time, commit, CPU, cores and load: the line a benchmark prints before its figures."""
     info = machine_info()
     return (f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit {info['commit']}, "
-            f"{info['cpu']}, {info['cores']} cores, load {load()}")
+            f"{info['cpu']} ({info['features'] or 'no AVX2'}), {info['cores']} cores, load {load()}")
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from bench.common import WARMUP, WINDOW, default_corpus, machine_line
 from rnntui.engine.config import ModelConfig
 from rnntui.engine.corpus import Corpus, load_corpus
-from rnntui.train.precision import autocast, cpu_has_bf16, resolve_precision
+from rnntui.train.precision import autocast, bf16_problem, cpu_has_bf16, resolve_precision
 from rnntui.train.threads import usable_cores
 from rnntui.train.torch_model import CharRNN, detach_state
 from rnntui.train.train_config import TrainConfig
@@ -274,29 +274,32 @@ def main() -> None:
     corpus = load_corpus(args.corpus)
     # Speed does not depend on the text, only on the vocabulary: a short corpus keeps set-up quick.
     sample = Corpus(corpus.name, corpus.text[:300_000])
+    bf16_runs = bf16_problem(args.cell, torch.device("cpu")) is None  # the capability check, not the flags
     if args.workers:
         from bench.train_workers import report
 
         # Each precision fixed for every layout: `auto` times bf16 against fp32 per launch, and
         # under load that flips. bf16 is what `auto` picks on CPUs with AMX.
-        precisions = ("fp32", "bf16") if cpu_has_bf16() else ("fp32",)
-        print(f"--precision auto picks {resolve_precision('auto', torch.device('cpu'), args.hidden)} here", flush=True)
+        precisions = ("fp32", "bf16") if bf16_runs else ("fp32",)
+        print(f"--precision auto picks {resolve_precision('auto', torch.device('cpu'), args.hidden, args.cell)} here",
+              flush=True)
         report(sample, TrainConfig(cell=args.cell, hidden_size=args.hidden, num_layers=args.layers),
                args.steps, args.workers, precisions)
         return
     print(machine_line(), flush=True)
     print(f"{args.layers}x{args.hidden} {args.cell}, batch 32x100, Adam, clip 5, "
-          f"{torch.get_num_threads()} threads, CPU bf16 support: {cpu_has_bf16()}, "
+          f"{torch.get_num_threads()} threads, CPU bf16 instructions: {cpu_has_bf16()}, "
+          f"bf16 {'runs' if bf16_runs else 'cannot run'} here, "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)
     rates = {}
-    for precision in () if args.skip_throughput else ("fp32", "bf16"):
+    for precision in () if args.skip_throughput else ("fp32", "bf16") if bf16_runs else ("fp32",):
         config = TrainConfig(cell=args.cell, hidden_size=args.hidden, num_layers=args.layers, precision=precision,
                              threads=torch.get_num_threads())
         ours, theirs = throughput(sample, config, args.steps)
         rates[precision] = ours
         print(f"{precision}: trainer {ours / 1000:.1f}k tok/s, bare loop {theirs / 1000:.1f}k tok/s, "
               f"ratio {ours / theirs:.3f}; load average {os.getloadavg()[0]:.2f}", flush=True)
-    if rates:
+    if "bf16" in rates:
         print(f"bf16 / fp32 (trainer): {rates['bf16'] / rates['fp32']:.2f}x; "
               f"load average now {os.getloadavg()[0]:.2f}", flush=True)
     if args.busy:

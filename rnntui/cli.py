@@ -49,10 +49,12 @@ def main_callback(
 
 def _register_commands() -> None:
     from rnntui.commands import (
-        app_commands, demo_commands, engine_commands, serve_commands, state_commands, training_commands,
+        app_commands, demo_commands, engine_commands, exercise_commands, experiment_commands, serve_commands,
+        state_commands, training_commands,
     )
 
-    for module in (engine_commands, training_commands, app_commands, state_commands, demo_commands, serve_commands):
+    for module in (engine_commands, training_commands, app_commands, state_commands, demo_commands, exercise_commands,
+                   serve_commands, experiment_commands):
         module.register(app)
 
 
@@ -63,16 +65,32 @@ def main() -> None:
     """Console-script entry point: every error ends as one line on stderr, never a traceback.
 
     Typer's standalone mode draws usage errors as a multi-line box; here they become
-    `error: ...` with the same exit code (2), like the errors our own commands raise.
+    `error: ...` with the same exit code (2), like the errors our own commands raise. Output that
+    cannot be written (a full device, a closed pipe) is one line and exit 1; SIGINT, SIGTERM and
+    SIGHUP end with 128 + the signal's number (130, 143, 129), as shells expect.
     """
     import sys
 
+    from rnntui.commands.common import (ENDING_SIGNALS, INTERRUPTED, Terminated, interrupted_line, output_failure,
+                                        signal_exit_code, terminate_on_signals)
+
     try:
-        code = app(standalone_mode=False)
+        with terminate_on_signals():
+            code = app(standalone_mode=False)
+            sys.stdout.flush()  # here, not at exit: a full device must fail where it is reported
     except typer.TyperException as error:  # unknown command or option, a value that won't parse
         typer.echo(t("cli.error.line", message=t("cli.error.usage", detail=error.format_message())), err=True)
         sys.exit(getattr(error, "exit_code", 2) or 2)
-    except (typer.Abort, KeyboardInterrupt):
-        typer.echo(t("cli.error.line", message=t("cli.error.interrupted")), err=True)
-        sys.exit(130)
+    except (typer.Abort, KeyboardInterrupt):  # outside a command; Typer turns one inside into 130
+        code = INTERRUPTED
+    except Terminated as ended:
+        typer.echo(t("cli.error.line", message=interrupted_line(ended.signum)), err=True)
+        sys.exit(signal_exit_code(ended.signum))
+    except OSError as error:
+        if not output_failure(error):
+            raise
+        sys.exit(1)
+    ended_by = {signal_exit_code(signum): signum for signum in ENDING_SIGNALS}
+    if code in ended_by:  # Ctrl-C inside a command (Typer's 130), or train stopped by a signal and saved
+        typer.echo(t("cli.error.line", message=interrupted_line(ended_by[code])), err=True)
     sys.exit(code if isinstance(code, int) else 0)

@@ -22,6 +22,16 @@ def finite_number(value, what: str) -> float:
     return float(value)
 
 
+SEED_MAX = 2**63 - 1  # every seed fits a signed 64-bit integer: NumPy's, torch's and JSON's
+
+
+def check_seed(value, what: str = "--seed") -> int:
+    """The one rule for seeds everywhere: a whole number from 0 to SEED_MAX, else one RnntuiError line."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value <= SEED_MAX:
+        raise RnntuiError(t("faults.seed.out_of_range", flag=what, largest=SEED_MAX, given=value))
+    return int(value)
+
+
 def parse_number(text: str, what: str, kind: type = float) -> float | int:
     """A finite float (or a whole number with kind=int) from typed text, or a one-line RnntuiError."""
     text = text.strip()

@@ -51,6 +51,21 @@ STATE_ROUTE = "/s/{state}"  # a link into a state; its tab's socket is at STATE_
 LOOPBACK_NAMES = ("localhost",)
 WEB_FONT_LINK = re.compile(r"<link[^>]*fonts\.googleapis\.com[^>]*>")  # in textual-serve's page
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+# The largest terminal a tab may ask for: a 4K screen at a 6-pixel font is about 640 x 360 cells.
+# A page can send any size; the app's screen costs memory per cell, so larger ones are cut to this.
+MAX_COLUMNS, MAX_ROWS = 1000, 500
+
+
+def terminal_size(width: Any, height: Any) -> tuple[int, int]:
+    """(columns, rows) from what a page sent, each clamped to 1..MAX; a value that is no number counts as 1."""
+    def clamp(value: Any, largest: int) -> int:
+        try:
+            number = int(value)
+        except (TypeError, ValueError, OverflowError):
+            number = 1
+        return min(max(number, 1), largest)
+
+    return clamp(width, MAX_COLUMNS), clamp(height, MAX_ROWS)
 
 
 @dataclass(frozen=True)
@@ -149,7 +164,12 @@ class AppProcess(AppService):
         self.page_base = page_base  # the server's URL as this tab's browser reached it: for share links
         self._stopping: asyncio.Future[None] | None = None
 
+    async def set_terminal_size(self, width: int, height: int) -> None:
+        """A resize from the page, clamped: one tab must not size its app's screen past any real display."""
+        await super().set_terminal_size(*terminal_size(width, height))
+
     async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
+        width, height = terminal_size(width, height)
         environment = self._build_environment(width=width, height=height)
         environment[SERVED_BY] = str(os.getpid())
         environment.pop(STATE_ENV, None)  # a plain tab never inherits one from the server's shell

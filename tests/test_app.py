@@ -100,10 +100,18 @@ async def test_a_toggles_tanh_and_relu():
         assert app.session.config.activation == "tanh"
 
 
-async def test_k_toggles_clipping_and_K_sets_the_threshold():
+async def test_k_cycles_clipping_norm_value_off_and_K_sets_the_active_threshold():
     app = small_app()
     async with app.run_test(size=SIZE) as pilot:
         assert app.session.clipping.mode == "norm"
+        await pilot.press("k")
+        assert app.session.clipping.mode == "value"  # the notes' clipping by value
+        assert "clip value ≤ 5" in pane_text(app, "#gradients")
+        await pilot.press("K")
+        await pilot.press("ctrl+u", *"0.01", "enter")
+        assert app.session.clipping.mode == "value" and app.session.clipping.threshold == 0.01
+        grads = app.session.gradients
+        assert grads.clip_cosine < 1 and "direction turned" in " ".join(pane_text(app, "#gradients").split())
         await pilot.press("k")
         assert app.session.clipping.mode == "off"
         assert "clipping off" in pane_text(app, "#gradients") and "clip off" in screen_text(app)
@@ -247,11 +255,11 @@ async def test_command_palette_runs_actions_by_name():
     app = small_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
-        await pilot.press(*"toggle gradient clipping")
+        await pilot.press(*"cycle gradient clipping")
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause()
-        assert app.session.clipping.mode == "off"
+        assert app.session.clipping.mode == "value"  # norm → value
 
 
 async def test_q_quits():

@@ -143,7 +143,8 @@ async def test_clipping_toggled_while_training_changes_the_post_clip_norm():
         last = run.history.last
         assert last.grad_norm > 0.01 and last.grad_norm_clipped == pytest.approx(0.01, rel=1e-3)
         assert app.session.clipping.mode == "norm" and app.session.clipping.threshold == 0.01
-        await app.step_screen.run_action("toggle_clipping")  # k: off, for the running model too
+        await app.step_screen.run_action("cycle_clipping")  # k: by value,
+        await app.step_screen.run_action("cycle_clipping")  # k again: off, for the running model too
         await wait_for(lambda: "clip off" in log_text(app), "the child to confirm the change")
         from_step = int(log_text(app).split("clip off")[0].rsplit("from step ", 1)[1].split(":")[0].replace(",", ""))
         await wait_for(lambda: run.step >= from_step + 3, "steps after the toggle")
@@ -382,14 +383,14 @@ async def test_a_view_drawn_for_another_clipping_is_dropped_and_k_reaches_the_ru
         stale = copy.deepcopy(run.view)  # as the pipe delivers it: not the session on screen
         assert stale.session.clipping.mode == "norm"
         before = app.session
-        await pilot.press("k")
-        assert app.session.clipping.mode == "off"
-        await wait_for(lambda: run.settings.clip_mode == "off" and app.session is not before,
+        await pilot.press("k")  # norm → value
+        assert app.session.clipping.mode == "value"
+        await wait_for(lambda: run.settings.clip_mode == "value" and app.session is not before,
                        "the run to follow the panes' clipping, and a view drawn for it")
         shown = app.session
-        assert shown.clipping.mode == "off" and run.watched.clip_mode == "off"
+        assert shown.clipping.mode == "value" and run.watched.clip_mode == "value"
         app.training.on_news(RunView(run.id, replace(stale, step=stale.step + 1)))  # arrives late
-        assert app.session is shown and app.session.clipping.mode == "off"
+        assert app.session is shown and app.session.clipping.mode == "value"
 
 
 async def test_a_killed_child_is_reported_keeps_the_weights_and_t_starts_again():

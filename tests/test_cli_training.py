@@ -185,8 +185,11 @@ def test_bad_flags_are_one_line(trained):
     assert_one_line_error(run("sample", trained, "--engine", "jax"), "unknown engine")
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_ctrl_c_or_sigterm_saves_last_and_exits_cleanly(tmp_path, signum):
+@pytest.mark.parametrize("signum, code, line", [(signal.SIGINT, 130, "error: interrupted"),
+                                               (signal.SIGTERM, 143, "error: terminated (SIGTERM)"),
+                                               (signal.SIGHUP, 129, "error: hung up (SIGHUP)")],
+                         ids=["ctrl-c", "sigterm", "sighup"])
+def test_ctrl_c_sigterm_or_sighup_saves_last_and_exits_with_the_shells_code(tmp_path, signum, code, line):
     out = tmp_path / "run"
     process = subprocess.Popen(
         [sys.executable, "-m", "rnntui", "train", "pydoc", *TINY, "--minutes", "5", "--out", str(out)],
@@ -202,8 +205,8 @@ def test_ctrl_c_or_sigterm_saves_last_and_exits_cleanly(tmp_path, signum):
     finally:
         process.kill()
         process.wait()
-    assert process.returncode == 0, stderr
-    assert "stopped at step" in stdout and "Traceback" not in stderr
+    assert process.returncode == code, stderr  # 128 + the signal's number, after saving
+    assert "stopped at step" in stdout and stderr.splitlines() == [line]
     assert (out / "last.safetensors").is_file() and (out / "optimizer.safetensors").is_file()
     assert not list(out.glob("*.tmp"))
 

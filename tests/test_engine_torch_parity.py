@@ -75,14 +75,20 @@ def torch_gates(cfg, cell, x, h):
 
 
 def torch_reference(cfg, params, indices, targets):
-    """Unrolled torch run: returns dict of arrays shaped like the engine's."""
+    """Unrolled torch run: returns dict of arrays shaped like the engine's.
+
+    `indices` are character indices, or (T, input_dim) values when the config reads values;
+    `targets` are class indices (-1: none) for a softmax head, values (nan: none) for a linear one."""
     cells = torch_cells(cfg, params)
     head = torch.nn.Linear(cfg.hidden_size, cfg.vocab_size).double()
     with torch.no_grad():
         head.weight.copy_(torch.from_numpy(params["head.weight"]))
         head.bias.copy_(torch.from_numpy(params["head.bias"]))
     idx = torch.from_numpy(indices)
-    if cfg.embedding_dim:
+    if cfg.input_dim:
+        emb = None
+        xs = idx.double()
+    elif cfg.embedding_dim:
         emb = torch.nn.Embedding(cfg.vocab_size, cfg.embedding_dim).double()
         with torch.no_grad():
             emb.weight.copy_(torch.from_numpy(params["embedding.weight"]))
@@ -111,7 +117,12 @@ def torch_reference(cfg, params, indices, targets):
         logits.append(head(h[L - 1]))
     logits = torch.cat(logits)
     tgt = torch.from_numpy(targets)
-    loss = F.cross_entropy(logits, tgt, ignore_index=-1)
+    if cfg.head == "linear":
+        tgt = tgt.reshape(len(indices), -1)
+        rows = ~torch.isnan(tgt).any(dim=1)
+        loss = F.mse_loss(logits[rows], tgt[rows])
+    else:
+        loss = F.cross_entropy(logits, tgt, ignore_index=-1)
     loss.backward()
     grads = {}
     if emb is not None:
@@ -131,6 +142,7 @@ def torch_reference(cfg, params, indices, targets):
             for n in cfg.gate_names
         },
         "probs": torch.softmax(logits, -1).detach().numpy(),
+        "outputs": logits.detach().numpy(),
         "loss": loss.item(),
         "grads": grads,
     }
@@ -241,3 +253,88 @@ def test_float32_on_request_agrees_with_float64(cell):
     np.testing.assert_allclose(t32.probs, t64.probs, atol=1e-5)
     for name in g64.grads:
         np.testing.assert_allclose(g32.grads[name], g64.grads[name], atol=1e-5, err_msg=name)
+
+
+# Real-valued inputs (the adding problem's value and marker channels) with targets at chosen steps
+# only, under both heads: a linear head with squared error, a softmax head over classes.
+TASK_CONFIGS = [
+    ModelConfig(cell=cell, hidden_size=H, num_layers=layers, vocab_size=out, input_dim=2, head=head)
+    for cell, layers, (head, out) in itertools.product(
+        ["rnn", "lstm", "gru"], [1, 2], [("linear", 1), ("linear", 2), ("softmax", 4)]
+    )
+]
+
+
+def task_id(cfg):
+    return f"{cfg.cell}-L{cfg.num_layers}-{cfg.head}{cfg.vocab_size}"
+
+
+def task_inputs_and_targets(cfg, seed=5, every_step=False):
+    """Values in [-1, 1] and a marker channel; targets at the last step and one other (or every step)."""
+    rng = np.random.default_rng(seed)
+    values = np.stack([rng.uniform(-1, 1, T), rng.choice([-1.0, 0.0, 1.0], T)], axis=1)
+    chosen = np.ones(T, bool) if every_step else np.isin(np.arange(T), [3, T - 1])
+    if cfg.head == "linear":
+        targets = rng.uniform(-1, 1, (T, cfg.vocab_size))
+        targets[~chosen] = np.nan
+    else:
+        targets = np.where(chosen, rng.integers(0, cfg.vocab_size, T), -1)
+    return values, targets
+
+
+@pytest.mark.parametrize("every_step", [False, True], ids=["chosen-steps", "every-step"])
+@pytest.mark.parametrize("cfg", TASK_CONFIGS, ids=task_id)
+def test_real_valued_inputs_and_heads_match_torch_autograd(cfg, every_step):
+    model = make_model(cfg)
+    values, targets = task_inputs_and_targets(cfg, every_step=every_step)
+    trace = model.forward(values)
+    grads = model.backward(trace, targets)
+    ref = torch_reference(cfg, model.params, values, targets)
+
+    np.testing.assert_allclose(trace.x, values, atol=0, rtol=0)
+    np.testing.assert_allclose(trace.h[:, 1:], ref["h"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(trace.logits, ref["outputs"], atol=TOL, rtol=0)
+    if cfg.head == "softmax":
+        np.testing.assert_allclose(trace.probs, ref["probs"], atol=TOL, rtol=0)
+    else:
+        assert trace.probs is None
+    assert grads.loss == pytest.approx(ref["loss"], abs=TOL)
+    assert grads.grads.keys() == ref["grads"].keys()
+    for name, value in ref["grads"].items():
+        np.testing.assert_allclose(grads.grads[name], value, atol=TOL, rtol=0, err_msg=name)
+    np.testing.assert_allclose(grads.dh, ref["dh"], atol=TOL, rtol=0)
+    if not every_step:  # only the chosen steps send gradient into the head
+        assert np.count_nonzero(np.abs(model.output_gradient(trace, targets)).sum(axis=1)) == 2
+
+
+@pytest.mark.parametrize("cfg", TASK_CONFIGS[::3], ids=task_id)
+def test_fused_torch_model_matches_the_engine_on_values(cfg):
+    """The training model (CharRNN) on a batch of value sequences: same outputs and loss."""
+    from rnntui.train.torch_model import CharRNN, sequence_loss
+
+    model = make_model(cfg, seed=2)
+    net = CharRNN(cfg).double()
+    net.load_state_dict({k: torch.from_numpy(v) for k, v in model.params.items()})
+    batch = [task_inputs_and_targets(cfg, seed=s) for s in (6, 7)]
+    values = torch.from_numpy(np.stack([b[0] for b in batch]))
+    targets = torch.from_numpy(np.stack([b[1] for b in batch]))
+    if cfg.head == "linear":
+        targets = targets.reshape(2, T, -1)
+    outputs, _ = net(values)
+    loss = sequence_loss(outputs, targets, cfg.head)
+    for k, (vals, tgts) in enumerate(batch):
+        trace = model.forward(vals)
+        np.testing.assert_allclose(trace.logits, outputs[k].detach().numpy(), atol=TOL, rtol=0)
+    # Both sequences have the same number of targets, so the batch loss is the mean of the two.
+    losses = [model.loss(model.forward(v), tg) for v, tg in batch]
+    assert loss.item() == pytest.approx(np.mean(losses), abs=TOL)
+
+
+def test_values_of_the_wrong_width_are_one_clear_error():
+    from rnntui.errors import RnntuiError
+
+    model = make_model(TASK_CONFIGS[0])
+    with pytest.raises(RnntuiError, match="vectors of 2 values"):
+        model.forward(np.zeros((T, 3)))
+    with pytest.raises(RnntuiError, match="nan or inf"):
+        model.forward(np.full((T, 2), np.nan))

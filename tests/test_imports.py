@@ -20,7 +20,8 @@ print("HEAVY:" + ",".join(heavy))
 
 @pytest.mark.parametrize(
     "args",
-    [None, ["--help"], ["--version"], ["abc"], ["abc", "--json"], ["step", "hello", "--cell", "lstm", "--json"]],
+    [None, ["--help"], ["--version"], ["abc"], ["abc", "--json"], ["step", "hello", "--cell", "lstm", "--json"],
+     ["experiment", "--help"]],
     ids=lambda a: " ".join(a) if a else "import",
 )
 def test_no_torch_or_textual(args):

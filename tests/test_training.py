@@ -15,6 +15,7 @@ from rnntui.train.train_events import DoneEvent, EvalEvent, StateEvent, StepEven
 from rnntui.train.run_folder import BEST, LAST, METRICS, RUN_STATE
 from rnntui.train.trainer import Trainer
 from rnntui.errors import CheckpointError, CorpusError, RnntuiError
+from precision_marks import needs_bf16
 
 torch.set_num_threads(1)
 
@@ -74,7 +75,7 @@ def stop_at(trainer: Trainer, step: int) -> None:
     trainer.add_callback(lambda e: trainer.stop() if isinstance(e, StepEvent) and e.step == step else None)
 
 
-@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+@pytest.mark.parametrize("precision", ["fp32", pytest.param("bf16", marks=needs_bf16("lstm"))])
 @pytest.mark.parametrize("data", ["streams", "fixed-streams", "windows"])
 def test_resume_continues_exactly(tmp_path, precision, data):
     # A corpus of a few chunks, so the run crosses epochs (new stream offsets) before and after the stop.

@@ -6,10 +6,12 @@ Both read everything through StepSession / the ABC example; formatting lives her
 from __future__ import annotations
 
 import json
+import math
 from typing import Optional
 
 import typer
 
+from rnntui.i18n import t
 from rnntui.commands.common import check_activation, check_stepping_fits, progress_after, user_errors
 from rnntui.commands.language import help_text
 from rnntui.i18n import t
@@ -138,6 +140,7 @@ def step(
     seed: int = typer.Option(0, "--seed", help=help_text("cli.help.step.seed")),
     checkpoint: Optional[str] = typer.Option(None, "--checkpoint", help=help_text("cli.help.step.checkpoint")),
     clip: Optional[float] = typer.Option(None, "--clip", help=help_text("cli.help.step.clip")),
+    clip_value: Optional[float] = typer.Option(None, "--clip-value", help=help_text("clipping.help.clip_value")),
     json_output: bool = typer.Option(False, "--json", help=help_text("cli.help.step.json")),
 ) -> None:
     """Run the NumPy engine over TEXT: hidden states, gates, next-character probabilities, BPTT."""
@@ -147,11 +150,14 @@ def step(
 
     if not text:
         raise RnntuiError(t("cli.error.empty_text"))
-    clipping = Clipping("off") if clip is None else Clipping("norm", clip)
+    from rnntui.commands.training_commands import clip_flags
+
+    flags = clip_flags(clip, False, clip_value)
+    clipping = Clipping(flags["clip_mode"], flags["clip"]) if flags else Clipping("off")
     if checkpoint is None:
         check_activation(cell or "rnn", activation)
         check_stepping_fits(text, cell or "rnn", activation or "tanh", 8 if hidden is None else hidden,
-                            1 if layers is None else layers)
+                            1 if layers is None else layers, STEP_OUTPUT_BYTES_PER_PROBABILITY)
     with progress_after(t("cli.progress.building_step")):
         if checkpoint is not None:
             session = StepSession.from_checkpoint(checkpoint, text=text, clipping=clipping)
@@ -176,6 +182,11 @@ def step(
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
         typer.echo(_step_text(document))
+
+
+# Each probability `step` prints costs a Python float in its document (24 bytes and an 8-byte list
+# slot), then its JSON or text (about 30 characters with indentation), encoded once more to write.
+STEP_OUTPUT_BYTES_PER_PROBABILITY = 100
 
 
 def step_document(session) -> dict:
@@ -213,6 +224,9 @@ def step_document(session) -> dict:
         "grad_norm_h_layers": [_floats(row) for row in grads.grad_norm_h],
         "grad_norm": grads.grad_norm,
         "grad_norm_clipped": grads.grad_norm_clipped,
+        "param_grad_norms": grads.param_grad_norms,
+        "param_grad_norms_clipped": grads.clipped_param_norms,
+        "clip_cosine": grads.clip_cosine,
         "spectral_radius": session.spectral_radii(),
     }
 
@@ -258,7 +272,7 @@ def _step_text(doc: dict) -> str:
         lines.append(row([str(step_["t"]), repr(step_["char"]), nxt, p_next, loss, f"{gnorm:.4f}",
                           f"{vocab[best]!r} {probs[best]:.2f}", h]))
     clip = doc["clipping"]
-    clip_text = t("cli.step.clip_off") if clip["mode"] == "off" else t("cli.step.clip_norm", threshold=f"{clip['threshold']:g}")
+    clip_text = t(f"clipping.mode.{clip['mode']}", threshold=f"{clip['threshold']:g}")
     # + 0.0 turns a loss of -0.0 (log 1 with a one-character vocabulary) into 0.0 for printing.
     loss = t("cli.step.no_loss") if doc["loss"] is None else f"{doc['loss'] + 0.0:.4f}"
     radii = "; ".join(
@@ -271,4 +285,22 @@ def _step_text(doc: dict) -> str:
         t("cli.step.grad_norm", norm=f"{doc['grad_norm']:.4f}", clip=clip_text, clipped=f"{doc['grad_norm_clipped']:.4f}"),
         t("cli.step.spectral_radius", radii=radii),
     ]
+    lines[-1:-1] = _clipping_lines(doc)  # before the spectral radius: what clipping did, per parameter
     return "\n".join(lines)
+
+
+def _clipping_lines(doc: dict) -> list[str]:
+    """Per parameter, the gradient norm before -> after clipping where clipping changed it, and
+    whether the direction was kept (cosine 1: by norm) or turned (by value)."""
+    if doc["clipping"]["mode"] == "off":
+        return []
+    before, after = doc["param_grad_norms"], doc["param_grad_norms_clipped"]
+    changed = [name for name in before if not math.isclose(before[name], after[name], rel_tol=1e-12)]
+    if not changed:
+        return [t("clipping.report.unchanged")]
+    width = max(len(name) for name in changed)
+    lines = [t("clipping.report.param", name=name.ljust(width), before=f"{before[name]:.4g}", after=f"{after[name]:.4g}")
+             for name in changed]
+    cosine = doc["clip_cosine"]
+    lines.append(t("clipping.report.kept" if cosine >= 1 - 1e-9 else "clipping.report.turned", cosine=f"{cosine:.4f}"))
+    return lines

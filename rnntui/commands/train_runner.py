@@ -8,11 +8,14 @@ into an exit code (`exit_code`).
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
 
-from rnntui.commands.common import RUN_FAILED, progress_after, say_error
+from rnntui.commands.common import (OUTPUT_ERRNOS, RUN_FAILED, output_failure, progress_after, say_error,
+                                    signal_exit_code)
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
 from rnntui.train.train_config import TrainConfig
@@ -40,54 +43,95 @@ def warn_if_corpus_changed(run_dir: Path, corpus, force: bool) -> None:
         typer.echo(t("cli.train.forced", change=changed), err=True)
 
 
-def run_training(trainer, quiet: bool) -> DoneEvent:
-    """Run in this thread with a progress display and report the end; the run's final event.
+@dataclass(frozen=True)
+class Ending:
+    """How a run of `run_training` ended: the trainer's last event, and what stopped it from outside."""
 
-    The first Ctrl-C or SIGTERM stops cleanly (the step finishes and `last` is saved), a second
-    aborts. An error mid-run (a save that could not be written) ends it with reason "error": `last`
-    then holds the previous save.
+    result: DoneEvent
+    signum: int | None = None  # the signal that stopped it (SIGINT, SIGTERM, SIGHUP)
+    output_error: OSError | None = None  # stdout stopped taking the output (a closed pipe, a full device)
+
+    @property
+    def reason(self) -> str:
+        return self.result.reason
+
+
+def run_training(trainer, quiet: bool) -> Ending:
+    """Run in this thread with a progress display and report the end.
+
+    The first SIGINT (Ctrl-C), SIGTERM or SIGHUP stops cleanly (the step finishes and `last` is
+    saved), a second aborts. Output nobody takes (a closed pipe, a full device) stops it the same
+    way: saved, then one line on stderr. An error mid-run (a save that could not be written) ends
+    it with reason "error": `last` then holds the previous save.
     """
     from rnntui.commands.train_progress import ProgressReporter
 
     cfg, world, shows = trainer.config, trainer.workers.world, trainer.workers.writes  # rank 0 alone prints
+    reporter = ProgressReporter(quiet=quiet, total_steps=cfg.steps, workers=world)
+    received: list[int] = []
+    broken: list[OSError] = []
+
+    def printing(what: Callable[[], None]) -> None:
+        """Print through `what` unless the output is gone; the first failure stops the run."""
+        if broken:
+            return
+        try:
+            what()
+        except OSError as error:
+            if error.errno not in OUTPUT_ERRNOS:
+                raise
+            broken.append(error)
+            trainer.stop()
+
     if shows and not quiet:
         workers = t("cli.train.workers", count=world) if world > 1 else ""
-        typer.echo(t("cli.train.start", layers=cfg.num_layers, units=cfg.hidden_size, cell=cfg.cell,
-                     corpus=trainer.corpus.name, chars=f"{len(trainer.corpus.text):,}", symbols=len(trainer.vocab),
-                     device=trainer.device.type, precision=trainer.precision, workers=workers,
-                     out=f"{trainer.out_dir}/"))
+        printing(lambda: typer.echo(t("cli.train.start", layers=cfg.num_layers, units=cfg.hidden_size, cell=cfg.cell,
+                                      corpus=trainer.corpus.name, chars=f"{len(trainer.corpus.text):,}",
+                                      symbols=len(trainer.vocab), device=trainer.device.type,
+                                      precision=trainer.precision, workers=workers, out=f"{trainer.out_dir}/")))
     if shows and trainer.resumed_changes:  # allowed changes (dropout, lr, budget...) are said, not silent
-        typer.echo(t("cli.train.resuming", changes=", ".join(trainer.resumed_changes)))
-    reporter = ProgressReporter(quiet=quiet, total_steps=cfg.steps, workers=world)
+        printing(lambda: typer.echo(t("cli.train.resuming", changes=", ".join(trainer.resumed_changes))))
     if shows:
-        trainer.add_callback(reporter)
-    abort = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+        for warning in trainer.resume_warnings:
+            typer.echo(f"warning: {warning}", err=True)
+        trainer.add_callback(lambda event: printing(lambda: reporter(event)))
+    abort = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL, signal.SIGHUP: signal.SIG_DFL}
 
     def on_interrupt(signum, frame):
+        received.append(signum)
         trainer.stop()
         if world == 1:  # workers also get the launcher's copy of the signal: only the launcher aborts them
             signal.signal(signum, abort[signum])
 
-    previous = {signum: signal.signal(signum, on_interrupt) for signum in abort}
+    previous = {signum: signal.signal(signum, on_interrupt) for signum in abort
+                if signal.getsignal(signum) is not signal.SIG_IGN}  # nohup's SIGHUP stays ignored
     try:
         result = trainer.run()
     except RnntuiError as error:  # a save that failed mid-run (full disk): `last` holds the previous save
         loop = trainer.loop
         result = DoneEvent(loop.step, "error", str(error), loop.best_val_loss, loop.last_val_loss, loop.elapsed)
-        reporter(result)  # clears the progress bar
+        printing(lambda: reporter(result))  # clears the progress bar
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         if trainer.folder is not None:
             trainer.folder.close()  # another run (or a --resume) may use the folder from now on
     if shows:
-        report_end(trainer, result)
-    return result
+        printing(lambda: report_end(trainer, result))
+    ending = Ending(result, received[0] if received else None, broken[0] if broken else None)
+    if ending.output_error is not None and shows:
+        output_failure(ending.output_error)
+    return ending
 
 
-def exit_code(result: DoneEvent) -> int:
-    """The process's exit code for a run that ended with `result` (docs/cli.md)."""
-    return RUN_FAILED if result.failed else 0
+def exit_code(ending: Ending) -> int:
+    """The process's exit code for a run that ended so (docs/cli.md): 1 when it failed or its output
+    could not be written, 128 + the signal's number when a signal stopped it, else 0."""
+    if ending.result.failed or ending.output_error is not None:
+        return RUN_FAILED
+    if ending.signum is not None:
+        return signal_exit_code(ending.signum)
+    return 0
 
 
 def report_end(trainer, result: DoneEvent) -> None:
@@ -96,12 +140,16 @@ def report_end(trainer, result: DoneEvent) -> None:
     if result.failed:
         say_error(result.message)
         return
+    from rnntui.train.run_folder import BEST
+
     cfg = trainer.config
     val = t("cli.train.val", last=f"{result.last_val_loss:.4f}", best=f"{result.best_val_loss:.4f}") \
         if result.best_val_loss else ""
     ended = {"steps": t("cli.train.done_steps", steps=result.step),  # the trainer's words, in the reader's language
              "time": t("cli.train.done_time", minutes=f"{cfg.minutes or 0:g}", steps=result.step)}
-    typer.echo(t("cli.train.saved", message=ended.get(result.reason, result.message), val=val, out=trainer.out_dir))
+    # A run that ended before its first evaluation has no best.safetensors: it is not claimed.
+    saved = "cli.train.saved" if (trainer.out_dir / BEST).is_file() else "faults.train.saved_last_only"
+    typer.echo(t(saved, message=ended.get(result.reason, result.message), val=val, out=trainer.out_dir))
     if got_worse(result.best_val_loss, result.last_val_loss):
         typer.echo(t("cli.train.got_worse", best=f"{result.best_val_loss:.4f}", last=f"{result.last_val_loss:.4f}",
                      out=trainer.out_dir))

@@ -11,11 +11,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnntui.commands.common import USAGE_ERROR, say_error
+from rnntui.commands.common import USAGE_ERROR, say_error, signal_exit_code
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
-
-INTERRUPTED_EXIT = 130
 
 
 @dataclass(frozen=True)
@@ -67,8 +65,8 @@ def launch(job: TrainJob, nproc: int) -> int:
     except WorkerFailed as error:
         say_error(f"{error}; {saved_step(job.out_dir)}")
         return 1
-    except SignalException:  # Ctrl-C: the workers got it too, saved `last` and said so
-        return INTERRUPTED_EXIT
+    except SignalException as error:  # Ctrl-C, SIGTERM, SIGHUP: the workers got it too, saved `last` and said so
+        return signal_exit_code(error.sigval)
     return max(codes.values())
 
 
@@ -114,9 +112,9 @@ def worker_main(job: TrainJob, exit_when_stopped: bool = False) -> int:
         if "threads" not in job.flags:  # the node's cores, shared between its workers
             local_world = int(os.environ.get("LOCAL_WORLD_SIZE", 1))
             torch.set_num_threads(max(1, usable_cpus() // local_world))
-        code, reason = run_job(job, show=None if workers.writes else False)
-        if exit_when_stopped and reason == "stopped":
-            raise SystemExit(INTERRUPTED_EXIT)
+        code, signum = run_job(job, show=None if workers.writes else False)
+        if exit_when_stopped and signum is not None:
+            raise SystemExit(code)
         return code
     except RnntuiError as error:
         if workers.writes:  # every worker meets the same error; one line is enough
@@ -131,11 +129,11 @@ def worker_main(job: TrainJob, exit_when_stopped: bool = False) -> int:
         close_workers()
 
 
-def run_job(job: TrainJob, show: bool | None = None) -> tuple[int, str]:
-    """Build and run the job's trainer here: (exit code, why the run ended)."""
+def run_job(job: TrainJob, show: bool | None = None) -> tuple[int, int | None]:
+    """Build and run the job's trainer here: (exit code, the signal that stopped it, if one did)."""
     from rnntui.commands.train_runner import build_trainer, exit_code, run_training
     from rnntui.engine.corpus import load_corpus
 
     trainer = build_trainer(load_corpus(job.corpus), job.flags, job.out_dir, job.resume, job.force, show)
-    result = run_training(trainer, job.quiet)
-    return exit_code(result), result.reason
+    ending = run_training(trainer, job.quiet)
+    return exit_code(ending), ending.signum

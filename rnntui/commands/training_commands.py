@@ -102,6 +102,10 @@ def train(
         check_activation(cell or TrainConfig.cell, activation)
     if resume is None and steps is None and minutes is None:
         flags["minutes"] = DEFAULT_MINUTES
+    if resume is not None:  # before any worker reads it: a save a kill -9 cut between its renames
+        from rnntui.train.run_folder import finish_interrupted_save
+
+        finish_interrupted_save(resume)
     if corpus is None:
         if resume is None:
             raise RnntuiError(t("cli.error.give_a_corpus"))

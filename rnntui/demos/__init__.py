@@ -11,9 +11,10 @@ from rnntui.i18n import t
 
 
 def all_demos() -> dict[str, Demo]:
-    from rnntui.demos import abc, exploding, gates, race, train, vanishing
+    from rnntui.demos import abc, adding, exploding, forecast, gates, race, train, vanishing
 
-    return {d.name: d for d in (abc.DEMO, vanishing.DEMO, exploding.DEMO, gates.DEMO, race.DEMO, train.DEMO)}
+    return {d.name: d for d in (abc.DEMO, vanishing.DEMO, exploding.DEMO, gates.DEMO, race.DEMO, adding.DEMO,
+                                train.DEMO, forecast.DEMO)}
 
 
 def get_demo(name: str) -> Demo:

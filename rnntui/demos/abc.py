@@ -188,4 +188,5 @@ DEMO = Demo(
         Step(Bilingual("Training until C follows AB", "训练到 AB 之后是 C"), training),
     ),
     seconds=5,
+    opening=identity_session,  # the notes' example from the title card on
 )

@@ -197,6 +197,66 @@ def forget_step(ctx: DemoContext) -> Outcome:
     )
 
 
+WIPE_CHAR = "x"  # in the vocabulary, never in this task's text: its weights are free to edit
+WIPE_AT = GAP // 2  # filler characters before the wipe
+WIPE_WEIGHT = -20.0  # W_if entry for WIPE_CHAR: far below what the other terms add, so f ≈ 0 there
+
+
+def wiped_params(params: dict[str, np.ndarray], units) -> dict[str, np.ndarray]:
+    """`params` with the forget gate of `units` shut whenever WIPE_CHAR is read (gate rows i|f|g|o)."""
+    weight = params["rnn.weight_ih_l0"].copy()
+    weight[[HIDDEN + u for u in units], task_training.VOCAB.index(WIPE_CHAR)] = WIPE_WEIGHT
+    return {**params, "rnn.weight_ih_l0": weight}
+
+
+def wipe_session(params, symbol: str) -> StepSession:
+    """The example with WIPE_CHAR read in the middle of the filler, followed by its answer."""
+    text = "\n" + symbol + filler()[:WIPE_AT] + WIPE_CHAR + filler()[WIPE_AT:] + "=" + symbol
+    return StepSession(text, cell="lstm", hidden_size=HIDDEN, params=params, vocab=task_training.VOCAB,
+                       clipping=Clipping("off"))
+
+
+def answer_of(session: StepSession) -> tuple[str, float]:
+    """What the model answers after '=' and the probability it gives the right symbol."""
+    probs = session.trace.probs[-2]
+    right = session.text[-1]
+    return task_training.VOCAB[int(np.argmax(probs))], float(probs[session.vocab.index[right]])
+
+
+def forget_wipe_step(ctx: DemoContext) -> Outcome:
+    params, r = reading(ctx)
+    wipe_t = CUE_T + WIPE_AT + 1  # 1-based timestep that reads WIPE_CHAR
+    kept, one, every = params, wiped_params(params, [r.unit]), wiped_params(params, range(HIDDEN))
+    wiped = wipe_session(every, "A")
+    f = float(wiped.trace.gates["f"][0, wipe_t - 1, r.unit])
+    c_before, c_after = (float(wiped.trace.c[0, t, r.unit]) for t in (wipe_t - 1, wipe_t))
+    _, p_kept = answer_of(wipe_session(kept, "A"))
+    _, p_one = answer_of(wipe_session(one, "A"))
+    guess, p_wiped = answer_of(wiped)
+    right_kept = sum(answer_of(wipe_session(kept, s))[0] == s for s in SYMBOLS)
+    right_wiped = sum(answer_of(wipe_session(every, s))[0] == s for s in SYMBOLS)
+    return Outcome(
+        Bilingual(
+            f"The notes' first gate row, forget = remove. The example starting with A now reads '{WIPE_CHAR}' after "
+            f"{WIPE_AT} filler characters, and we set the forget gate's weight for '{WIPE_CHAR}' to {WIPE_WEIGHT:g} "
+            f"in every unit: at that step f = {f:.1e} in unit {r.unit}, and its cell state goes from c = {c_before:.3f} "
+            f"to {c_after:.3f}, the memory removed. The answer after '=': P(A) = {p_kept:.3f} without the edit, "
+            f"{p_wiped:.3f} with it; the model now answers {guess!r}. Over A-D it answers {right_kept} of 4 right "
+            f"unedited and {right_wiped} of 4 wiped. Shutting unit {r.unit}'s forget gate alone leaves P(A) = "
+            f"{p_one:.3f}: the other units hold copies of the memory.",
+            f"笔记里门的第一行:遗忘门 – 移除。以 A 开头的样本在 {WIPE_AT} 个填充字符之后读入 '{WIPE_CHAR}',我们把每个单元"
+            f"遗忘门对 '{WIPE_CHAR}' 的权重设为 {WIPE_WEIGHT:g}:那一步单元 {r.unit} 的 f = {f:.1e},细胞状态从 c = {c_before:.3f} "
+            f"变为 {c_after:.3f},记忆被移除了。'=' 之后的答案:不修改时 P(A) = {p_kept:.3f},修改后 {p_wiped:.3f};"
+            f"模型现在回答 {guess!r}。在 A-D 上,不修改时答对 {right_kept}/4,清除后答对 {right_wiped}/4。"
+            f"只关闭单元 {r.unit} 的遗忘门时 P(A) = {p_one:.3f}:其他单元也保存着记忆的副本。",
+        ),
+        Scene(session=wiped, cursor=wipe_t, unit=r.unit, look="gates"),
+        {"wipe_f": f, "wipe_c_before": c_before, "wipe_c_after": c_after, "wipe_p_kept": p_kept,
+         "wipe_p_wiped": p_wiped, "wipe_p_one_unit": p_one, "wipe_guess": guess, "wipe_right_kept": right_kept,
+         "wipe_right_wiped": right_wiped},
+    )
+
+
 def output_step(ctx: DemoContext) -> Outcome:
     params, r = reading(ctx)
     releases = r.o_answer - r.o_filler >= OPENS
@@ -240,6 +300,7 @@ DEMO = Demo(
         Step(Bilingual("Train and find the memory unit", "训练并找到记忆单元"), train_step),
         Step(Bilingual("The cue: input gate", "提示:输入门"), input_step),
         Step(Bilingual("The gap: forget gate", "间隔:遗忘门"), forget_step),
+        Step(Bilingual("The forget gate removes", "遗忘门负责移除"), forget_wipe_step),
         Step(Bilingual("The answer: output gate", "答案:输出门"), output_step),
     ),
     seconds=15,

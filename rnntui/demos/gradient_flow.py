@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnntui.engine.gradient_trend import growth_per_step
 from rnntui.engine.session import StepSession
 
 
@@ -30,13 +31,13 @@ class GradientFlow:
 def gradient_flow(session: StepSession) -> GradientFlow:
     norms = session.last_prediction_gradients.grad_norm_h[0][:-1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        steps = norms[:-1] / norms[1:]
+        steps = norms[:-1] / norms[1:]  # the first step back, on its own, is part of the narration
     gates = session.trace.gates
     full = session.gradients
     return GradientFlow(
         norms=norms,
         ratio=float(norms[0] / norms[-1]),
-        per_step=float(np.median(steps)),
+        per_step=growth_per_step(norms),
         first_step=float(steps[-1]),
         spectral_radius=session.spectral_radii()["rnn.weight_hh_l0"],
         grad_norm=full.grad_norm,

@@ -93,6 +93,7 @@ class Demo:
     claim: Bilingual  # one line: what the demo shows, before it shows it
     steps: tuple[Step, ...]
     seconds: int  # rough running time on two CPU cores, for the list
+    opening: Callable[[], StepSession] | None = None  # what the panes show on the title card
 
 
 class DemoContext:

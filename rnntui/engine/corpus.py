@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,13 +21,18 @@ from pathlib import Path
 import numpy as np
 
 from rnntui.engine import long_range
+from rnntui.engine.paths import check_name_lengths, not_a_regular_file
 from rnntui.engine.vocab import Vocab
 from rnntui.errors import CorpusError
 from rnntui.i18n import t
+from rnntui.numbers import format_bytes
 
 DEFAULT_VAL_FRACTION = 0.1
 HASH_BLOCK = 1 << 20  # characters hashed at a time
 ENCODE_BLOCK = 1 << 16  # characters encoded at a time: its int64 temporaries stay small
+# The largest corpus file read: 1 GiB of text, about a thousand tinyshakespeares, which training
+# holds about three times over (text, indices, batches); a larger file is refused, not read.
+MAX_CORPUS_BYTES = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -171,6 +178,7 @@ def shipped_corpus(name: str) -> Corpus:
 
 def load_corpus(spec: str) -> Corpus:
     """A file path, or else a shipped corpus name; anything unusable raises a one-line CorpusError."""
+    check_name_lengths(spec, CorpusError)  # before exists(), which raises on such a name
     path = Path(spec)
     if path.exists():
         return Corpus(spec, read_text_file(path))
@@ -181,13 +189,28 @@ def load_corpus(spec: str) -> Corpus:
     )
 
 
-def read_text_file(path: Path) -> str:
+def read_text_file(path: Path, limit: int = MAX_CORPUS_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most `limit` bytes; anything else is one CorpusError line.
+
+    A device (/dev/zero) would read forever and a FIFO would block forever: the file is opened
+    without blocking and refused unless it is a regular file, and no more than `limit` bytes are read.
+    """
+    check_name_lengths(path, CorpusError)
     if path.is_dir():
         raise CorpusError(t("errors.corpus.directory", path=path))
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO without a writer opens at once
     except OSError as error:
         raise CorpusError(t("errors.corpus.unreadable", path=path, reason=error.strerror)) from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise CorpusError(not_a_regular_file(path) or t("faults.file.special", path=str(path)))
+        try:
+            data = handle.read(limit + 1)
+        except OSError as error:
+            raise CorpusError(t("errors.corpus.unreadable", path=path, reason=error.strerror)) from None
+    if len(data) > limit:
+        raise CorpusError(t("faults.corpus.too_large", path=str(path), limit=format_bytes(limit)))
     if not data:
         raise CorpusError(t("errors.corpus.empty", path=path))
     if b"\0" in data:

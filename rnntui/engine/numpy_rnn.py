@@ -90,27 +90,27 @@ def clip_gradients(
 class Trace:
     """A forward pass over T inputs; arrays are indexed [layer, time, unit]."""
 
-    indices: np.ndarray  # (T,) character indices
-    x: np.ndarray  # (T, input_size) what layer 0 sees: one-hot row or embedding row
+    indices: np.ndarray  # (T,) character indices; -1 everywhere when the inputs are real values
+    x: np.ndarray  # (T, input_size) what layer 0 sees: one-hot row, embedding row or the values
     h: np.ndarray  # (L, T+1, H); h[:, 0] is h0, h[:, t] is h_t for t = 1..T
     c: np.ndarray | None  # (L, T+1, H) LSTM cell states, else None
     pre: np.ndarray  # (L, T, G*H) pre-activations in PyTorch's gate-block order
     gates: dict[str, np.ndarray]  # name -> (L, T, H): LSTM i f g o; GRU r z n; vanilla RNN: {}
-    logits: np.ndarray  # (T, V)
-    probs: np.ndarray  # (T, V) distribution of the character after position t
+    logits: np.ndarray  # (T, V) the head's outputs: logits, or the predicted values of a linear head
+    probs: np.ndarray | None  # (T, V) softmax head: distribution of the class after position t; linear: None
     # GRU only: W_hn h_{t-1} + b_hn, needed by the backward pass (r multiplies it).
     hidden_n: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def T(self) -> int:
-        return int(self.indices.shape[0])
+        return int(self.x.shape[0])
 
 
 @dataclass
 class HiddenGradients:
     """Backprop through time to the hidden states only: what the gradient bars draw."""
 
-    loss: float | None  # mean cross-entropy over positions with a target (None if none)
+    loss: float | None  # cross-entropy or squared error, averaged over positions with a target (None if none)
     dh: np.ndarray  # (L, T, H) total derivative dL/dh_t through all later timesteps, t = 1..T
     grad_norm_h: np.ndarray  # (L, T) ||dL/dh_t||
 
@@ -124,6 +124,20 @@ class Gradients(HiddenGradients):
     clipped: dict[str, np.ndarray]  # after clipping (the same arrays when clipping is off)
     grad_norm_clipped: float  # global norm after clipping
     param_grad_norms: dict[str, float]  # per parameter, before clipping
+
+    @property
+    def clipped_param_norms(self) -> dict[str, float]:
+        """Per parameter, after clipping (the same as before where clipping changed nothing)."""
+        return {name: float(np.linalg.norm(g)) for name, g in self.clipped.items()}
+
+    @property
+    def clip_cosine(self) -> float:
+        """Cosine between the whole gradient before and after clipping: 1 when clipping kept its
+        direction (clipping by norm always does), below 1 when it turned it (clipping by value can)."""
+        before = np.concatenate([g.ravel() for g in self.grads.values()])
+        after = np.concatenate([self.clipped[name].ravel() for name in self.grads])
+        scale = float(np.linalg.norm(before) * np.linalg.norm(after))
+        return float(before @ after / scale) if scale > 0 and np.isfinite(scale) else 1.0
 
 
 def rows_times(rows: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -172,16 +186,31 @@ class NumpyRNN:
         x[np.arange(len(indices)), indices] = 1.0
         return x
 
+    def inputs_to_x(self, inputs) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, x) for either kind of input: character indices, or (T, input_dim) real values."""
+        cfg = self.config
+        if cfg.input_kind == "values":
+            x = np.asarray(inputs, dtype=self.dtype)
+            if x.ndim != 2 or x.shape[1] != cfg.input_dim:
+                raise RnntuiError(f"this model reads vectors of {cfg.input_dim} values per timestep, "
+                                  f"got an array of shape {x.shape}")
+            if not np.all(np.isfinite(x)):
+                raise RnntuiError("an input value is nan or inf")
+            return np.full(x.shape[0], -1, dtype=np.int64), x
+        indices = np.asarray(inputs, dtype=np.int64).reshape(-1)
+        if indices.size and (indices.min() < 0 or indices.max() >= cfg.vocab_size):
+            raise RnntuiError(f"character index out of range 0..{cfg.vocab_size - 1}")
+        return indices, self.embed(indices)
+
     def forward(
         self,
-        indices,
+        inputs,
         h0: np.ndarray | None = None,
         c0: np.ndarray | None = None,
     ) -> Trace:
+        """Run the model over `inputs`: character indices (T,), or real values (T, input_dim)."""
         cfg = self.config
-        indices = np.asarray(indices, dtype=np.int64).reshape(-1)
-        if indices.size and (indices.min() < 0 or indices.max() >= cfg.vocab_size):
-            raise RnntuiError(f"character index out of range 0..{cfg.vocab_size - 1}")
+        indices, x = self.inputs_to_x(inputs)
         T, L, H = len(indices), cfg.num_layers, cfg.hidden_size
         G = GATES_PER_CELL[cfg.cell]
         h = np.zeros((L, T + 1, H), dtype=self.dtype)
@@ -196,7 +225,6 @@ class NumpyRNN:
         gates = {name: np.zeros((L, T, H), dtype=self.dtype) for name in cfg.gate_names}
         hidden_n = np.zeros((L, T, H), dtype=self.dtype) if cfg.cell == "gru" else None
 
-        x = self.embed(indices)
         layer_input = x
         for layer in range(L):
             p = self._layer_params(layer)
@@ -211,7 +239,8 @@ class NumpyRNN:
             layer_input = h[layer, 1:]
 
         logits = h[L - 1, 1:] @ self.params["head.weight"].T + self.params["head.bias"]
-        return Trace(indices, x, h, c, pre, gates, logits, softmax(logits), hidden_n)
+        probs = softmax(logits) if cfg.head == "softmax" else None
+        return Trace(indices, x, h, c, pre, gates, logits, probs, hidden_n)
 
     def _layer_params(self, layer: int) -> dict[str, np.ndarray]:
         p = self.params
@@ -277,13 +306,49 @@ class NumpyRNN:
         targets[:-1] = indices[1:]
         return targets
 
+    def targets_array(self, targets, T: int) -> tuple[np.ndarray, np.ndarray]:
+        """(targets, valid): a softmax head takes class indices (T,) with -1 for "no target"; a
+        linear head takes values (T, V), or (T,) when V is 1, with nan for "no target"."""
+        if self.config.head == "softmax":
+            targets = np.asarray(targets, dtype=np.int64).reshape(-1)
+            valid = targets >= 0
+        else:
+            targets = np.asarray(targets, dtype=self.dtype)
+            if targets.ndim == 1 and self.config.vocab_size == 1:
+                targets = targets[:, None]
+            if targets.ndim != 2 or targets.shape[1] != self.config.vocab_size:
+                raise RnntuiError(f"a linear head of {self.config.vocab_size} outputs needs targets of shape "
+                                  f"({T}, {self.config.vocab_size}), got {targets.shape}")
+            valid = ~np.isnan(targets).any(axis=1)
+        if targets.shape[0] != T:
+            raise RnntuiError(f"{targets.shape[0]} targets for {T} timesteps")
+        return targets, valid
+
     def loss(self, trace: Trace, targets) -> float | None:
-        targets = np.asarray(targets, dtype=np.int64)
-        valid = targets >= 0
+        """Mean cross-entropy (softmax head) or mean squared error per output (linear head) over the
+        positions that have a target, as F.cross_entropy(ignore_index=-1) and F.mse_loss compute them."""
+        targets, valid = self.targets_array(targets, trace.T)
         if not valid.any():
             return None
+        if self.config.head == "linear":
+            return float(np.mean((trace.logits[valid] - targets[valid]) ** 2))
         p = trace.probs[valid, targets[valid]]
         return float(-np.mean(np.log(np.maximum(p, np.finfo(self.dtype).tiny))))
+
+    def output_gradient(self, trace: Trace, targets) -> np.ndarray:
+        """dL/d(head outputs) for every position; zero where there is no target."""
+        targets, valid = self.targets_array(targets, trace.T)
+        n_valid = int(valid.sum())
+        d = np.zeros_like(trace.logits)
+        if not n_valid:
+            return d
+        if self.config.head == "linear":
+            d[valid] = 2.0 * (trace.logits[valid] - targets[valid]) / (n_valid * self.config.vocab_size)
+        else:
+            d[valid] = trace.probs[valid]
+            d[np.flatnonzero(valid), targets[valid]] -= 1.0
+            d /= n_valid
+        return d
 
     def backward(self, trace: Trace, targets, clipping: Clipping = Clipping()) -> Gradients:
         """Backprop through time: every parameter's gradient and the total dL/dh_t per layer."""
@@ -327,7 +392,7 @@ class NumpyRNN:
         first loss if `parameters` (else {}). The K recursions run side by side."""
         cfg = self.config
         T, L, H = trace.T, cfg.num_layers, cfg.hidden_size
-        d_out = np.stack([self._dlogits(trace, targets) for targets in target_sets])  # (K, T, V)
+        d_out = np.stack([self.output_gradient(trace, targets) for targets in target_sets])  # (K, T, V)
         grads = {name: np.zeros_like(value) for name, value in self.params.items()} if parameters else {}
         if parameters:
             grads["head.weight"] = d_out[0].T @ trace.h[L - 1, 1:]
@@ -355,20 +420,6 @@ class NumpyRNN:
         if "embedding.weight" in grads:
             np.add.at(grads["embedding.weight"], trace.indices, d_out[0])
         return dh_total, grads
-
-    def _dlogits(self, trace: Trace, targets) -> np.ndarray:
-        """dL/dlogits of the mean cross-entropy over the positions with a target."""
-        targets = np.asarray(targets, dtype=np.int64).reshape(-1)
-        if targets.shape[0] != trace.T:
-            raise RnntuiError(f"{targets.shape[0]} targets for {trace.T} timesteps")
-        valid = targets >= 0
-        n_valid = int(valid.sum())
-        dlogits = np.zeros_like(trace.logits)
-        if n_valid:
-            dlogits[valid] = trace.probs[valid]
-            dlogits[np.flatnonzero(valid), targets[valid]] -= 1.0
-            dlogits /= n_valid
-        return dlogits
 
     # Each *_backward walks t = T..1, adds the recurrent gradient to what arrives from above
     # (d_out), records that total in dh (the dL/dh_t the gradient bars draw), and returns the

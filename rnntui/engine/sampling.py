@@ -45,13 +45,28 @@ class NumpyStepper:
 
 
 def next_char_probs(logits: np.ndarray, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
-    """float64 probabilities from logits: divided by temperature, cut to the top k, renormalised."""
+    """float64 probabilities from logits: divided by temperature, cut to the top k, renormalised.
+
+    A temperature so small that the scaled logits overflow float64 (1e-310) gets its limit as
+    the temperature falls to 0: all the probability on the likeliest character, as `--greedy`.
+    """
     if not finite_number(temperature, "temperature") > 0:
         raise RnntuiError(t("errors.sampling.temperature", value=temperature))
-    scaled = np.asarray(logits, dtype=np.float64) / temperature
+    logits = np.asarray(logits, dtype=np.float64)
+    # Weights that overflowed give nan logits: those characters are never drawn; all nan, any may be.
+    logits = np.where(np.isnan(logits), -np.inf, logits)
+    if logits.max() == -np.inf:
+        return np.full(len(logits), 1.0 / len(logits))
+    if top_k is not None and top_k < 1:
+        raise RnntuiError(t("errors.sampling.top_k", value=top_k))
+    drawable = logits > -np.inf
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected below, never printed
+        scaled = logits / temperature
+        spread = scaled[drawable].max() - scaled[drawable].min()
+    if not (np.isfinite(scaled[drawable]).all() and np.isfinite(spread)):
+        likeliest = (logits == logits.max()).astype(np.float64)
+        return likeliest / likeliest.sum()
     if top_k is not None and top_k < len(scaled):
-        if top_k < 1:
-            raise RnntuiError(t("errors.sampling.top_k", value=top_k))
         cutoff = np.sort(scaled)[-top_k]
         scaled = np.where(scaled >= cutoff, scaled, -np.inf)
     e = np.exp(scaled - scaled.max())

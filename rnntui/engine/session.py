@@ -25,6 +25,7 @@ back with `adopt()` (see recompute.py).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -37,6 +38,7 @@ from rnntui.engine.recompute import PARTS, Computed, Job
 from rnntui.engine.spectral import KnownRadii, Radii
 from rnntui.engine.vocab import Vocab
 from rnntui.errors import RnntuiError
+from rnntui.numbers import check_seed
 
 MAX_UNDO = 100
 # ... and at most this many bytes of weights that only the undo history keeps: each `]` on a
@@ -292,6 +294,13 @@ class StepSession:
             self._compute(("radii",))
         return self._radii.nested(self._config)
 
+    def copy(self) -> "StepSession":
+        """An independent session in the same state, for what-if edits (an exercise replaying keys).
+        Edits never modify arrays in place (they install new ones), so the twin shares them safely."""
+        twin = copy.copy(self)
+        twin._undo = list(self._undo)
+        return twin
+
     def prepare(self) -> "StepSession":
         """Compute every cache a redraw reads (trace, both BPTTs, radii) now, in the caller's
         thread or process, so whoever installs the session only draws it."""
@@ -520,6 +529,4 @@ class StepSession:
 
     @staticmethod
     def _check_seed(seed) -> int:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise RnntuiError(f"a seed must be a whole number >= 0, got {seed!r}")
-        return int(seed)
+        return check_seed(seed, "a seed")

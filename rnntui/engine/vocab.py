@@ -10,6 +10,14 @@ from rnntui.errors import RnntuiError
 from rnntui.i18n import t
 
 
+def is_surrogate(ch: str) -> bool:
+    """Half of a UTF-16 pair (U+D800..U+DFFF): no character on its own, and no UTF-8 can encode it.
+
+    Text from a command line that was not UTF-8 arrives holding them (Python's surrogateescape).
+    """
+    return "\ud800" <= ch <= "\udfff"
+
+
 class Vocab:
     """Characters in index order. Built from text, the order is sorted(set(text)), so the same
     text always gives the same indices (and "ABC" gives A=0, B=1, C=2 as in the notes)."""
@@ -23,6 +31,9 @@ class Vocab:
                 raise RnntuiError(t("errors.vocab.not_single", entry=ch))
         if len(set(chars)) != len(chars):
             raise RnntuiError(t("errors.vocab.twice"))
+        half = next((ch for ch in chars if is_surrogate(ch)), None)
+        if half is not None:
+            raise RnntuiError(t("vocab.surrogate", char=ascii(half)))
         self.chars: list[str] = chars
         self.index: dict[str, int] = {ch: i for i, ch in enumerate(chars)}
 

@@ -26,6 +26,7 @@ from rnntui.engine.spectral import KnownRadii, Radii, after_entry_edit, gate_row
 from rnntui.errors import WeightEditError
 
 Params = dict[str, np.ndarray]
+W_HH_STEP = 1.25  # the app's `]` multiplies W_hh by this, `[` divides: the two undo each other
 
 
 def _finite_number(value, what: str) -> float:

@@ -12,6 +12,9 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from rnntui.i18n import t
+from rnntui.train.cpu_features import cpu_kind, has_bf16_instructions, speed_features
+
 TABLE = Path(__file__).with_name("expectations.json")
 
 
@@ -37,6 +40,8 @@ class Baseline:
     cpu: str
     best_val_loss: float | None = None  # the lowest validation loss of the run (best.safetensors); older rows: None
     epochs: float | None = None  # how many times the run read its training text; older rows: None
+    # The CPU's speed flags (cpu_features.speed_features, "amx_bf16 avx512_bf16 avx512f avx2"); older rows: None
+    cpu_features: str | None = None
 
     @property
     def key(self) -> tuple[str, str, float]:
@@ -60,12 +65,28 @@ def save_table(rows: list[Baseline], path: Path = TABLE) -> None:
     path.write_text(json.dumps([asdict(r) for r in ordered], indent=1) + "\n", encoding="utf-8")
 
 
+def other_cpu(row: Baseline, here: str) -> str | None:
+    """Why `row` was measured on another kind of CPU than one with the speed flags `here`; None when alike.
+
+    A row from before the table recorded flags is known only by its precision: one that ran in
+    bf16 had bf16 instructions.
+    """
+    if row.cpu_features is not None:
+        if cpu_kind(row.cpu_features) == cpu_kind(here):
+            return None
+        return t("precision.expectations.other_cpu", row=cpu_kind(row.cpu_features), here=cpu_kind(here))
+    if row.precision == "bf16" and not has_bf16_instructions(here):
+        return t("precision.expectations.other_cpu", row="bf16", here=cpu_kind(here))
+    return None
+
+
 def comparison(text: str, shipped_name: str | None, cell: str, hidden_size: int, num_layers: int, minutes: float,
-               val_loss: float, rows: list[Baseline] | None = None) -> str | None:
+               val_loss: float, rows: list[Baseline] | None = None, cpu_features: str | None = None) -> str | None:
     """One line placing a finished run against the table, or None when its corpus, cell and size are not in it.
 
     A shipped corpus matches by name too: pydoc's text depends on the Python version. Another model
-    size gets no line: the table says nothing about it.
+    size gets no line: the table says nothing about it. A row measured on another kind of CPU
+    (`cpu_features`: this machine's speed flags unless given) says so.
     """
     digest = text_digest(text)
     matches = [r for r in (load_table() if rows is None else rows)
@@ -75,6 +96,8 @@ def comparison(text: str, shipped_name: str | None, cell: str, hidden_size: int,
         return None
     row = min(matches, key=lambda r: abs(r.minutes - minutes))
     verdict = "better than" if val_loss < row.val_loss - 0.01 else "worse than" if val_loss > row.val_loss + 0.01 else "on par with"
-    return (f"expected: val {row.val_loss:.3f} after {row.minutes:g} min of default {row.num_layers}x{row.hidden_size} "
+    line = (f"expected: val {row.val_loss:.3f} after {row.minutes:g} min of default {row.num_layers}x{row.hidden_size} "
             f"{row.cell} on {row.corpus} ({row.tokens_per_second / 1000:.1f}k tok/s, {row.cpu}); this run: "
             f"{val_loss:.3f} after {minutes:.1f} min, {verdict} the table (see docs/expectations.md)")
+    elsewhere = other_cpu(row, speed_features() if cpu_features is None else cpu_features)
+    return line if elsewhere is None else f"{line}; {elsewhere}"

@@ -28,6 +28,11 @@ STEPPING_WEIGHT_COPIES = 4
 # Activations are counted per stream, character and unit (each gate row, h and c); this factor
 # covers their forward values, their gradients and the kernels' workspace.
 ACTIVATION_SLACK = 3
+# Arrays of one float64 per character of the text and character of the vocabulary the stepping
+# engine holds at once: the one-hot inputs, the logits, the softmax's three temporaries and its
+# probabilities, the loss's copy of them and their gradient. With a vocabulary as large as the text
+# (30,000 distinct characters) these, not the model, are what fill the memory.
+STEPPING_VOCAB_ARRAYS = 8
 
 
 def parameter_count(config: ModelConfig) -> int:
@@ -48,11 +53,13 @@ def training_bytes(config: ModelConfig, optimizer: str, batch_size: int, seq_len
 
 def stepping_bytes(config: ModelConfig, length: int) -> int:
     """Memory the NumPy stepping engine (float64) needs for this model over `length` characters,
-    including the spectral radius, whose eigen-solver works on H x H copies of W_hh."""
+    including the spectral radius, whose eigen-solver works on H x H copies of W_hh, and the
+    arrays of a value per character and vocabulary entry (inputs, probabilities, their gradients)."""
     weights = parameter_count(config) * FLOAT64 * STEPPING_WEIGHT_COPIES
     eigen = 4 * config.hidden_size ** 2 * FLOAT64
     trace = ACTIVATION_SLACK * (length + 1) * config.num_layers * (GATES_PER_CELL[config.cell] + 2) * config.hidden_size
-    return weights + eigen + trace * FLOAT64
+    per_vocab = STEPPING_VOCAB_ARRAYS * (length + 1) * config.vocab_size
+    return weights + eigen + (trace + per_vocab) * FLOAT64
 
 
 def run_folder_bytes(config: ModelConfig, optimizer: str) -> int:
@@ -97,9 +104,10 @@ def describe(config: ModelConfig) -> str:
     return f"a {config.num_layers}x{config.hidden_size} {config.cell} ({parameter_count(config):,} parameters)"
 
 
-def check_fits(needed: int, what: str, available: int | None = None, where: str = "memory") -> None:
+def check_fits(needed: int, what: str, available: int | None = None, where: str = "memory",
+               advice: str = "use a smaller --hidden or --layers") -> None:
     """Refuse in one line when `needed` bytes exceed what is available (unknown: allowed)."""
     available = available_memory() if available is None else available
     if available is not None and needed > available:
         raise RnntuiError(f"{what} needs about {format_bytes(needed)} of {where}, and this machine has "
-                          f"{format_bytes(available)} available: use a smaller --hidden or --layers")
+                          f"{format_bytes(available)} available: {advice}")

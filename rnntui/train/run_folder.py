@@ -2,7 +2,9 @@
 
 A run folder is written by one process at a time: `RunFolder.open` takes an exclusive
 `fcntl.flock` on `DIR/.lock` (the kernel drops it when the process dies, so a stale lock never
-blocks) and writes the holder's PID there for the refusal message. Opening also proves the
+blocks) and writes the holder's PID there for the refusal message. Holding the lock, it completes
+a save of `last` and the optimiser state that a killed process left half-renamed, and removes
+temp files of saves killed earlier, so the pair it resumes from is always from one step. Opening also proves the
 folder writable and roomy enough for the run's files, so a read-only or full disk is refused
 before any training, never in the middle of it.
 """
@@ -17,6 +19,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from rnntui.engine.checkpoint import finish_pending_save
 from rnntui.errors import RunFolderError, SaveError
 from rnntui.numbers import format_bytes
 
@@ -66,6 +69,7 @@ class RunFolder:
                 _remove_empty(path)
             raise
         try:
+            finish_pending_save(path)  # a save killed mid-way: its pair completed, stale temp files gone
             folder._check_writable()
             folder._check_free_space()
         except BaseException:
@@ -142,6 +146,22 @@ class RunFolder:
             except OSError as error:
                 tmp.unlink(missing_ok=True)
                 raise _write_error(path, error, sum(map(len, kept))) from None
+
+
+def finish_interrupted_save(path: Path) -> None:
+    """Complete a save of `last` and its optimiser state that a killed process left half-renamed,
+    before anything reads them; skipped while another process writes the folder (it holds the lock)."""
+    path = Path(path)
+    if not path.is_dir():
+        return
+    try:
+        fd = _lock(path)
+    except RunFolderError:
+        return
+    try:
+        finish_pending_save(path)
+    finally:
+        os.close(fd)
 
 
 def corpus_mismatch(metadata: dict[str, str], corpus) -> str | None:

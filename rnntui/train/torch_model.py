@@ -1,5 +1,9 @@
 """The PyTorch model: optional embedding -> nn.RNN/LSTM/GRU -> linear head, named as checkpoints.
 
+Inputs are character indices (one-hot or embedded) or, for the paper's tasks and time series,
+real-valued vectors; the head's outputs are logits (softmax head) or predicted values (linear
+head), and `sequence_loss` scores either with the loss the NumPy engine computes.
+
 The submodules are called `embedding`, `rnn` and `head`, so `state_dict()` keys are exactly the
 checkpoint tensor names (`rnn.weight_ih_l0`, `head.bias`, ...) and the NumPy engine can step
 through any trained model. Imports torch: only torch-side code imports this module.
@@ -43,8 +47,11 @@ class CharRNN(nn.Module):
         self.head = nn.Linear(config.hidden_size, config.vocab_size)
 
     def forward(self, indices: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
-        """indices (B, T) int64 -> logits (B, T, V) and the state after the last timestep."""
-        if self.config.embedding_dim is not None:
+        """indices (B, T) int64, or values (B, T, input_dim) -> outputs (B, T, V) and the state after
+        the last timestep."""
+        if self.config.input_dim is not None:
+            x = indices.to(self.head.weight.dtype)
+        elif self.config.embedding_dim is not None:
             x = self.embedding(indices)
         else:
             x = F.one_hot(indices, self.config.vocab_size).to(self.head.weight.dtype)
@@ -67,6 +74,18 @@ class CharRNN(nn.Module):
     def load_numpy_params(self, params: dict[str, np.ndarray]) -> None:
         self.load_state_dict({name: torch.from_numpy(np.asarray(value, dtype=np.float32))
                               for name, value in params.items()})
+
+
+def sequence_loss(outputs: torch.Tensor, targets: torch.Tensor, head: str) -> torch.Tensor:
+    """The training loss over the positions that have a target, as NumpyRNN.loss computes it.
+
+    softmax: targets (B, T) int64 class indices, -1 where there is none; mean cross-entropy.
+    linear: targets (B, T, V) values, nan where there is none; mean squared error per output.
+    """
+    if head == "softmax":
+        return F.cross_entropy(outputs.reshape(-1, outputs.shape[-1]), targets.reshape(-1), ignore_index=-1)
+    valid = ~torch.isnan(targets).any(dim=-1)
+    return F.mse_loss(outputs[valid], targets[valid])
 
 
 def detach_state(state: State) -> State:

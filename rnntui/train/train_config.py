@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 from rnntui.engine.config import ModelConfig
 from rnntui.errors import RnntuiError
-from rnntui.numbers import finite_number
+from rnntui.numbers import check_seed, finite_number
 
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
 LR_DECAYS = ("none", "cosine")
@@ -95,6 +95,7 @@ class TrainConfig:
             raise RnntuiError(f"decay start must be a fraction in [0, 1), got {self.decay_from}")
         if not self.weight_decay >= 0.0:
             raise RnntuiError(f"weight decay must be >= 0, got {self.weight_decay}")
+        check_seed(self.seed, "seed")
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise RnntuiError(f"threads must be a whole number >= 1, got {self.threads!r}")
         if self.steps is not None and self.steps < 1:

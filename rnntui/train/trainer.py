@@ -32,8 +32,8 @@ from rnntui.train.data import ValidationStreams, stream_loss_sums, train_batches
 from rnntui.train.distributed import current_workers
 from rnntui.train.footprint import check_training_fits, run_folder_bytes
 from rnntui.train.optimisation import clip_gradients, decayed_lr, make_optimizer
-from rnntui.train.precision import autocast, resolve_device, resolve_precision
-from rnntui.train.run_folder import BEST, LAST, RUN_STATE, RunFolder, corpus_mismatch
+from rnntui.train.precision import autocast, resolve_device, resolve_precision, resumed_precision
+from rnntui.train.run_folder import BEST, LAST, RUN_STATE, RunFolder, corpus_mismatch, finish_interrupted_save
 from rnntui.train.run_state import LOOP_KEY, LoopRecord, LoopState, load_run_state, run_state_payload
 from rnntui.train.sampling import TorchStepper
 from rnntui.train.threads import ThreadTuner
@@ -43,6 +43,11 @@ from rnntui.train.train_events import DoneEvent, EvalEvent, StateEvent, StepEven
 
 PROBE_CHARS = 100  # characters of validation text the gradient probe runs over
 DIVERGENCE_FACTOR = 2.0  # a loss this many times the first loss is reported as divergence
+
+
+def weights_finite(params) -> bool:
+    """Whether every weight is finite: checked after each update, whose size the loss cannot show."""
+    return bool(torch.stack([torch.isfinite(p.detach()).all() for p in params]).all())
 
 
 class Trainer:
@@ -65,7 +70,8 @@ class Trainer:
             )
         check_training_fits(self.model_config, config.optimizer, config.batch_size, config.seq_len, self.device)
         # `auto` times bf16 against fp32: under load two workers could choose differently.
-        self.precision = self.workers.rank0s(resolve_precision(config.precision, self.device, config.hidden_size))
+        self.precision = self.workers.rank0s(resolve_precision(config.precision, self.device, config.hidden_size,
+                                                               config.cell))
 
         self.train_data = train_batches(train_ids, config, self.device)
         self.val_data = ValidationStreams(val_ids, config.seq_len, self.device)
@@ -98,6 +104,7 @@ class Trainer:
         self.thread_tuner = ThreadTuner() if config.threads is None else None
         self.clock = time.perf_counter  # the run's time budget is measured on this clock
         self.resumed_changes: list[str] = []  # settings a resume changed from the saved run
+        self.resume_warnings: list[str] = []  # what a resume could not keep (bf16 where it cannot run)
         self.callbacks: list[Callable[[TrainEvent], None]] = []
         self._lock = threading.Lock()  # guards the weights and settings against other threads
         self._stop = threading.Event()
@@ -179,8 +186,8 @@ class Trainer:
                 record["grad_norm_h"] = [[float(f"{v:.4g}") for v in row] for row in event.grad_norm_h]
             recent_skips.append(event.skipped)
             if event.skipped:
-                self._emit(WarningEvent(self.loop.step, "non-finite", f"step {self.loop.step}: loss or gradient "
-                                        "is nan/inf; skipped the update and kept the last good weights"))
+                self._emit(WarningEvent(self.loop.step, "non-finite", f"step {self.loop.step}: loss, gradient "
+                                        "or updated weights nan/inf; skipped the update and kept the last good weights"))
             if sum(recent_skips) >= cfg.max_bad_steps:
                 done = ("non-finite", self._non_finite_message(len(recent_skips)))
                 break
@@ -265,9 +272,14 @@ class Trainer:
                 for group in self.optimizer.param_groups:
                     group["lr"] = lr
                 self.optimizer.step()
-                self.state = detach_state(new_state)
-                if self.loop.first_loss is None:
-                    self.loop.first_loss = loss_value
+                if weights_finite(model.parameters()):
+                    self.state = detach_state(new_state)
+                    if self.loop.first_loss is None:
+                        self.loop.first_loss = loss_value
+                else:  # the update itself overflowed (a learning rate of 1e300): undone like a bad step
+                    for p, good in zip(model.parameters(), self._good_weights):
+                        p.data.copy_(good)
+                    skipped = True
             self.loop.step += 1
         self._advance_position()
         seconds = time.perf_counter() - t0
@@ -355,7 +367,7 @@ class Trainer:
     def _non_finite_message(self, window: int) -> str:
         clip = "" if self.settings.clip_mode != "off" else "turn clipping on (--clip 5), "
         precision = ", or --precision fp32" if self.precision == "bf16" else ""
-        return (f"training stopped at step {self.loop.step}: the loss or gradient was nan/inf in "
+        return (f"training stopped at step {self.loop.step}: the loss, gradient or updated weights were nan/inf in "
                 f"{self.config.max_bad_steps} of the last {window} steps; kept the last good weights. "
                 f"Try {clip}a lower learning rate (now {self.settings.lr:g}){precision}")
 
@@ -424,6 +436,8 @@ class Trainer:
         run_dir = Path(run_dir)
         if not run_dir.is_dir():
             raise CheckpointError(f"--resume {str(run_dir)!r} is not a run folder (one written by rnntui train --out)")
+        if current_workers().writes:  # the writer alone: the others must not take its lock
+            finish_interrupted_save(run_dir)  # a save killed between its two renames is completed first
         checkpoint = load_checkpoint(run_dir / LAST)
         optimizer_state, extra, metadata = load_run_state(run_dir / RUN_STATE)
         try:
@@ -434,6 +448,12 @@ class Trainer:
         if str(record.loop.step) != checkpoint.metadata.get("step"):
             raise CheckpointError(f"{str(run_dir)!r}: the weights and the optimiser state are from different steps")
         config = saved.resumed_with(dict(flags or {}))
+        warnings = []
+        if config.precision == "bf16" and "precision" not in (flags or {}):
+            # Saved as bf16 on a machine that runs it: here it may not; continue in fp32 rather than refuse.
+            chosen, warning = resumed_precision("bf16", resolve_device(config.device), config.cell)
+            if warning is not None:
+                config, warnings = config.with_(precision=chosen), [warning]
         if checkpoint.vocab != corpus.vocab.chars:
             raise CheckpointError(f"the checkpoint's vocabulary differs from corpus {corpus.name!r}: "
                                   "resume with the corpus it was trained on")
@@ -442,6 +462,7 @@ class Trainer:
             raise CorpusError(f"{changed}: resume with the text it was trained on, or add --force")
         trainer = cls(config, corpus, out_dir if out_dir is not None else run_dir)
         trainer.resumed_changes = saved.changes_to(config)
+        trainer.resume_warnings = warnings
         trainer._restore(checkpoint.params, optimizer_state, extra, record)
         if trainer.folder is not None:
             trainer.folder.truncate_metrics(trainer.step)
@@ -464,7 +485,13 @@ class Trainer:
         if record.streams is not None and record.streams != self.train_data.streams:
             raise CheckpointError(f"the run state holds {record.streams} streams and this run has "
                                   f"{self.train_data.streams}: resume with the run's own corpus and batch")
-        dtype = getattr(torch, record.state_dtype.removeprefix("torch."))
+        if self.config.precision == "auto" and record.precision:  # keep the run's own choice where it runs
+            self.precision, warning = resumed_precision(record.precision, self.device, self.config.cell)
+            if warning is not None:
+                self.resume_warnings.append(warning)
+        # A bf16 run continued in fp32 carries its state in float32, which holds bf16 values exactly.
+        saved_dtype = getattr(torch, record.state_dtype.removeprefix("torch."))
+        dtype = torch.float32 if self.precision == "fp32" else saved_dtype
         # The state of the whole batch; this worker carries its own rows of it.
         tensors = {k.split(".", 1)[1]: torch.from_numpy(v[:, self.rows].copy()).to(self.device, dtype)
                    for k, v in extra.items() if k.startswith("state.")}
@@ -476,5 +503,3 @@ class Trainer:
         self.train_data.start_epoch(self.loop.epoch, record.data_offset)
         self._saved_step = self.loop.step
         self.workers.reseed(self.config.seed, self.loop.step)
-        if self.config.precision == "auto":  # the timed choice may differ now; keep the run's own
-            self.precision = record.precision or self.precision

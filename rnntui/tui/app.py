@@ -15,22 +15,27 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from rnntui.engine.session import StepSession
+from rnntui.exercises import get_exercise
 from rnntui.i18n import t
 from rnntui.tui.commands import ActionCommands
+from rnntui.tui.exercise_screen import ExerciseCommands, ExerciseScreen
 from rnntui.tui.heap import settle_heap
+from rnntui.tui.plain_text import PlainNotifications
 from rnntui.tui.preset_palette import PresetCommands
 from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
 from rnntui.tui.training.controller import TrainingController
 
 RESTART_ACTIONS = frozenset({"restart_cell", "restart_activation"})
+# The app's training keys act on the main stepping screen; over an exercise they are off.
+TRAINING_ACTIONS = frozenset({"open_corpus", "train", "stop_training", "train_settings", "learning_rate", "prime", "save"})
 
 
-class RnnApp(App[None]):
+class RnnApp(PlainNotifications, App[None]):
     """Step a recurrent network through text and watch its state, gates and gradients; train it."""
 
     CSS_PATH = STYLESHEET
     TITLE = "rnntui"
-    COMMANDS = App.COMMANDS | {ActionCommands, PresetCommands}
+    COMMANDS = App.COMMANDS | {ActionCommands, PresetCommands, ExerciseCommands}
     BINDINGS = [
         # While a run is active the screen's c and a are off (they would change the run's model):
         # here they mean the same change as a new run.
@@ -72,8 +77,14 @@ class RnnApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """c and a ask to restart a run only while one is active (the screen's own c and a are off then)."""
         if action in RESTART_ACTIONS:
-            return self.training.active
+            return self.training.active and self.screen is self.step_screen
+        if action in TRAINING_ACTIONS and isinstance(self.screen, ExerciseScreen):
+            return False
         return True
+
+    def open_exercise(self, name: str) -> None:
+        """An exercise over the stepping screen (the palette's "Exercise: ..."); escape comes back."""
+        self.push_screen(ExerciseScreen(get_exercise(name)))
 
     def choose_corpus(self, corpus) -> None:
         """The corpus the next run trains on (`rnntui app --corpus`)."""
@@ -95,7 +106,8 @@ class RnnApp(App[None]):
         share(self)
 
     def action_help(self) -> None:
-        self.step_screen.show_help()
+        screen = self.screen if isinstance(self.screen, StepScreen) else self.step_screen
+        screen.show_help()
 
     def action_open_corpus(self) -> None:
         self.training.open_corpus()

@@ -23,10 +23,12 @@ from textual.timer import Timer
 from rnntui.demos.figure_text import figure_lines
 from rnntui.demos.player import DemoPlayer
 from rnntui.demos.script import Demo, DemoContext, DemoStopped, Outcome
+from rnntui.demos.stamp import STALE, ModelStamp
 from rnntui.engine.session import StepSession
 from rnntui.errors import RnntuiError
 from rnntui.tui.commands import ActionCommands
 from rnntui.tui.heap import settle_heap
+from rnntui.tui.plain_text import PlainNotifications
 from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
 from rnntui.tui.training.curve import show_demo_run
 from rnntui.tui.widgets.narration import NarrationPanel
@@ -66,10 +68,12 @@ class DemoScreen(StepScreen):
         Binding("right", "app.demo_next", "Next", key_display="→", tooltip="Next demo step", id="demo-next"),
         Binding("space", "app.demo_next", "Next", show=False, tooltip="Next demo step", id="demo-next-space"),
         Binding("left", "app.demo_back", "Back", key_display="←", tooltip="Previous demo step", id="demo-back"),
+        Binding("R", "app.demo_restore", "Restore", show=False, tooltip="Bring back the demo step's model",
+                id="demo-restore"),
     ]
 
 
-class DemoApp(App[None]):
+class DemoApp(PlainNotifications, App[None]):
     """A demo script on the stepping screen, with its narration: no training keys, no trainer."""
 
     CSS_PATH = STYLESHEET
@@ -88,9 +92,16 @@ class DemoApp(App[None]):
         self.pending = -1  # the step being measured
         self.failed: str | None = None  # the last step's error, shown in the panel
         self._autoplay_timer: Timer | None = None
-        # The ABC lesson's alphabet under the title card.
+        # The title card shows the demo's opening model, or the ABC lesson's alphabet.
+        opening = demo.opening() if demo.opening is not None else StepSession("ABC")
         self.narration = NarrationPanel(id="narration")
-        self.step_screen = DemoScreen(StepSession("ABC"), narration=self.narration)
+        self.step_screen = DemoScreen(opening, narration=self.narration)
+        # What the current narration was written about (ModelStamp), a pristine copy to restore
+        # with R, and the narration's parts, to show again with or without the stale notice.
+        self.stamp = ModelStamp.of(opening)
+        self.restorable = (opening.copy(), opening.cursor)
+        self.shown_text: tuple[str, str, list[str], str] | None = None
+        self.stale = False
 
     def get_default_screen(self) -> Screen:
         return self.step_screen
@@ -104,7 +115,7 @@ class DemoApp(App[None]):
 
     def on_mount(self) -> None:
         self.title = f"rnntui demo: {self.demo.title(self.lang)}"
-        self.narration.show(self.demo.title(self.lang), self.demo.claim(self.lang), [], HINTS[self.lang][0])
+        self._narrate(self.demo.title(self.lang), self.demo.claim(self.lang), [], HINTS[self.lang][0])
         if self.autoplay:
             self._schedule_next()
         self.call_after_refresh(settle_heap)
@@ -143,7 +154,7 @@ class DemoApp(App[None]):
         self.pending = index
         self.failed = None
         step = self.demo.steps[index]
-        self.narration.show(self._heading(index), step.title(self.lang), [], HINTS[self.lang][1])
+        self._narrate(self._heading(index), step.title(self.lang), [], HINTS[self.lang][1])
         self._run_step(index)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="demo")
@@ -183,14 +194,34 @@ class DemoApp(App[None]):
     def demo_failed(self, message: DemoFailed) -> None:
         self.busy = False
         self.failed = message.error
-        self.narration.show(self._heading(message.index), message.error, [], HINTS[self.lang][0])
+        self._narrate(self._heading(message.index), message.error, [], HINTS[self.lang][0])
         self.notify(message.error, title="demo step failed", severity="error")
+
+    def _narrate(self, heading: str, text: str, figure: list[str], hint: str, look: str | None = None) -> None:
+        """The narration, headed by the stale notice while the panes show a model it does not describe."""
+        self.shown_text = (heading, text, figure, hint)
+        shown = f"{STALE(self.lang)}\n\n{text}" if self.stale else text
+        self.narration.show(heading, shown, figure, hint, look=look)
+
+    @on(StepScreen.Shown)
+    def _follow_the_screen(self) -> None:
+        """After every redraw: has the learner changed the model the narration measured?"""
+        stale = not self.stamp.describes(self.session)
+        if stale != self.stale and self.shown_text is not None:
+            self.stale = stale
+            self._narrate(*self.shown_text)
+
+    def action_demo_restore(self) -> None:
+        """R: the model, text and clipping the current step set up, as it set them up."""
+        session, cursor = self.restorable
+        self.step_screen.install_session(session.copy(), cursor=cursor)
 
     def _show(self, outcome: Outcome, heading: str, hint: str) -> None:
         """The step's scene on the stepping screen (proposed through its methods), its narration below."""
         scene, screen = outcome.scene, self.step_screen
-        self.narration.show(heading, outcome.narration(self.lang), figure_lines(scene.figure, self._figure_width(), self.lang), hint,
-                           look=scene.looks_at())
+        self.stale = False
+        self._narrate(heading, outcome.narration(self.lang), figure_lines(scene.figure, self._figure_width(), self.lang), hint,
+                      look=scene.looks_at())
         if scene.training is not None:
             show_demo_run(screen, scene.training)  # where the app's own runs go
         elif scene.session is not None:  # a new set-up without a run: the curve gives its room back
@@ -199,6 +230,9 @@ class DemoApp(App[None]):
             screen.forget_sample()  # drawn from what the previous step set up
             session = screen.session if scene.session is None else scene.session
             screen.install_session(session, cursor=scene.cursor, unit=scene.unit)
+        if scene.session is not None:  # a step without a session of its own speaks about the one shown
+            self.stamp = ModelStamp.of(screen.session)
+            self.restorable = (screen.session.copy(), screen.session.cursor)
 
     def _schedule_next(self) -> None:
         if self._autoplay_timer is not None:

@@ -34,6 +34,8 @@ from rnntui.engine.config import CELLS
 from rnntui.engine.recompute import PARTS
 from rnntui.engine.sampling import TEMPERATURES
 from rnntui.engine.session import StepSession
+from rnntui.engine.weights import W_HH_STEP
+from rnntui.exercises.keys import cycle_clipping
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
 from rnntui.numbers import parse_number
@@ -51,7 +53,6 @@ from rnntui.tui.widgets.sequence import SequencePane
 STYLESHEET = Path(__file__).with_name("app.tcss")  # the layout of this screen and the screens over it
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 COMPACT_HEIGHT = 32  # below this the layout folds the log away and tightens the panes
-W_HH_STEP = 1.25  # `]` multiplies W_hh by this, `[` divides: the two undo each other
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # play speeds, steps per second
 SAMPLE_LENGTH = 60
 
@@ -89,8 +90,9 @@ class StepScreen(Screen[None]):
         Binding("down", "select_unit(1)", "Unit down", show=False, key_display="↓", tooltip="Select the next hidden unit", id="unit-down"),
         Binding("c", "cycle_cell", "Cell", tooltip="Cycle the cell: vanilla RNN → LSTM → GRU (weights from the seed)", id="cycle-cell"),
         Binding("a", "toggle_activation", "tanh/ReLU", tooltip="Toggle the vanilla RNN's activation tanh / ReLU", id="activation"),
-        Binding("k", "toggle_clipping", "Clip", tooltip="Toggle gradient clipping (by global norm)", id="clipping"),
-        Binding("K", "set_threshold", "Threshold", show=False, tooltip="Set the clipping threshold", id="threshold"),
+        Binding("k", "cycle_clipping", "Clip", tooltip=t("clipping.keys.cycle"), id="clipping"),
+        Binding("K", "set_threshold", "Threshold", show=False, tooltip=t("clipping.keys.threshold"), id="threshold"),
+        Binding("v", "next_gate(1)", t("gates.keys.next"), show=False, tooltip=t("gates.keys.next_tooltip"), id="next-gate"),
         Binding("left_square_bracket", "scale_w_hh(-1)", "W_hh÷", key_display="[", tooltip="Scale W_hh down (gradients vanish)", id="w-hh-down"),
         Binding("right_square_bracket", "scale_w_hh(1)", "W_hh×", key_display="]", tooltip="Scale W_hh up (gradients explode)", id="w-hh-up"),
         Binding("b", "toggle_bars", "Bars", show=False, tooltip="Gradient bars: the last prediction's loss / the whole sequence's loss", id="gradient-bars"),
@@ -131,6 +133,7 @@ class StepScreen(Screen[None]):
         # The bars follow the last prediction's loss by default: the total dL/dh_t adds every
         # later position's own loss term, which hides vanishing (see views.last_prediction_gradients).
         self.bars_whole_loss = False
+        self.gate_index = 0  # which gate block of the selected layer the gates pane scrolls to (`v`)
         self.sample_count = 0
         self._play_timer: Timer | None = None
         self._early_log: list[str] | None = []  # None once the console is laid out
@@ -166,7 +169,7 @@ class StepScreen(Screen[None]):
                 yield GenerationConsole(id="console")
             if self.narration is not None:
                 yield self.narration
-            yield Static(id="status")
+            yield Static(id="status", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -239,10 +242,13 @@ class StepScreen(Screen[None]):
                 header=views.hidden_numbers(s, self.selection, legend=not self.compact),  # pinned on top
                 data=s.trace,
             )
-            gate_block = self.selection.layer * max(1, len(cfg.gate_names))  # the layer's first block
+            blocks_per_layer = max(1, len(cfg.gate_names))
+            self.gate_index %= blocks_per_layer
+            gate_block = self.selection.layer * blocks_per_layer + self.gate_index  # `v` moves between blocks
             gates.show(
-                views.gate_blocks(s), views.tokens(s), s.cursor - 1,
-                selected=(gate_block, self.selection.unit), header=views.gate_legend(s), data=s.trace,
+                views.gate_blocks(s), views.tokens(s), s.cursor - 1, selected=(gate_block, self.selection.unit),
+                header=views.gate_legend(s, self.selection, compact=self.compact), footer=views.gate_footer(s),
+                data=s.trace,
             )
             self.query_one("#distribution", DistributionPane).show(views.console_view(s, self.temperature, self.sample_text))
         gradients = self.query_one("#gradients", GradientPane)
@@ -444,21 +450,30 @@ class StepScreen(Screen[None]):
                 self.notify(f"activation {activation}: it applies to the vanilla RNN (press c)", timeout=3)
             self.changed()
 
-    def action_toggle_clipping(self) -> None:
-        mode = "off" if self.session.clipping.mode != "off" else "norm"
-        if self.attempt(self.session.set_clipping, mode):
+    def action_cycle_clipping(self) -> None:
+        """off → by norm → by value → off, as the notes describe clipping: the norm, or each value."""
+        if self.attempt(cycle_clipping, self.session):
+            clipping = self.session.clipping
+            self.notify(t(f"clipping.keys.now_{clipping.mode}", threshold=f"{clipping.threshold:g}"), timeout=2)
             self.changed(keep_sample=True)
 
     def action_set_threshold(self) -> None:
+        """The active mode's threshold (a norm, or each value's bound); with clipping off, by norm."""
+        mode = self.session.clipping.mode if self.session.clipping.mode != "off" else "norm"
+
         def apply(text: str) -> None:
-            threshold = parse_number(text, "the threshold")
-            mode = self.session.clipping.mode if self.session.clipping.mode != "off" else "norm"
-            self.set_clipping(mode, threshold)
+            self.set_clipping(mode, parse_number(text, "the threshold"))
 
         self.app.push_screen(
-            PromptScreen("Clipping threshold (global gradient norm)", f"{self.session.clipping.threshold:g}", apply,
-                         "a finite number > 0; enter applies and turns clipping on, escape cancels")
+            PromptScreen(t(f"clipping.keys.threshold_{mode}"), f"{self.session.clipping.threshold:g}", apply,
+                         t("clipping.keys.threshold_hint"))
         )
+
+    def action_next_gate(self, step: int) -> None:
+        """Bring the next gate block of the selected layer into view (the pane scrolls to it)."""
+        blocks = max(1, len(self.session.config.gate_names))
+        self.gate_index = (self.gate_index + step) % blocks
+        self.changed(keep_sample=True)
 
     def action_scale_w_hh(self, direction: int) -> None:
         factor = W_HH_STEP if direction > 0 else 1.0 / W_HH_STEP

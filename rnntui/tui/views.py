@@ -13,6 +13,7 @@ from textual.strip import Strip
 
 from rnntui.engine.numpy_rnn import HiddenGradients
 from rnntui.engine.session import StepSession
+from rnntui.equation import names_line, step_equation
 from rnntui.i18n import t
 from rnntui.number_format import format_number
 from rnntui.tui.widgets import glyphs, palette
@@ -183,15 +184,33 @@ def gate_blocks(session: StepSession) -> list[HeatBlock]:
     return blocks
 
 
-def gate_legend(session: StepSession) -> list[Strip]:
-    if session.config.cell == "rnn":
-        return []
-    return [
-        Strip.join(
-            [text_strip(("σ gates ", palette.LABEL)), legend_strip("sequential", 1.0),
-             text_strip(("   tanh ", palette.LABEL)), legend_strip("diverging", 1.0)]
+def gate_legend(session: StepSession, selection: Selection | None = None, compact: bool = False) -> list[Strip | str]:
+    """Above the gates: the selected unit's gate values at the cursor, the step's equation with its
+    numbers (equation.step_equation; text, wrapped by the pane), and the colour legend. A short
+    terminal (compact) keeps the values only."""
+    selection = (selection or Selection()).clamped(session.config.num_layers, session.config.hidden_size)
+    layer, unit = selection.layer, selection.unit
+    step = session.current_step()
+    lines: list[Strip | str] = []
+    if session.config.cell != "rnn":
+        values = "  ".join(f"{name} {format_number(float(g[layer, unit]), 4)}" for name, g in step.gates.items())
+        lines.append(t("gates.values", unit=unit, t=step.t) + values)
+    if compact:
+        return lines
+    lines.append(step_equation(session, unit, layer))
+    if session.config.cell != "rnn":
+        lines.append(
+            Strip.join(
+                [text_strip(("σ gates ", palette.LABEL)), legend_strip("sequential", 1.0),
+                 text_strip(("   tanh ", palette.LABEL)), legend_strip("diverging", 1.0)]
+            )
         )
-    ]
+    return lines
+
+
+def gate_footer(session: StepSession) -> list[str]:
+    """Under the gates: the notes' names against PyTorch's (the engine speaks PyTorch's)."""
+    return [names_line()]
 
 
 def last_prediction_gradients(session: StepSession) -> HiddenGradients | None:
@@ -219,6 +238,8 @@ def gradient_view(session: StepSession, last: HiddenGradients | None, whole: boo
         grad_norm_clipped=grads.grad_norm_clipped,
         loss=grads.loss,
         param_norms=grads.param_grad_norms,
+        param_norms_clipped={} if session.clipping.mode == "off" else grads.clipped_param_norms,
+        clip_cosine=grads.clip_cosine,
         alert=NOT_FINITE if not_finite(session) else None,
     )
 

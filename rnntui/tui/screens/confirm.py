@@ -34,7 +34,7 @@ class ConfirmScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         keys = [f"y: {self.yes}"] + ([f"n: {self.no}"] if self.no else []) + ["escape: cancel"]
         with Vertical(id="confirm-box"):
-            yield Label(self.question, id="confirm-question")
+            yield Label(self.question, id="confirm-question", markup=False)
             yield Static(" · ".join(keys), id="confirm-keys")
 
     def action_answer(self, answer: str) -> None:

@@ -48,7 +48,7 @@ class CorpusPickerScreen(ModalScreen[Corpus | None]):
             yield Label("…or the path of a UTF-8 text file:")
             yield Input(placeholder="path/to/text.txt", id="picker-path")
             yield Static("enter chooses · tab moves between the list and the path · escape cancels",
-                         id="picker-message")
+                         id="picker-message", markup=False)  # quotes the path that was typed
 
     def on_mount(self) -> None:
         names = [c.name for c in self.shipped]

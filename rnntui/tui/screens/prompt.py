@@ -43,9 +43,9 @@ class PromptScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-box"):
-            yield Label(self.title_text, id="prompt-title")
+            yield Label(self.title_text, id="prompt-title", markup=False)
             yield Input(self.value, id="prompt-input", select_on_focus=False)
-            yield Static(self.hint, id="prompt-message")
+            yield Static(self.hint, id="prompt-message", markup=False)  # quotes what was typed
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:

@@ -84,13 +84,13 @@ class TrainSettingsScreen(ModalScreen[TrainConfig | None]):
     def compose(self) -> ComposeResult:
         values = config_fields(self.config)
         with Vertical(id="settings-box"):
-            yield Label(self.title_text, id="settings-title")
+            yield Label(self.title_text, id="settings-title", markup=False)
             with Grid(id="settings-grid"):
                 for name, label, hint in FIELDS:
                     yield Label(label)
                     yield Input(values[name], id=f"setting-{name}", select_on_focus=False)
                     yield Label(hint, classes="hint")
-            yield Static(self.hint, id="settings-message")
+            yield Static(self.hint, id="settings-message", markup=False)  # quotes what was typed
 
     def values(self) -> dict[str, str]:
         return {name: self.query_one(f"#setting-{name}", Input).value for name, _, _ in FIELDS}

@@ -59,7 +59,7 @@ class WeightEditorScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor-box"):
-            yield Label(self.title_text(), id="editor-title")
+            yield Label(self.title_text(), id="editor-title", markup=False)
             with Horizontal(id="editor-main"):
                 options = [Option(f"{n} {tuple(self.session.params[n].shape)}", id=n) for n in self.names]
                 yield OptionList(*options, id="param-list")
@@ -67,7 +67,7 @@ class WeightEditorScreen(ModalScreen[None]):
             with Horizontal(id="editor-input-row"):
                 yield Label("new value ", id="value-label")
                 yield Input(placeholder="type a number, enter applies", id="value")
-            yield Static("", id="editor-message")
+            yield Static("", id="editor-message", markup=False)  # quotes what was typed
             yield Static(HINT, id="editor-hint")
 
     def on_mount(self) -> None:

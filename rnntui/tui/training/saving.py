@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rnntui.engine.checkpoint import save_checkpoint
+from rnntui.engine.paths import check_name_lengths
 from rnntui.errors import RnntuiError
 from rnntui.tui.screens.confirm import ConfirmScreen
 from rnntui.tui.screens.prompt import PromptScreen
@@ -141,6 +142,7 @@ def unused_path(path: Path) -> Path:
 
 def checked_save_path(text: str | Path) -> Path:
     path = Path(text).expanduser()
+    check_name_lengths(path)  # before is_dir() and exists(), which raise on such a name
     if path.suffix != ".safetensors":
         raise RnntuiError(f"{str(path)!r}: a checkpoint file name ends in .safetensors")
     if path.is_dir():

@@ -14,6 +14,8 @@ from rich.cells import set_cell_size
 from rich.segment import Segment
 from textual.strip import Strip
 
+from rnntui.engine.gradient_trend import growth_per_step, trend
+from rnntui.i18n import t
 from rnntui.number_format import format_number
 from rnntui.tui.widgets import glyphs, palette
 from rnntui.tui.widgets.heatmap import column_width, column_window, glyph_cells, token_glyph, wrap
@@ -38,18 +40,31 @@ class GradientView:
     grad_norm_clipped: float
     loss: float | None
     param_norms: dict[str, float] = field(default_factory=dict)
+    param_norms_clipped: dict[str, float] = field(default_factory=dict)  # after clipping; {} when off
+    clip_cosine: float = 1.0  # cosine of the gradient before and after clipping: 1 = direction kept
     alert: str | None = None  # shown instead of the bars when the numbers cannot be trusted
 
 
-def ratio_verdict(ratio: float) -> tuple[str, object]:
-    """Words and a style for ||dL/dh_1|| / ||dL/dh_T||: how the gradient fares going back in time."""
-    if not math.isfinite(ratio):
-        return "undefined", palette.DIM
-    if ratio < 1e-2:
-        return "vanishing", palette.WARNING
-    if ratio > 1e2:
-        return "exploding", palette.ALERT
-    return "stable", palette.GOOD
+TREND_STYLES = {"vanishing": palette.WARNING, "exploding": palette.ALERT, "steady": palette.GOOD,
+                "undefined": palette.DIM}
+
+
+def trend_verdict(factor: float) -> tuple[str, object]:
+    """Words and a style for the growth per step back: how the gradient fares going back in time."""
+    word = trend(factor)
+    return t(f"clipping.trend.{word}"), TREND_STYLES[word]
+
+
+def param_norms_text(view: GradientView) -> str:
+    """Every parameter's gradient norm; `before→after` where clipping changed it."""
+    parts = []
+    for name, before in view.param_norms.items():
+        text = f"{short_param_name(name)} {format_number(before, 2, significant=True)}"
+        after = view.param_norms_clipped.get(name, before)
+        if not math.isclose(after, before, rel_tol=1e-9):
+            text += f"→{format_number(after, 2, significant=True)}"
+        parts.append(text)
+    return "  ".join(parts)
 
 
 def short_param_name(name: str) -> str:
@@ -78,6 +93,13 @@ class GradientPane(LinePane):
         self.invalidate()
 
     @property
+    def per_step(self) -> float:
+        """The median factor of one step back (gradient_trend.growth_per_step), nan when undefined."""
+        if self.view is None or len(self.view.norms) < 3:
+            return float("nan")
+        return growth_per_step(self.view.norms[:-1] if self.view.norms[-1] == 0 else self.view.norms)
+
+    @property
     def ratio(self) -> float:
         """||dL/dh_1|| over ||dL/dh_t|| at the last timestep that has a target (nan when undefined).
 
@@ -91,7 +113,9 @@ class GradientPane(LinePane):
         view = self.view
         if view is None or len(view.norms) == 0:
             return [text_strip(("no targets yet: the input needs at least two characters", palette.DIM))]
-        word, style = ratio_verdict(self.ratio)
+        word, style = trend_verdict(self.per_step)
+        per_step = t("clipping.trend.per_step", factor=format_number(self.per_step, 3, significant=True)) \
+            if math.isfinite(self.per_step) else ""
         if len(view.norms) < 3:
             word = "(needs 3+ characters)"
         lines = [
@@ -99,7 +123,8 @@ class GradientPane(LinePane):
                 (f"{view.source} → h_t{f' (layer {view.layer})' if view.layer else ''}, log   ", palette.LABEL),
                 ("first/last = ", palette.LABEL),
                 (format_number(self.ratio, 3, significant=True) if math.isfinite(self.ratio) else "—", palette.BOLD),
-                (f"  {word}", style),
+                (f"  {per_step}", palette.PLAIN),
+                (f" {word}", style),
             )
         ]
         lines += self._bars(view, width)
@@ -110,12 +135,17 @@ class GradientPane(LinePane):
         else:
             clip = f"clip {view.clip_mode} ≤ {number(view.threshold)}: ‖g‖ → {number(view.grad_norm_clipped)}"
             clip_style = palette.WARNING if view.grad_norm_clipped < view.grad_norm else palette.GOOD
+            if view.grad_norm_clipped != view.grad_norm:
+                kept = view.clip_cosine >= 1 - 1e-9
+                clip += "  " + t("clipping.pane.kept" if kept else "clipping.pane.turned",
+                                 cosine=format_number(view.clip_cosine, 4))
         loss = "loss —" if view.loss is None else f"loss {format_number(view.loss)}"
-        lines.append(
-            text_strip((f"full {loss}   ‖g‖ = {number(view.grad_norm)}   ", palette.PLAIN), (clip, clip_style))
-        )
-        norms = "  ".join(f"{short_param_name(n)} {format_number(v, 2, significant=True)}" for n, v in view.param_norms.items())
-        lines.append(text_strip(("‖∂L/∂θ‖ ", palette.LABEL), (norms, palette.PLAIN)))
+        full = f"full {loss}   ‖g‖ = {number(view.grad_norm)}   "
+        if view.clip_mode == "off" or len(full) + len(clip) <= width:
+            lines.append(text_strip((full, palette.PLAIN), (clip, clip_style)))
+        else:  # clipping's before/after and direction get their own line rather than being cut off
+            lines += [text_strip((full, palette.PLAIN)), text_strip((clip, clip_style))]
+        lines.append(text_strip(("‖∂L/∂θ‖ ", palette.LABEL), (param_norms_text(view), palette.PLAIN)))
         return lines
 
     def _bars(self, view: GradientView, width: int) -> list[Strip]:
@@ -129,8 +159,9 @@ class GradientPane(LinePane):
             return [text_strip(("all ‖∂L/∂h_t‖ are zero", palette.DIM))]
         lo = math.floor(math.log10(min(positive)))
         hi = max(lo + 1, math.ceil(math.log10(max(positive))))
-        # the five text lines come first; bars get what height is left (2 rows at the least)
-        rows = max(2, min(self.max_bar_rows, self.scrollable_content_region.height - 5))
+        # the text lines come first (one more with clipping on); bars get what height is left (2 rows at the least)
+        text_lines = 5 if view.clip_mode == "off" else 6
+        rows = max(2, min(self.max_bar_rows, self.scrollable_content_region.height - text_lines))
         span = rows * 8
 
         def eighths(value: float) -> int:

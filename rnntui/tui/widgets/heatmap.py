@@ -110,6 +110,7 @@ class HeatmapPane(LinePane):
         self.header: list[Strip] = []
         self.footer: list[Strip] = []
         self._selected_line = 0  # content line of the selected cell, to scroll it into view
+        self._selected_title_line = 0  # content line of its block's title
         self._data: object = None
         self._row_cache: dict[tuple[int, int, int, int], _BlockRows] = {}  # (block, start, stop, cell)
         self._line_cells: dict[int, tuple[int, int]] = {}  # scrolling line -> (block, row), for clicks
@@ -122,11 +123,12 @@ class HeatmapPane(LinePane):
         tokens: list[str],
         cursor: int,
         selected: tuple[int, int] | None = None,
-        header: list[Strip] | None = None,
-        footer: list[Strip] | None = None,
+        header: list[Strip | str] | None = None,
+        footer: list[Strip | str] | None = None,
         data: object = None,
     ) -> None:
-        """`data` is the object the blocks were read from (the trace): while the same object comes
+        """`header` and `footer` lines are Strips, or plain text wrapped to the pane's width.
+        `data` is the object the blocks were read from (the trace): while the same object comes
         back, the coloured rows are reused and a cursor move only redraws the marker and labels."""
         self.blocks, self.tokens, self.cursor, self.selected = blocks, tokens, cursor, selected
         self.header, self.footer = header or [], footer or []
@@ -139,8 +141,12 @@ class HeatmapPane(LinePane):
         self.call_after_refresh(self._reveal_selected)
 
     def _reveal_selected(self) -> None:
+        """The selected cell's row, then its block's title: both in view when the block fits."""
         if self.selected is not None:
             self.scroll_line_into_view(self._selected_line)
+            view = self.scrollable_content_region.height - len(self._pinned)
+            if self._selected_line - self._selected_title_line < view:
+                self.scroll_line_into_view(self._selected_title_line)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -163,7 +169,7 @@ class HeatmapPane(LinePane):
         return T, cell, start, stop
 
     def build_pinned(self, width: int) -> list[Strip]:
-        lines = list(self.header)
+        lines = _wrapped(self.header, width)
         if self.blocks:
             T, cell, start, stop = self._columns(width)
             if (start, stop) != (0, T):
@@ -173,23 +179,24 @@ class HeatmapPane(LinePane):
 
     def build_lines(self, width: int) -> list[Strip]:
         if not self.blocks:
-            return list(self.footer)
+            return _wrapped(self.footer, width)
         _, cell, start, stop = self._columns(width)
         self._page = (start, stop, cell)
         lines, self._line_cells, placed = self._layout(width, start, stop, cell)
         lines = list(lines)  # the layout is shared between redraws: mark a copy
         selected_block, selected_row = self.selected if self.selected is not None else (-1, -1)
         cursor_col = self.cursor - start
+        if 0 <= selected_block < len(placed):
+            self._selected_title_line, row_base, rows = placed[selected_block]
         if 0 <= selected_block < len(placed) and 0 <= cursor_col < stop - start:
-            row_base, rows = placed[selected_block]
             if 0 <= selected_row < rows.count:
                 lines[row_base + selected_row] = partial(rows.marked, selected_row, cursor_col)
                 self._selected_line = row_base + selected_row
-        return lines + list(self.footer)
+        return lines + _wrapped(self.footer, width)
 
     def _layout(self, width: int, start: int, stop: int, cell: int):
-        """Titles, formulas, rows and notes of every block, unmarked; with where each block's rows
-        start. Kept while the trace, the page and the labels stay: stepping within a page then
+        """Titles, formulas, rows and notes of every block, unmarked; with where each block's title
+        and rows start. Kept while the trace, the page and the labels stay: stepping within a page then
         only marks another cell, instead of placing every row of every block again (thousands for
         a wide LSTM)."""
         roomy = self.scrollable_content_region.height >= 12
@@ -199,15 +206,16 @@ class HeatmapPane(LinePane):
             return self._unmarked[1]
         lines: list[Line] = []
         line_cells: dict[int, tuple[int, int]] = {}
-        placed: list[tuple[int, _BlockRows]] = []
+        placed: list[tuple[int, int, _BlockRows]] = []  # (title line, first row line, rows) per block
         for b, block in enumerate(self.blocks):
+            title_line = len(lines)
             if cell_len(block.title) + 2 + cell_len(block.formula) <= width or not roomy:
                 lines.append(text_strip((block.title, palette.BOLD), (f"  {block.formula}", palette.LABEL)))
             else:  # a narrow pane: the formula gets its own line(s)
                 lines.append(text_strip((block.title, palette.BOLD)))
                 lines += [text_strip((part, palette.LABEL)) for part in wrap(block.formula, width)]
             rows = self._block_rows(b, block, start, stop, cell)
-            placed.append((len(lines), rows))
+            placed.append((title_line, len(lines), rows))
             line_cells.update({len(lines) + r: (b, r) for r in range(rows.count)})
             lines += [partial(rows.get, r) for r in range(rows.count)]
             lines += [text_strip((part, palette.PLAIN)) for note in block.notes for part in wrap(note, width)]
@@ -230,6 +238,13 @@ class HeatmapPane(LinePane):
         if rows is None:
             rows = self._row_cache[key] = _BlockRows(block, start, stop, cell)
         return rows
+
+
+def _wrapped(items: list[Strip | str], width: int) -> list[Strip]:
+    lines: list[Strip] = []
+    for item in items:
+        lines += [text_strip((part, palette.PLAIN)) for part in wrap(item, width)] if isinstance(item, str) else [item]
+    return lines
 
 
 class _BlockRows:
