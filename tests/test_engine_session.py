@@ -243,15 +243,6 @@ def test_hidden_only_backprop_is_the_full_backprop_without_parameters(cell):
     assert hidden.loss == full.loss
 
 
-def test_a_session_sent_to_be_drawn_keeps_the_norms_and_recomputes_for_new_clipping():
-    s = StepSession("abcabcab", cell="lstm", hidden_size=5, seed=2, clipping=Clipping("off")).prepare()
-    norms = (s.gradients.grad_norm, dict(s.gradients.param_grad_norms), s.gradients.loss)
-    s.shed_parameter_gradients()
-    assert s.gradients.grads == {} and (s.gradients.grad_norm, s.gradients.param_grad_norms, s.gradients.loss) == norms
-    s.set_clipping("norm", 1e-3)
-    assert s.gradients.grad_norm == norms[0] and s.gradients.grad_norm_clipped == pytest.approx(1e-3, rel=1e-3)
-
-
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_two_losses_back_through_time_at_once_give_what_each_gives_alone(cell):
     session = StepSession("abcabcabba", cell=cell, hidden_size=5, num_layers=2, embedding_dim=3, seed=4,

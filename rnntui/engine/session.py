@@ -307,14 +307,6 @@ class StepSession:
         self._compute(PARTS)
         return self
 
-    def shed_parameter_gradients(self) -> "StepSession":
-        """Drop dL/dparam (as large as the weights, twice over with its clipped copy) and keep what
-        the panes print of it: the norms. For a session sent to another process only to be drawn;
-        a later clipping change recomputes the gradients."""
-        if self._gradients is not None:
-            self._gradients = replace(self._gradients, grads={}, clipped={})
-        return self
-
     # ------------------------------------------------------------------ computing elsewhere
 
     def pending(self, parts: tuple[str, ...] = PARTS) -> tuple[str, ...]:
@@ -434,8 +426,7 @@ class StepSession:
         """Change clipping; only the clipped copy of the gradients is recomputed."""
         self._clipping = Clipping(mode, self._clipping.threshold if threshold is None else float(threshold))
         if self._gradients is not None:
-            shed = not self._gradients.grads and self._model.params  # see shed_parameter_gradients
-            self._gradients = None if shed else self._reclipped(self._gradients)
+            self._gradients = self._reclipped(self._gradients)
 
     def _reclipped(self, gradients: Gradients) -> Gradients:
         """The gradients with the session's clipping applied to the unclipped ones."""

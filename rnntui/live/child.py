@@ -265,7 +265,7 @@ class Child:
             session = StepSession(text, cell=cfg.cell, activation=cfg.activation, hidden_size=cfg.hidden_size,
                                   num_layers=cfg.num_layers, embedding_dim=cfg.embedding_dim, seed=watch.seed,
                                   clipping=Clipping(watch.clip_mode, watch.clip), dtype=np.float32,
-                                  params=params, vocab=list(self.vocab)).prepare().shed_parameter_gradients()
+                                  params=params, vocab=list(self.vocab)).prepare()
         except RnntuiError:
             session = None  # weights the NumPy engine refuses (non-finite): the app keeps the last ones
         return View(step, watch.text, session, time.perf_counter() - start)
