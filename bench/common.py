@@ -10,7 +10,10 @@ import datetime
 import os
 import platform
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rnntui.train.cpu_features import speed_features  # the CPU's speed flags (no torch import)
@@ -92,3 +95,15 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+@contextmanager
+def busy_beside(busy: bool) -> Iterator[None]:
+    """With `busy`, one CPU-bound process runs beside the block: a stand-in for a slower or busier machine."""
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+    try:
+        yield
+    finally:
+        if spinner is not None:
+            spinner.kill()
+            spinner.wait()

@@ -11,8 +11,10 @@ Four phases in one run, on the same model, corpus and thread count:
   4. headless again, so a change in machine load shows up instead of skewing the ratios.
 Targets: app throughput >= 0.95 x headless, watching and with keys pressed; keypress-to-repaint
 while training p95 <= 50 ms and median <= 25 ms. The idle p95 is printed beside them.
+`--busy` runs one CPU-bound process beside all four phases, to stand in for a slower or busier
+machine (the headless phases share the machine with it too, so the ratios stay fair).
 
-    ./dev bench ui_training [--seconds 20] [--hidden 256] [--layers 2] [--corpus pydoc]
+    ./dev bench ui_training [--seconds 20] [--hidden 256] [--layers 2] [--corpus pydoc] [--busy]
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import time
 
 from textual import events
 
-from bench.common import StopsTheClock, load, machine_line, percentile
+from bench.common import StopsTheClock, busy_beside, load, machine_line, percentile
 
 from rnntui.engine.corpus import load_corpus
 from rnntui.engine.session import StepSession
@@ -145,7 +147,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="training time of each phase")
     parser.add_argument("--threads", type=int, default=None, help="torch threads [default: the app's]")
     parser.add_argument("--key-interval", type=float, default=0.1, help="seconds between posted keys")
+    parser.add_argument("--busy", action="store_true", help="run one CPU-bound process beside every phase")
     args = parser.parse_args()
+    with busy_beside(args.busy):
+        run(args)
+
+
+def run(args) -> None:
 
     corpus = load_corpus(args.corpus)
     config = app_train_config().with_(cell=args.cell, hidden_size=args.hidden, num_layers=args.layers,
@@ -154,7 +162,7 @@ def main() -> None:
         config = config.with_(threads=args.threads)
     import torch  # before the clock starts: both phases pay nothing for the import
 
-    print(machine_line())
+    print(machine_line() + (", one busy process beside" if args.busy else ""))
     print(f"{config.cell} {config.num_layers}x{config.hidden_size}, seq {config.seq_len}, batch {config.batch_size}, "
           f"{config.threads} torch thread(s), {args.seconds:g} s per phase, corpus {corpus.name}, "
           f"torch {torch.__version__}")

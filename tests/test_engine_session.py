@@ -54,11 +54,12 @@ def test_set_text_reuses_prefix_and_matches_full_forward(cell, monkeypatch):
     original = s.model.forward
     monkeypatch.setattr(s.model, "forward", lambda idx, *a, **k: lengths.append(len(idx)) or original(idx, *a, **k))
     s.set_text("abcabbcabca")  # same alphabet, first change at position 6
+    assert lengths == []  # nothing runs until the trace is read
+    assert_trace_equal(s.trace, fresh_forward(s))
     assert lengths == [6]  # only the changed suffix ran
-    assert_trace_equal(s.trace, fresh_forward(s))
     s.set_text("abc")  # a pure prefix: nothing to run
-    assert lengths == [6]
     assert_trace_equal(s.trace, fresh_forward(s))
+    assert lengths == [6]
     assert s.cursor == 3
 
 
@@ -228,3 +229,48 @@ def test_last_prediction_gradients_follow_only_the_last_loss_and_are_cached_per_
 
 def test_last_prediction_gradients_need_two_characters():
     assert StepSession("a", cell="lstm", hidden_size=4).last_prediction_gradients is None
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_hidden_only_backprop_is_the_full_backprop_without_parameters(cell):
+    session = StepSession("abcabcabba", cell=cell, hidden_size=5, num_layers=2, embedding_dim=3, seed=1)
+    only_last = np.full(session.T, -1)
+    only_last[-2] = session.targets[-2]
+    full = session.model.backward(session.trace, only_last, Clipping("off"))
+    hidden = session.last_prediction_gradients
+    np.testing.assert_array_equal(hidden.dh, full.dh)
+    np.testing.assert_array_equal(hidden.grad_norm_h, full.grad_norm_h)
+    assert hidden.loss == full.loss
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_two_losses_back_through_time_at_once_give_what_each_gives_alone(cell):
+    session = StepSession("abcabcabba", cell=cell, hidden_size=5, num_layers=2, embedding_dim=3, seed=4,
+                          clipping=Clipping("norm", 0.1))
+    only_last = np.full(session.T, -1)
+    only_last[-2] = session.targets[-2]
+    model, trace = session.model, session.trace
+    whole, last = model.backward_with_hidden(trace, session.targets, only_last, session.clipping)
+    alone = model.backward(trace, session.targets, session.clipping)
+    np.testing.assert_allclose(whole.dh, alone.dh, rtol=1e-12, atol=1e-15)
+    for name in alone.grads:
+        np.testing.assert_allclose(whole.grads[name], alone.grads[name], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(whole.clipped[name], alone.clipped[name], rtol=1e-12, atol=1e-15)
+    assert whole.loss == alone.loss and whole.grad_norm == pytest.approx(alone.grad_norm, rel=1e-12)
+    np.testing.assert_allclose(last.dh, model.backward_hidden(trace, only_last).dh, rtol=1e-12, atol=1e-15)
+
+
+def test_the_undo_history_of_a_big_model_is_bounded_in_bytes(monkeypatch):
+    from rnntui.engine import session as session_module
+
+    s = StepSession("abcab", cell="lstm", hidden_size=16, seed=0)
+    matrix = s.params["rnn.weight_hh_l0"].nbytes
+    monkeypatch.setattr(session_module, "MAX_UNDO_BYTES", 3 * matrix)
+    for _ in range(10):
+        s.scale_weight("rnn.weight_hh_l0", 1.25)
+    undone = 0
+    while s.can_undo:
+        s.undo()
+        undone += 1
+    assert undone == 3  # the three newest edits; older ones were let go
+    np.testing.assert_allclose(s.params["rnn.weight_hh_l0"], init_params(s.config, 0)["rnn.weight_hh_l0"] * 1.25**7)

@@ -107,13 +107,19 @@ class Trace:
 
 
 @dataclass
-class Gradients:
-    """Backprop through time over one Trace."""
+class HiddenGradients:
+    """Backprop through time to the hidden states only: what the gradient bars draw."""
 
     loss: float | None  # cross-entropy or squared error, averaged over positions with a target (None if none)
-    grads: dict[str, np.ndarray]  # dL/dparam before clipping, same keys and shapes as params
     dh: np.ndarray  # (L, T, H) total derivative dL/dh_t through all later timesteps, t = 1..T
     grad_norm_h: np.ndarray  # (L, T) ||dL/dh_t||
+
+
+@dataclass
+class Gradients(HiddenGradients):
+    """Backprop through time over one Trace, down to every parameter."""
+
+    grads: dict[str, np.ndarray]  # dL/dparam before clipping, same keys and shapes as params
     grad_norm: float  # global norm before clipping
     clipped: dict[str, np.ndarray]  # after clipping (the same arrays when clipping is off)
     grad_norm_clipped: float  # global norm after clipping
@@ -132,6 +138,15 @@ class Gradients:
         after = np.concatenate([self.clipped[name].ravel() for name in self.grads])
         scale = float(np.linalg.norm(before) * np.linalg.norm(after))
         return float(before @ after / scale) if scale > 0 and np.isfinite(scale) else 1.0
+
+
+def rows_times(rows: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out[k] = rows[k] @ matrix, one matrix-vector product per row. OpenBLAS multiplies two rows
+    by a wide matrix several times slower as one matrix product than as two vector products: it
+    repacks the whole matrix for the product, and that is what a step back in time waits for."""
+    for k in range(rows.shape[0]):
+        np.matmul(rows[k], matrix, out=out[k])
+    return out
 
 
 class NumpyRNN:
@@ -337,49 +352,79 @@ class NumpyRNN:
 
     def backward(self, trace: Trace, targets, clipping: Clipping = Clipping()) -> Gradients:
         """Backprop through time: every parameter's gradient and the total dL/dh_t per layer."""
-        cfg = self.config
-        T, L, H = trace.T, cfg.num_layers, cfg.hidden_size
-        grads = {name: np.zeros_like(value) for name, value in self.params.items()}
-        dlogits = self.output_gradient(trace, targets)
-        top = trace.h[L - 1, 1:]
-        grads["head.weight"] = dlogits.T @ top
-        grads["head.bias"] = dlogits.sum(axis=0)
-        d_out = dlogits @ self.params["head.weight"]  # dL/dh_t of the top layer through the head
+        dh_total, grads = self._backprop(trace, [targets], parameters=True)
+        return self._gradients(trace, targets, dh_total[0], grads, clipping)
 
-        dh_total = np.zeros((L, T, H), dtype=self.dtype)
-        for layer in reversed(range(L)):
-            p = self._layer_params(layer)
-            layer_input = trace.x if layer == 0 else trace.h[layer - 1, 1:]
-            if cfg.cell == "rnn":
-                da_i, da_h = self._rnn_backward(trace, layer, p, d_out, dh_total[layer])
-            elif cfg.cell == "lstm":
-                da_i, da_h = self._lstm_backward(trace, layer, p, d_out, dh_total[layer])
-            else:
-                da_i, da_h = self._gru_backward(trace, layer, p, d_out, dh_total[layer])
-            grads[f"rnn.weight_ih_l{layer}"] = da_i.T @ layer_input
-            grads[f"rnn.weight_hh_l{layer}"] = da_h.T @ trace.h[layer, :-1]
-            grads[f"rnn.bias_ih_l{layer}"] = da_i.sum(axis=0)
-            grads[f"rnn.bias_hh_l{layer}"] = da_h.sum(axis=0)
-            d_out = da_i @ p["w_ih"]  # dL/d(input of this layer): the layer below's output
+    def backward_hidden(self, trace: Trace, targets) -> HiddenGradients:
+        """dL/dh_t alone: the same recursion as `backward`, without the parameters' gradients
+        (the matrix products that turn dL/da_t into dL/dW cost as much as the recursion)."""
+        dh_total, _ = self._backprop(trace, [targets], parameters=False)
+        return self._hidden(trace, targets, dh_total[0])
 
-        if "embedding.weight" in grads:
-            np.add.at(grads["embedding.weight"], trace.indices, d_out)
+    def backward_with_hidden(
+        self, trace: Trace, targets, hidden_targets, clipping: Clipping = Clipping()
+    ) -> tuple[Gradients, HiddenGradients]:
+        """`backward(trace, targets)` and `backward_hidden(trace, hidden_targets)` in one pass back
+        through time: the two recursions share the loop, the local derivatives and every
+        element-wise step (see rows_times for why each still multiplies by W_hh on its own)."""
+        dh_total, grads = self._backprop(trace, [targets, hidden_targets], parameters=True)
+        return (self._gradients(trace, targets, dh_total[0], grads, clipping),
+                self._hidden(trace, hidden_targets, dh_total[1]))
 
+    def _hidden(self, trace: Trace, targets, dh: np.ndarray) -> HiddenGradients:
+        return HiddenGradients(self.loss(trace, targets), dh, np.linalg.norm(dh, axis=2))
+
+    def _gradients(self, trace: Trace, targets, dh: np.ndarray, grads, clipping: Clipping) -> Gradients:
         clipped, before, after = clip_gradients(grads, clipping)
         return Gradients(
             loss=self.loss(trace, targets),
+            dh=dh,
+            grad_norm_h=np.linalg.norm(dh, axis=2),
             grads=grads,
-            dh=dh_total,
-            grad_norm_h=np.linalg.norm(dh_total, axis=2),
             grad_norm=before,
             clipped=clipped,
             grad_norm_clipped=after,
             param_grad_norms={name: float(np.linalg.norm(g)) for name, g in grads.items()},
         )
 
+    def _backprop(self, trace: Trace, target_sets, parameters: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """dL/dh_t per layer for each loss in `target_sets` (K, L, T, H), and dL/dparam of the
+        first loss if `parameters` (else {}). The K recursions run side by side."""
+        cfg = self.config
+        T, L, H = trace.T, cfg.num_layers, cfg.hidden_size
+        d_out = np.stack([self.output_gradient(trace, targets) for targets in target_sets])  # (K, T, V)
+        grads = {name: np.zeros_like(value) for name, value in self.params.items()} if parameters else {}
+        if parameters:
+            grads["head.weight"] = d_out[0].T @ trace.h[L - 1, 1:]
+            grads["head.bias"] = d_out[0].sum(axis=0)
+        d_out = d_out @ self.params["head.weight"]  # dL/dh_t of the top layer through the head
+
+        dh_total = np.zeros((len(target_sets), L, T, H), dtype=self.dtype)
+        for layer in reversed(range(L)):
+            p = self._layer_params(layer)
+            layer_input = trace.x if layer == 0 else trace.h[layer - 1, 1:]
+            if cfg.cell == "rnn":
+                da_i, da_h = self._rnn_backward(trace, layer, p, d_out, dh_total[:, layer])
+            elif cfg.cell == "lstm":
+                da_i, da_h = self._lstm_backward(trace, layer, p, d_out, dh_total[:, layer])
+            else:
+                da_i, da_h = self._gru_backward(trace, layer, p, d_out, dh_total[:, layer])
+            if parameters:
+                grads[f"rnn.weight_ih_l{layer}"] = da_i[0].T @ layer_input
+                grads[f"rnn.weight_hh_l{layer}"] = da_h[0].T @ trace.h[layer, :-1]
+                grads[f"rnn.bias_ih_l{layer}"] = da_i[0].sum(axis=0)
+                grads[f"rnn.bias_hh_l{layer}"] = da_h[0].sum(axis=0)
+            if layer > 0 or parameters:  # dL/d(input of this layer): the layer below's output
+                d_out = da_i @ p["w_ih"]
+
+        if "embedding.weight" in grads:
+            np.add.at(grads["embedding.weight"], trace.indices, d_out[0])
+        return dh_total, grads
+
     # Each *_backward walks t = T..1, adds the recurrent gradient to what arrives from above
     # (d_out), records that total in dh (the dL/dh_t the gradient bars draw), and returns the
-    # gradients of the input-side and hidden-side pre-activations for all t.
+    # gradients of the input-side and hidden-side pre-activations for all t. The leading axis
+    # of d_out, dh and the results runs over the losses followed side by side.
 
     def _rnn_backward(self, trace, layer, p, d_out, dh):
         T = trace.T
@@ -388,12 +433,12 @@ class NumpyRNN:
         relu = self.config.activation == "relu"
         # ReLU's derivative is 0 where the output is 0, as in torch's threshold_backward.
         local = (h[1:] > 0).astype(self.dtype) if relu else 1.0 - h[1:] ** 2
-        da = np.empty_like(trace.pre[layer])
-        carry = np.zeros(self.config.hidden_size, dtype=self.dtype)
+        da = np.empty(d_out.shape[:2] + trace.pre[layer].shape[1:], dtype=self.dtype)
+        carry = np.zeros((d_out.shape[0], self.config.hidden_size), dtype=self.dtype)
         for t in reversed(range(T)):
-            dh[t] = d_out[t] + carry
-            da[t] = dh[t] * local[t]
-            carry = da[t] @ w_hh
+            dh[:, t] = d_out[:, t] + carry
+            da[:, t] = dh[:, t] * local[t]
+            rows_times(da[:, t], w_hh, out=carry)
         return da, da
 
     def _lstm_backward(self, trace, layer, p, d_out, dh):
@@ -410,16 +455,17 @@ class NumpyRNN:
             [gg * gi * (1.0 - gi), c[:-1] * gf * (1.0 - gf), gi * (1.0 - gg**2), tanh_c * go * (1.0 - go)],
             axis=1,
         )
-        da = np.empty_like(trace.pre[layer])
-        carry_h = np.zeros(H, dtype=self.dtype)
-        carry_c = np.zeros(H, dtype=self.dtype)
+        K = d_out.shape[0]
+        da = np.empty((K,) + trace.pre[layer].shape, dtype=self.dtype)
+        carry_h = np.zeros((K, H), dtype=self.dtype)
+        carry_c = np.zeros((K, H), dtype=self.dtype)
         for t in reversed(range(T)):
-            dh_t = d_out[t] + carry_h
-            dh[t] = dh_t
+            dh_t = d_out[:, t] + carry_h
+            dh[:, t] = dh_t
             dc = carry_c + dh_t * dc_from_dh[t]
-            da[t] = np.concatenate((dc, dc, dc, dh_t)) * local[t]
+            da[:, t] = np.concatenate((dc, dc, dc, dh_t), axis=1) * local[t]
             carry_c = dc * gf[t]
-            carry_h = da[t] @ w_hh
+            rows_times(da[:, t], w_hh, out=carry_h)
         return da, da
 
     def _gru_backward(self, trace, layer, p, d_out, dh):
@@ -432,16 +478,18 @@ class NumpyRNN:
         dn_local = (1.0 - gz) * (1.0 - gn**2)  # d a_n / d h_t
         dz_local = (h[:-1] - gn) * gz * (1.0 - gz)  # d a_z / d h_t
         dr_local = hidden_n * gr * (1.0 - gr)  # d a_r / d a_n
-        da_i = np.empty_like(trace.pre[layer])
-        da_h = np.empty_like(trace.pre[layer])
-        carry = np.zeros(H, dtype=self.dtype)
+        K = d_out.shape[0]
+        da_i = np.empty((K,) + trace.pre[layer].shape, dtype=self.dtype)
+        da_h = np.empty((K,) + trace.pre[layer].shape, dtype=self.dtype)
+        carry = np.zeros((K, H), dtype=self.dtype)
+        recurrent = np.empty((K, H), dtype=self.dtype)
         for t in reversed(range(T)):
-            dh_t = d_out[t] + carry
-            dh[t] = dh_t
+            dh_t = d_out[:, t] + carry
+            dh[:, t] = dh_t
             da_n = dh_t * dn_local[t]
             da_r = da_n * dr_local[t]
             da_z = dh_t * dz_local[t]
-            da_i[t] = np.concatenate((da_r, da_z, da_n))
-            da_h[t] = np.concatenate((da_r, da_z, da_n * gr[t]))
-            carry = dh_t * gz[t] + da_h[t] @ w_hh
+            da_i[:, t] = np.concatenate((da_r, da_z, da_n), axis=1)
+            da_h[:, t] = np.concatenate((da_r, da_z, da_n * gr[t]), axis=1)
+            carry = dh_t * gz[t] + rows_times(da_h[:, t], w_hh, out=recurrent)
         return da_i, da_h

@@ -7,15 +7,20 @@ only call its methods and read `current_step()`; they never index the engine's a
 What each change recomputes:
   cursor moves           nothing
   set_text               the forward pass from the first changed character on (the prefix is
-                         reused), then BPTT lazily; a new vocabulary re-initialises the weights
+                         reused) and BPTT, lazily; a new vocabulary re-initialises the weights
   set_clipping           only the clipped copy of the gradients
-  weight edit, settings  forward and backward, lazily on the next read
+  weight edit, settings  forward and backward, lazily on the next read; spectral radii only
+                         for the blocks whose radius the edit does not determine (spectral.py)
 A refused change raises RnntuiError/WeightEditError and leaves the session exactly as it was.
 
 The weights are always "the base weights, then these edits": the base comes from the seed, a
 named source (the ABC lesson's) or a checkpoint (`weights_source`), and every accepted edit is kept
 as a value (`edits`), so a state string can name the base and replay the edits instead of
 carrying the weights. Undo restores the weights and where they came from together.
+
+Reading `trace`, `gradients`, ... computes what is missing in the caller's thread. A caller that
+must not wait (the app's UI thread) asks `pending()`, runs `job()` elsewhere and hands the results
+back with `adopt()` (see recompute.py).
 """
 
 from __future__ import annotations
@@ -28,12 +33,17 @@ import numpy as np
 from rnntui.engine import weights
 from rnntui.engine.checkpoint import file_sha256, load_checkpoint
 from rnntui.engine.config import ModelConfig
-from rnntui.engine.numpy_rnn import Clipping, Gradients, NumpyRNN, Trace, clip_gradients, init_params
+from rnntui.engine.numpy_rnn import Clipping, Gradients, HiddenGradients, NumpyRNN, Trace, clip_gradients, init_params
+from rnntui.engine.recompute import PARTS, Computed, Job
+from rnntui.engine.spectral import KnownRadii, Radii
 from rnntui.engine.vocab import Vocab
 from rnntui.errors import RnntuiError
 from rnntui.numbers import check_seed
 
 MAX_UNDO = 100
+# ... and at most this many bytes of weights that only the undo history keeps: each `]` on a
+# 2×384 LSTM keeps two 1536×384 matrices (9 MB), so 100 of them would hold almost a gigabyte.
+MAX_UNDO_BYTES = 256 * 2**20
 SEED_WEIGHTS = "seed"  # weights_source of weights drawn from the session's seed
 CHECKPOINT_WEIGHTS = "checkpoint"  # weights_source of weights loaded from `checkpoint_path`
 
@@ -47,6 +57,9 @@ class WeightHistory:
     seed: int
     source: str | None  # SEED_WEIGHTS, CHECKPOINT_WEIGHTS, a named source, or None: given, origin unknown
     edits: tuple[weights.WeightEdit, ...] = field(default=())  # replayed on `base`, they give `params`
+    radii: KnownRadii = KnownRadii()  # what is known of the spectral radii of `params` ...
+    base_radii: KnownRadii = KnownRadii()  # ... and of `base`'s
+    kept: int = 0  # bytes of weights only this entry keeps alive (the arrays the next change replaced)
 
 
 @dataclass(frozen=True)
@@ -67,28 +80,6 @@ class StepView:
     loss: float | None  # -log probs[target], None without a target
 
 
-def _concat_traces(old: Trace, k: int, new: Trace | None) -> Trace:
-    """old's first k timesteps followed by `new` (run from old's state after step k), if any."""
-
-    def join(a, b, axis=1):  # arrays are [layer, time, unit]; per-time arrays use axis 0
-        return a if b is None else np.concatenate([a, b], axis=axis)
-
-    def part(name):
-        return None if new is None else getattr(new, name)
-
-    return Trace(
-        indices=join(old.indices[:k], part("indices"), axis=0),
-        x=join(old.x[:k], part("x"), axis=0),
-        h=join(old.h[:, : k + 1], None if new is None else new.h[:, 1:]),
-        c=None if old.c is None else join(old.c[:, : k + 1], None if new is None else new.c[:, 1:]),
-        pre=join(old.pre[:, :k], part("pre")),
-        gates={n: join(g[:, :k], None if new is None else new.gates[n]) for n, g in old.gates.items()},
-        logits=join(old.logits[:k], part("logits"), axis=0),
-        probs=join(old.probs[:k], part("probs"), axis=0),
-        hidden_n=None if old.hidden_n is None else join(old.hidden_n[:, :k], part("hidden_n")),
-    )
-
-
 class StepSession:
     """Model + text + cursor + settings, with the trace and gradients cached."""
 
@@ -102,7 +93,7 @@ class StepSession:
         embedding_dim: int | None = None,
         seed: int = 0,
         clipping: Clipping = Clipping(),
-        dtype=np.float64,
+        dtype=np.float64,  # for every size: float32 prints vanishing gradients as 0 (test_engine_precision)
         params: dict[str, np.ndarray] | None = None,
         vocab: list[str] | None = None,
         source: str | None = None,
@@ -126,6 +117,8 @@ class StepSession:
         base = init_params(self._config, self._seed, self._dtype) if params is None else params
         self._model = NumpyRNN(self._config, base, self._dtype)
         self._base_params = self._model.params
+        self._radii = KnownRadii()  # what is known of the current weights' spectral radii
+        self._base_radii = KnownRadii()  # ... and of the base weights' (reset_weights returns to them)
         self._source = SEED_WEIGHTS if params is None else source
         self._edits: tuple[weights.WeightEdit, ...] = ()
         self._text = text
@@ -133,10 +126,10 @@ class StepSession:
         self._cursor = len(text)
         self._undo: list[WeightHistory] = []
         self._trace: Trace | None = None
+        self._previous_trace: Trace | None = None  # this model over the previous text: a prefix to reuse
         self._gradients: Gradients | None = None
         # (trace, gradients of the last prediction's loss): valid while that trace is current.
-        self._last_prediction: tuple[Trace, Gradients | None] | None = None
-        self._radii: tuple[NumpyRNN, dict[str, dict[str, float]]] | None = None  # (model, its radii)
+        self._last_prediction: tuple[Trace, HiddenGradients | None] | None = None
         self.checkpoint_path: str | None = None
         self.checkpoint_sha256: str | None = None  # of the file as it was loaded
 
@@ -231,32 +224,26 @@ class StepSession:
     @property
     def trace(self) -> Trace:
         if self._trace is None:
-            self._trace = self._model.forward(self._indices)
+            self._compute(("trace",))
         return self._trace
 
     @property
     def gradients(self) -> Gradients:
         if self._gradients is None:
-            self._gradients = self._model.backward(self.trace, self.targets, self._clipping)
+            self._compute(("gradients",))
         return self._gradients
 
     @property
-    def last_prediction_gradients(self) -> Gradients | None:
+    def last_prediction_gradients(self) -> HiddenGradients | None:
         """BPTT of the last prediction's loss alone (position T-1 predicting character T).
 
         The total dL/dh_t adds every later position's own loss term, so it never shows vanishing;
         following one loss back through time shows the product of Jacobians shrinking or growing.
         This is what the gradient bars draw by default. None when there is no prediction (T < 2).
-        Cached per trace; clipping off, since the bars show the raw flow.
+        Cached per trace; dL/dh_t only (no parameter's gradient), unclipped: the bars show the raw flow.
         """
-        trace = self.trace
-        if self._last_prediction is None or self._last_prediction[0] is not trace:
-            gradients = None
-            if self.T >= 2:
-                only_last = np.full(self.T, -1, dtype=np.int64)
-                only_last[-2] = self.targets[-2]
-                gradients = self._model.backward(trace, only_last, Clipping("off"))
-            self._last_prediction = (trace, gradients)
+        if "last" in self.pending(("last",)):
+            self._compute(("last",))
         return self._last_prediction[1]
 
     @property
@@ -300,13 +287,12 @@ class StepSession:
         prime = self._text[t - 1]
         return generate(stepper, self._vocab, prime, length, temperature, seed=seed)[len(prime):]
 
-    def spectral_radii(self) -> dict[str, dict[str, float]]:
+    def spectral_radii(self) -> Radii:
         """Per layer, the spectral radius of each weight_hh block (see weights.py for why blocks).
-        Cached per model: an eigvals per redraw would cost more than drawing the panes, and every
-        weight change installs a new model object."""
-        if self._radii is None or self._radii[0] is not self._model:
-            self._radii = (self._model, weights.spectral_radii(self.params, self._config))
-        return self._radii[1]
+        Kept across edits that determine it, so a block is decomposed once per set of values."""
+        if "radii" in self.pending(("radii",)):
+            self._compute(("radii",))
+        return self._radii.nested(self._config)
 
     def copy(self) -> "StepSession":
         """An independent session in the same state, for what-if edits (an exercise replaying keys).
@@ -318,10 +304,60 @@ class StepSession:
     def prepare(self) -> "StepSession":
         """Compute every cache a redraw reads (trace, both BPTTs, radii) now, in the caller's
         thread or process, so whoever installs the session only draws it."""
-        self.gradients  # noqa: B018 - computed for its cache
-        self.last_prediction_gradients  # noqa: B018
-        self.spectral_radii()
+        self._compute(PARTS)
         return self
+
+    # ------------------------------------------------------------------ computing elsewhere
+
+    def pending(self, parts: tuple[str, ...] = PARTS) -> tuple[str, ...]:
+        """Which of `parts` (see recompute.PARTS) are not computed for the current state."""
+        stale = {
+            "trace": self._trace is None,
+            "gradients": self._gradients is None,
+            "last": self._trace is None or self._last_prediction is None or self._last_prediction[0] is not self._trace,
+            "radii": bool(self._radii.missing(self._config)),
+        }
+        return tuple(part for part in PARTS if part in parts and stale[part])
+
+    def job(self, parts: tuple[str, ...] = PARTS) -> Job:
+        """What computing the pending ones among `parts` takes, safe to run in another thread."""
+        return Job(
+            key=(self._model, self._indices),
+            parts=self.pending(parts),
+            model=self._model,
+            config=self._config,
+            indices=self._indices,
+            clipping=self._clipping,
+            trace=self._trace,
+            previous_trace=self._previous_trace,
+            radii=self._radii,
+        )
+
+    def adopt(self, computed: Computed) -> bool:
+        """Install a job's results where the session still holds the state they were computed for;
+        False when an edit since then made some of them stale (those are dropped: the spectral
+        radii follow the weights alone, the passes the weights and the text)."""
+        model, indices = computed.key
+        if model is not self._model:
+            return False
+        if computed.radii is not None and len(computed.radii.values) > len(self._radii.values):
+            self._radii = computed.radii
+            if model.params is self._base_params:
+                self._base_radii = computed.radii
+        if indices is not self._indices:
+            return computed.trace is None and computed.gradients is None and computed.last is None
+        if computed.trace is not None and self._trace is None:
+            self._trace, self._previous_trace = computed.trace, None
+        if computed.trace is self._trace:
+            if computed.gradients is not None and self._gradients is None:
+                same = computed.clipping == self._clipping  # else `k` was pressed while it ran
+                self._gradients = computed.gradients if same else self._reclipped(computed.gradients)
+            if computed.last is not None:
+                self._last_prediction = (self._trace, computed.last[0])
+        return True
+
+    def _compute(self, parts: tuple[str, ...]) -> None:
+        self.adopt(self.job(parts).run())
 
     # ------------------------------------------------------------------ cursor (recomputes nothing)
 
@@ -363,25 +399,11 @@ class StepSession:
             self._vocab = vocab
             self._replace_model(config, init_params(config, self._seed, self._dtype), new_base=True)
         elif self._trace is not None:
-            self._trace = self._extend_trace(self._trace, indices)
+            self._previous_trace, self._trace = self._trace, None  # its unchanged prefix is reused
         self._text = text
         self._indices = indices
         self._gradients = None
         self._cursor = min(max(self._cursor, 1), len(text))
-
-    def _extend_trace(self, old: Trace, indices: np.ndarray) -> Trace:
-        n = min(len(old.indices), len(indices))
-        changed = np.flatnonzero(old.indices[:n] != indices[:n])
-        k = int(changed[0]) if changed.size else n  # timesteps that stay the same
-        if k == len(indices) == len(old.indices):
-            return old
-        if k == len(indices):  # the new text is a prefix of the old one: nothing to run
-            return _concat_traces(old, k, None)
-        if k == 0:
-            return self._model.forward(indices)
-        c0 = None if old.c is None else old.c[:, k]
-        tail = self._model.forward(indices[k:], h0=old.h[:, k], c0=c0)
-        return _concat_traces(old, k, tail)
 
     # ------------------------------------------------------------------ settings
 
@@ -392,7 +414,7 @@ class StepSession:
     def set_activation(self, activation: str) -> None:
         """tanh/ReLU for the vanilla RNN. The weights keep their values: same weights, other curve."""
         config = self._config.with_(activation=activation)
-        self._replace_model(config, self.params, new_base=False)
+        self._replace_model(config, self.params, new_base=False, radii=self._radii)
 
     def set_hidden_size(self, hidden_size: int) -> None:
         self._reconfigure(hidden_size=hidden_size)
@@ -402,11 +424,14 @@ class StepSession:
 
     def set_clipping(self, mode: str, threshold: float | None = None) -> None:
         """Change clipping; only the clipped copy of the gradients is recomputed."""
-        clipping = Clipping(mode, self._clipping.threshold if threshold is None else float(threshold))
-        self._clipping = clipping
+        self._clipping = Clipping(mode, self._clipping.threshold if threshold is None else float(threshold))
         if self._gradients is not None:
-            clipped, _, after = clip_gradients(self._gradients.grads, clipping)
-            self._gradients = replace(self._gradients, clipped=clipped, grad_norm_clipped=after)
+            self._gradients = self._reclipped(self._gradients)
+
+    def _reclipped(self, gradients: Gradients) -> Gradients:
+        """The gradients with the session's clipping applied to the unclipped ones."""
+        clipped, _, after = clip_gradients(gradients.grads, self._clipping)
+        return replace(gradients, clipped=clipped, grad_norm_clipped=after)
 
     def _reconfigure(self, **changes) -> None:
         config = self._config.with_(**changes)  # validates: raises before anything changes
@@ -426,49 +451,61 @@ class StepSession:
 
     def apply_edit(self, edit: weights.WeightEdit) -> None:
         """Apply one edit (a key's, the editor's, or one replayed from a state string) and keep it."""
-        params = edit.apply(self.params, self._config)
-        self._change_weights(params, self._base_params, self._seed, self._source, self._edits + (edit,))
+        params = edit.apply(self.params, self._config, self._radii)
+        self._change_weights(params, self._base_params, self._seed, self._source, self._edits + (edit,),
+                             edit.radii_after(self._radii, self._config))
 
     def randomize(self, seed: int) -> None:
         """Fresh weights from `seed`, which becomes the session's seed (reset_weights returns here)."""
         params = weights.rerandomize(self.params, self._config, seed)
-        self._change_weights(params, params, int(seed), SEED_WEIGHTS, ())
+        self._change_weights(params, params, int(seed), SEED_WEIGHTS, (), KnownRadii(), base_radii=KnownRadii())
 
     def reset_weights(self) -> None:
         """Back to the seed's (or the checkpoint's) weights; undoable."""
-        self._change_weights(dict(self._base_params), self._base_params, self._seed, self._source, ())
+        self._change_weights(dict(self._base_params), self._base_params, self._seed, self._source, (), self._base_radii)
 
     def undo(self) -> None:
         """Revert the last weight change, and with it the seed and edits it replaced."""
         if not self._undo:
             raise RnntuiError("nothing to undo")
         previous = self._undo.pop()
-        self._install(NumpyRNN(self._config, previous.params, self._dtype))
-        self._base_params, self._seed, self._source, self._edits = (
-            previous.base, previous.seed, previous.source, previous.edits)
+        self._install(NumpyRNN(self._config, previous.params, self._dtype), previous.radii)
+        self._base_params, self._seed, self._source, self._edits, self._base_radii = (
+            previous.base, previous.seed, previous.source, previous.edits, previous.base_radii)
 
-    def _change_weights(self, params, base, seed: int, source: str | None, edits: tuple) -> None:
+    def _change_weights(self, params, base, seed: int, source: str | None, edits: tuple, radii: KnownRadii,
+                        base_radii: KnownRadii | None = None) -> None:
+        """Install new weights; `radii` is what the change leaves known of their spectral radii."""
         model = NumpyRNN(self._config, params, self._dtype)  # validates before anything changes
-        self._undo.append(WeightHistory(self.params, self._base_params, self._seed, self._source, self._edits))
+        kept = sum(a.nbytes for name, a in self.params.items() if model.params[name] is not a)
+        self._undo.append(WeightHistory(self.params, self._base_params, self._seed, self._source, self._edits,
+                                        self._radii, self._base_radii, kept))
         del self._undo[:-MAX_UNDO]
-        self._install(model)
+        while len(self._undo) > 1 and sum(entry.kept for entry in self._undo) > MAX_UNDO_BYTES:
+            del self._undo[0]
+        self._install(model, radii)
         self._base_params, self._seed, self._source, self._edits = base, seed, source, edits
+        if base_radii is not None:
+            self._base_radii = base_radii
 
     # ------------------------------------------------------------------ internals
 
-    def _replace_model(self, config: ModelConfig, params, new_base: bool) -> None:
+    def _replace_model(self, config: ModelConfig, params, new_base: bool, radii: KnownRadii = KnownRadii()) -> None:
         model = NumpyRNN(config, params, self._dtype)
         self._config = config
         self._undo.clear()  # old edits refer to other shapes or another model
-        self._install(model)
+        self._install(model, radii)
         if new_base:
             self._base_params = model.params
+            self._base_radii = radii
             self._source, self._edits = SEED_WEIGHTS, ()
             self.checkpoint_path = self.checkpoint_sha256 = None
 
-    def _install(self, model: NumpyRNN) -> None:
+    def _install(self, model: NumpyRNN, radii: KnownRadii) -> None:
         self._model = model
+        self._radii = radii
         self._trace = None
+        self._previous_trace = None
         self._gradients = None
 
     def _check_t(self, t: int) -> None:

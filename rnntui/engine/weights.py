@@ -22,6 +22,7 @@ import numpy as np
 
 from rnntui.engine.config import ModelConfig
 from rnntui.engine.numpy_rnn import init_params
+from rnntui.engine.spectral import KnownRadii, Radii, after_entry_edit, gate_rows, spectral_radius  # noqa: F401 - gate_rows is part of this module's API
 from rnntui.errors import WeightEditError
 
 Params = dict[str, np.ndarray]
@@ -76,20 +77,15 @@ def scale(params: Params, name: str, factor) -> Params:
         return _replaced(params, name, array * factor)
 
 
-def spectral_radius(matrix: np.ndarray) -> float:
-    """max |eigenvalue| of a square matrix: > 1 lets the recurrence grow, < 1 makes it fade."""
-    return float(np.max(np.abs(np.linalg.eigvals(matrix)))) if matrix.size else 0.0
-
-
-def spectral_radii(params: Params, config: ModelConfig) -> dict[str, dict[str, float]]:
+def spectral_radii(params: Params, config: ModelConfig) -> Radii:
     """{"rnn.weight_hh_l{k}": {block: radius}}; blocks are the gate names, or "h" for a vanilla RNN."""
-    rows = gate_rows(config)
-    return {
-        f"rnn.weight_hh_l{layer}": {
-            block: spectral_radius(params[f"rnn.weight_hh_l{layer}"][r]) for block, r in rows.items()
-        }
-        for layer in range(config.num_layers)
-    }
+    return KnownRadii().complete(params, config).nested(config)
+
+
+def edited_blocks(config: ModelConfig, layer: int | None = None, block: str | None = None) -> list[tuple[str, str]]:
+    """The (weight_hh name, block) pairs that set_spectral_radius(..., layer, block) rescales."""
+    layers = range(config.num_layers) if layer is None else [layer]
+    return [(f"rnn.weight_hh_l{k}", label) for k in layers for label in gate_rows(config) if block in (None, label)]
 
 
 def set_spectral_radius(
@@ -98,32 +94,31 @@ def set_spectral_radius(
     radius,
     layer: int | None = None,
     block: str | None = None,
+    known: KnownRadii = KnownRadii(),
 ) -> Params:
-    """Rescale weight_hh blocks so each has spectral radius `radius` (all layers/blocks by default)."""
+    """Rescale weight_hh blocks so each has spectral radius `radius` (all layers/blocks by default).
+    `known` holds radii already computed for `params`: those blocks need no eigen-decomposition."""
     radius = _finite_number(radius, "the spectral radius")
     if radius < 0:
         raise WeightEditError(f"a spectral radius cannot be negative, got {radius}")
-    layers = range(config.num_layers) if layer is None else [layer]
     if layer is not None and not (isinstance(layer, int) and 0 <= layer < config.num_layers):
         raise WeightEditError(f"layer must be 0..{config.num_layers - 1}, got {layer!r}")
-    blocks = gate_rows(config)
-    if block is not None and block not in blocks:
-        raise WeightEditError(f"{config.cell} has no block {block!r} (blocks: {', '.join(blocks)})")
-    result = dict(params)
-    for k in layers:
-        name = f"rnn.weight_hh_l{k}"
-        w = params[name].copy()
-        for label, rows in blocks.items():
-            if block is not None and label != block:
+    rows = gate_rows(config)
+    if block is not None and block not in rows:
+        raise WeightEditError(f"{config.cell} has no block {block!r} (blocks: {', '.join(rows)})")
+    edited: dict[str, np.ndarray] = {}
+    for name, label in edited_blocks(config, layer, block):
+        w = edited.setdefault(name, params[name].copy())
+        current = known.values.get((name, label))
+        if current is None:
+            current = spectral_radius(w[rows[label]])
+        if current == 0.0:
+            if radius == 0.0:
                 continue
-            current = spectral_radius(w[rows])
-            if current == 0.0:
-                if radius == 0.0:
-                    continue
-                raise WeightEditError(
-                    f"{name} block {label!r} has spectral radius 0: scaling cannot give it {radius}"
-                )
-            w[rows] *= radius / current
+            raise WeightEditError(f"{name} block {label!r} has spectral radius 0: scaling cannot give it {radius}")
+        w[rows[label]] *= radius / current
+    result = dict(params)
+    for name, w in edited.items():
         result = _replaced(result, name, w)
     return result
 
@@ -138,13 +133,6 @@ def rerandomize(params: Params, config: ModelConfig, seed, names=None) -> Params
     for name in names:
         _array(params, name)
     return {**params, **{name: fresh[name] for name in names}}
-
-
-def gate_rows(config: ModelConfig) -> dict[str, slice]:
-    """Row range of each gate block in weight_ih/weight_hh/biases ("h" for a vanilla RNN)."""
-    H = config.hidden_size
-    labels = config.gate_names or ("h",)
-    return {label: slice(g * H, (g + 1) * H) for g, label in enumerate(labels)}
 
 
 # ---------------------------------------------------------------------------------- edit records
@@ -168,8 +156,12 @@ class SetEntry:
         index = tuple(int(i) if isinstance(i, numbers.Integral) and not isinstance(i, bool) else i for i in index)
         return cls(name, index, _finite_number(value, "a weight"))
 
-    def apply(self, params: Params, config: ModelConfig) -> Params:
+    def apply(self, params: Params, config: ModelConfig, known: KnownRadii = KnownRadii()) -> Params:
         return set_entry(params, self.name, self.index, self.value)
+
+    def radii_after(self, known: KnownRadii, config: ModelConfig) -> KnownRadii:
+        """Only the block holding the edited row of a weight_hh is new."""
+        return after_entry_edit(known, config, self.name, self.index)
 
 
 @dataclass(frozen=True)
@@ -183,8 +175,12 @@ class Scale:
     def of(cls, name: str, factor) -> "Scale":
         return cls(name, _finite_number(factor, "the scale factor"))
 
-    def apply(self, params: Params, config: ModelConfig) -> Params:
+    def apply(self, params: Params, config: ModelConfig, known: KnownRadii = KnownRadii()) -> Params:
         return scale(params, self.name, self.factor)
+
+    def radii_after(self, known: KnownRadii, config: ModelConfig) -> KnownRadii:
+        """ρ(cW) = |c| ρ(W): no block needs decomposing again."""
+        return known.scaled(self.name, self.factor)
 
 
 @dataclass(frozen=True)
@@ -199,8 +195,13 @@ class SpectralRadius:
     def of(cls, radius, layer: int | None = None, block: str | None = None) -> "SpectralRadius":
         return cls(_finite_number(radius, "the spectral radius"), layer, block)
 
-    def apply(self, params: Params, config: ModelConfig) -> Params:
-        return set_spectral_radius(params, config, self.radius, self.layer, self.block)
+    def apply(self, params: Params, config: ModelConfig, known: KnownRadii = KnownRadii()) -> Params:
+        """`known`: radii already computed for `params` (those blocks need no decomposition)."""
+        return set_spectral_radius(params, config, self.radius, self.layer, self.block, known=known)
+
+    def radii_after(self, known: KnownRadii, config: ModelConfig) -> KnownRadii:
+        """The rescaled blocks have the radius asked for, by construction."""
+        return known.with_radii({pair: self.radius for pair in edited_blocks(config, self.layer, self.block)})
 
 
 WeightEdit = Union[SetEntry, Scale, SpectralRadius]

@@ -30,6 +30,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from rnntui.engine.config import CELLS
+from rnntui.engine.recompute import PARTS
 from rnntui.engine.sampling import TEMPERATURES
 from rnntui.engine.session import StepSession
 from rnntui.engine.weights import W_HH_STEP
@@ -38,6 +39,7 @@ from rnntui.errors import RnntuiError
 from rnntui.i18n import t
 from rnntui.numbers import parse_number
 from rnntui.tui import views
+from rnntui.tui.recompute import Recomputer
 from rnntui.tui.screens.help import HelpScreen
 from rnntui.tui.screens.prompt import PromptScreen, escape_text, unescape_text
 from rnntui.tui.screens.weight_editor import WeightEditorScreen
@@ -135,6 +137,8 @@ class StepScreen(Screen[None]):
         self.sample_count = 0
         self._play_timer: Timer | None = None
         self._early_log: list[str] | None = []  # None once the console is laid out
+        self.recomputer = Recomputer(self)  # passes and radii of big models, off the UI thread
+        self._drawn: set[str] = set()  # panes that have shown figures (before that: "computing…")
         if start_at_first:
             session.first()
 
@@ -211,40 +215,80 @@ class StepScreen(Screen[None]):
 
     # ------------------------------------------------------------------ the one re-render
 
+    def shown_parts(self) -> tuple[str, ...]:
+        """What the panes draw from (recompute.PARTS): the last prediction's BPTT only for its bars."""
+        return tuple(part for part in PARTS if not (part == "last" and self.bars_whole_loss))
+
     def render_session(self) -> None:
-        """Redraw every pane from the session. Called after each change; cheap when nothing moved."""
+        """Redraw every pane from the session. Called after each change; cheap when nothing moved.
+        What a change left to compute runs in the background (Recomputer): until it is back, the
+        panes that draw from it keep their figures, dimmed, and the status line says so."""
         s = self.session
         cfg = s.config
+        pending = set(self.recomputer.request(s, self.shown_parts()))
+        traced = "trace" not in pending
         self.selection = self.selection.clamped(cfg.num_layers, cfg.hidden_size)
         self.query_one("#sequence", SequencePane).show(
-            views.tokens(s), [s.vocab.chars[i] if i >= 0 else None for i in s.targets.tolist()], s.cursor - 1, views.x_line(s)
-        )
-        blocks, h_block = views.hidden_blocks(s)
-        self.query_one("#hidden", HeatmapPane).show(
-            blocks, views.tokens(s), s.cursor - 1,
-            selected=(h_block[(self.selection.layer, 0)], self.selection.unit),
-            header=views.hidden_numbers(s, self.selection, legend=not self.compact),  # pinned on top
-            data=s.trace,
+            views.tokens(s), [s.vocab.chars[i] if i >= 0 else None for i in s.targets.tolist()], s.cursor - 1,
+            views.x_line(s) if traced else t("stepping.pending.computing"),
         )
         gates = self.query_one("#gates", HeatmapPane)
         gates.border_title = t("step.title.gates") if cfg.cell != "rnn" else t("step.title.pre_activation")
         gates.border_subtitle = {"rnn": t("step.title.no_gates"), "lstm": "LSTM i f g o", "gru": "GRU r z n"}[cfg.cell]
-        blocks_per_layer = max(1, len(cfg.gate_names))
-        self.gate_index %= blocks_per_layer
-        gate_block = self.selection.layer * blocks_per_layer + self.gate_index  # `v` moves between blocks
-        gates.show(
-            views.gate_blocks(s), views.tokens(s), s.cursor - 1, selected=(gate_block, self.selection.unit),
-            header=views.gate_legend(s, self.selection, compact=self.compact), footer=views.gate_footer(s), data=s.trace,
-        )
+        if traced:
+            blocks, h_block = views.hidden_blocks(s)
+            self.query_one("#hidden", HeatmapPane).show(
+                blocks, views.tokens(s), s.cursor - 1,
+                selected=(h_block[(self.selection.layer, 0)], self.selection.unit),
+                header=views.hidden_numbers(s, self.selection, legend=not self.compact),  # pinned on top
+                data=s.trace,
+            )
+            blocks_per_layer = max(1, len(cfg.gate_names))
+            self.gate_index %= blocks_per_layer
+            gate_block = self.selection.layer * blocks_per_layer + self.gate_index  # `v` moves between blocks
+            gates.show(
+                views.gate_blocks(s), views.tokens(s), s.cursor - 1, selected=(gate_block, self.selection.unit),
+                header=views.gate_legend(s, self.selection, compact=self.compact), footer=views.gate_footer(s),
+                data=s.trace,
+            )
+            self.query_one("#distribution", DistributionPane).show(views.console_view(s, self.temperature, self.sample_text))
         gradients = self.query_one("#gradients", GradientPane)
-        gradients.show(views.gradient_view(s, views.last_prediction_gradients(s), whole=self.bars_whole_loss))
+        bars_ready = not pending & {"trace", "gradients", "last"}
+        if bars_ready:
+            last = None if self.bars_whole_loss else views.last_prediction_gradients(s)
+            gradients.show(views.gradient_view(s, last, whole=self.bars_whole_loss))
         whole = "whole" if self.bars_whole_loss else "last"
         gradients.border_title = t(f"step.title.gradients_{whole}")
         gradients.border_subtitle = t(f"step.title.gradients_{whole}_sub")
-        self.query_one("#distribution", DistributionPane).show(views.console_view(s, self.temperature, self.sample_text))
-        status = views.status_text(s, self.playing, self.speed, self.app.size.width, s.spectral_radii())
+        for selector, ready in (("#hidden", traced), ("#gates", traced), ("#distribution", traced),
+                                ("#gradients", bars_ready)):
+            pane = self.query_one(selector)
+            pane.set_class(not ready, "stale")  # an earlier state's figures, dimmed
+            if ready:
+                self._drawn.add(selector)
+            pane.wait(None if selector in self._drawn else t("stepping.pending.computing"))
+        radii = None if "radii" in pending else s.spectral_radii()
+        status = views.status_text(s, self.playing, self.speed, self.app.size.width, radii)
+        if pending and self.recomputer.failed is not None:
+            status = f"{t('stepping.failed.note')} · {status}"
         self.query_one("#status", Static).update(status, layout=False)  # one line: no re-layout
         self.post_message(self.Shown())
+
+    @on(Recomputer.Ready)
+    def recomputed(self, message: Recomputer.Ready) -> None:
+        """A stage of the background work is back: adopted if it still describes what is shown."""
+        self.recomputer.delivered(message)
+        if message.session is self.session:
+            message.session.adopt(message.computed)
+            self.render_session()
+
+    @on(Recomputer.Failed)
+    def recompute_failed(self, message: Recomputer.Failed) -> None:
+        """One log line; the panes keep the last good figures and the status line says so."""
+        self.recomputer.remember_failure(message)
+        self.log_line(t("stepping.failed.log", error=message.error))
+        if message.session is self.session:
+            self.render_session()
 
     def changed(self, keep_sample: bool = False) -> None:
         """After a state change: the old sample no longer continues this state; redraw."""
@@ -477,6 +521,9 @@ class StepScreen(Screen[None]):
         return self.session.sample(SAMPLE_LENGTH, self.temperature, seed=self.session.seed + self.sample_count)
 
     def draw_sample(self) -> None:
+        if "trace" in self.session.pending(("trace",)):
+            self.notify(t("stepping.pending.sample"), timeout=3)
+            return
         try:
             self.sample_text = self.session_sample()
         except RnntuiError as error:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from textual.strip import Strip
 
-from rnntui.engine.numpy_rnn import Gradients
+from rnntui.engine.numpy_rnn import HiddenGradients
 from rnntui.engine.session import StepSession
 from rnntui.equation import names_line, step_equation
 from rnntui.i18n import t
@@ -79,11 +79,20 @@ def _limit(values: np.ndarray, floor: float = 1.0) -> float:
 
 
 def not_finite(session: StepSession) -> bool:
-    """The forward or the backward pass left the range of floats (nan or inf somewhere)."""
-    trace, grads = session.trace, session.gradients
+    """The forward or the backward pass left the range of floats (nan or inf somewhere). Judged
+    from the passes computed so far: a pass still being computed is not waited for."""
+    pending = session.pending(("trace", "gradients"))
+    if "trace" in pending:
+        return False
+    trace = session.trace
     states = [trace.h] if trace.c is None else [trace.h, trace.c]
+    if not all(np.isfinite(a).all() for a in states):
+        return True
+    if "gradients" in pending:
+        return False
+    grads = session.gradients
     norms = [grads.grad_norm] if grads.loss is None else [grads.grad_norm, grads.loss]
-    return not (all(np.isfinite(a).all() for a in states) and np.isfinite(norms).all())
+    return not np.isfinite(norms).all()
 
 
 def tokens(session: StepSession) -> list[str]:
@@ -216,17 +225,17 @@ def gate_footer(session: StepSession) -> list[str]:
     return [names_line()]
 
 
-def last_prediction_gradients(session: StepSession) -> Gradients | None:
+def last_prediction_gradients(session: StepSession) -> HiddenGradients | None:
     """The last prediction's loss traced back in time (see StepSession.last_prediction_gradients)."""
     return session.last_prediction_gradients
 
 
-def gradient_view(session: StepSession, last: Gradients | None, whole: bool = False) -> GradientView | None:
+def gradient_view(session: StepSession, last: HiddenGradients | None, whole: bool = False) -> GradientView | None:
     """Bars from the last prediction's loss (or, `whole`, from the whole sequence's loss: the
     total dL/dh_t); global and per-parameter norms always from the whole loss, which is what
     clipping sees."""
     grads = session.gradients
-    if grads.loss is None or last is None:
+    if grads.loss is None or (last is None and not whole):
         return None
     layer = session.config.num_layers - 1
     return GradientView(
@@ -255,10 +264,10 @@ def console_view(session: StepSession, temperature: float, sample: str | None) -
 
 
 def status_text(
-    session: StepSession, playing: bool, speed: float, width: int, radii: dict[str, dict[str, float]]
+    session: StepSession, playing: bool, speed: float, width: int, radii: dict[str, dict[str, float]] | None
 ) -> str:
     """The status line; below 110 columns, or with a warning in front, in a terse form so that it
-    still fits on one line."""
+    still fits on one line. The loss and the radii say so while they are being computed (radii None)."""
     cfg = session.config
     alert = not_finite(session)
     terse = width < 110 or alert
@@ -267,9 +276,11 @@ def status_text(
     else:
         threshold = format_number(session.clipping.threshold, 4, significant=True)
         clip = t("panes.status.clip_terse" if terse else "panes.status.clip", mode=t(f"panes.clip_mode.{session.clipping.mode}"), threshold=threshold)
-    loss = session.gradients.loss
-    radii = radii[f"rnn.weight_hh_l{cfg.num_layers - 1}"]
-    if terse:
+    loss = None if session.pending(("gradients",)) else session.gradients.loss
+    radii = None if radii is None else radii[f"rnn.weight_hh_l{cfg.num_layers - 1}"]
+    if radii is None:
+        radius = t("stepping.pending.radius")
+    elif terse:
         radius = f"ρ {format_number(max(radii.values()), 2)}"
     elif len(radii) > 1:
         radius = "ρ(W_hh) " + " ".join(f"{block}:{format_number(r, 2)}" for block, r in radii.items())
@@ -283,6 +294,7 @@ def status_text(
         f"L={cfg.num_layers}" if terse else t("panes.status.layers", layers=cfg.num_layers),
         clip,
         f"t {session.cursor}/{session.T}",
+        t("stepping.pending.loss") if session.pending(("gradients",)) else
         t("panes.status.loss_none") if loss is None else t("panes.status.loss", loss=format_number(loss)),
         radius,
     ]

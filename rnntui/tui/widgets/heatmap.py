@@ -112,11 +112,11 @@ class HeatmapPane(LinePane):
         self.footer: list[Strip] = []
         self._selected_line = 0  # content line of the selected cell, to scroll it into view
         self._selected_title_line = 0  # content line of its block's title
-        self._row_base = 0
         self._data: object = None
         self._row_cache: dict[tuple[int, int, int, int], _BlockRows] = {}  # (block, start, stop, cell)
         self._line_cells: dict[int, tuple[int, int]] = {}  # scrolling line -> (block, row), for clicks
         self._page = (0, 0, 1)  # (start, stop, cell) of the columns drawn
+        self._unmarked: tuple | None = None  # (key, layout) of the unmarked lines, see _layout
 
     def show(
         self,
@@ -135,6 +135,7 @@ class HeatmapPane(LinePane):
         self.header, self.footer = header or [], footer or []
         if data is None or data is not self._data:
             self._row_cache.clear()
+            self._unmarked = None
         self._data = data
         self.invalidate()
         # keep the selected unit on screen: its line number is known only after building
@@ -178,27 +179,50 @@ class HeatmapPane(LinePane):
         return lines
 
     def build_lines(self, width: int) -> list[Strip]:
-        lines: list[Strip] = []
         if not self.blocks:
-            return lines + list(self.footer)
+            return _wrapped(self.footer, width)
         _, cell, start, stop = self._columns(width)
         self._page = (start, stop, cell)
-        self._line_cells = {}
+        lines, self._line_cells, placed = self._layout(width, start, stop, cell)
+        lines = list(lines)  # the layout is shared between redraws: mark a copy
+        selected_block, selected_row = self.selected if self.selected is not None else (-1, -1)
+        cursor_col = self.cursor - start
+        if 0 <= selected_block < len(placed):
+            self._selected_title_line, row_base, rows = placed[selected_block]
+        if 0 <= selected_block < len(placed) and 0 <= cursor_col < stop - start:
+            if 0 <= selected_row < rows.count:
+                lines[row_base + selected_row] = partial(rows.marked, selected_row, cursor_col)
+                self._selected_line = row_base + selected_row
+        return lines + _wrapped(self.footer, width)
+
+    def _layout(self, width: int, start: int, stop: int, cell: int):
+        """Titles, formulas, rows and notes of every block, unmarked; with where each block's title
+        and rows start. Kept while the trace, the page and the labels stay: stepping within a page then
+        only marks another cell, instead of placing every row of every block again (thousands for
+        a wide LSTM)."""
+        roomy = self.scrollable_content_region.height >= 12
+        labels = tuple((b.title, b.formula, tuple(b.notes), b.values.shape) for b in self.blocks)
+        key = (start, stop, cell, width, roomy, labels)
+        if self._data is not None and self._unmarked is not None and self._unmarked[0] == key:
+            return self._unmarked[1]
+        lines: list[Line] = []
+        line_cells: dict[int, tuple[int, int]] = {}
+        placed: list[tuple[int, int, _BlockRows]] = []  # (title line, first row line, rows) per block
         for b, block in enumerate(self.blocks):
-            if self.selected is not None and self.selected[0] == b:
-                self._selected_title_line = len(lines)
-            roomy = self.scrollable_content_region.height >= 12
+            title_line = len(lines)
             if cell_len(block.title) + 2 + cell_len(block.formula) <= width or not roomy:
                 lines.append(text_strip((block.title, palette.BOLD), (f"  {block.formula}", palette.LABEL)))
             else:  # a narrow pane: the formula gets its own line(s)
                 lines.append(text_strip((block.title, palette.BOLD)))
                 lines += [text_strip((part, palette.LABEL)) for part in wrap(block.formula, width)]
-            self._row_base = len(lines)
             rows = self._block_rows(b, block, start, stop, cell)
-            self._line_cells.update({self._row_base + r: (b, r) for r in range(len(rows))})
-            lines += rows
+            placed.append((title_line, len(lines), rows))
+            line_cells.update({len(lines) + r: (b, r) for r in range(rows.count)})
+            lines += [partial(rows.get, r) for r in range(rows.count)]
             lines += [text_strip((part, palette.PLAIN)) for note in block.notes for part in wrap(note, width)]
-        return lines + _wrapped(self.footer, width)
+        layout = (lines, line_cells, placed)
+        self._unmarked = (key, layout)
+        return layout
 
     def _token_row(self, start: int, stop: int, cell: int) -> Strip:
         segments = [Segment("t".ljust(LABEL_WIDTH), palette.LABEL)]
@@ -208,19 +232,13 @@ class HeatmapPane(LinePane):
             segments.append(Segment(set_cell_size(glyph, cell), style))
         return Strip(segments)
 
-    def _block_rows(self, b: int, block: HeatBlock, start: int, stop: int, cell: int) -> list[Line]:
+    def _block_rows(self, b: int, block: HeatBlock, start: int, stop: int, cell: int) -> "_BlockRows":
         """The block's rows, each drawn on first display and then reused while the trace is the same."""
         key = (b, start, stop, cell)
         rows = self._row_cache.get(key) if self._data is not None else None
         if rows is None:
             rows = self._row_cache[key] = _BlockRows(block, start, stop, cell)
-        lines: list[Line] = [partial(rows.get, r) for r in range(rows.count)]
-        selected_block, selected_row = self.selected if self.selected is not None else (-1, -1)
-        cursor_col = self.cursor - start
-        if selected_block == b and 0 <= selected_row < rows.count and 0 <= cursor_col < stop - start:
-            lines[selected_row] = partial(rows.marked, selected_row, cursor_col)
-            self._selected_line = self._row_base + selected_row
-        return lines
+        return rows
 
 
 def _wrapped(items: list[Strip | str], width: int) -> list[Strip]:

@@ -29,6 +29,9 @@ class LinePane(ScrollView, can_focus=False):
         overflow-y: auto;
         scrollbar-size-vertical: 1;
     }
+    LinePane.stale {
+        opacity: 55%;  /* figures of an earlier state, while the current ones are computed */
+    }
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -38,6 +41,7 @@ class LinePane(ScrollView, can_focus=False):
         self._base_style = Style()
         self._built_width = -1
         self._dirty = True
+        self.placeholder: str | None = None  # shown instead of the content until its data arrives
 
     # -- what subclasses implement -------------------------------------------------------------
     def build_lines(self, width: int) -> list[Line]:
@@ -47,6 +51,12 @@ class LinePane(ScrollView, can_focus=False):
     def build_pinned(self, width: int) -> list[Strip]:
         """Lines that stay on top while the rest scrolls (column headers, the selected value)."""
         return []
+
+    def wait(self, text: str | None) -> None:
+        """Say `text` (dimmed) instead of the content until its data arrives; None shows the content."""
+        if text != self.placeholder:
+            self.placeholder = text
+            self.invalidate()
 
     # -- the refresh path ------------------------------------------------------------------------
     def invalidate(self) -> None:
@@ -89,8 +99,12 @@ class LinePane(ScrollView, can_focus=False):
         if self._dirty or width != self._built_width:
             # segments without a background get the pane's own (else the terminal default shows)
             base = self._base_style = self.rich_style  # walks every ancestor's styles: once per build
-            self._pinned = [strip.apply_style(base) for strip in self.build_pinned(width)]
-            self._lines = [line.apply_style(base) if isinstance(line, Strip) else line for line in self.build_lines(width)]
+            if self.placeholder is not None:
+                pinned, lines = [], [text_strip((self.placeholder, Style(dim=True)))]
+            else:
+                pinned, lines = self.build_pinned(width), self.build_lines(width)
+            self._pinned = [strip.apply_style(base) for strip in pinned]
+            self._lines = [line.apply_style(base) if isinstance(line, Strip) else line for line in lines]
             self._built_width = width
             self._dirty = False
             self.virtual_size = Size(width, len(self._pinned) + len(self._lines))
