@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 
 from app_helpers import screen_text
 from rnntui.demos import all_demos
+from rnntui.demos.presets import PRESETS
 from rnntui.engine.corpus import SHIPPED
 from rnntui.engine.session import StepSession
 from rnntui.tui.app import RnnApp
@@ -37,6 +38,8 @@ ALLOWED = {
     # the lesson's alphabet, and the shipped corpora's names (typed as they are: `--corpus wujue`)
     "ABC", "CBA", "One", "hot",  # 独热编码 (One-hot): the lesson names the English term beside it
     *{part for name in SHIPPED for part in name.split("-")},
+    # preset names, typed as they are (`--preset vanishing`); the palette lists them
+    *{part for name in PRESETS for part in name.split("-")},
 }
 WORD = re.compile(r"(?<![A-Za-z0-9_.])[A-Za-z][A-Za-z0-9_.]*[A-Za-z0-9_]|[A-Za-z]")
 
