@@ -8,13 +8,12 @@ Three threads share one Trainer:
   BPTTs and the spectral radii computed) and streams samples, within a budget of the wall time,
   so training keeps its speed and the app's process only installs and draws.
 A tiny thread polls the parent's pid (a killed app leaves no orphan training on), and a sender
-thread writes every report to the pipe, so the training loop never waits while a view crosses it.
+thread writes every report to the pipe, so the training loop never waits while a view crosses it
+(both from `plumbing.ChildPlumbing`, which the task child shares).
 """
 
 from __future__ import annotations
 
-import os
-import queue
 import signal
 import threading
 import time
@@ -29,6 +28,7 @@ from rnntui.engine.session import StepSession
 from rnntui.train.train_config import TrainConfig
 from rnntui.train.train_events import DoneEvent, StateEvent, StepEvent, WarningEvent
 from rnntui.errors import RnntuiError
+from rnntui.live.plumbing import ChildPlumbing
 from rnntui.live.protocol import (
     ChangeSettings,
     Pause,
@@ -50,25 +50,21 @@ VIEW_INTERVAL = 0.25  # seconds between views at best (tiny models)
 VIEW_DUTY = 0.05
 PANE_CHARS = 64  # the probe text's first characters, stepped through when the app's text does not fit
 SAMPLE_CHARS = 120
-PARENT_POLL = 0.5  # seconds between checks that the app is still there
 
 
-def child_main(config_json: str, corpus_fields: tuple[str, str, str], commands, reports,
-               parent_pid: int, watch: Watch) -> None:
+def child_main(config_json: str, corpus_fields: tuple[str, str, str], watch: Watch, commands, reports,
+               parent_pid: int) -> None:
     """Entry point of the spawned process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's to handle, not ours
     Child(commands, reports, parent_pid, watch).run(config_json, corpus_fields)
 
 
-class Child:
+class Child(ChildPlumbing):
     def __init__(self, commands, reports, parent_pid: int, watch: Watch):
-        self.commands = commands
-        self.reports = reports
-        self.parent_pid = parent_pid
+        super().__init__(commands, reports, parent_pid)
         self.watch = watch
         self.trainer = None
         self.vocab: tuple[str, ...] = ()
-        self._outbox: queue.SimpleQueue = queue.SimpleQueue()  # reports for the sender thread; None ends it
         self._views_queued = 0  # views handed to the sender and not yet written: no new one meanwhile
         self._wake = threading.Condition()
         self._view_wanted = True  # the first view comes at once: the app shows the new model
@@ -86,34 +82,16 @@ class Child:
     def send(self, report) -> None:
         if isinstance(report, View):
             self._views_queued += 1
-        self._outbox.put(report)
+        super().send(report)
 
-    def deliver(self) -> None:
-        """The sender thread: write reports in order until None."""
-        while (report := self._outbox.get()) is not None:
-            try:
-                self.reports.send(report)
-            except (BrokenPipeError, ConnectionError, OSError):
-                os._exit(0)  # nobody is listening: the app is gone
-            if isinstance(report, View):
-                self._views_queued -= 1
-
-    def watch_parent(self) -> None:
-        while os.getppid() == self.parent_pid:
-            time.sleep(PARENT_POLL)
-        os._exit(0)
+    def sent(self, report) -> None:
+        if isinstance(report, View):
+            self._views_queued -= 1
 
     # ------------------------------------------------------------------ main thread
 
     def run(self, config_json: str, corpus_fields) -> None:
-        threading.Thread(target=self.watch_parent, name="parent", daemon=True).start()
-        sender = threading.Thread(target=self.deliver, name="sender", daemon=True)
-        sender.start()
-        try:
-            self.train(config_json, corpus_fields)
-        finally:
-            self._outbox.put(None)
-            sender.join()  # everything reported before the process ends
+        self.serve(lambda: self.train(config_json, corpus_fields))
 
     def train(self, config_json: str, corpus_fields) -> None:
         from rnntui.train.trainer import Trainer
@@ -183,12 +161,6 @@ class Child:
     def obey(self) -> None:
         while True:
             self.obey_one(self.receive())
-
-    def receive(self):
-        try:
-            return self.commands.recv()
-        except (EOFError, OSError):
-            os._exit(0)  # the app closed its end or died: nothing to train for
 
     def obey_one(self, command) -> None:
         """Carry out one command from the app."""

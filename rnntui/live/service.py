@@ -11,84 +11,41 @@ the UI, and keys pressed while it trained lagged several times longer (bench/ui_
 
 from __future__ import annotations
 
-import itertools
 import json
-import multiprocessing
-import os
-import signal
-import sys
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from enum import Enum
 
-from rnntui.engine.config import ModelConfig
 from rnntui.engine.corpus import Corpus
 from rnntui.train.train_config import TrainConfig, TrainSettings
 from rnntui.train.train_events import DoneEvent, EvalEvent, StateEvent, StepEvent, WarningEvent
 from rnntui.errors import CorpusError
 from rnntui.i18n import t
 from rnntui.live.child import child_main
+from rnntui.live.child_run import (  # noqa: F401  (the events every live run reports, importable from here)
+    STOP_GRACE,
+    ChildRun,
+    RunEvent,
+    RunFinished,
+    RunProblem,
+    RunProgress,
+    RunStarted,
+    RunState,
+    RunStateChanged,
+    Supersedes,
+)
 from rnntui.train.history import LONG_RUN_POINTS, RunHistory
 from rnntui.live.protocol import (
     ChangeSettings,
-    Pause,
-    Resume,
     Sample,
     SettingsApplied,
     Started,
     StartFailed,
-    Stop,
     Trained,
     View,
     Watch,
 )
 
-PROGRESS_INTERVAL = 0.1  # seconds between RunProgress events, whatever the step rate
-STOP_GRACE = 10.0  # seconds close() lets a stopped child finish its step before killing it
-# A view is megabytes; through the default 64 KB pipe the reader takes the interpreter lock
-# once per 64 KB, and each time may wait for the UI thread to let go of it.
-PIPE_BYTES = 1 << 20
-_run_ids = itertools.count(1)
-
-
-class RunState(Enum):
-    STARTING = "starting"  # the child is importing torch and cutting the data
-    RUNNING = "running"
-    PAUSED = "paused"  # by a pause() or by the run itself (nan/inf, divergence)
-    FINISHED = "finished"  # a limit, a stop, a failure, or the child died
-
-
 # ---------------------------------------------------------------------- what on_event receives
-
-
-@dataclass(frozen=True)
-class RunEvent:
-    run_id: int  # the LiveRun that sent it: a receiver drops an earlier run's news
-
-    def can_replace(self, waiting: "RunEvent") -> bool:
-        """Whether this event makes `waiting` (not yet handled) worth dropping: only news that
-        says "read the run's latest state again" does, and only of the same kind and run."""
-        return False
-
-
-class Supersedes:
-    """Mixed into events a receiver answers by reading the run's latest state: a newer one
-    replaces a waiting one of its kind and run, so a slow receiver never works through stale ones."""
-
-    def can_replace(self, waiting: RunEvent) -> bool:
-        return type(waiting) is type(self) and waiting.run_id == self.run_id
-
-
-@dataclass(frozen=True)
-class RunStarted(RunEvent):
-    pass
-
-
-@dataclass(frozen=True)
-class RunProgress(Supersedes, RunEvent):
-    """New steps are in `history` (at most every PROGRESS_INTERVAL; the latest state is always read)."""
 
 
 @dataclass(frozen=True)
@@ -96,19 +53,6 @@ class RunEvaluated(RunEvent):
     step: int
     val_loss: float
     is_best: bool
-
-
-@dataclass(frozen=True)
-class RunProblem(RunEvent):
-    """The run paused itself: `message` says what happened (nan/inf, divergence)."""
-
-    kind: str
-    message: str
-
-
-@dataclass(frozen=True)
-class RunStateChanged(RunEvent):
-    state: RunState
 
 
 @dataclass(frozen=True)
@@ -130,13 +74,6 @@ class RunSample(RunEvent):
 
 
 @dataclass(frozen=True)
-class RunFinished(RunEvent):
-    message: str  # one line
-    failed: bool
-    started: bool  # False: the trainer was never built (nothing to save or show)
-
-
-@dataclass(frozen=True)
 class RunSnapshot:
     """The run as its owner sees it now."""
 
@@ -154,67 +91,31 @@ def check_trainable(config: TrainConfig, corpus: Corpus) -> None:
                             window=config.seq_len + 1, most=max(1, len(train_text))))
 
 
-class LiveRun:
+class LiveRun(ChildRun):
     """One training run in a spawned child; every method may be called from any thread."""
 
     def __init__(self, config: TrainConfig, corpus: Corpus,
                  on_event: Callable[[RunEvent], None] = lambda event: None,
                  watch: Watch | None = None, history_points: int | None = LONG_RUN_POINTS):
-        self.id = next(_run_ids)
+        super().__init__(on_event)
         self.config = config
         self.corpus = corpus
-        self.on_event = on_event
         self.history = RunHistory(history_points)
         self.settings = TrainSettings(config.lr, config.clip_mode, config.clip)
         self.watched = watch or Watch("", config.clip_mode, config.clip)
-        self.model_config: ModelConfig | None = None
         self.vocab: tuple[str, ...] = ()
         self.probe_text = ""
         self.view: View | None = None  # the latest View with weights in it
         self.done: DoneEvent | None = None
-        self.failure: str | None = None  # why the run ended abnormally, if it did
-        self._state = RunState.STARTING  # written only by _set_state, in the reader thread
-        self._pause_wanted: bool | None = None  # a pause/resume sent and not yet confirmed
-        self._process = None
-        self._commands = None
-        self._reader: threading.Thread | None = None
-        self._send_lock = threading.Lock()
 
     # ------------------------------------------------------------------ control
 
     def start(self) -> "LiveRun":
         """Spawn the child. A corpus too short to train is refused here (CorpusError), nothing started."""
         check_trainable(self.config, self.corpus)
-        start_resource_tracker()
-        ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: no copied threads or locks
-        commands_in, commands_out = ctx.Pipe(duplex=False)
-        reports_in, reports_out = ctx.Pipe(duplex=False)
-        widen_pipe(reports_in)
         corpus = (self.corpus.name, self.corpus.text, self.corpus.description)
-        process = ctx.Process(target=child_main, name="rnntui-training", daemon=True,
-                              args=(self.config.to_json(), corpus, commands_in, reports_out, os.getpid(),
-                                    self.watched))
-        process.start()
-        # Our copies of the child's ends must go: its death then reads as end-of-file at once.
-        commands_in.close()
-        reports_out.close()
-        self._process, self._commands = process, commands_out
-        self._reader = threading.Thread(target=self._read, args=(reports_in,), name=f"run {self.id} reader",
-                                        daemon=True)
-        self._reader.start()
+        self._spawn(child_main, self.config.to_json(), corpus, self.watched)
         return self
-
-    def pause(self) -> None:
-        self._pause_wanted = True
-        self._send(Pause())
-
-    def resume(self) -> None:
-        self._pause_wanted = False
-        self._send(Resume())
-
-    def stop(self) -> None:
-        """End after the current step; the last View and the DoneEvent follow."""
-        self._send(Stop())
 
     def update_settings(self, **changes) -> TrainSettings:
         """lr / clip_mode / clip from the next step on; a bad value raises RnntuiError and sends nothing."""
@@ -228,58 +129,11 @@ class LiveRun:
         self.watched = watch
         self._send(watch)
 
-    def close(self, grace: float = STOP_GRACE) -> None:
-        """Stop the run and make sure the child is gone (killed after `grace` seconds)."""
-        process = self._process
-        if process is None:
-            return
-        self.stop()
-        process.join(grace)
-        if process.is_alive():
-            process.kill()
-            process.join(1.0)
-        if self._reader is not None and self._reader is not threading.current_thread():
-            self._reader.join(2.0)
-        with self._send_lock:
-            if self._commands is not None:
-                self._commands.close()
-                self._commands = None
-
-    def kill(self) -> None:
-        """SIGKILL the child (tests and the bench use it to check that a death is reported)."""
-        if self._process is not None and self._process.pid:
-            os.kill(self._process.pid, signal.SIGKILL)
-
     # ------------------------------------------------------------------ reading
-
-    @property
-    def state(self) -> RunState:
-        return self._state
-
-    @property
-    def active(self) -> bool:
-        return self._state is not RunState.FINISHED
-
-    @property
-    def started(self) -> bool:
-        """The model exists in the child (its config and vocabulary are known here)."""
-        return self.model_config is not None
-
-    @property
-    def paused(self) -> bool:
-        """Paused, or asked to pause and not yet confirmed (a key's effect shows at once)."""
-        if not self.active:
-            return False
-        wanted = self._pause_wanted
-        return wanted if wanted is not None else self._state is RunState.PAUSED
 
     @property
     def step(self) -> int:
         return self.history.step
-
-    @property
-    def pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
 
     def snapshot(self) -> RunSnapshot:
         return RunSnapshot(self._state, self.step, self.settings, self.view)
@@ -291,51 +145,8 @@ class LiveRun:
 
     # ------------------------------------------------------------------ the reader thread
 
-    def _send(self, command) -> None:
-        with self._send_lock:
-            if self._commands is None or self._state is RunState.FINISHED:
-                return
-            try:
-                self._commands.send(command)
-            except (BrokenPipeError, ConnectionError, OSError):
-                pass  # the child is gone; the reader reports it
-
-    def _set_state(self, state: RunState) -> None:
-        if state is not self._state:
-            self._state = state
-            if self._pause_wanted is not None and self._pause_wanted == (state is RunState.PAUSED):
-                self._pause_wanted = None
-            self.on_event(RunStateChanged(self.id, state))
-
-    def _read(self, reports) -> None:
-        ended = False
-        dirty = False  # steps arrived that no RunProgress announced yet
-        last_progress = 0.0
-        try:
-            while not ended:
-                if reports.poll(PROGRESS_INTERVAL if dirty else 0.5):
-                    report = reports.recv()
-                    if isinstance(report, Trained):
-                        dirty = True
-                    ended = self._handle(report)
-                elif not self._process.is_alive() and not reports.poll(0):
-                    break
-                if dirty and (ended or time.monotonic() - last_progress >= PROGRESS_INTERVAL):
-                    dirty = False
-                    last_progress = time.monotonic()
-                    self.on_event(RunProgress(self.id))
-        except (EOFError, OSError):
-            pass  # the child died: its end of the pipe closed
-        finally:
-            reports.close()
-        if not ended:
-            self._process.join(1.0)
-            self.failure = t("live.ended", how=exit_description(self._process.exitcode))
-            self._pause_wanted = None
-            self._set_state(RunState.FINISHED)
-            self.on_event(RunFinished(self.id, self.failure, failed=True, started=self.started))
-        else:
-            self._process.join(STOP_GRACE)
+    def _brings_progress(self, report) -> bool:
+        return isinstance(report, Trained)
 
     def _handle(self, report) -> bool:
         """Act on one report; True when it ends the run."""
@@ -355,11 +166,7 @@ class LiveRun:
             self._set_state(RunState.RUNNING)
             self.on_event(RunStarted(self.id))
         elif isinstance(report, StartFailed):
-            self.failure = report.message
-            self._set_state(RunState.FINISHED)
-            self.on_event(RunFinished(self.id, t("live.not_started", message=report.message), failed=True,
-                                      started=False))
-            return True
+            return self._start_failed(report.message)
         return False
 
     def _trained(self, events) -> bool:
@@ -381,38 +188,3 @@ class LiveRun:
                 self.on_event(RunFinished(self.id, event.message, failed=event.failed, started=True))
                 return True
         return False
-
-
-def widen_pipe(connection) -> None:
-    """Ask Linux for a PIPE_BYTES pipe; elsewhere, or above the system's limit, the default works."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    except (ImportError, AttributeError, OSError):
-        pass
-
-
-def exit_description(code: int | None) -> str:
-    if code is None:
-        return t("live.still_running")
-    if code < 0:
-        try:
-            return t("live.killed_by", signal=signal.Signals(-code).name)
-        except ValueError:
-            return t("live.killed_by_signal", number=-code)
-    return t("live.exit_code", code=code)
-
-
-def start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker with the real stderr. While Textual runs,
-    sys.stderr is its capture, whose fileno() is -1, and spawning the tracker with it fails
-    ("bad value(s) in fds_to_keep")."""
-    from multiprocessing import resource_tracker
-
-    captured = sys.stderr
-    sys.stderr = sys.__stderr__
-    try:
-        resource_tracker.ensure_running()
-    finally:
-        sys.stderr = captured

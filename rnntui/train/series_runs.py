@@ -12,6 +12,7 @@ Imports torch: only torch-side code imports this module.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +48,12 @@ class SeriesRunResult:
     seconds: float
 
 
-def train_series(prepared: Prepared, run: SeriesRunConfig) -> SeriesRunResult:
+def train_series(prepared: Prepared, run: SeriesRunConfig,
+                 on_step: Callable[[int, float, CharRNN], bool] | None = None) -> SeriesRunResult:
+    """Train on windows of the series' changes; keep the weights that predict the validation part best.
+
+    `on_step(steps done, the step's loss, model)` is called after every Adam step (the live run
+    in the app watches, pauses and scores through it); returning True ends training there."""
     started = time.perf_counter()
     torch.manual_seed(run.seed)
     rng = np.random.default_rng(run.seed)
@@ -81,8 +87,17 @@ def train_series(prepared: Prepared, run: SeriesRunConfig) -> SeriesRunResult:
             error = validation_error()
             if error < best[0]:
                 best = (error, {k: v.clone() for k, v in model.state_dict().items()})
+        if on_step is not None and on_step(step + 1, loss.item(), model):
+            break
     model.load_state_dict(best[1])
     model.eval()
+    one_step, free, predictions, forecast = forecast_scores(model, prepared)
+    return SeriesRunResult(run.cell, run.seed, one_step, free, predictions, forecast, time.perf_counter() - started)
+
+
+def forecast_scores(model: CharRNN, prepared: Prepared) -> tuple[ForecastScore, ForecastScore, np.ndarray, np.ndarray]:
+    """The model's one-step predictions of the whole series and its free-running forecast of the
+    test part, each scored against its baseline: (one-step, free-running, predictions, forecast)."""
     with torch.no_grad():
         outputs, _ = model(torch.from_numpy(prepared.changes[None, :-1, None]).float())
     # The change after x[t] is predicted from changes up to t - 1; x[0] has none before it: persistence.
@@ -93,8 +108,7 @@ def train_series(prepared: Prepared, run: SeriesRunConfig) -> SeriesRunResult:
     truth = prepared.values[s:]
     held = np.full_like(truth, prepared.values[s - 1])
     free = ForecastScore(float(np.mean((forecast - truth) ** 2)), float(np.mean((held - truth) ** 2)))
-    return SeriesRunResult(run.cell, run.seed, score_one_step(prepared, predictions), free, predictions,
-                           forecast, time.perf_counter() - started)
+    return score_one_step(prepared, predictions), free, predictions, forecast
 
 
 def free_running(model: CharRNN, prepared: Prepared) -> np.ndarray:

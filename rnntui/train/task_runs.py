@@ -116,8 +116,12 @@ def test_set(task: Task, size: int) -> TaskBatch:
 
 def train_on_task(task: Task, run: TaskRunConfig, test: TaskBatch | None = None,
                   on_check: Callable[[Check], None] | None = None,
-                  should_stop: Callable[[], bool] | None = None) -> TaskRunResult:
-    """Train one model until the task's criterion holds on the test set, or the budget runs out."""
+                  should_stop: Callable[[], bool] | None = None,
+                  on_step: Callable[[int, float, CharRNN], bool] | None = None) -> TaskRunResult:
+    """Train one model until the task's criterion holds on the test set, or the budget runs out.
+
+    `on_step(sequences seen, the step's loss, model)` is called after every Adam step (the live
+    run in the app watches, pauses and checks through it); returning True ends the run there."""
     test = test if test is not None else test_set(task, run.test_size)
     model = build_model(task, run)
     optimizer = torch.optim.Adam(model.parameters(), lr=run.lr)
@@ -145,6 +149,9 @@ def train_on_task(task: Task, run: TaskRunConfig, test: TaskBatch | None = None,
         optimizer.step()
         seen += run.batch_size
         steps += 1
+        if on_step is not None and on_step(seen, loss.item(), model):
+            stopped_by = "stopped"
+            break
         if steps % run.eval_every == 0:
             if check().success:
                 solved_after, stopped_by = seen, "success"
