@@ -141,21 +141,29 @@ def test_a_corpus_too_short_to_train_is_refused_before_a_process_starts():
 
 def test_the_child_exits_when_its_parent_is_killed(tmp_path):
     """A parent that dies without closing anything (SIGKILL) leaves no training behind."""
-    pid_file = tmp_path / "child.pid"
-    script = textwrap.dedent(f"""
-        import time
+    assert_no_orphan(tmp_path, f"""
         from rnntui.engine.corpus import Corpus
         from rnntui.train.train_config import TrainConfig
         from rnntui.live.service import LiveRun
-        if __name__ == "__main__":
-            config = TrainConfig(cell="gru", hidden_size=16, seq_len=16, batch_size=4, threads=1,
-                                 precision="fp32", sample_length=0, probe_every=10**6)
-            run = LiveRun(config, Corpus("t", {TEXT!r})).start()
-            while run.step < 3:
-                time.sleep(0.05)
-            open({str(pid_file)!r}, "w").write(str(run.pid))
-            time.sleep(600)
-    """)
+        config = TrainConfig(cell="gru", hidden_size=16, seq_len=16, batch_size=4, threads=1,
+                             precision="fp32", sample_length=0, probe_every=10**6)
+        run = LiveRun(config, Corpus("t", {TEXT!r})).start()
+    """, "run.step < 3")
+
+
+def assert_no_orphan(tmp_path, start: str, training: str) -> None:
+    """Run `start` (it sets `run`) in a parent process until `training` is false, SIGKILL the
+    parent, and check that the child exits on its own."""
+    pid_file = tmp_path / "child.pid"
+    body = textwrap.indent(textwrap.dedent(start), "    ")
+    script = f"""import time
+if __name__ == "__main__":
+{body}
+    while {training}:
+        time.sleep(0.05)
+    open({str(pid_file)!r}, "w").write(str(run.pid))
+    time.sleep(600)
+"""
     parent = subprocess.Popen([sys.executable, "-c", script])
     try:
         wait_for(lambda: pid_file.exists() and pid_file.read_text(), "the child to train", timeout=90)

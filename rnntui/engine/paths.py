@@ -61,3 +61,12 @@ def not_a_regular_file(path: Path) -> str | None:
              (stat.S_ISBLK, "device"), (stat.S_ISSOCK, "socket"))
     kind = next((name for test, name in kinds if test(mode)), "special")
     return t("faults.file." + kind, path=str(path))
+
+
+def unused_path(path: Path) -> Path:
+    """`path`, or `stem-2`, `stem-3`, ... beside it: a name the person did not type overwrites nothing."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate

@@ -22,6 +22,36 @@ MIN_PROGRESS_FOR_ETA = 0.02  # earlier than this, start-up time dominates any gu
 LONG_RUN_POINTS = 20_000  # points kept by runs that may go on for hours (the app, the CLI)
 
 
+class BoundedCurve:
+    """A value per step in bounded memory: past `max_points` (None: never) neighbouring points are
+    merged in pairs, and later steps are grouped as widely."""
+
+    def __init__(self, max_points: int | None = None):
+        self.max_points = max_points
+        self.steps: list[int] = []  # the step each point ends at (the last of its group)
+        self.losses: list[float] = []
+        self._stride = 1  # steps per point
+        self._group: list[float] = []  # values of the steps not yet in a point
+
+    def add(self, step: int, loss: float) -> None:
+        self._group.append(loss)
+        if len(self._group) == self._stride:
+            self.steps.append(step)
+            self.losses.append(finite_mean(self._group))
+            self._group = []
+            if self.max_points is not None and len(self.losses) > self.max_points:
+                self._halve()
+
+    def _halve(self) -> None:
+        """Merge neighbouring points (all of one stride, so a plain mean is the right weight)."""
+        n = len(self.losses) // 2 * 2
+        merged = [finite_mean(pair) for pair in zip(self.losses[0:n:2], self.losses[1:n:2])]
+        if n < len(self.losses):  # an odd point out starts the next, twice as wide, group
+            self._group = [self.losses[-1]] * self._stride
+        self._stride *= 2
+        self.losses, self.steps = merged, self.steps[1:n:2]
+
+
 @dataclass(frozen=True)
 class ValPoint:
     step: int
@@ -34,8 +64,7 @@ class RunHistory:
 
     def __init__(self, max_points: int | None = None):
         self.max_points = max_points  # None keeps every step (short runs: demos, tests)
-        self.steps: list[int] = []  # the step each loss belongs to (the last of its group)
-        self.losses: list[float] = []  # nan where the step was skipped
+        self.curve = BoundedCurve(max_points)  # the training loss by step
         self.val: list[ValPoint] = []
         self.samples: list[tuple[int, str]] = []  # (step, sample) the trainer drew at evaluations
         self.warnings: list[str] = []
@@ -44,8 +73,16 @@ class RunHistory:
         self.paused = False  # as the trainer last reported between steps
         self.tokens = 0  # characters trained on so far, in this run
         self._recent: deque[tuple[float, int]] = deque()  # (elapsed, tokens so far)
-        self._stride = 1  # steps per point of `losses`
-        self._group: list[float] = []  # losses of the steps not yet in a point
+
+    @property
+    def steps(self) -> list[int]:
+        """The step each point of `losses` ends at (the last of its group)."""
+        return self.curve.steps
+
+    @property
+    def losses(self) -> list[float]:
+        """The training loss per step, or per group of steps on a long run; nan where a step was skipped."""
+        return self.curve.losses
 
     def __call__(self, event: TrainEvent) -> None:
         if isinstance(event, StepEvent):
@@ -69,23 +106,7 @@ class RunHistory:
         recent.append((event.elapsed, self.tokens))
         while len(recent) > 2 and recent[-1][0] - recent[0][0] > THROUGHPUT_WINDOW:
             recent.popleft()
-        # Every point of the curve stands for `_stride` steps; a partial group waits in `_group`.
-        self._group.append(event.loss)
-        if len(self._group) == self._stride:
-            self.steps.append(event.step)
-            self.losses.append(finite_mean(self._group))
-            self._group = []
-            if self.max_points is not None and len(self.losses) > self.max_points:
-                self._halve()
-
-    def _halve(self) -> None:
-        """Merge neighbouring points (all of one stride, so a plain mean is the right weight)."""
-        n = len(self.losses) // 2 * 2
-        merged = [finite_mean(pair) for pair in zip(self.losses[0:n:2], self.losses[1:n:2])]
-        if n < len(self.losses):  # an odd point out starts the next, twice as wide, group
-            self._group = [self.losses[-1]] * self._stride
-        self._stride *= 2
-        self.losses, self.steps = merged, self.steps[1:n:2]
+        self.curve.add(event.step, event.loss)
 
     # ------------------------------------------------------------------ derived figures
 

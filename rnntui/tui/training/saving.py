@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rnntui.engine.checkpoint import save_checkpoint
-from rnntui.engine.paths import check_name_lengths
+from rnntui.engine.paths import check_name_lengths, unused_path
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
 from rnntui.tui.screens.confirm import ConfirmScreen
@@ -130,15 +130,6 @@ class RunSaving:
             if self.training.run is not None:
                 self.training.run.stop()
             self.app.exit()
-
-
-def unused_path(path: Path) -> Path:
-    """`path`, or `stem-2`, `stem-3`, ... beside it: a name the person did not type overwrites nothing."""
-    candidate, n = path, 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-    return candidate
 
 
 def checked_save_path(text: str | Path) -> Path:

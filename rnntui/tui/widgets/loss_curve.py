@@ -127,8 +127,24 @@ def column_means(steps: list[int], values: list[float], first: int, last: int, c
         return (sums / counts).tolist()
 
 
-def plot_lines(data: CurveData, width: int, height: int, floor: float | None = None) -> list[Strip]:
-    """`height` plot rows plus one x-axis row, `width` cells wide in all; `floor` a dotted row if given."""
+def held(values: list[float]) -> list[float]:
+    """Each empty (nan) column between two values holds the one before it: a figure measured now
+    and then stays drawn until the next measurement, rather than scattering as dots."""
+    out, last = list(values), math.nan
+    finite = [i for i, v in enumerate(values) if math.isfinite(v)]
+    for i in range(finite[0] if finite else 0, finite[-1] if finite else 0):
+        if math.isfinite(out[i]):
+            last = out[i]
+        else:
+            out[i] = last
+    return out
+
+
+def plot_lines(data: CurveData, width: int, height: int, floor: float | None = None,
+               axis_key: str = "training.curve.axis_step", hold: bool = False) -> list[Strip]:
+    """`height` plot rows plus one x-axis row, `width` cells wide in all; `floor` a dotted row if given.
+    `axis_key` labels the x axis's first value (field `step`): steps, or training sequences;
+    `hold` draws a sparse measure as steps (`held`)."""
     plot_width = max(2, width - Y_LABEL_WIDTH)
     rows = max(2, height - 1)
     if not data.steps:
@@ -136,6 +152,8 @@ def plot_lines(data: CurveData, width: int, height: int, floor: float | None = N
     first, last = data.steps[0], data.steps[-1]
     dots_x, dots_y = 2 * plot_width, 4 * rows
     train = column_means(data.steps, data.losses, first, last, dots_x)
+    if hold:
+        train = held(train)
     val_points = [(s, v) for s, v in zip(data.val_steps, data.val_losses) if math.isfinite(v)]
     shown = [v for v in train if math.isfinite(v)] + [v for _, v in val_points]
     if not shown:
@@ -181,7 +199,7 @@ def plot_lines(data: CurveData, width: int, height: int, floor: float | None = N
             else:
                 segments.append(Segment(" "))
         lines.append(Strip(segments))
-    left, right = t("training.curve.axis_step", step=f"{first:,}"), f"{last:,}"
+    left, right = t(axis_key, step=f"{first:,}"), f"{last:,}"
     gap = max(1, plot_width - textwidth.cells(left) - len(right))
     lines.append(text_strip((" " * Y_LABEL_WIDTH + left + " " * gap + right, palette.LABEL)))
     return lines
