@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnntui.engine.checkpoint import load_checkpoint
+from rnntui.engine.checkpoint import Checkpoint, load_checkpoint
 from rnntui.engine.config import CELLS, ModelConfig
 from rnntui.engine.cursor import TimestepCursor
 from rnntui.engine.numpy_rnn import HiddenGradients, NumpyRNN, Trace, init_params
@@ -121,15 +121,20 @@ class TaskSession(TimestepCursor):
     def from_checkpoint(cls, path: str | os.PathLike, sequence_seed: int = 0) -> "TaskSession":
         """The model a task checkpoint holds, on a sequence of its task. A character checkpoint is
         refused in one line (the one every command that feeds values gives)."""
-        checkpoint = load_checkpoint(path, input_kind="values")
+        return cls.from_loaded(load_checkpoint(path, input_kind="values"), str(path), sequence_seed)
+
+    @classmethod
+    def from_loaded(cls, checkpoint: Checkpoint, name: str, sequence_seed: int = 0) -> "TaskSession":
+        """A checkpoint already read (`name` says which file, for the errors): its task must be known
+        and fit the model."""
         recorded = checkpoint.task
-        if recorded is None or "name" not in recorded:
-            raise CheckpointError(t("taskapp.error.no_task", name=str(path)))
+        if checkpoint.config.input_kind != "values" or recorded is None or "name" not in recorded:
+            raise CheckpointError(t("taskapp.error.no_task", name=name))
         kind = task_kind(str(recorded["name"]))
         task = make_task(kind.name, recorded.get(kind.setting) if kind.setting else None)
         cfg = checkpoint.config
         if (cfg.input_dim, cfg.vocab_size, cfg.head) != (task.input_dim, task.output_size, task.kind.head):
-            raise CheckpointError(t("taskapp.error.task_mismatch", name=str(path), task=task.name))
+            raise CheckpointError(t("taskapp.error.task_mismatch", name=name, task=task.name))
         return cls(task, cfg.cell, cfg.hidden_size, cfg.num_layers, sequence_seed=sequence_seed,
                    params=checkpoint.params, activation=cfg.activation)
 
