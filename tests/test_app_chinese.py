@@ -177,3 +177,29 @@ async def test_bindings_follow_the_language_chosen_after_import(chinese):
         assert descriptions["step-forward"] == "前进" and descriptions["quit"] == "退出"
         footer = screen_text(app).splitlines()[-1]
         assert "前进" in footer and "退出" in footer  # the whole footer fits 120 columns
+
+
+@pytest.mark.parametrize("name", ["adding", "temporal-order", "remember-first"])
+async def test_the_task_screen_reads_in_chinese(chinese, name):
+    from rnntui.engine.abc_example import abc_session
+    from rnntui.engine.task_session import TaskSession, class_names, symbol_names
+    from rnntui.engine.tasks import make_task
+
+    task = make_task(name, 10 if name == "remember-first" else None)
+    from rnntui.tui.task_views import tokens
+
+    session = TaskSession(task, cell="lstm")
+    app = RnnApp(abc_session(), task=session)
+    # the task's name is typed as it is (`--task adding`); its symbols, classes and sequence are data
+    data = " ".join([name, "".join(tokens(session)), *(symbol_names(task) or []), *(class_names(task) or [])])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right", "right")
+        await settle(pilot)
+        assert_chinese(app, f"task screen {name}", data=data)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert_chinese(app, f"task screen {name}: help", data=data)
+        await pilot.press("escape")
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert_chinese(app, f"task screen {name} at 80x24", data=data)

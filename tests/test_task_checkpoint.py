@@ -49,7 +49,8 @@ def test_opening_a_task_checkpoint_with_characters_is_one_line(task_checkpoint):
         load_checkpoint(task_checkpoint)
 
 
-@pytest.mark.parametrize("command", [["step", "abc", "--checkpoint"], ["sample"], ["app", "--checkpoint"]])
+# `rnntui app --checkpoint` opens a task checkpoint on the task screen (tests/test_task_screen.py).
+@pytest.mark.parametrize("command", [["step", "abc", "--checkpoint"], ["sample"]])
 def test_the_cli_refuses_a_task_checkpoint_and_writes_nothing(task_checkpoint, command):
     before = sorted(p.name for p in task_checkpoint.parent.iterdir())
     result = CliRunner().invoke(app, [*command, str(task_checkpoint)])

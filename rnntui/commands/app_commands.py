@@ -37,6 +37,9 @@ SEED_OPTION = typer.Option(None, "--seed", help=help_text("cli.help.app.seed"))
 CORPUS_OPTION = typer.Option(None, "--corpus", help=help_text("cli.help.app.corpus"))
 STATE_OPTION = typer.Option(None, "--state", help=help_text("cli.help.app.state"))
 PRESET_OPTION = typer.Option(None, "--preset", help=help_text("cli.help.app.preset"))
+TASK_OPTION = typer.Option(None, "--task", help=help_text("taskapp.help.app.task"))
+T_OPTION = typer.Option(None, "--T", help=help_text("taskapp.help.app.T"))
+P_OPTION = typer.Option(None, "--p", help=help_text("taskapp.help.app.p"))
 
 
 def run_app(session, corpus=None, state=None, notice: str | None = None) -> None:
@@ -60,6 +63,59 @@ def make_app(session, corpus=None, state=None, notice: str | None = None):
     if notice is not None:
         app.notify(notice, title=t("state.app.refused_title"), severity="error", timeout=30)
     return app
+
+
+def run_task_app(task) -> None:
+    """Open the app on the task screen for a TaskSession until the person quits."""
+    make_task_app(task).run()
+
+
+def make_task_app(task):
+    """The app `run_task_app` runs: the task screen over the ABC example's stepping screen."""
+    from rnntui.engine.abc_example import abc_session
+    from rnntui.tui.app import RnnApp
+
+    app = RnnApp(abc_session(), task=task)
+    app.served_at = os.environ.get(SERVE_URL_ENV)
+    return app
+
+
+def task_session_from_options(task: str | None, T: int | None, p: int | None, options: dict):
+    """The TaskSession `rnntui app --task` opens: --T or --p as `rnntui experiment` takes them,
+    and the model options; what only text takes (--text, --corpus, --state, ...) is refused."""
+    from rnntui.commands.experiment_commands import task_setting
+    from rnntui.engine.task_session import DEFAULT_HIDDEN, TaskSession
+    from rnntui.engine.tasks import make_task
+
+    if task is None:
+        raise RnntuiError(t("taskapp.cli.setting_needs_task", flag="--T" if T is not None else "--p"))
+    text_only = [f"--{name}" for name in ("text", "corpus", "state", "preset", "checkpoint") if options.get(name) is not None]
+    if text_only:
+        raise RnntuiError(t("taskapp.cli.not_with_task", options=", ".join(text_only)))
+    chosen = make_task(task, task_setting(task, T, p))
+    cell = options.get("cell") or "rnn"
+    check_activation(cell, options.get("activation"))
+    hidden = DEFAULT_HIDDEN if options.get("hidden") is None else options["hidden"]
+    check_drawable(hidden)
+    return TaskSession(chosen, cell=cell, activation=options.get("activation") or "tanh", hidden_size=hidden,
+                       num_layers=1 if options.get("layers") is None else options["layers"],
+                       seed=options.get("seed") or 0)
+
+
+def task_checkpoint_session(checkpoint, model_options: tuple):
+    """A TaskSession when `checkpoint` holds a model of one of the paper's tasks, else None
+    (a character model, opened on the stepping screen). A bad file fails here in one line."""
+    from rnntui.engine.checkpoint import load_checkpoint
+    from rnntui.engine.task_session import TaskSession
+
+    loaded = load_checkpoint(checkpoint, input_kind=None)
+    if loaded.config.input_kind != "values":
+        return None
+    if any(option is not None for option in model_options):
+        raise typer.BadParameter(t("cli.error.checkpoint_fixes_model"))
+    session = TaskSession.from_loaded(loaded, str(checkpoint))
+    check_drawable(session.config.hidden_size, t("cli.error.checkpoint_units", units=session.config.hidden_size))
+    return session
 
 
 def open_served_link(string: str) -> None:
@@ -183,15 +239,27 @@ def register(app: typer.Typer) -> None:
         corpus: Optional[str] = CORPUS_OPTION,
         state: Optional[str] = STATE_OPTION,
         preset: Optional[str] = PRESET_OPTION,
+        task: Optional[str] = TASK_OPTION,
+        T: Optional[int] = T_OPTION,
+        p: Optional[int] = P_OPTION,
     ) -> None:
         """Open the app: step through TEXT with a fresh model, or with a trained checkpoint.
 
         With no options at all it opens the ABC example from the notes (the notes' weights).
-        --state opens a state string, --preset a named starting state."""
+        --state opens a state string, --preset a named starting state, --task one of the paper's
+        tasks (as does a checkpoint trained on one)."""
         from rnntui.engine.corpus import load_corpus, shipped_corpus
 
         options = dict(text=text, cell=cell, activation=activation, hidden=hidden, layers=layers,
                        checkpoint=checkpoint, seed=seed, corpus=corpus)
+        if task is not None or T is not None or p is not None:
+            run_task_app(task_session_from_options(task, T, p, {**options, "state": state, "preset": preset}))
+            return
+        if checkpoint is not None and state is None and preset is None:
+            opened_task = task_checkpoint_session(checkpoint, (cell, activation, hidden, layers, seed))
+            if opened_task is not None:
+                run_task_app(opened_task)
+                return
         served_state = os.environ.pop(STATE_ENV, None)  # set only by `rnntui serve`, for a link's tab
         if served_state is not None and state is None and preset is None and not any(
                 value is not None for value in options.values()):

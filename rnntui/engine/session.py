@@ -33,6 +33,7 @@ import numpy as np
 from rnntui.engine import weights
 from rnntui.engine.checkpoint import file_sha256, load_checkpoint
 from rnntui.engine.config import ModelConfig
+from rnntui.engine.cursor import TimestepCursor
 from rnntui.engine.numpy_rnn import Clipping, Gradients, HiddenGradients, NumpyRNN, Trace, clip_gradients, init_params
 from rnntui.engine.recompute import PARTS, Computed, Job
 from rnntui.engine.spectral import KnownRadii, Radii
@@ -80,7 +81,7 @@ class StepView:
     loss: float | None  # -log probs[target], None without a target
 
 
-class StepSession:
+class StepSession(TimestepCursor):
     """Model + text + cursor + settings, with the trace and gradients cached."""
 
     def __init__(
@@ -206,11 +207,6 @@ class StepSession:
     @property
     def T(self) -> int:
         return len(self._text)
-
-    @property
-    def cursor(self) -> int:
-        """The timestep shown, 1..T."""
-        return self._cursor
 
     @property
     def indices(self) -> np.ndarray:
@@ -364,25 +360,6 @@ class StepSession:
     def move_to(self, t: int) -> None:
         self._check_t(t)
         self._cursor = t
-
-    def step_forward(self) -> bool:
-        """Advance one timestep; False (and no change) at the end."""
-        if self._cursor >= self.T:
-            return False
-        self._cursor += 1
-        return True
-
-    def step_back(self) -> bool:
-        if self._cursor <= 1:
-            return False
-        self._cursor -= 1
-        return True
-
-    def first(self) -> None:
-        self._cursor = 1
-
-    def last(self) -> None:
-        self._cursor = self.T
 
     # ------------------------------------------------------------------ input
 

@@ -1,4 +1,4 @@
-"""The rnntui app: the stepping screen, and live training of a real model beside it.
+"""The rnntui app: the stepping screen, live training of a real model beside it, and the task screen.
 
 What is shown and the keys that step and change it belong to `StepScreen`. The app adds the
 training keys, owns the `TrainingController` (which proposes each new view of a run's weights
@@ -15,6 +15,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from rnntui.engine.session import StepSession
+from rnntui.engine.task_session import TaskSession
 from rnntui.exercises import get_exercise
 from rnntui.i18n import t
 from rnntui.tui.commands import ActionCommands, open_palette, system_commands
@@ -24,6 +25,7 @@ from rnntui.tui.keys import key, localize_bindings
 from rnntui.tui.plain_text import PlainNotifications
 from rnntui.tui.preset_palette import PresetCommands
 from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
+from rnntui.tui.task_screen import TaskScreen
 from rnntui.tui.training.controller import TrainingController
 
 RESTART_ACTIONS = frozenset({"restart_cell", "restart_activation"})
@@ -53,11 +55,13 @@ class RnnApp(PlainNotifications, App[None]):
         *APP_KEYS,
     ]
 
-    def __init__(self, session: StepSession, start_at_first: bool = True) -> None:
+    def __init__(self, session: StepSession, start_at_first: bool = True, task: TaskSession | None = None) -> None:
+        """`task`: open on the task screen with this task sequence (the stepping screen stays under it)."""
         super().__init__()
         localize_bindings(self)  # the words in the language chosen now
         self.training = TrainingController(self)  # live training: the run, its keys' logic, its news
         self.step_screen = StepScreen(session, start_at_first, locked=self.training.weights_locked)
+        self.task_screen: TaskScreen | None = None if task is None else TaskScreen(task)
         self.served_at: str | None = None  # the server's URL when `rnntui serve` runs this app: links start there
 
     def get_default_screen(self) -> Screen:
@@ -76,6 +80,8 @@ class RnnApp(PlainNotifications, App[None]):
 
     def on_mount(self) -> None:
         self.training.open()
+        if self.task_screen is not None:
+            self.push_screen(self.task_screen)
         self.call_after_refresh(settle_heap)
 
     def on_unmount(self) -> None:
@@ -88,7 +94,18 @@ class RnnApp(PlainNotifications, App[None]):
             return self.training.active and self.screen is self.step_screen
         if action in TRAINING_ACTIONS and isinstance(self.screen, ExerciseScreen):
             return False
+        if action in TRAINING_ACTIONS | {"share"} and isinstance(self.screen, TaskScreen):
+            return False  # they act on the text model under it
         return True
+
+    def open_task(self, session: TaskSession) -> None:
+        """The task screen on `session`, over the stepping screen (`o` on it goes back to text)."""
+        if self.task_screen is None:
+            self.task_screen = TaskScreen(session)
+        else:
+            self.task_screen.install_session(session)
+        if self.task_screen not in self.screen_stack:
+            self.push_screen(self.task_screen)
 
     def open_exercise(self, name: str) -> None:
         """An exercise over the stepping screen (the palette's "Exercise: ..."); escape comes back."""

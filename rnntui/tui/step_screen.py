@@ -71,6 +71,26 @@ APP_KEYS = [
 ]
 
 
+def fit_to_size(screen: Screen, size: Size) -> None:
+    """Below MIN_WIDTH × MIN_HEIGHT the panes cannot be legible: say so (in `#too-small`) instead of
+    drawing `#main`; below COMPACT_HEIGHT the screen's layout tightens (its `compact` class)."""
+    width, height = size
+    too_small = width < MIN_WIDTH or height < MIN_HEIGHT
+    screen.set_class(too_small, "too-small")
+    screen.set_class(height < COMPACT_HEIGHT, "compact")
+    if too_small:
+        screen.query_one("#too-small", Static).update(
+            t("step.too_small.text", width=width, height=height, min_width=MIN_WIDTH, min_height=MIN_HEIGHT)
+        )
+
+
+def set_border_titles(screen: Screen, titles: dict[str, tuple[str, str]]) -> None:
+    """Each pane's border title and subtitle, by selector."""
+    for selector, (title, subtitle) in titles.items():
+        widget = screen.query_one(selector)
+        widget.border_title, widget.border_subtitle = title, subtitle
+
+
 def never_locked() -> str | None:
     return None
 
@@ -181,9 +201,7 @@ class StepScreen(Screen[None]):
             "#gates": (t("step.title.gates"), ""),
             "#console": (t("step.title.console"), t("step.title.console_sub")),
         }
-        for selector, (title, subtitle) in titles.items():
-            widget = self.query_one(selector)
-            widget.border_title, widget.border_subtitle = title, subtitle
+        set_border_titles(self, titles)
         self.check_size(self.app.size)
         self.render_session()
         self.call_after_refresh(self._write_early_log)
@@ -203,15 +221,7 @@ class StepScreen(Screen[None]):
         self.call_after_refresh(self.render_session)  # the terse/full forms follow the size
 
     def check_size(self, size: Size) -> None:
-        """Below MIN_WIDTH × MIN_HEIGHT the panes cannot be legible: say so instead of drawing them."""
-        width, height = size
-        too_small = width < MIN_WIDTH or height < MIN_HEIGHT
-        self.set_class(too_small, "too-small")
-        self.set_class(height < COMPACT_HEIGHT, "compact")
-        if too_small:
-            self.query_one("#too-small", Static).update(
-                t("step.too_small.text", width=width, height=height, min_width=MIN_WIDTH, min_height=MIN_HEIGHT)
-            )
+        fit_to_size(self, size)
 
     # ------------------------------------------------------------------ the one re-render
 

@@ -29,15 +29,19 @@ class HelpScreen(ModalScreen[None]):
         key("escape,q,question_mark", "dismiss", "close-help"),
     ]
 
-    def __init__(self, active_bindings: dict) -> None:
-        """`active_bindings`: the screen's below, read when help opens (`screen.active_bindings`)."""
+    def __init__(self, active_bindings: dict, intro: str | None = None, notes: str | None = None) -> None:
+        """`active_bindings`: the screen's below, read when help opens (`screen.active_bindings`);
+        `intro` and `notes`: what that screen shows and its further keys (the stepping screen's by default)."""
         super().__init__()
         localize_bindings(self)  # the words in the language chosen now
         self.key_bindings = active_bindings
+        self.intro = t("screens.help.intro") if intro is None else intro
+        self.notes = t("screens.help.editor_keys") if notes is None else notes
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Static(t("screens.help.intro"), id="help-intro")
+            yield Static(self.intro, id="help-intro")
             yield Static(key_table(self.key_bindings), id="help-keys")
-            yield Static(t("screens.help.editor_keys"), id="help-editor")
+            if self.notes:
+                yield Static(self.notes, id="help-editor")
             yield Static(t("screens.help.close"), id="help-close")

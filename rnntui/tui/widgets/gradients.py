@@ -81,6 +81,56 @@ def number(value: float) -> str:
     return format_number(value, 4, significant=True)
 
 
+def log_bar_lines(norms: np.ndarray, tokens: list[str], cursor: int, width: int, rows: int,
+                  marked: frozenset[int] = frozenset()) -> list[Strip]:
+    """One bar per timestep on a log axis, `rows` high in eighths of a cell, over a row of tokens.
+    The page of timesteps holding `cursor` (0-based) is drawn; `marked` columns stand out."""
+    T = len(norms)
+    cell = column_width(T, width - AXIS, glyph_cells(tokens))
+    start, stop = column_window(T, cursor, (width - AXIS) // cell)
+    positive = [v for v in norms.tolist() if v > 0 and math.isfinite(v)]
+    if not positive:
+        return [text_strip((t("panes.gradients.all_zero"), palette.DIM))]
+    lo = math.floor(math.log10(min(positive)))
+    hi = max(lo + 1, math.ceil(math.log10(max(positive))))
+    span = rows * 8
+
+    def eighths(value: float) -> int:
+        if math.isinf(value):
+            return span
+        if not (value > 0 and math.isfinite(value)):
+            return 0
+        return max(1, min(span, round((math.log10(value) - lo) / (hi - lo) * span)))
+
+    def column_style(col: int):
+        return palette.CURSOR if col == cursor else palette.WARNING if col in marked else palette.BAR
+
+    heights = [eighths(v) for v in norms[start:stop].tolist()]
+    lines = []
+    for r in range(rows):
+        level = rows - 1 - r  # 0 = bottom row
+        if r == 0:
+            label = f"1e{hi:+d}{glyphs.axis(True)}"
+        elif r == rows - 1:
+            label = f"1e{lo:+d}{glyphs.axis(True)}"
+        else:
+            label = glyphs.axis(False)
+        segments = [Segment(label.rjust(AXIS), palette.LABEL)]
+        for col, height in enumerate(heights, start=start):
+            fill = max(0, min(8, height - level * 8))
+            style = column_style(col)
+            drawn = cell if cell == 1 else cell - 1  # a gap between wide columns
+            segments.append(glyphs.eighths(fill, drawn, style) if fill else Segment(" " * drawn))
+            segments.append(Segment(" " * (cell - drawn), style if fill and not glyphs.spaces() else palette.PLAIN))
+        lines.append(Strip(segments).simplify())
+    row = [Segment(" " * AXIS)]
+    for col in range(start, stop):
+        glyph = set_cell_size(token_glyph(tokens[col]), cell)
+        row.append(Segment(glyph, palette.CURSOR if col == cursor else palette.WARNING if col in marked else palette.DIM))
+    lines.append(Strip(row))
+    return lines
+
+
 class GradientPane(LinePane):
     """Log-scale bars plus the numbers that say whether gradients vanish or explode."""
 
@@ -152,52 +202,12 @@ class GradientPane(LinePane):
         return lines
 
     def _bars(self, view: GradientView, width: int) -> list[Strip]:
-        T = len(view.norms)
-        cell = column_width(T, width - AXIS, glyph_cells(view.tokens))
-        start, stop = column_window(T, view.cursor, (width - AXIS) // cell)
         if view.alert is not None:
             return [text_strip((part, palette.ALERT)) for part in wrap(view.alert, width)]
-        positive = [v for v in view.norms.tolist() if v > 0 and math.isfinite(v)]
-        if not positive:
-            return [text_strip((t("panes.gradients.all_zero"), palette.DIM))]
-        lo = math.floor(math.log10(min(positive)))
-        hi = max(lo + 1, math.ceil(math.log10(max(positive))))
         # the text lines come first (one more with clipping on); bars get what height is left (2 rows at the least)
         text_lines = 5 if view.clip_mode == "off" else 6
         rows = max(2, min(self.max_bar_rows, self.scrollable_content_region.height - text_lines))
-        span = rows * 8
-
-        def eighths(value: float) -> int:
-            if math.isinf(value):
-                return span
-            if not (value > 0 and math.isfinite(value)):
-                return 0
-            return max(1, min(span, round((math.log10(value) - lo) / (hi - lo) * span)))
-
-        heights = [eighths(v) for v in view.norms[start:stop].tolist()]
-        lines = []
-        for r in range(rows):
-            level = rows - 1 - r  # 0 = bottom row
-            if r == 0:
-                label = f"1e{hi:+d}{glyphs.axis(True)}"
-            elif r == rows - 1:
-                label = f"1e{lo:+d}{glyphs.axis(True)}"
-            else:
-                label = glyphs.axis(False)
-            segments = [Segment(label.rjust(AXIS), palette.LABEL)]
-            for col, height in enumerate(heights, start=start):
-                fill = max(0, min(8, height - level * 8))
-                style = palette.CURSOR if col == view.cursor else palette.BAR
-                drawn = cell if cell == 1 else cell - 1  # a gap between wide columns
-                segments.append(glyphs.eighths(fill, drawn, style) if fill else Segment(" " * drawn))
-                segments.append(Segment(" " * (cell - drawn), style if fill and not glyphs.spaces() else palette.PLAIN))
-            lines.append(Strip(segments).simplify())
-        tokens = [Segment(" " * AXIS)]
-        for col in range(start, stop):
-            glyph = set_cell_size(token_glyph(view.tokens[col]), cell)
-            tokens.append(Segment(glyph, palette.CURSOR if col == view.cursor else palette.DIM))
-        lines.append(Strip(tokens))
-        return lines
+        return log_bar_lines(view.norms, view.tokens, view.cursor, width, rows)
 
     def _norm_gauge(self, view: GradientView, width: int) -> Strip:
         """`‖g‖ ██████████┊·····` on a log axis: the global norm against the clipping threshold."""

@@ -139,6 +139,18 @@ class LinePane(ScrollView, can_focus=False):
             self.scroll_to(y=line - height + 1, animate=False)
 
 
+class ViewPane(LinePane):
+    """A pane drawn from one view object (a small dataclass its owner builds); `show` replaces it."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.view = None
+
+    def show(self, view) -> None:
+        self.view = view
+        self.invalidate()
+
+
 def _runs(rows: list[int]) -> list[tuple[int, int]]:
     """[1, 2, 3, 7] -> [(1, 4), (7, 8)]: contiguous rows as half-open ranges."""
     runs: list[tuple[int, int]] = []
