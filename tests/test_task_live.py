@@ -184,6 +184,6 @@ async def test_the_training_pane_shows_sequences_the_success_measure_and_the_bas
     check = run.done.check.score
     assert "finished" in text and "320" in text and "LSTM 1×" in text and "adding T=20" in text
     assert f"within ±0.04: {100 * check.correct:.1f} %" in text and "success at 95.0 %" in text
-    assert f"constant prediction {run.started_news.baseline_loss:.4g}" in text
+    assert f"constant prediction {check.baseline:.4g}" in text and f"constant {run.started_news.baseline_loss:.4g}" in text
     assert "budget of 320" in text
     assert sum("⠀" <= ch <= "⣿" for ch in text) > 5  # the curves are drawn

@@ -27,10 +27,13 @@ from rnntui.tui.preset_palette import PresetCommands
 from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
 from rnntui.tui.task_screen import TaskScreen
 from rnntui.tui.training.controller import TrainingController
+from rnntui.tui.training.task_controller import TaskTrainingController
 
 RESTART_ACTIONS = frozenset({"restart_cell", "restart_activation"})
 # The app's training keys act on the main stepping screen; over an exercise they are off.
 TRAINING_ACTIONS = frozenset({"open_corpus", "train", "stop_training", "train_settings", "learning_rate", "prime", "save"})
+# On the task screen t and T train its model on its task (`TaskTrainingController`).
+TASK_TRAINING_ACTIONS = frozenset({"train", "stop_training"})
 
 
 class RnnApp(PlainNotifications, App[None]):
@@ -60,8 +63,9 @@ class RnnApp(PlainNotifications, App[None]):
         super().__init__()
         localize_bindings(self)  # the words in the language chosen now
         self.training = TrainingController(self)  # live training: the run, its keys' logic, its news
+        self.task_training = TaskTrainingController(self)  # ... and on the task screen
         self.step_screen = StepScreen(session, start_at_first, locked=self.training.weights_locked)
-        self.task_screen: TaskScreen | None = None if task is None else TaskScreen(task)
+        self.task_screen: TaskScreen | None = None if task is None else self.new_task_screen(task)
         self.served_at: str | None = None  # the server's URL when `rnntui serve` runs this app: links start there
 
     def get_default_screen(self) -> Screen:
@@ -86,6 +90,7 @@ class RnnApp(PlainNotifications, App[None]):
 
     def on_unmount(self) -> None:
         self.training.close()  # no training process outlives the app
+        self.task_training.close()
         gc.unfreeze()  # what settle_heap hid becomes collectable again (tests open many apps in one process)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -95,17 +100,20 @@ class RnnApp(PlainNotifications, App[None]):
         if action in TRAINING_ACTIONS and isinstance(self.screen, ExerciseScreen):
             return False
         if action in TRAINING_ACTIONS | {"share"} and isinstance(self.screen, TaskScreen):
-            return False  # they act on the text model under it
+            return action in TASK_TRAINING_ACTIONS  # the others act on the text model under it
         return True
 
     def open_task(self, session: TaskSession) -> None:
         """The task screen on `session`, over the stepping screen (`o` on it goes back to text)."""
         if self.task_screen is None:
-            self.task_screen = TaskScreen(session)
+            self.task_screen = self.new_task_screen(session)
         else:
             self.task_screen.install_session(session)
         if self.task_screen not in self.screen_stack:
             self.push_screen(self.task_screen)
+
+    def new_task_screen(self, session: TaskSession) -> TaskScreen:
+        return TaskScreen(session, locked=self.task_training.weights_locked)
 
     def open_exercise(self, name: str) -> None:
         """An exercise over the stepping screen (the palette's "Exercise: ..."); escape comes back."""
@@ -123,6 +131,10 @@ class RnnApp(PlainNotifications, App[None]):
     def _run_news(self, message: TrainingController.RunNews) -> None:
         self.training.on_news(message.event)
 
+    @on(TaskTrainingController.RunNews)
+    def _task_run_news(self, message: TaskTrainingController.RunNews) -> None:
+        self.task_training.on_news(message.event)
+
     def action_share(self) -> None:
         """This screen as a state string, a command line and (served) a link; refused for weights
         that cannot be named (a training run's), with the reason."""
@@ -138,10 +150,16 @@ class RnnApp(PlainNotifications, App[None]):
         self.training.open_corpus()
 
     def action_train(self) -> None:
-        self.training.toggle()
+        if isinstance(self.screen, TaskScreen):
+            self.task_training.toggle(self.screen)
+        else:
+            self.training.toggle()
 
     def action_stop_training(self) -> None:
-        self.training.stop()
+        if isinstance(self.screen, TaskScreen):
+            self.task_training.stop()
+        else:
+            self.training.stop()
 
     def action_train_settings(self) -> None:
         self.training.settings_key()
@@ -162,5 +180,5 @@ class RnnApp(PlainNotifications, App[None]):
         self.training.restart_for("toggle_activation")
 
     async def action_quit(self) -> None:
-        self.training.saving.quit()
+        self.task_training.quit(then=self.training.saving.quit)  # a task run asks first, then a corpus run
 

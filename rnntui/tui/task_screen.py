@@ -18,6 +18,7 @@ For a training run on this screen (its owner's business, not the screen's):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -28,17 +29,21 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from rnntui.engine.config import ModelConfig
 from rnntui.engine.task_session import TaskSession
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
 from rnntui.tui import task_views, views
 from rnntui.tui.keys import key, localize_bindings
 from rnntui.tui.screens.help import HelpScreen
-from rnntui.tui.step_screen import fit_to_size, set_border_titles
+from rnntui.tui.step_screen import fit_to_size, never_locked, set_border_titles
 from rnntui.tui.widgets.heatmap import HeatmapPane
 from rnntui.tui.widgets.task_gradients import TaskGradientPane
 from rnntui.tui.widgets.task_output import TaskOutputPane
 from rnntui.tui.widgets.task_sequence import TaskSequencePane
+
+
+MODEL_ACTIONS = frozenset({"cycle_cell", "rerandomize"})  # keys that make a new model
 
 
 class TaskScreen(Screen[None]):
@@ -53,6 +58,10 @@ class TaskScreen(Screen[None]):
         key("n", "new_sequence", "new-sequence"),
         key("c", "cycle_cell", "cycle-cell"),
         key("r", "rerandomize", "rerandomize"),
+        # A training run owns the model: while it is active (`locked`), c and r say why instead.
+        key("c,r", "model_refused", "task-model-refused", show=False, key_display="c r"),
+        key("t", "app.train", "task-train"),
+        key("T", "app.stop_training", "task-stop-training", show=False),
         key("question_mark", "help", "help", key_display="?"),
     ]
 
@@ -62,10 +71,12 @@ class TaskScreen(Screen[None]):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, TaskScreen.Shown)
 
-    def __init__(self, session: TaskSession) -> None:
+    def __init__(self, session: TaskSession, locked: Callable[[], str | None] = never_locked) -> None:
+        """`locked` says why the model may not change now (None: it may): a training run's owner."""
         super().__init__()
         localize_bindings(self)  # the words in the language chosen now
         self._session = session
+        self.locked = locked
 
     @property
     def session(self) -> TaskSession:
@@ -142,10 +153,27 @@ class TaskScreen(Screen[None]):
         self._session = session
         self.render_session()
 
-    def install_params(self, params: dict[str, np.ndarray]) -> None:
-        """New weights of the same model (a training run's): sequence and cursor stay, all is recomputed."""
-        if self.attempt(self.session.install_params, params):
+    def install_params(self, params: dict[str, np.ndarray], config: ModelConfig | None = None) -> None:
+        """New weights of the same model (a training run's): sequence and cursor stay, all is recomputed.
+        `config` when the weights are of another model (a run trains one layer of tanh units)."""
+        if self.attempt(self.session.install_params, params, config):
             self.render_session()
+
+    # ------------------------------------------------------------------ which keys work now
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """c and r make a new model: off while a run trains this one, when the same keys say why."""
+        locked = self.locked() is not None
+        if action in MODEL_ACTIONS:
+            return not locked
+        if action == "model_refused":
+            return locked
+        return True
+
+    def action_model_refused(self) -> None:
+        reason = self.locked()
+        if reason:
+            self.notify(reason, title=t("step.note.refused"), severity="warning", timeout=4)
 
     # ------------------------------------------------------------------ keys
 

@@ -12,6 +12,7 @@ only lays them out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from textual.strip import Strip
 
@@ -22,6 +23,8 @@ from rnntui.tui.widgets.loss_curve import CurveData, floor_mark, fmt, fmt_rate, 
 
 AXIS_KEY = "tasklive.pane.axis"  # the x axis counts training sequences
 MIN_PLOT_ROWS = 3  # two rows of dots and the axis
+SIDE_BY_SIDE = 90  # cells from which the two curves stand side by side
+GAP = 2  # cells between them
 
 
 @dataclass(frozen=True)
@@ -108,12 +111,12 @@ def figure_lines(view: TaskTrainingView) -> list[Strip]:
 
 
 class TaskTrainingPane(LinePane):
-    """Live figures of a task or series run above its two curves; `show` hands over new ones."""
+    """Live figures of a task or series run above its two curves, side by side where the width
+    allows (one above the other where it does not); `show` hands over new figures."""
 
     DEFAULT_CSS = """
     TaskTrainingPane {
-        height: 1fr;
-        min-height: 8;
+        height: 12;
     }
     """
 
@@ -130,25 +133,46 @@ class TaskTrainingPane(LinePane):
         if view is None:
             return []
         header = figure_lines(view)
-        series = view.series
-        rows = max(2 * MIN_PLOT_ROWS, self.scrollable_content_region.height - len(header) - 2)
+        height = max(len(header) + 1 + MIN_PLOT_ROWS, self.scrollable_content_region.height)
+        if width >= SIDE_BY_SIDE:
+            rows = height - len(header) - 1  # a legend row above each plot
+            half = (width - GAP) // 2
+            left = [loss_legend(view)] + self.loss_plot(view, half, rows)
+            right = [measure_legend(view)] + self.measure_plot(view, width - half - GAP, rows)
+            gap = Strip.blank(GAP)
+            pairs = zip_longest(left, right, fillvalue=Strip.blank(0))
+            return header + [Strip.join([a.crop_extend(0, half, None), gap, b]) for a, b in pairs]
+        rows = max(2 * MIN_PLOT_ROWS, height - len(header) - 2)
         loss_rows = max(MIN_PLOT_ROWS, (rows + 1) // 2)
-        measure_rows = max(MIN_PLOT_ROWS, rows - loss_rows)
-        loss_legend = [(t("tasklive.pane.train_legend"), palette.BAR)]
-        if view.losses.val_steps:
-            loss_legend.append((t("tasklive.pane.test_legend", mark=val_mark()), palette.GOOD))
-        if view.baseline_loss is not None:
-            key = "tasklive.pane.persistence_legend" if series else "tasklive.pane.constant_legend"
-            loss_legend.append((t(key, mark=floor_mark(), value=fmt(view.baseline_loss, ".4g")), palette.DIM))
-        measure_key = "tasklive.pane.ratio_legend" if series else "tasklive.pane.measure_legend"
-        line = "" if view.success_line is None else (
-            fmt(view.success_line, "g") if series else percent(view.success_line))
-        lines = header + [text_strip(*loss_legend)]
-        lines += plot_lines(view.losses, width, loss_rows, view.baseline_loss, AXIS_KEY)
-        line_key = "tasklive.pane.parity_legend" if series else "tasklive.pane.success_legend"
-        lines.append(text_strip((t(measure_key), palette.BAR), (t(line_key, mark=floor_mark(), line=line), palette.DIM)))
-        if view.measure.steps:
-            lines += plot_lines(view.measure, width, measure_rows, view.success_line, AXIS_KEY, hold=True)
-        else:
-            lines.append(text_strip((t("tasklive.pane.no_check"), palette.DIM)))
-        return lines
+        return (header + [loss_legend(view)] + self.loss_plot(view, width, loss_rows) + [measure_legend(view)]
+                + self.measure_plot(view, width, max(MIN_PLOT_ROWS, rows - loss_rows)))
+
+    @staticmethod
+    def loss_plot(view: TaskTrainingView, width: int, rows: int) -> list[Strip]:
+        return plot_lines(view.losses, width, rows, view.baseline_loss, AXIS_KEY)
+
+    @staticmethod
+    def measure_plot(view: TaskTrainingView, width: int, rows: int) -> list[Strip]:
+        if not view.measure.steps:
+            return [text_strip((t("tasklive.pane.no_check"), palette.DIM))]
+        return plot_lines(view.measure, width, rows, view.success_line, AXIS_KEY, hold=True)
+
+
+def loss_legend(view: TaskTrainingView) -> Strip:
+    parts = [(t("tasklive.pane.train_legend"), palette.BAR)]
+    if view.losses.val_steps:
+        parts.append((t("tasklive.pane.test_legend", mark=val_mark()), palette.GOOD))
+    if view.baseline_loss is not None:
+        key = "tasklive.pane.persistence_legend" if view.series else "tasklive.pane.constant_legend"
+        parts.append((t(key, mark=floor_mark(), value=fmt(view.baseline_loss, ".4g")), palette.DIM))
+    return text_strip(*parts)
+
+
+def measure_legend(view: TaskTrainingView) -> Strip:
+    if view.series:
+        line = "" if view.success_line is None else fmt(view.success_line, "g")
+        return text_strip((t("tasklive.pane.ratio_legend"), palette.BAR),
+                          (t("tasklive.pane.parity_legend", mark=floor_mark(), line=line), palette.DIM))
+    line = "" if view.success_line is None else percent(view.success_line)
+    return text_strip((t("tasklive.pane.measure_legend"), palette.BAR),
+                      (t("tasklive.pane.success_legend", mark=floor_mark(), line=line), palette.DIM))

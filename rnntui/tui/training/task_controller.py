@@ -1,0 +1,202 @@
+"""TaskTrainingController: live training on the task screen, an object the app owns.
+
+`t` on the task screen trains the model on screen (its cell and size) on the screen's task in a
+child process (`rnntui.live.task_run.LiveTaskRun`, the experiment's own loop and settings), and
+again pauses or resumes it; `T` stops it. Whatever the run reports reaches the UI thread as one
+message, `RunNews`, handled in `on_news`: the training pane (mounted into the screen's
+`#task-training`) is redrawn from the run's history, and the latest weights are proposed to the
+screen (`install_params`), at most as often as the screen can redraw them within a small share of
+its time. The model is read-only while a run is active (`weights_locked`). A run that ends saves
+its weights under runs/app/ with the task recorded; `q` while it trains asks first.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from rnntui.errors import RnntuiError
+from rnntui.i18n import t
+from rnntui.live.service import RunEvent, RunFinished, RunProgress, RunStarted, RunStateChanged
+from rnntui.live.task_protocol import TaskJob
+from rnntui.live.task_run import LiveTaskRun
+from rnntui.tui.screens.confirm import ConfirmScreen
+from rnntui.tui.training.controller import CLOSE_GRACE, UI_DUTY, VIEW_EVERY
+from rnntui.tui.training.saving import SAVE_DIR
+from rnntui.tui.training.task_curve import task_training_view
+from rnntui.tui.widgets.task_training import TaskTrainingPane
+
+PANE_ID = "task-training-pane"
+# The app's runs end on T or on success; the budget only bounds a run nobody stops, well beyond the
+# experiment's, so that a model smaller than the experiment's still gets there while watched.
+APP_MAX_SEQUENCES = 1_000_000
+QUIT_WAIT = 15.0  # seconds q-and-save waits for the stopped run to save before the app exits anyway
+
+
+class TaskTrainingController:
+    """Live training for the task screen: start, pause, stop, quit, and what the run reports."""
+
+    @dataclass
+    class RunNews(Message):
+        """Anything a task run reports, posted from its reader thread; a waiting progress is
+        replaced by a newer one (the handler reads the run's latest state)."""
+
+        event: RunEvent
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, TaskTrainingController.RunNews) and self.event.can_replace(message.event)
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.run: LiveTaskRun | None = None
+        self.screen = None  # the task screen the run trains the model of
+        self.installed = -1  # the sequence count of the weights on screen
+        self.install_every = VIEW_EVERY[0]  # seconds between weights installed (paced by their cost)
+        self._last_install = 0.0
+        self._quitting = False  # q answered "save": the app exits once the run has saved
+
+    @property
+    def active(self) -> bool:
+        return self.run is not None and self.run.active
+
+    def weights_locked(self) -> str | None:
+        """Why the task screen's model may not change now, or None."""
+        return t("tasklive.note.read_only") if self.active else None
+
+    def close(self) -> None:
+        """The app is going: no child may outlive it, and nothing is saved that nobody asked for."""
+        if self.run is not None:
+            self.run.save_to = None
+            self.run.close(CLOSE_GRACE)
+
+    def post_news(self, event: RunEvent) -> None:
+        """The run's callback, in its reader thread: hand the event to the UI thread (thread-safe)."""
+        self.app.post_message(self.RunNews(event))
+
+    # ------------------------------------------------------------------ keys
+
+    def toggle(self, screen) -> None:
+        """t: start a run of the screen's task and model, or pause / resume the active one."""
+        run = self.run
+        if run is not None and run.active:
+            if run.paused:
+                run.resume()
+                self.notify(t("tasklive.note.resumed"))
+            else:
+                run.pause()
+                self.notify(t("tasklive.note.paused"))
+            self.show()
+            return
+        self.start(screen)
+
+    def stop(self) -> None:
+        """T: end the run after its current step; its weights are saved and stay on screen."""
+        if self.active:
+            self.run.stop()
+            self.notify(t("tasklive.note.stopping", sequences=f"{self.run.sequences:,}"))
+        else:
+            self.app.notify(t("training.notify.no_training"), timeout=2)
+
+    def start(self, screen) -> LiveTaskRun | None:
+        session = screen.session
+        task, config = session.task, session.config
+        job = TaskJob(task.name, task.setting, cell=config.cell, seed=session.seed, hidden_size=config.hidden_size,
+                      max_sequences=APP_MAX_SEQUENCES)
+        name = f"{task.name}{'' if task.setting is None else f'-{task.kind.setting}{task.setting}'}-{config.cell}"
+        run = LiveTaskRun(job, self.post_news, save_to=SAVE_DIR / f"{name}.safetensors")
+        try:
+            run.start()
+        except RnntuiError as error:
+            self.app.notify(str(error), title=t("training.notify.cannot_train"), severity="error", timeout=10)
+            return None
+        if self.run is not None:  # an ended run's child may still be saving: it ends in the background
+            threading.Thread(target=self.run.close, args=(CLOSE_GRACE,), name="closing-run", daemon=True).start()
+        self.run, self.screen, self.installed = run, screen, -1
+        self.pane(screen)
+        self.show()
+        self.app.refresh_bindings()
+        return run
+
+    def quit(self, then) -> None:
+        """q while a run is active: save it first (it stops, saves, and the app exits), or not.
+        `then()` is what q does without a task run (the corpus run's own question, or exit)."""
+        if not self.active:
+            then()
+            return
+        run = self.run
+
+        def answered(answer: str | None) -> None:
+            if not answer or self.run is not run:
+                return
+            if answer == "yes" and run.active:
+                self._quitting = True
+                run.stop()  # the run saves when it ends; on_news exits then
+                self.app.set_timer(QUIT_WAIT, self.app.exit)  # a child that does not answer
+                return
+            run.save_to = None
+            run.stop()
+            then()
+
+        self.app.push_screen(ConfirmScreen(t("tasklive.quit.question", what=run.label, sequences=f"{run.sequences:,}"),
+                                           t("training.save.quit_yes", folder=SAVE_DIR), t("training.save.quit_no")),
+                             answered)
+
+    def notify(self, text: str) -> None:
+        self.app.notify(text, timeout=3)
+
+    # ------------------------------------------------------------------ what the run reports
+
+    def on_news(self, event: RunEvent) -> None:
+        """What the run reported, on the UI thread; news from an earlier run is dropped."""
+        run = self.run
+        if run is None or event.run_id != run.id or not self.app.screen_stack:
+            return
+        match event:
+            case RunStarted() | RunStateChanged():
+                self.show()
+            case RunProgress():
+                self.install()
+                self.show()
+            case RunFinished(message=message, failed=failed):
+                self.install(force=True)
+                self.show()
+                self.app.notify(message, title=t("tasklive.note.ended"), severity="error" if failed else "information",
+                                timeout=8)
+                self.app.refresh_bindings()
+                if self._quitting:
+                    self.app.exit()
+
+    def install(self, force: bool = False) -> None:
+        """Propose the run's latest weights to the screen, paced so that redrawing them stays within
+        UI_DUTY of the UI's time (exactly the paused or final weights always)."""
+        run = self.run
+        if run.params is None or run.params_sequences == self.installed:
+            return
+        exact = force or run.paused or not run.active
+        if not exact and time.monotonic() - self._last_install < self.install_every:
+            return
+        start = time.perf_counter()
+        self.installed = run.params_sequences
+        self.screen.install_params(run.params, run.model_config)
+        cost = time.perf_counter() - start
+        low, high = VIEW_EVERY
+        self.install_every = min(high, max(low, cost / UI_DUTY))
+        self._last_install = time.monotonic()
+
+    # ------------------------------------------------------------------ the pane
+
+    def pane(self, screen) -> TaskTrainingPane:
+        """The training pane in the screen's `#task-training`, mounted on first use."""
+        found = screen.query(f"#{PANE_ID}")
+        if found:
+            return found.first(TaskTrainingPane)
+        pane = TaskTrainingPane(id=PANE_ID)
+        screen.query_one("#task-training").mount(pane)
+        return pane
+
+    def show(self) -> None:
+        if self.run is not None and self.screen is not None and self.screen.is_mounted:
+            self.pane(self.screen).show(task_training_view(self.run))
