@@ -25,6 +25,15 @@ def task_app(cell: str = "rnn") -> RnnApp:
     return RnnApp(abc_session(), task=TaskSession(make_task("adding", 20), cell=cell))
 
 
+async def start_training(pilot, app):
+    """t on the task screen, and the run it started once it has trained."""
+    await pilot.pause()
+    await pilot.press("t")
+    run = app.task_training.run
+    await wait_for(lambda: run.sequences > 0, "training")
+    return run
+
+
 def pane_text(app) -> str:
     return "\n".join(app.screen.query_one(TaskTrainingPane).text_lines)
 
@@ -70,10 +79,7 @@ async def test_q_while_training_asks_and_saves_before_quitting(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     app = task_app("gru")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("t")
-        run = app.task_training.run
-        await wait_for(lambda: run.sequences > 0, "training")
+        run = await start_training(pilot, app)
         await pilot.press("q")
         assert isinstance(app.screen, ConfirmScreen) and "Save it before quitting" in app.screen.question
         await pilot.press("y")
@@ -88,10 +94,7 @@ async def test_q_and_no_quits_without_saving_and_leaves_no_process(tmp_path, mon
     monkeypatch.chdir(tmp_path)
     app = task_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("t")
-        run = app.task_training.run
-        await wait_for(lambda: run.sequences > 0, "training")
+        run = await start_training(pilot, app)
         pid = run.pid
         await pilot.press("q")
         await pilot.press("n")
@@ -106,10 +109,8 @@ async def test_the_training_pane_reads_in_chinese(chinese, tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     app = task_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("t")
-        run = app.task_training.run
-        await wait_for(lambda: run.history.checks and run.sequences > 0, "a check")
+        run = await start_training(pilot, app)
+        await wait_for(lambda: run.history.checks, "a check")
         await pilot.press("t")
         await wait_for(lambda: run.state is RunState.PAUSED, "the pause")
         await wait_for(lambda: "暂停" in pane_text(app) and "常数预测" in pane_text(app), "the pane in Chinese")

@@ -129,10 +129,7 @@ class RnnApp(PlainNotifications, App[None]):
 
     @on(TrainingController.RunNews)
     def _run_news(self, message: TrainingController.RunNews) -> None:
-        self.training.on_news(message.event)
-
-    @on(TaskTrainingController.RunNews)
-    def _task_run_news(self, message: TaskTrainingController.RunNews) -> None:
+        self.training.on_news(message.event)  # each drops the news of a run that is not its own
         self.task_training.on_news(message.event)
 
     def action_share(self) -> None:

@@ -2,8 +2,8 @@
 
 `t` on the task screen trains the model on screen (its cell and size) on the screen's task in a
 child process (`rnntui.live.task_run.LiveTaskRun`, the experiment's own loop and settings), and
-again pauses or resumes it; `T` stops it. Whatever the run reports reaches the UI thread as one
-message, `RunNews`, handled in `on_news`: the training pane (mounted into the screen's
+again pauses or resumes it; `T` stops it. Whatever the run reports reaches the UI thread as the
+corpus runs' message, `TrainingController.RunNews`, handled in `on_news`: the training pane (mounted into the screen's
 `#task-training`) is redrawn from the run's history, and the latest weights are proposed to the
 screen (`install_params`), at most as often as the screen can redraw them within a small share of
 its time. The model is read-only while a run is active (`weights_locked`). A run that ends saves
@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
-
-from textual.message import Message
 
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
@@ -24,7 +21,7 @@ from rnntui.live.service import RunEvent, RunFinished, RunProgress, RunStarted, 
 from rnntui.live.task_protocol import TaskJob
 from rnntui.live.task_run import LiveTaskRun
 from rnntui.tui.screens.confirm import ConfirmScreen
-from rnntui.tui.training.controller import CLOSE_GRACE, UI_DUTY, VIEW_EVERY
+from rnntui.tui.training.controller import CLOSE_GRACE, UI_DUTY, VIEW_EVERY, TrainingController
 from rnntui.tui.training.saving import SAVE_DIR
 from rnntui.tui.training.task_curve import task_training_view
 from rnntui.tui.widgets.task_training import TaskTrainingPane
@@ -38,16 +35,6 @@ QUIT_WAIT = 15.0  # seconds q-and-save waits for the stopped run to save before 
 
 class TaskTrainingController:
     """Live training for the task screen: start, pause, stop, quit, and what the run reports."""
-
-    @dataclass
-    class RunNews(Message):
-        """Anything a task run reports, posted from its reader thread; a waiting progress is
-        replaced by a newer one (the handler reads the run's latest state)."""
-
-        event: RunEvent
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, TaskTrainingController.RunNews) and self.event.can_replace(message.event)
 
     def __init__(self, app) -> None:
         self.app = app
@@ -73,8 +60,9 @@ class TaskTrainingController:
             self.run.close(CLOSE_GRACE)
 
     def post_news(self, event: RunEvent) -> None:
-        """The run's callback, in its reader thread: hand the event to the UI thread (thread-safe)."""
-        self.app.post_message(self.RunNews(event))
+        """The run's callback, in its reader thread: hand the event to the UI thread (thread-safe) in
+        the corpus runs' own message (a newer progress replaces a waiting one of the same run)."""
+        self.app.post_message(TrainingController.RunNews(event))
 
     # ------------------------------------------------------------------ keys
 
