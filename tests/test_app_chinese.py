@@ -20,6 +20,7 @@ from rnntui.demos import all_demos
 from rnntui.demos.presets import PRESETS
 from rnntui.engine.corpus import SHIPPED
 from rnntui.engine.session import StepSession
+from rnntui.engine.tasks import KINDS
 from rnntui.tui.app import RnnApp
 
 SIZE = (120, 40)
@@ -40,6 +41,8 @@ ALLOWED = {
     *{part for name in SHIPPED for part in name.split("-")},
     # preset names, typed as they are (`--preset vanishing`); the palette lists them
     *{part for name in PRESETS for part in name.split("-")},
+    # the paper's task names, typed as they are (`--task adding`); the picker lists them
+    *{part for name in KINDS for part in name.split("-")},
 }
 WORD = re.compile(r"(?<![A-Za-z0-9_.])[A-Za-z][A-Za-z0-9_.]*[A-Za-z0-9_]|[A-Za-z]")
 

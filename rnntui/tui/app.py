@@ -24,6 +24,7 @@ from rnntui.tui.heap import settle_heap
 from rnntui.tui.keys import key, localize_bindings
 from rnntui.tui.plain_text import PlainNotifications
 from rnntui.tui.preset_palette import PresetCommands
+from rnntui.tui.screens.corpus_picker import Picked
 from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
 from rnntui.tui.task_screen import TaskScreen
 from rnntui.tui.training.controller import TrainingController
@@ -98,13 +99,27 @@ class RnnApp(PlainNotifications, App[None]):
             return False  # they act on the text model under it
         return True
 
+    def open_picked(self, picked: Picked) -> None:
+        """A task chosen in the picker (`o`): the task screen on a fresh model for it."""
+        from rnntui.engine.tasks import make_task
+
+        task = make_task(picked.name)
+        shown = self.task_screen.session if self.task_screen is not None else None
+        self.open_task(TaskSession(task) if shown is None else shown.for_task(task))
+
+    @on(TaskScreen.Leave)
+    def _leave_task(self, message: TaskScreen.Leave) -> None:
+        """A corpus chosen on the task screen: back to the stepping screen, where `t` trains on it."""
+        if self.screen is self.task_screen:
+            self.pop_screen()
+        self.choose_corpus(message.corpus)
+
     def open_task(self, session: TaskSession) -> None:
         """The task screen on `session`, over the stepping screen (`o` on it goes back to text)."""
-        if self.task_screen is None:
-            self.task_screen = TaskScreen(session)
-        else:
+        if self.task_screen is not None and self.task_screen in self.screen_stack:
             self.task_screen.install_session(session)
-        if self.task_screen not in self.screen_stack:
+        else:  # a popped screen is gone with its panes: a new one
+            self.task_screen = TaskScreen(session)
             self.push_screen(self.task_screen)
 
     def open_exercise(self, name: str) -> None:

@@ -14,6 +14,8 @@ For a training run on this screen (its owner's business, not the screen's):
 - `#task-training` is an empty container between the panes and the status line, no lines high while it
   is empty: mount the run's widgets (a loss curve, its figures) into it and it takes their room.
 - `TaskScreen.Shown` is posted after each redraw (the latest replaces a waiting one).
+The picker (`o`) opens another task here; a corpus chosen in it posts `TaskScreen.Leave`, and the
+app goes back to the stepping screen.
 """
 
 from __future__ import annotations
@@ -28,11 +30,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from rnntui.engine.corpus import Corpus
 from rnntui.engine.task_session import TaskSession
+from rnntui.engine.tasks import make_task
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
 from rnntui.tui import task_views, views
 from rnntui.tui.keys import key, localize_bindings
+from rnntui.tui.screens.corpus_picker import CorpusPickerScreen, Picked
 from rnntui.tui.screens.help import HelpScreen
 from rnntui.tui.step_screen import fit_to_size, set_border_titles
 from rnntui.tui.widgets.heatmap import HeatmapPane
@@ -53,6 +58,7 @@ class TaskScreen(Screen[None]):
         key("n", "new_sequence", "new-sequence"),
         key("c", "cycle_cell", "cycle-cell"),
         key("r", "rerandomize", "rerandomize"),
+        key("o", "open_picker", "open-picker"),
         key("question_mark", "help", "help", key_display="?"),
     ]
 
@@ -61,6 +67,13 @@ class TaskScreen(Screen[None]):
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, TaskScreen.Shown)
+
+    class Leave(Message):
+        """A corpus was chosen here: the owner shows the text again, with `corpus` to train on."""
+
+        def __init__(self, corpus) -> None:
+            super().__init__()
+            self.corpus = corpus
 
     def __init__(self, session: TaskSession) -> None:
         super().__init__()
@@ -172,6 +185,16 @@ class TaskScreen(Screen[None]):
         self.session.randomize()
         self.notify(t("step.note.fresh_weights", seed=self.session.seed), timeout=2)
         self.render_session()
+
+    def action_open_picker(self) -> None:
+        """The picker: another task opens here (same cell, size and seed); a corpus leaves for the text."""
+        self.app.push_screen(CorpusPickerScreen(Picked("task", self.session.task.name).id), self.picked)
+
+    def picked(self, choice: Corpus | Picked | None) -> None:
+        if isinstance(choice, Picked) and choice.kind == "task":
+            self.install_session(self.session.for_task(make_task(choice.name)))
+        elif choice is not None:
+            self.post_message(self.Leave(choice))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.active_bindings, intro=t("taskapp.help.intro"), notes=""))
