@@ -161,7 +161,8 @@ async def test_help_small_terminals_and_the_app_keys():
 def opened(monkeypatch):
     """Record what the command would open instead of starting the terminal UI."""
     sessions = []
-    monkeypatch.setattr(app_commands, "run_task_app", lambda session: sessions.append(("task", session)))
+    monkeypatch.setattr(app_commands, "run_task_app", lambda task=None, series=None: sessions.append(
+        ("task", task) if task is not None else ("series", series)))
     monkeypatch.setattr(app_commands, "run_app", lambda session, *rest, **options: sessions.append(("text", session)))
     return sessions
 

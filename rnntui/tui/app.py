@@ -15,6 +15,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from rnntui.engine.session import StepSession
+from rnntui.engine.series_session import SeriesSession
 from rnntui.engine.task_session import TaskSession
 from rnntui.exercises import get_exercise
 from rnntui.i18n import t
@@ -24,8 +25,9 @@ from rnntui.tui.heap import settle_heap
 from rnntui.tui.keys import key, localize_bindings
 from rnntui.tui.plain_text import PlainNotifications
 from rnntui.tui.preset_palette import PresetCommands
-from rnntui.tui.screens.corpus_picker import Picked
+from rnntui.tui.screens.corpus_picker import Chosen, Picked
 from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
+from rnntui.tui.series_screen import SeriesScreen
 from rnntui.tui.task_screen import TaskScreen
 from rnntui.tui.training.controller import TrainingController
 
@@ -56,13 +58,15 @@ class RnnApp(PlainNotifications, App[None]):
         *APP_KEYS,
     ]
 
-    def __init__(self, session: StepSession, start_at_first: bool = True, task: TaskSession | None = None) -> None:
-        """`task`: open on the task screen with this task sequence (the stepping screen stays under it)."""
+    def __init__(self, session: StepSession, start_at_first: bool = True, task: TaskSession | None = None,
+                 series: SeriesSession | None = None) -> None:
+        """`task` or `series`: open on the task or the series screen (the stepping screen stays under it)."""
         super().__init__()
         localize_bindings(self)  # the words in the language chosen now
         self.training = TrainingController(self)  # live training: the run, its keys' logic, its news
         self.step_screen = StepScreen(session, start_at_first, locked=self.training.weights_locked)
         self.task_screen: TaskScreen | None = None if task is None else TaskScreen(task)
+        self.series_screen: SeriesScreen | None = None if series is None else SeriesScreen(series)
         self.served_at: str | None = None  # the server's URL when `rnntui serve` runs this app: links start there
 
     def get_default_screen(self) -> Screen:
@@ -81,8 +85,9 @@ class RnnApp(PlainNotifications, App[None]):
 
     def on_mount(self) -> None:
         self.training.open()
-        if self.task_screen is not None:
-            self.push_screen(self.task_screen)
+        for screen in (self.task_screen, self.series_screen):
+            if screen is not None:
+                self.push_screen(screen)
         self.call_after_refresh(settle_heap)
 
     def on_unmount(self) -> None:
@@ -95,24 +100,39 @@ class RnnApp(PlainNotifications, App[None]):
             return self.training.active and self.screen is self.step_screen
         if action in TRAINING_ACTIONS and isinstance(self.screen, ExerciseScreen):
             return False
-        if action in TRAINING_ACTIONS | {"share"} and isinstance(self.screen, TaskScreen):
+        if action in TRAINING_ACTIONS | {"share"} and isinstance(self.screen, (TaskScreen, SeriesScreen)):
             return False  # they act on the text model under it
         return True
 
     def open_picked(self, picked: Picked) -> None:
-        """A task chosen in the picker (`o`): the task screen on a fresh model for it."""
+        """A task or a series chosen in the picker (`o`): its screen, on a fresh model of the same
+        cell and seed as the one last shown there."""
+        from rnntui.engine.series import get_series
         from rnntui.engine.tasks import make_task
 
-        task = make_task(picked.name)
-        shown = self.task_screen.session if self.task_screen is not None else None
-        self.open_task(TaskSession(task) if shown is None else shown.for_task(task))
+        if picked.kind == "task":
+            task = make_task(picked.name)
+            shown = self.task_screen.session if self.task_screen is not None else None
+            self.open_task(TaskSession(task) if shown is None else shown.for_task(task))
+        else:
+            series = get_series(picked.name)
+            shown = self.series_screen.session if self.series_screen is not None else None
+            self.open_series(SeriesSession(series) if shown is None else shown.for_series(series))
 
-    @on(TaskScreen.Leave)
-    def _leave_task(self, message: TaskScreen.Leave) -> None:
-        """A corpus chosen on the task screen: back to the stepping screen, where `t` trains on it."""
-        if self.screen is self.task_screen:
+    @on(Chosen)
+    def _chosen_elsewhere(self, message: Chosen) -> None:
+        """A pick the screen on top cannot show: leave it (back to the text), then show the pick."""
+        if self.screen is not self.step_screen:
             self.pop_screen()
-        self.choose_corpus(message.corpus)
+        if isinstance(message.choice, Picked):
+            self.open_picked(message.choice)
+        else:
+            self.choose_corpus(message.choice)
+
+    def open_series(self, session: SeriesSession) -> None:
+        """The series screen on `session`, over the stepping screen."""
+        self.series_screen = SeriesScreen(session)
+        self.push_screen(self.series_screen)
 
     def open_task(self, session: TaskSession) -> None:
         """The task screen on `session`, over the stepping screen (`o` on it goes back to text)."""

@@ -14,52 +14,43 @@ For a training run on this screen (its owner's business, not the screen's):
 - `#task-training` is an empty container between the panes and the status line, no lines high while it
   is empty: mount the run's widgets (a loss curve, its figures) into it and it takes their room.
 - `TaskScreen.Shown` is posted after each redraw (the latest replaces a waiting one).
-The picker (`o`) opens another task here; a corpus chosen in it posts `TaskScreen.Leave`, and the
-app goes back to the stepping screen.
+The picker (`o`) opens another task here; a corpus or a series chosen in it posts `Chosen`, and
+the app leaves this screen for the one that shows it.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
-from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from rnntui.engine.corpus import Corpus
 from rnntui.engine.task_session import TaskSession
 from rnntui.engine.tasks import make_task
-from rnntui.errors import RnntuiError
 from rnntui.i18n import t
 from rnntui.tui import task_views, views
-from rnntui.tui.keys import key, localize_bindings
-from rnntui.tui.screens.corpus_picker import CorpusPickerScreen, Picked
-from rnntui.tui.screens.help import HelpScreen
-from rnntui.tui.step_screen import fit_to_size, set_border_titles
+from rnntui.tui.keys import key
+from rnntui.tui.model_screen import MODEL_KEYS, STYLESHEET, ModelScreen
+from rnntui.tui.step_screen import set_border_titles
 from rnntui.tui.widgets.heatmap import HeatmapPane
 from rnntui.tui.widgets.task_gradients import TaskGradientPane
 from rnntui.tui.widgets.task_output import TaskOutputPane
 from rnntui.tui.widgets.task_sequence import TaskSequencePane
 
 
-class TaskScreen(Screen[None]):
+class TaskScreen(ModelScreen):
     """Step through one task sequence and see how much of the end loss reaches the marked steps."""
 
-    CSS_PATH = Path(__file__).with_name("task_screen.tcss")
+    CSS_PATH = STYLESHEET
+    PICKS = "task"
+    HELP = "taskapp.help.intro"
     BINDINGS = [
         key("right,l", "step(1)", "task-step-forward", key_display="→/l"),
         key("left,h", "step(-1)", "task-step-back", key_display="←/h"),
         key("home", "jump('first')", "first", show=False),
         key("end", "jump('last')", "last", show=False),
         key("n", "new_sequence", "new-sequence"),
-        key("c", "cycle_cell", "cycle-cell"),
-        key("r", "rerandomize", "rerandomize"),
-        key("o", "open_picker", "open-picker"),
-        key("question_mark", "help", "help", key_display="?"),
+        *MODEL_KEYS,
     ]
 
     class Shown(Message):
@@ -68,22 +59,13 @@ class TaskScreen(Screen[None]):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, TaskScreen.Shown)
 
-    class Leave(Message):
-        """A corpus was chosen here: the owner shows the text again, with `corpus` to train on."""
+    session: TaskSession
 
-        def __init__(self, corpus) -> None:
-            super().__init__()
-            self.corpus = corpus
+    def session_for(self, name: str) -> TaskSession:
+        return self.session.for_task(make_task(name))
 
-    def __init__(self, session: TaskSession) -> None:
-        super().__init__()
-        localize_bindings(self)  # the words in the language chosen now
-        self._session = session
-
-    @property
-    def session(self) -> TaskSession:
-        """The session the panes show; only `install_session` replaces it."""
-        return self._session
+    def shown_name(self) -> str:
+        return self.session.task.name
 
     def compose(self) -> ComposeResult:
         yield Static(id="too-small")
@@ -105,12 +87,7 @@ class TaskScreen(Screen[None]):
             "#task-output": (t("taskapp.title.output"), ""),
         }
         set_border_titles(self, titles)
-        fit_to_size(self, self.app.size)
-        self.render_session()
-
-    def on_resize(self, event: events.Resize) -> None:
-        fit_to_size(self, event.size)
-        self.call_after_refresh(self.render_session)
+        super().on_mount()
 
     @property
     def compact(self) -> bool:
@@ -139,27 +116,6 @@ class TaskScreen(Screen[None]):
         self.query_one("#task-status", Static).update(task_views.status_text(s, self.app.size.width), layout=False)
         self.post_message(self.Shown())
 
-    def attempt(self, change, *args) -> bool:
-        """Run a session change; a refusal becomes a notification and changes nothing."""
-        try:
-            change(*args)
-        except RnntuiError as error:
-            self.notify(str(error), title=t("step.note.refused"), severity="error")
-            return False
-        return True
-
-    # ------------------------------------------------------------------ what others propose
-
-    def install_session(self, session: TaskSession) -> None:
-        """Show `session` from now on: the only way the shown session changes."""
-        self._session = session
-        self.render_session()
-
-    def install_params(self, params: dict[str, np.ndarray]) -> None:
-        """New weights of the same model (a training run's): sequence and cursor stay, all is recomputed."""
-        if self.attempt(self.session.install_params, params):
-            self.render_session()
-
     # ------------------------------------------------------------------ keys
 
     def action_step(self, direction: int) -> None:
@@ -175,26 +131,3 @@ class TaskScreen(Screen[None]):
         self.session.new_sequence()
         self.notify(t("taskapp.note.new_sequence", seed=self.session.sequence_seed), timeout=2)
         self.render_session()
-
-    def action_cycle_cell(self) -> None:
-        cell = self.session.cycle_cell()
-        self.notify(t("step.note.new_cell", cell=views.cell_name(cell), seed=self.session.seed), timeout=2)
-        self.render_session()
-
-    def action_rerandomize(self) -> None:
-        self.session.randomize()
-        self.notify(t("step.note.fresh_weights", seed=self.session.seed), timeout=2)
-        self.render_session()
-
-    def action_open_picker(self) -> None:
-        """The picker: another task opens here (same cell, size and seed); a corpus leaves for the text."""
-        self.app.push_screen(CorpusPickerScreen(Picked("task", self.session.task.name).id), self.picked)
-
-    def picked(self, choice: Corpus | Picked | None) -> None:
-        if isinstance(choice, Picked) and choice.kind == "task":
-            self.install_session(self.session.for_task(make_task(choice.name)))
-        elif choice is not None:
-            self.post_message(self.Leave(choice))
-
-    def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.active_bindings, intro=t("taskapp.help.intro"), notes=""))

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from rnntui.engine.corpus import SHIPPED, Corpus, load_corpus, shipped_corpus
+from rnntui.engine.series import SERIES, get_series
 from rnntui.engine.tasks import KINDS
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
@@ -36,6 +38,15 @@ class Picked:
         return f"{self.kind}:{self.name}"
 
 
+class Chosen(Message):
+    """A pick a screen leaves to its app: a corpus (back to the text), or a task or a series that
+    another screen shows. The screen that posts it is left."""
+
+    def __init__(self, choice: Corpus | Picked) -> None:
+        super().__init__()
+        self.choice = choice
+
+
 def task_line(name: str) -> str:
     kind = KINDS[name]
     setting = f"{kind.setting}={kind.default}" if kind.setting else ""
@@ -43,9 +54,16 @@ def task_line(name: str) -> str:
              description=t(f"taskapp.picker.task.{name}"))
 
 
+def series_line(name: str) -> str:
+    series = get_series(name)
+    return t("taskapp.picker.series_line", name=pad(name, 22), points=f"{len(series.values()):>4}",
+             description=t(f"taskapp.picker.series.{name}"))
+
+
 def picks() -> list[tuple[Picked, str]]:
     """The tasks and the series the picker lists after the corpora, each with its line."""
-    return [(Picked("task", name), task_line(name)) for name in KINDS]
+    return ([(Picked("task", name), task_line(name)) for name in KINDS]
+            + [(Picked("series", name), series_line(name)) for name in SERIES])
 
 
 def corpus_line(corpus: Corpus) -> str:
@@ -61,7 +79,7 @@ class CorpusPickerScreen(ModalScreen[Corpus | Picked | None]):
     CorpusPickerScreen { align: center middle; }
     #picker-box { width: 100; max-width: 100%; height: auto; max-height: 90%;
                   border: round $accent; padding: 0 1; background: $surface; }
-    #picker-list { height: auto; max-height: 16; }
+    #picker-list { height: auto; max-height: 20; }
     #picker-message { color: $text-muted; height: auto; }
     #picker-message.error { color: $error; text-style: bold; }
     """
@@ -80,6 +98,8 @@ class CorpusPickerScreen(ModalScreen[Corpus | Picked | None]):
             yield OptionList(*[Option(corpus_line(c), id=c.name) for c in self.shipped],
                              Option(t("taskapp.picker.tasks_heading"), disabled=True),
                              *[Option(line, id=pick.id) for pick, line in self.picks if pick.kind == "task"],
+                             Option(t("taskapp.picker.series_heading"), disabled=True),
+                             *[Option(line, id=pick.id) for pick, line in self.picks if pick.kind == "series"],
                              id="picker-list")
             yield Label(t("screens.picker.or_path"))
             yield Input(placeholder=t("screens.picker.placeholder"), id="picker-path")
