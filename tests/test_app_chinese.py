@@ -20,6 +20,8 @@ from rnntui.demos import all_demos
 from rnntui.demos.presets import PRESETS
 from rnntui.engine.corpus import SHIPPED
 from rnntui.engine.session import StepSession
+from rnntui.engine.series import SERIES
+from rnntui.engine.tasks import KINDS
 from rnntui.tui.app import RnnApp
 
 SIZE = (120, 40)
@@ -32,7 +34,7 @@ ALLOWED = {
     # functions in formulas, and the values a field takes as typed
     "dL", "tanh", "ReLU", "relu", "rnn", "lstm", "gru", "sgd", "adam", "off", "torch", "nan", "inf",
     # key names
-    "space", "ctrl", "escape", "enter", "tab", "Esc", "Tab", "home", "end",
+    "space", "ctrl", "escape", "enter", "tab", "Esc", "Tab", "home", "end", "pgup", "pgdn",
     # file names and suffixes
     "safetensors", "path", "to", "text", "txt", "runs", "app", "checkpoint",
     # the lesson's alphabet, and the shipped corpora's names (typed as they are: `--corpus wujue`)
@@ -40,6 +42,9 @@ ALLOWED = {
     *{part for name in SHIPPED for part in name.split("-")},
     # preset names, typed as they are (`--preset vanishing`); the palette lists them
     *{part for name in PRESETS for part in name.split("-")},
+    # the paper's task names and the series' names, typed as they are (`--task adding`,
+    # `--series airline`); the picker lists them
+    *{part for name in [*KINDS, *SERIES] for part in name.split("-")},
 }
 WORD = re.compile(r"(?<![A-Za-z0-9_.])[A-Za-z][A-Za-z0-9_.]*[A-Za-z0-9_]|[A-Za-z]")
 
@@ -203,3 +208,23 @@ async def test_the_task_screen_reads_in_chinese(chinese, name):
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
         assert_chinese(app, f"task screen {name} at 80x24", data=data)
+
+
+@pytest.mark.parametrize("name", ["airline", "random-walk"])
+async def test_the_series_screen_reads_in_chinese(chinese, name):
+    from rnntui.engine.abc_example import abc_session
+    from rnntui.engine.series import get_series
+    from rnntui.engine.series_session import SeriesSession
+
+    app = RnnApp(abc_session(), series=SeriesSession(get_series(name)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("left")
+        await settle(pilot)
+        assert_chinese(app, f"series screen {name}", data=name)  # the name is typed as it is (`--series airline`)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert_chinese(app, f"series screen {name}: help", data=name)
+        await pilot.press("escape")
+        await pilot.press("o")
+        await settle(pilot)
+        assert_chinese(app, "the picker from the series screen", data=name)

@@ -118,3 +118,31 @@ async def test_the_training_pane_reads_in_chinese(chinese, tmp_path, monkeypatch
         await wait_for(lambda: "已保存到" in pane_text(app), "the saved line")
         # The task's name and its setting are typed as they are (`--task adding --T 20`); file names are data.
         assert_chinese(app, "task training pane", data=f"adding T=20 {run.saved}")
+
+
+async def test_t_on_the_series_screen_trains_against_persistence_and_saves(tmp_path, monkeypatch):
+    from rnntui.engine.series import get_series
+    from rnntui.engine.series_session import SeriesSession
+    from rnntui.tui.series_screen import SeriesScreen
+
+    monkeypatch.chdir(tmp_path)
+    app = RnnApp(abc_session(), series=SeriesSession(get_series("sines"), cell="gru"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SeriesScreen)
+        await pilot.press("t")
+        run = app.task_training.run
+        assert run.job.name == "sines" and run.job.cell == "gru"
+        await wait_for(lambda: not run.active, "the series run to end", timeout=120)
+        await wait_for(lambda: "saved" in pane_text(app), "the pane to say where it saved")
+        text = pane_text(app)
+        forecast = run.done.check.forecast
+        assert f"persistence {forecast.one_step.persistence:.4g}" in text and f"{forecast.one_step.ratio:.3f}" in text
+        assert "1 = persistence" in text
+        # The screen shows the weights the run kept: its own figures are the run's final check.
+        session = screen.session
+        assert all(np.array_equal(session.params[k], run.done.params[k]) for k in run.done.params)
+        assert np.allclose(session.predictions, forecast.predictions, rtol=1e-4, atol=1e-6)
+    saved = load_checkpoint(tmp_path / "runs" / "app" / "sines-gru.safetensors", input_kind="values")
+    assert saved.task is None and '"name": "sines"' in saved.metadata["series"]

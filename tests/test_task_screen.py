@@ -163,7 +163,8 @@ async def test_help_small_terminals_and_the_app_keys():
 def opened(monkeypatch):
     """Record what the command would open instead of starting the terminal UI."""
     sessions = []
-    monkeypatch.setattr(app_commands, "run_task_app", lambda session: sessions.append(("task", session)))
+    monkeypatch.setattr(app_commands, "run_task_app", lambda task=None, series=None: sessions.append(
+        ("task", task) if task is not None else ("series", series)))
     monkeypatch.setattr(app_commands, "run_app", lambda session, *rest, **options: sessions.append(("text", session)))
     return sessions
 
@@ -216,3 +217,45 @@ def test_a_task_checkpoint_without_its_task_is_one_line(opened, tmp_path):
     result = CliRunner().invoke(rnntui.cli.app, ["app", "--checkpoint", str(path)])
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
     assert "records no task" in result.output and opened == []
+
+
+# ------------------------------------------------------------------------------------ the picker
+
+
+async def choose(pilot, app, option_id: str) -> None:
+    from textual.widgets import OptionList
+
+    options = app.screen.query_one(OptionList)
+    options.highlighted = options.get_option_index(option_id)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_the_picker_lists_the_tasks_and_switches_screens():
+    from rnntui.tui.screens.corpus_picker import CorpusPickerScreen
+
+    app = RnnApp(StepSession("hello world", hidden_size=4, seed=0))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, CorpusPickerScreen)
+        listed = screen_text(app)
+        assert "the 1997 LSTM paper's tasks" in listed
+        await choose(pilot, app, "task:temporal-order")
+        assert isinstance(app.screen, TaskScreen) and app.screen.session.task.name == "temporal-order"
+        await pilot.press("c", "o")  # another task keeps the cell
+        await pilot.pause()
+        assert isinstance(app.screen, CorpusPickerScreen)
+        await choose(pilot, app, "task:adding")
+        session = app.screen.session
+        assert session.task.name == "adding" and session.config.cell == "lstm" and session.config.input_dim == 2
+        await pilot.press("o")
+        await pilot.pause()
+        await choose(pilot, app, "abc")  # a corpus: back to the text, with it to train on
+        assert app.screen is app.step_screen and app.training.corpus.name == "abc"
+        assert app.session.text == "hello world"
+        await pilot.press("o")
+        await pilot.pause()
+        await choose(pilot, app, "task:remember-first")  # the task screen again, on the new task
+        assert isinstance(app.screen, TaskScreen) and app.screen.session.task.name == "remember-first"
+        assert app.screen.session.config.cell == "lstm"

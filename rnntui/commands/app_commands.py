@@ -40,6 +40,7 @@ PRESET_OPTION = typer.Option(None, "--preset", help=help_text("cli.help.app.pres
 TASK_OPTION = typer.Option(None, "--task", help=help_text("taskapp.help.app.task"))
 T_OPTION = typer.Option(None, "--T", help=help_text("taskapp.help.app.T"))
 P_OPTION = typer.Option(None, "--p", help=help_text("taskapp.help.app.p"))
+SERIES_OPTION = typer.Option(None, "--series", help=help_text("taskapp.help.app.series"))
 
 
 def run_app(session, corpus=None, state=None, notice: str | None = None) -> None:
@@ -65,19 +66,38 @@ def make_app(session, corpus=None, state=None, notice: str | None = None):
     return app
 
 
-def run_task_app(task) -> None:
-    """Open the app on the task screen for a TaskSession until the person quits."""
-    make_task_app(task).run()
+def run_task_app(task=None, series=None) -> None:
+    """Open the app on the task screen for a TaskSession (or the series screen for a
+    SeriesSession) until the person quits."""
+    make_task_app(task, series).run()
 
 
-def make_task_app(task):
-    """The app `run_task_app` runs: the task screen over the ABC example's stepping screen."""
+def make_task_app(task=None, series=None):
+    """The app `run_task_app` runs: the task or series screen over the ABC example's stepping screen."""
     from rnntui.engine.abc_example import abc_session
     from rnntui.tui.app import RnnApp
 
-    app = RnnApp(abc_session(), task=task)
+    app = RnnApp(abc_session(), task=task, series=series)
     app.served_at = os.environ.get(SERVE_URL_ENV)
     return app
+
+
+def series_session_from_options(name: str, options: dict):
+    """The SeriesSession `rnntui app --series` opens: a shipped series, a fresh model of --cell,
+    --hidden and --seed; text and task options are refused."""
+    from rnntui.engine.series import SERIES
+    from rnntui.engine.series_session import DEFAULT_HIDDEN, SeriesSession
+
+    if name not in SERIES:
+        raise RnntuiError(t("taskapp.cli.unknown_series", given=name, choices=", ".join(SERIES)))
+    refused = [f"--{key}" for key in ("text", "corpus", "state", "preset", "checkpoint", "activation", "layers", "task", "T", "p")
+               if options.get(key) is not None]
+    if refused:
+        raise RnntuiError(t("taskapp.cli.not_with_series", options=", ".join(refused)))
+    hidden = DEFAULT_HIDDEN if options.get("hidden") is None else options["hidden"]
+    check_drawable(hidden)
+    cell = options.get("cell") or "lstm"
+    return SeriesSession(SERIES[name], cell=cell, hidden_size=hidden, seed=options.get("seed") or 0)
 
 
 def task_session_from_options(task: str | None, T: int | None, p: int | None, options: dict):
@@ -242,16 +262,21 @@ def register(app: typer.Typer) -> None:
         task: Optional[str] = TASK_OPTION,
         T: Optional[int] = T_OPTION,
         p: Optional[int] = P_OPTION,
+        series: Optional[str] = SERIES_OPTION,
     ) -> None:
         """Open the app: step through TEXT with a fresh model, or with a trained checkpoint.
 
         With no options at all it opens the ABC example from the notes (the notes' weights).
         --state opens a state string, --preset a named starting state, --task one of the paper's
-        tasks (as does a checkpoint trained on one)."""
+        tasks (as does a checkpoint trained on one), --series a time series."""
         from rnntui.engine.corpus import load_corpus, shipped_corpus
 
         options = dict(text=text, cell=cell, activation=activation, hidden=hidden, layers=layers,
                        checkpoint=checkpoint, seed=seed, corpus=corpus)
+        if series is not None:
+            chosen = {**options, "state": state, "preset": preset, "task": task, "T": T, "p": p}
+            run_task_app(series=series_session_from_options(series, chosen))
+            return
         if task is not None or T is not None or p is not None:
             run_task_app(task_session_from_options(task, T, p, {**options, "state": state, "preset": preset}))
             return

@@ -138,6 +138,11 @@ class TaskSession(TimestepCursor):
         return cls(task, cfg.cell, cfg.hidden_size, cfg.num_layers, sequence_seed=sequence_seed,
                    params=checkpoint.params, activation=cfg.activation)
 
+    def for_task(self, task: Task) -> "TaskSession":
+        """A fresh model of the same cell, size and seed on `task` (whose inputs and outputs differ)."""
+        cfg = self.config
+        return TaskSession(task, cfg.cell, cfg.hidden_size, cfg.num_layers, seed=self.seed, activation=cfg.activation)
+
     # ------------------------------------------------------------------ what is computed
 
     def _draw_sequence(self) -> None:

@@ -15,6 +15,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from rnntui.engine.session import StepSession
+from rnntui.engine.series_session import SeriesSession
 from rnntui.engine.task_session import TaskSession
 from rnntui.exercises import get_exercise
 from rnntui.i18n import t
@@ -24,7 +25,10 @@ from rnntui.tui.heap import settle_heap
 from rnntui.tui.keys import key, localize_bindings
 from rnntui.tui.plain_text import PlainNotifications
 from rnntui.tui.preset_palette import PresetCommands
+from rnntui.tui.screens.corpus_picker import Chosen, Picked
+from rnntui.tui.model_screen import ModelScreen
 from rnntui.tui.step_screen import APP_KEYS, STYLESHEET, StepScreen
+from rnntui.tui.series_screen import SeriesScreen
 from rnntui.tui.task_screen import TaskScreen
 from rnntui.tui.training.controller import TrainingController
 from rnntui.tui.training.task_controller import TaskTrainingController
@@ -58,14 +62,16 @@ class RnnApp(PlainNotifications, App[None]):
         *APP_KEYS,
     ]
 
-    def __init__(self, session: StepSession, start_at_first: bool = True, task: TaskSession | None = None) -> None:
-        """`task`: open on the task screen with this task sequence (the stepping screen stays under it)."""
+    def __init__(self, session: StepSession, start_at_first: bool = True, task: TaskSession | None = None,
+                 series: SeriesSession | None = None) -> None:
+        """`task` or `series`: open on the task or the series screen (the stepping screen stays under it)."""
         super().__init__()
         localize_bindings(self)  # the words in the language chosen now
         self.training = TrainingController(self)  # live training: the run, its keys' logic, its news
         self.task_training = TaskTrainingController(self)  # ... and on the task screen
         self.step_screen = StepScreen(session, start_at_first, locked=self.training.weights_locked)
-        self.task_screen: TaskScreen | None = None if task is None else self.new_task_screen(task)
+        self.task_screen: TaskScreen | None = None if task is None else self.model_screen(TaskScreen, task)
+        self.series_screen: SeriesScreen | None = None if series is None else self.model_screen(SeriesScreen, series)
         self.served_at: str | None = None  # the server's URL when `rnntui serve` runs this app: links start there
 
     def get_default_screen(self) -> Screen:
@@ -84,8 +90,9 @@ class RnnApp(PlainNotifications, App[None]):
 
     def on_mount(self) -> None:
         self.training.open()
-        if self.task_screen is not None:
-            self.push_screen(self.task_screen)
+        for screen in (self.task_screen, self.series_screen):
+            if screen is not None:
+                self.push_screen(screen)
         self.call_after_refresh(settle_heap)
 
     def on_unmount(self) -> None:
@@ -99,21 +106,51 @@ class RnnApp(PlainNotifications, App[None]):
             return self.training.active and self.screen is self.step_screen
         if action in TRAINING_ACTIONS and isinstance(self.screen, ExerciseScreen):
             return False
-        if action in TRAINING_ACTIONS | {"share"} and isinstance(self.screen, TaskScreen):
+        if action in TRAINING_ACTIONS | {"share"} and isinstance(self.screen, ModelScreen):
             return action in TASK_TRAINING_ACTIONS  # the others act on the text model under it
         return True
 
+    def open_picked(self, picked: Picked) -> None:
+        """A task or a series chosen in the picker (`o`): its screen, on a fresh model of the same
+        cell and seed as the one last shown there."""
+        from rnntui.engine.series import get_series
+        from rnntui.engine.tasks import make_task
+
+        if picked.kind == "task":
+            task = make_task(picked.name)
+            shown = self.task_screen.session if self.task_screen is not None else None
+            self.open_task(TaskSession(task) if shown is None else shown.for_task(task))
+        else:
+            series = get_series(picked.name)
+            shown = self.series_screen.session if self.series_screen is not None else None
+            self.open_series(SeriesSession(series) if shown is None else shown.for_series(series))
+
+    @on(Chosen)
+    def _chosen_elsewhere(self, message: Chosen) -> None:
+        """A pick the screen on top cannot show: leave it (back to the text), then show the pick."""
+        if self.screen is not self.step_screen:
+            self.pop_screen()
+        if isinstance(message.choice, Picked):
+            self.open_picked(message.choice)
+        else:
+            self.choose_corpus(message.choice)
+
+    def open_series(self, session: SeriesSession) -> None:
+        """The series screen on `session`, over the stepping screen."""
+        self.series_screen = self.model_screen(SeriesScreen, session)
+        self.push_screen(self.series_screen)
+
     def open_task(self, session: TaskSession) -> None:
         """The task screen on `session`, over the stepping screen (`o` on it goes back to text)."""
-        if self.task_screen is None:
-            self.task_screen = self.new_task_screen(session)
-        else:
+        if self.task_screen is not None and self.task_screen in self.screen_stack:
             self.task_screen.install_session(session)
-        if self.task_screen not in self.screen_stack:
+        else:  # a popped screen is gone with its panes: a new one
+            self.task_screen = self.model_screen(TaskScreen, session)
             self.push_screen(self.task_screen)
 
-    def new_task_screen(self, session: TaskSession) -> TaskScreen:
-        return TaskScreen(session, locked=self.task_training.weights_locked)
+    def model_screen(self, screen_class, session):
+        """A task or series screen on `session`, whose model a training run there owns while it trains."""
+        return screen_class(session, locked=self.task_training.weights_locked)
 
     def open_exercise(self, name: str) -> None:
         """An exercise over the stepping screen (the palette's "Exercise: ..."); escape comes back."""
@@ -147,13 +184,13 @@ class RnnApp(PlainNotifications, App[None]):
         self.training.open_corpus()
 
     def action_train(self) -> None:
-        if isinstance(self.screen, TaskScreen):
+        if isinstance(self.screen, ModelScreen):
             self.task_training.toggle(self.screen)
         else:
             self.training.toggle()
 
     def action_stop_training(self) -> None:
-        if isinstance(self.screen, TaskScreen):
+        if isinstance(self.screen, ModelScreen):
             self.task_training.stop()
         else:
             self.training.stop()

@@ -14,55 +14,43 @@ For a training run on this screen (its owner's business, not the screen's):
 - `#task-training` is an empty container between the panes and the status line, no lines high while it
   is empty: mount the run's widgets (a loss curve, its figures) into it and it takes their room.
 - `TaskScreen.Shown` is posted after each redraw (the latest replaces a waiting one).
+The picker (`o`) opens another task here; a corpus or a series chosen in it posts `Chosen`, and
+the app leaves this screen for the one that shows it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
-import numpy as np
-from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from rnntui.engine.config import ModelConfig
 from rnntui.engine.task_session import TaskSession
-from rnntui.errors import RnntuiError
+from rnntui.engine.tasks import make_task
 from rnntui.i18n import t
 from rnntui.tui import task_views, views
-from rnntui.tui.keys import key, localize_bindings
-from rnntui.tui.screens.help import HelpScreen
-from rnntui.tui.step_screen import fit_to_size, never_locked, set_border_titles
+from rnntui.tui.keys import key
+from rnntui.tui.model_screen import MODEL_KEYS, STYLESHEET, ModelScreen
+from rnntui.tui.step_screen import set_border_titles
 from rnntui.tui.widgets.heatmap import HeatmapPane
 from rnntui.tui.widgets.task_gradients import TaskGradientPane
 from rnntui.tui.widgets.task_output import TaskOutputPane
 from rnntui.tui.widgets.task_sequence import TaskSequencePane
 
 
-MODEL_ACTIONS = frozenset({"cycle_cell", "rerandomize"})  # keys that make a new model
-
-
-class TaskScreen(Screen[None]):
+class TaskScreen(ModelScreen):
     """Step through one task sequence and see how much of the end loss reaches the marked steps."""
 
-    CSS_PATH = Path(__file__).with_name("task_screen.tcss")
+    CSS_PATH = STYLESHEET
+    PICKS = "task"
+    HELP = "taskapp.help.intro"
     BINDINGS = [
         key("right,l", "step(1)", "task-step-forward", key_display="→/l"),
         key("left,h", "step(-1)", "task-step-back", key_display="←/h"),
         key("home", "jump('first')", "first", show=False),
         key("end", "jump('last')", "last", show=False),
         key("n", "new_sequence", "new-sequence"),
-        key("c", "cycle_cell", "cycle-cell"),
-        key("r", "rerandomize", "rerandomize"),
-        # A training run owns the model: while it is active (`locked`), c and r say why instead.
-        key("c,r", "model_refused", "task-model-refused", show=False, key_display="c r"),
-        key("t", "app.train", "task-train"),
-        key("T", "app.stop_training", "task-stop-training", show=False),
-        key("question_mark", "help", "help", key_display="?"),
+        *MODEL_KEYS,
     ]
 
     class Shown(Message):
@@ -71,17 +59,13 @@ class TaskScreen(Screen[None]):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, TaskScreen.Shown)
 
-    def __init__(self, session: TaskSession, locked: Callable[[], str | None] = never_locked) -> None:
-        """`locked` says why the model may not change now (None: it may): a training run's owner."""
-        super().__init__()
-        localize_bindings(self)  # the words in the language chosen now
-        self._session = session
-        self.locked = locked
+    session: TaskSession
 
-    @property
-    def session(self) -> TaskSession:
-        """The session the panes show; only `install_session` replaces it."""
-        return self._session
+    def session_for(self, name: str) -> TaskSession:
+        return self.session.for_task(make_task(name))
+
+    def shown_name(self) -> str:
+        return self.session.task.name
 
     def compose(self) -> ComposeResult:
         yield Static(id="too-small")
@@ -103,12 +87,7 @@ class TaskScreen(Screen[None]):
             "#task-output": (t("taskapp.title.output"), ""),
         }
         set_border_titles(self, titles)
-        fit_to_size(self, self.app.size)
-        self.render_session()
-
-    def on_resize(self, event: events.Resize) -> None:
-        fit_to_size(self, event.size)
-        self.call_after_refresh(self.render_session)
+        super().on_mount()
 
     @property
     def compact(self) -> bool:
@@ -137,44 +116,6 @@ class TaskScreen(Screen[None]):
         self.query_one("#task-status", Static).update(task_views.status_text(s, self.app.size.width), layout=False)
         self.post_message(self.Shown())
 
-    def attempt(self, change, *args) -> bool:
-        """Run a session change; a refusal becomes a notification and changes nothing."""
-        try:
-            change(*args)
-        except RnntuiError as error:
-            self.notify(str(error), title=t("step.note.refused"), severity="error")
-            return False
-        return True
-
-    # ------------------------------------------------------------------ what others propose
-
-    def install_session(self, session: TaskSession) -> None:
-        """Show `session` from now on: the only way the shown session changes."""
-        self._session = session
-        self.render_session()
-
-    def install_params(self, params: dict[str, np.ndarray], config: ModelConfig | None = None) -> None:
-        """New weights of the same model (a training run's): sequence and cursor stay, all is recomputed.
-        `config` when the weights are of another model (a run trains one layer of tanh units)."""
-        if self.attempt(self.session.install_params, params, config):
-            self.render_session()
-
-    # ------------------------------------------------------------------ which keys work now
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """c and r make a new model: off while a run trains this one, when the same keys say why."""
-        locked = self.locked() is not None
-        if action in MODEL_ACTIONS:
-            return not locked
-        if action == "model_refused":
-            return locked
-        return True
-
-    def action_model_refused(self) -> None:
-        reason = self.locked()
-        if reason:
-            self.notify(reason, title=t("step.note.refused"), severity="warning", timeout=4)
-
     # ------------------------------------------------------------------ keys
 
     def action_step(self, direction: int) -> None:
@@ -190,16 +131,3 @@ class TaskScreen(Screen[None]):
         self.session.new_sequence()
         self.notify(t("taskapp.note.new_sequence", seed=self.session.sequence_seed), timeout=2)
         self.render_session()
-
-    def action_cycle_cell(self) -> None:
-        cell = self.session.cycle_cell()
-        self.notify(t("step.note.new_cell", cell=views.cell_name(cell), seed=self.session.seed), timeout=2)
-        self.render_session()
-
-    def action_rerandomize(self) -> None:
-        self.session.randomize()
-        self.notify(t("step.note.fresh_weights", seed=self.session.seed), timeout=2)
-        self.render_session()
-
-    def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.active_bindings, intro=t("taskapp.help.intro"), notes=""))

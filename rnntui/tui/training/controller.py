@@ -45,7 +45,7 @@ from rnntui.live.service import (
     RunView,
 )
 from rnntui.tui.screens.confirm import ConfirmScreen
-from rnntui.tui.screens.corpus_picker import CorpusPickerScreen
+from rnntui.tui.screens.corpus_picker import CorpusPickerScreen, Picked
 from rnntui.tui.screens.prompt import PromptScreen
 from rnntui.tui.screens.train_settings import TrainSettingsScreen, setting_label
 from rnntui.tui.training.curve import CELL_LABELS, LossFloors, clipping_label, model_label, show_live_run
@@ -144,7 +144,10 @@ class TrainingController:
                         symbols=len(corpus.vocab)))
 
     def open_corpus(self, then_train: bool = False) -> None:
-        def chosen(corpus: Corpus | None) -> None:
+        def chosen(corpus: Corpus | Picked | None) -> None:
+            if isinstance(corpus, Picked):  # a task or a series: its own screen, which the app opens
+                self.app.open_picked(corpus)
+                return
             self.choose_corpus(corpus)
             if corpus is not None and then_train:
                 self.open_settings()

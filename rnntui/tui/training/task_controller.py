@@ -1,10 +1,10 @@
-"""TaskTrainingController: live training on the task screen, an object the app owns.
+"""TaskTrainingController: live training on the task and series screens, an object the app owns.
 
-`t` on the task screen trains the model on screen (its cell and size) on the screen's task in a
-child process (`rnntui.live.task_run.LiveTaskRun`, the experiment's own loop and settings), and
-again pauses or resumes it; `T` stops it. Whatever the run reports reaches the UI thread as the
-corpus runs' message, `TrainingController.RunNews`, handled in `on_news`: the training pane (mounted into the screen's
-`#task-training`) is redrawn from the run's history, and the latest weights are proposed to the
+`t` on either screen trains the model on screen (its cell and size) on the screen's task or
+series in a child process (`rnntui.live.task_run.LiveTaskRun`, the loop and settings of
+`rnntui experiment` and `rnntui series`), and again pauses or resumes it; `T` stops it. Whatever the run reports reaches the UI thread as the
+corpus runs' message, `TrainingController.RunNews`, handled in `on_news`: the training pane (mounted into the
+screen's `#task-training` or `#series-training`) is redrawn from the run's history, and the latest weights are proposed to the
 screen (`install_params`), at most as often as the screen can redraw them within a small share of
 its time. The model is read-only while a run is active (`weights_locked`). A run that ends saves
 its weights under runs/app/ with the task recorded; `q` while it trains asks first.
@@ -18,7 +18,8 @@ import time
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
 from rnntui.live.service import RunEvent, RunFinished, RunProgress, RunStarted, RunStateChanged
-from rnntui.live.task_protocol import TaskJob
+from rnntui.engine.series_session import SeriesSession
+from rnntui.live.task_protocol import Job, SeriesJob, TaskJob
 from rnntui.live.task_run import LiveTaskRun
 from rnntui.tui.screens.confirm import ConfirmScreen
 from rnntui.tui.training.controller import CLOSE_GRACE, UI_DUTY, VIEW_EVERY, TrainingController
@@ -27,10 +28,27 @@ from rnntui.tui.training.task_curve import task_training_view
 from rnntui.tui.widgets.task_training import TaskTrainingPane
 
 PANE_ID = "task-training-pane"
+TRAINING_CONTAINERS = ("#task-training", "#series-training")  # where each screen takes a run's widgets
 # The app's runs end on T or on success; the budget only bounds a run nobody stops, well beyond the
 # experiment's, so that a model smaller than the experiment's still gets there while watched.
 APP_MAX_SEQUENCES = 1_000_000
 QUIT_WAIT = 15.0  # seconds q-and-save waits for the stopped run to save before the app exits anyway
+
+
+def job_for(session) -> tuple[Job, str]:
+    """What a run trains for the session on screen (its task or series, its cell, size and seed),
+    and the file name its weights are saved under."""
+    config = session.config
+    if isinstance(session, SeriesSession):
+        series = session.series
+        job = SeriesJob(series.name, session.values, series.log, series.test_points, cell=config.cell,
+                        seed=session.seed, hidden_size=config.hidden_size)
+        return job, f"{series.name}-{config.cell}"
+    task = session.task
+    job = TaskJob(task.name, task.setting, cell=config.cell, seed=session.seed, hidden_size=config.hidden_size,
+                  max_sequences=APP_MAX_SEQUENCES)
+    setting = "" if task.setting is None else f"-{task.kind.setting}{task.setting}"
+    return job, f"{task.name}{setting}-{config.cell}"
 
 
 class TaskTrainingController:
@@ -89,11 +107,7 @@ class TaskTrainingController:
             self.app.notify(t("training.notify.no_training"), timeout=2)
 
     def start(self, screen) -> LiveTaskRun | None:
-        session = screen.session
-        task, config = session.task, session.config
-        job = TaskJob(task.name, task.setting, cell=config.cell, seed=session.seed, hidden_size=config.hidden_size,
-                      max_sequences=APP_MAX_SEQUENCES)
-        name = f"{task.name}{'' if task.setting is None else f'-{task.kind.setting}{task.setting}'}-{config.cell}"
+        job, name = job_for(screen.session)
         run = LiveTaskRun(job, self.post_news, save_to=SAVE_DIR / f"{name}.safetensors")
         try:
             run.start()
@@ -168,7 +182,8 @@ class TaskTrainingController:
             return
         start = time.perf_counter()
         self.installed = run.params_sequences
-        self.screen.install_params(run.params, run.model_config)
+        config = run.model_config
+        self.screen.install_params(run.params, None if config == self.screen.session.config else config)
         cost = time.perf_counter() - start
         low, high = VIEW_EVERY
         self.install_every = min(high, max(low, cost / UI_DUTY))
@@ -177,12 +192,12 @@ class TaskTrainingController:
     # ------------------------------------------------------------------ the pane
 
     def pane(self, screen) -> TaskTrainingPane:
-        """The training pane in the screen's `#task-training`, mounted on first use."""
+        """The training pane in the screen's training container, mounted on first use."""
         found = screen.query(f"#{PANE_ID}")
         if found:
             return found.first(TaskTrainingPane)
         pane = TaskTrainingPane(id=PANE_ID)
-        screen.query_one("#task-training").mount(pane)
+        screen.query_one(", ".join(TRAINING_CONTAINERS)).mount(pane)
         return pane
 
     def show(self) -> None:
