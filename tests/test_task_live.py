@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 
 import numpy as np
@@ -14,6 +15,7 @@ from rnntui.engine.numpy_rnn import NumpyRNN
 from rnntui.engine.series import get_series
 from rnntui.engine.tasks import make_task
 from rnntui.errors import RnntuiError
+from rnntui.live.plumbing import NICENESS
 from rnntui.live.service import RunFinished, RunProgress, RunStarted, RunState
 from rnntui.live.task_protocol import SeriesJob, TaskJob
 from rnntui.live.task_run import SERIES_KEY, LiveTaskRun, TaskHistory
@@ -141,6 +143,8 @@ def test_a_closed_run_leaves_no_process_and_a_killed_parent_leaves_no_orphan(tmp
     run = LiveTaskRun(TaskJob("adding", 20, cell="rnn")).start()
     wait_for(lambda: run.sequences > 0, "a step")
     pid = run.pid
+    with open(f"/proc/{pid}/stat") as f:  # below the app's priority, as a corpus run
+        assert int(f.read().rsplit(")", 1)[1].split()[16]) == min(19, os.nice(0) + NICENESS)
     run.close(grace=5.0)
     assert not alive(pid)
 

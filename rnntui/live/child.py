@@ -14,7 +14,6 @@ thread writes every report to the pipe, so the training loop never waits while a
 
 from __future__ import annotations
 
-import signal
 import threading
 import time
 from dataclasses import replace
@@ -28,7 +27,7 @@ from rnntui.engine.session import StepSession
 from rnntui.train.train_config import TrainConfig
 from rnntui.train.train_events import DoneEvent, StateEvent, StepEvent, WarningEvent
 from rnntui.errors import RnntuiError
-from rnntui.live.plumbing import ChildPlumbing
+from rnntui.live.plumbing import NICENESS, ChildPlumbing, started_as_child  # noqa: F401  (NICENESS: tests)
 from rnntui.live.protocol import (
     ChangeSettings,
     Pause,
@@ -55,7 +54,7 @@ SAMPLE_CHARS = 120
 def child_main(config_json: str, corpus_fields: tuple[str, str, str], watch: Watch, commands, reports,
                parent_pid: int) -> None:
     """Entry point of the spawned process."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's to handle, not ours
+    started_as_child()
     Child(commands, reports, parent_pid, watch).run(config_json, corpus_fields)
 
 

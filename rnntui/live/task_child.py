@@ -11,7 +11,6 @@ torch is imported here, in the child, never in the app's process.
 from __future__ import annotations
 
 import math
-import signal
 import threading
 import time
 from dataclasses import replace
@@ -22,7 +21,7 @@ from rnntui.engine.series.forecast import prepare
 from rnntui.engine.tasks import make_task, score
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
-from rnntui.live.plumbing import ChildPlumbing
+from rnntui.live.plumbing import ChildPlumbing, started_as_child
 from rnntui.live.protocol import Pause, Resume, StartFailed, Stop
 from rnntui.live.task_protocol import (
     Job,
@@ -43,7 +42,7 @@ CHECK_DUTY = 0.1
 
 def task_child_main(job: Job, commands, reports, parent_pid: int) -> None:
     """Entry point of the spawned process."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's to handle, not ours
+    started_as_child()
     TaskChild(commands, reports, parent_pid).run(job)
 
 
