@@ -209,11 +209,12 @@ class TaskChild(ChildPlumbing):
         loop = self.loop
         self._model = model
         sequences = self._sequences = loop.sequences(reported)
-        finite = math.isfinite(loss) and all(bool(torch.isfinite(p).all()) for p in model.parameters())
-        if not finite:
-            return self.end_non_finite(model, sequences, loss if not math.isfinite(loss) else math.inf)
-        if self._candidate is not None:  # its loss was finite: the weights this step started from are good
-            self._good = self._candidate
+        if math.isfinite(loss) and self._candidate is not None:
+            self._good = self._candidate  # the weights this step started from gave a finite loss
+        if not math.isfinite(loss):
+            return self.end_non_finite(model, sequences, t("tasklive.done.loss_became", value=f"{loss:g}"))
+        if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
+            return self.end_non_finite(model, sequences, t("tasklive.done.weights_became"))
         if loop.initial is not None:
             self._candidate = (sequences, {k: v.detach().clone() for k, v in model.state_dict().items()})
         self._losses.append(loss)
@@ -248,14 +249,13 @@ class TaskChild(ChildPlumbing):
         self._last_report = time.monotonic()
         self.send(TaskProgress(sequences, self.seconds(), tuple(losses), check, model.numpy_params(), paused))
 
-    def end_non_finite(self, model, sequences: int, loss: float) -> bool:
+    def end_non_finite(self, model, sequences: int, what: str) -> bool:
         """Keep the last weights whose loss was finite and say so in one line."""
         if self._good is not None:
             kept, state = self._good
             model.load_state_dict(state)
-            self._ended = ("non-finite", t("tasklive.done.non_finite", value=f"{loss:g}", sequences=f"{sequences:,}",
+            self._ended = ("non-finite", t("tasklive.done.non_finite", what=what, sequences=f"{sequences:,}",
                                            kept=f"{kept:,}"))
         else:  # a series: train_series goes back to its best validated weights by itself
-            self._ended = ("non-finite", t("tasklive.done.non_finite_best", value=f"{loss:g}",
-                                           sequences=f"{sequences:,}"))
+            self._ended = ("non-finite", t("tasklive.done.non_finite_best", what=what, sequences=f"{sequences:,}"))
         return True
