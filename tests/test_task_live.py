@@ -74,6 +74,16 @@ def test_a_task_run_reports_pauses_stops_and_saves_a_checkpoint_that_records_its
     inputs, _ = batch.sequence(0)
     assert NumpyRNN(saved.config, saved.params).forward(inputs).logits.shape == (len(inputs), 1)
     assert run.history.checks[-1] is run.done.check
+    # The check the run reports is what the NumPy engine computes from the weights it sent.
+    from rnntui.engine.tasks import score
+    from rnntui.train.task_runs import TEST_SEED
+
+    test = task.batch(np.random.default_rng(TEST_SEED), run.test_size)
+    engine = NumpyRNN(saved.config, saved.params)
+    outputs = np.stack([engine.forward(test.sequence(k)[0]).logits[-1] for k in range(test.size)])
+    mine, reported = score(task, outputs, test), run.done.check.score
+    assert mine.error == pytest.approx(reported.error, rel=1e-4) and mine.baseline == reported.baseline
+    assert abs(mine.correct - reported.correct) <= 2 / test.size  # float32 against float64 at the ±0.04 edge
 
 
 def test_a_second_run_saved_to_the_same_name_overwrites_nothing(tmp_path, events):

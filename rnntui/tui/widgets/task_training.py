@@ -23,7 +23,7 @@ from rnntui.tui.widgets.loss_curve import CurveData, floor_mark, fmt, fmt_rate, 
 
 AXIS_KEY = "tasklive.pane.axis"  # the x axis counts training sequences
 MIN_PLOT_ROWS = 3  # two rows of dots and the axis
-SIDE_BY_SIDE = 90  # cells from which the two curves stand side by side
+SIDE_BY_SIDE = 70  # cells from which the two curves stand side by side (an 80-column terminal)
 GAP = 2  # cells between them
 
 
