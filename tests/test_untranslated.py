@@ -31,6 +31,7 @@ ALLOWED = [
     r"rnntui app",  # a checkpoint's `source` metadata: the program that wrote it
     r"\{\}-\{\}-seed\{\}\.safetensors",  # a task model's default file name
     r"run \{\} reader",  # a thread's name, seen only in a debugger
+    r"No such command \{name!r\}\.|Missing command\.",  # Typer's own messages, looked up to translate them
 ]
 
 KEY_CALLS = {"t", "help_text"}
