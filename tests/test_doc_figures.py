@@ -33,6 +33,16 @@ def h(t: int) -> np.ndarray:
     return abc().steps[t - 1].h
 
 
+def adding_reach(cell: str) -> str:
+    """What the task screen's reach line prints at the first marked step of `--task adding`."""
+    from rnntui.engine.task_session import TaskSession
+    from rnntui.engine.tasks import make_task
+    from rnntui.tui.task_views import ratio
+
+    session = TaskSession(make_task("adding"), cell=cell)
+    return ratio(session.reach()[int(session.marked[0])])
+
+
 CLAIMS = [
     # (document, the words quoting the figure with {} where it goes, the measured figure as printed)
     (README, "It opens at\nh_1 = [{}", lambda: f"{h(1)[0]:.4f} 0 0]"),
@@ -45,6 +55,8 @@ CLAIMS = [
     (GUIDE, "it predicts C (P = {})", lambda: f"{heads()['trained'].probs[2]:.3f}"),
     (GUIDE, "multiplies the gradient by about {} and", lambda: f"{gradient_flow(vanishing.rnn_session()).per_step:.2f}"),
     (GUIDE, "h1 = tanh(1) = {}", lambda: f"{h(1)[0]:.4f}"),
+    (GUIDE, "a fresh vanilla RNN keeps {} of the last step's", lambda: adding_reach("rnn")),
+    (GUIDE, "forget-gate bias raised by 5,\nas training on a task starts) keeps {} there", lambda: adding_reach("lstm")),
 ]
 
 

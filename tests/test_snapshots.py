@@ -73,3 +73,20 @@ def test_chinese_app_at_120x40(snap_compare, chinese):
 def test_chinese_app_at_80x24(snap_compare, chinese):
     app = RnnApp(StepSession(POEM, hidden_size=8, seed=0))
     assert snap_compare(app, press=["right", "right", "down"], terminal_size=(80, 24))
+
+
+def test_task_screen_lstm_on_the_adding_problem(snap_compare):
+    """The task screen at a marked step: values, markers, the end gradient reaching the markers."""
+    from rnntui.engine.task_session import TaskSession
+    from rnntui.engine.tasks import make_task
+
+    app = RnnApp(abc_session(), task=TaskSession(make_task("adding"), cell="lstm"))
+    assert snap_compare(app, press=["right"] * 6, terminal_size=(120, 40))
+
+
+def test_series_screen_at_80x24(snap_compare):
+    from rnntui.engine.series import get_series
+    from rnntui.engine.series_session import SeriesSession
+
+    app = RnnApp(abc_session(), series=SeriesSession(get_series("airline")))
+    assert snap_compare(app, press=["left"], terminal_size=(80, 24))

@@ -112,7 +112,7 @@ async def test_every_task_shows_its_answer_and_verdict(name):
         output = " ".join(pane_lines(app, "#task-output"))  # wrapped lines, joined again
         assert ("criterion is met" if session.end.meets else "criterion is not met") in output
         if KINDS[name].head == "softmax":  # the target class is among the bars, marked
-            assert "← target" in output
+            assert "← the answer" in output
         tokens = task_views.tokens(session)
         assert all(tokens[m] != "." for m in session.marked)
 

@@ -33,7 +33,7 @@ class TaskOutputView:
 
 
 class TaskOutputPane(ViewPane):
-    """Output at the cursor (class bars for a softmax head), then the verdict at the end."""
+    """The verdict at the end, then the output at the cursor (class bars for a softmax head)."""
 
     view: TaskOutputView | None
 
@@ -41,20 +41,23 @@ class TaskOutputPane(ViewPane):
         view = self.view
         if view is None:
             return []
-        lines = [text_strip((part, palette.LABEL)) for part in wrap(view.at_cursor, width)]
+        # The verdict at the end first: it is what the task is judged by, and it stays in view on a short terminal.
+        verdict = palette.GOOD if view.meets else palette.WARNING
+        lines = [text_strip((t("taskapp.output.at_end"), palette.LABEL))]
+        for k, line in enumerate(view.end_lines):
+            style = verdict if k == len(view.end_lines) - 1 else palette.PLAIN
+            lines += [text_strip((part, style)) for part in wrap(line, width)]
+        lines += [text_strip((part, palette.LABEL)) for part in wrap(view.at_cursor, width)]
         name_width = max((cells(bar.name) for bar in view.bars), default=0)
-        bar_width = max(4, width - name_width - 12)
+        bar_width = max(4, width - name_width - 12 - cells(t("taskapp.output.target_mark")))
+        # scaled to the likeliest class: over a hundred classes every probability is a few percent
+        scale = bar_width / max((bar.probability for bar in view.bars), default=1.0) if view.bars else 0.0
         for bar in view.bars:
             style = palette.GOOD if bar.target else palette.BAR
             lines.append(Strip([
                 Segment(f" {pad(bar.name, name_width)} ", palette.BOLD),
                 Segment(f"{bar.probability:6.3f} ", palette.PLAIN),
-                glyphs.solid(max(1 if bar.probability > 0 else 0, round(bar.probability * bar_width)), style),
+                glyphs.solid(max(1 if bar.probability > 0 else 0, round(bar.probability * scale)), style),
                 Segment(t("taskapp.output.target_mark") if bar.target else "", palette.GOOD),
             ]))
-        verdict = palette.GOOD if view.meets else palette.WARNING
-        lines.append(text_strip((t("taskapp.output.at_end"), palette.LABEL)))
-        for k, line in enumerate(view.end_lines):
-            style = verdict if k == len(view.end_lines) - 1 else palette.PLAIN
-            lines += [text_strip((part, style)) for part in wrap(line, width)]
         return lines
