@@ -143,6 +143,18 @@ def test_an_unknown_task_or_a_setting_out_of_range_is_refused_before_a_process_s
         assert run.pid is None and run.state is RunState.STARTING
 
 
+def test_a_model_the_engine_refuses_ends_the_run_in_one_line_and_saves_nothing(tmp_path, events):
+    run = LiveTaskRun(TaskJob("adding", 20, hidden_size=-3), events.append, save_to=tmp_path / "x.safetensors")
+    run.start()
+    try:
+        wait_for(lambda: finished(events), "the refusal")
+    finally:
+        run.close(grace=5.0)
+    done = finished(events)
+    assert done.failed and not done.started and "hidden size" in done.message and "\n" not in done.message
+    assert run.state is RunState.FINISHED and not list(tmp_path.iterdir())
+
+
 def test_a_closed_run_leaves_no_process_and_a_killed_parent_leaves_no_orphan(tmp_path):
     assert_no_orphan(tmp_path, """
         from rnntui.live.task_run import LiveTaskRun

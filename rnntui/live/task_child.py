@@ -139,6 +139,8 @@ class SeriesLoop:
 
 
 class TaskChild(ChildPlumbing):
+    """The child's threads around one `TaskLoop` or `SeriesLoop`: the loop's hook and the commands."""
+
     def __init__(self, commands, reports, parent_pid: int):
         super().__init__(commands, reports, parent_pid)
         self._running = threading.Event()  # cleared while paused
@@ -191,7 +193,13 @@ class TaskChild(ChildPlumbing):
             self._candidate = (0, {k: v.clone() for k, v in loop.initial.items()})
         threading.Thread(target=self.obey, name="commands", daemon=True).start()
         self._started = time.monotonic()
-        result = loop.train(self.on_step)
+        try:
+            result = loop.train(self.on_step)
+        except (RuntimeError, MemoryError, RnntuiError) as error:  # torch's own failures included
+            self.send(TaskDone(self._sequences, self.seconds(), "error",
+                               t("tasklive.done.error", error=str(error).splitlines()[0] if str(error) else
+                                 type(error).__name__), None, None))
+            return
         sequences, seconds, model = self._sequences, self.seconds(), self._model
         if self._losses:
             self.report(model, sequences, paused=False)  # the last steps' losses, before the end

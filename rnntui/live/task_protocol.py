@@ -112,11 +112,11 @@ class TaskDone:
 
     sequences: int
     seconds: float
-    reason: str  # "solved" | "budget" | "stopped" | "non-finite"
+    reason: str  # "solved" | "budget" | "stopped" | "non-finite" | "error" (the loop raised)
     message: str  # one line for the person who started it
-    check: TaskCheck  # the final check, on the kept weights
-    params: dict[str, np.ndarray]
+    check: TaskCheck | None  # the final check, on the kept weights (None after an error)
+    params: dict[str, np.ndarray] | None  # None after an error: the last reported weights stand
 
     @property
     def failed(self) -> bool:
-        return self.reason == "non-finite"
+        return self.reason in ("non-finite", "error")

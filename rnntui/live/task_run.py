@@ -151,10 +151,12 @@ class LiveTaskRun(ChildRun):
     def _finished(self, done: TaskDone) -> bool:
         self.done = done
         self.history.seen, self.history.seconds = done.sequences, done.seconds
-        self.history.add_check(done.check)
-        self.params, self.params_sequences = done.params, done.sequences
+        if done.check is not None:
+            self.history.add_check(done.check)
+        if done.params is not None:
+            self.params, self.params_sequences = done.params, done.sequences
         message = done.message
-        if self.save_to is not None:
+        if self.save_to is not None and self.params is not None:
             try:
                 self.saved = self.save(unused_path(self.save_to))
                 message = t("tasklive.done.saved", message=message, path=str(self.saved))
