@@ -33,6 +33,16 @@ def finished(events) -> RunFinished | None:
     return next((e for e in events if isinstance(e, RunFinished)), None)
 
 
+def run_to_end(job, events, save_to=None) -> LiveTaskRun:
+    """Start a run of `job` and wait until it ends by itself (budget, success, a refusal, an overflow)."""
+    run = LiveTaskRun(job, events.append, save_to=save_to).start()
+    try:
+        wait_for(lambda: finished(events), "the run to end", timeout=120)
+    finally:
+        run.close(grace=5.0)
+    return run
+
+
 def test_a_task_run_reports_pauses_stops_and_saves_a_checkpoint_that_records_its_task(tmp_path, events):
     # T = 20 keeps each step short; an RNN does not solve it within the test, so only Stop ends it.
     run = LiveTaskRun(TaskJob("adding", 20, cell="rnn"), events.append, save_to=tmp_path / "adding.safetensors")
@@ -89,11 +99,7 @@ def test_a_task_run_reports_pauses_stops_and_saves_a_checkpoint_that_records_its
 def test_a_second_run_saved_to_the_same_name_overwrites_nothing(tmp_path, events):
     target = tmp_path / "adding.safetensors"
     target.write_bytes(b"a file that was there before")
-    run = LiveTaskRun(TaskJob("adding", 20, cell="gru", max_sequences=64), events.append, save_to=target).start()
-    try:
-        wait_for(lambda: finished(events), "the budget to end the run")
-    finally:
-        run.close(grace=5.0)
+    run = run_to_end(TaskJob("adding", 20, cell="gru", max_sequences=64), events, save_to=target)
     assert run.done.reason == "budget" and run.done.sequences == 64
     assert target.read_bytes() == b"a file that was there before"
     assert run.saved == tmp_path / "adding-2.safetensors" and load_checkpoint(run.saved, input_kind="values")
@@ -101,12 +107,7 @@ def test_a_second_run_saved_to_the_same_name_overwrites_nothing(tmp_path, events
 
 def test_a_loss_that_overflows_ends_the_run_and_keeps_the_last_finite_weights(tmp_path, events):
     # A step of 1e30 per weight: the next loss overflows float32.
-    run = LiveTaskRun(TaskJob("adding", 20, cell="lstm", lr=1e30), events.append, save_to=tmp_path / "x.safetensors")
-    run.start()
-    try:
-        wait_for(lambda: finished(events), "the overflow to end the run")
-    finally:
-        run.close(grace=5.0)
+    run = run_to_end(TaskJob("adding", 20, cell="lstm", lr=1e30), events, save_to=tmp_path / "x.safetensors")
     done = finished(events)
     assert done.failed and run.done.reason == "non-finite"
     assert "\n" not in done.message and "became" in done.message and "kept" in done.message
@@ -119,11 +120,7 @@ def test_a_loss_that_overflows_ends_the_run_and_keeps_the_last_finite_weights(tm
 def test_a_series_run_scores_one_step_and_free_running_against_persistence(tmp_path, events):
     series = get_series("sines")
     job = SeriesJob("sines", series.values(), series.log, series.test_points, cell="gru", steps=60)
-    run = LiveTaskRun(job, events.append, save_to=tmp_path / "sines.safetensors").start()
-    try:
-        wait_for(lambda: finished(events), "the series run to end")
-    finally:
-        run.close(grace=5.0)
+    run = run_to_end(job, events, save_to=tmp_path / "sines.safetensors")
     assert run.done.reason == "budget" and run.done.sequences == 60 * run.started_news.batch_size
     forecast = run.done.check.forecast
     assert forecast.predictions.shape == (len(job.values) - 1,) and forecast.forecast.shape == (series.test_points,)
@@ -144,12 +141,7 @@ def test_an_unknown_task_or_a_setting_out_of_range_is_refused_before_a_process_s
 
 
 def test_a_model_the_engine_refuses_ends_the_run_in_one_line_and_saves_nothing(tmp_path, events):
-    run = LiveTaskRun(TaskJob("adding", 20, hidden_size=-3), events.append, save_to=tmp_path / "x.safetensors")
-    run.start()
-    try:
-        wait_for(lambda: finished(events), "the refusal")
-    finally:
-        run.close(grace=5.0)
+    run = run_to_end(TaskJob("adding", 20, hidden_size=-3), events, save_to=tmp_path / "x.safetensors")
     done = finished(events)
     assert done.failed and not done.started and "hidden size" in done.message and "\n" not in done.message
     assert run.state is RunState.FINISHED and not list(tmp_path.iterdir())
@@ -192,11 +184,7 @@ async def test_the_training_pane_shows_sequences_the_success_measure_and_the_bas
     from rnntui.tui.training.task_curve import task_training_view
     from rnntui.tui.widgets.task_training import TaskTrainingPane
 
-    run = LiveTaskRun(TaskJob("adding", 20, cell="lstm", max_sequences=320), events.append).start()
-    try:
-        wait_for(lambda: finished(events), "the budget to end the run")
-    finally:
-        run.close(grace=5.0)
+    run = run_to_end(TaskJob("adding", 20, cell="lstm", max_sequences=320), events)
 
     class PaneApp(App):
         def compose(self) -> ComposeResult:
