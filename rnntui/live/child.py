@@ -29,6 +29,7 @@ from rnntui.engine.session import StepSession
 from rnntui.train.train_config import TrainConfig
 from rnntui.train.train_events import DoneEvent, StateEvent, StepEvent, WarningEvent
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 from rnntui.live.protocol import (
     ChangeSettings,
     Pause,
@@ -289,5 +290,5 @@ class Child:
             text = generate(NumpyStepper(model), Vocab(list(self.vocab)), watch.prime, SAMPLE_CHARS,
                             watch.temperature, seed=step)[len(watch.prime):]
         except RnntuiError as error:
-            text = f"(no sample: {error})"
+            text = t("train.sampling.no_sample", error=error)
         return Sample(step, watch.prime, watch.temperature, text)
