@@ -185,7 +185,8 @@ def test_app_task_options_build_the_task_session(opened):
     (["--task", "temporal-order", "--T", "50"], "--T does not apply to task temporal-order"),
     (["--T", "50"], "--T chooses a task's setting: give --task too"),
     (["--task", "adding", "--text", "hi"], "--text does not apply to --task"),
-    (["--task", "adding", "--hidden", "5000"], "--hidden 5000"),
+    (["--task", "adding", "--hidden", "257"], "--hidden 257: the task and series screens recompute"),
+    (["--task", "adding", "--hidden", "0"], "hidden size"),
 ])
 def test_bad_task_options_are_one_line_and_exit_2(opened, args, message):
     result = CliRunner().invoke(rnntui.cli.app, ["app", *args])

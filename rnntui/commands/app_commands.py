@@ -22,6 +22,9 @@ DEFAULT_TEXT = "ABCABCABC"  # what a fresh model steps through when no --text is
 # The panes draw a few dozen units; past this size the app only grows slow to open (the status
 # line's spectral radius alone is an eigen-solve of W_hh), so bigger models are refused up front.
 MAX_APP_HIDDEN = 1024  # a state string may ask for no more (engine/step_state.py MAX_HIDDEN)
+# The task and series screens recompute the whole sequence's forward pass and BPTT on the UI
+# thread at each change (c, r, n): past a few hundred units over a thousand steps that takes seconds.
+MAX_TASK_HIDDEN = 256
 STATE_ENV = "RNNTUI_STATE"  # a served link's tab gets its state string here, never on its command line
 SERVE_URL_ENV = "RNNTUI_SERVE_URL"  # a served tab's server, as its browser reached it (for share links)
 
@@ -95,9 +98,16 @@ def series_session_from_options(name: str, options: dict):
     if refused:
         raise RnntuiError(t("taskapp.cli.not_with_series", options=", ".join(refused)))
     hidden = DEFAULT_HIDDEN if options.get("hidden") is None else options["hidden"]
-    check_drawable(hidden)
+    check_task_hidden(hidden)
     cell = options.get("cell") or "lstm"
     return SeriesSession(SERIES[name], cell=cell, hidden_size=hidden, seed=options.get("seed") or 0)
+
+
+def check_task_hidden(hidden: int) -> None:
+    """A fresh model for the task or series screen: small enough that each change redraws at once."""
+    if hidden > MAX_TASK_HIDDEN:
+        raise RnntuiError(t("taskapp.cli.too_wide", hidden=hidden, most=MAX_TASK_HIDDEN))
+    check_drawable(hidden)
 
 
 def task_session_from_options(task: str | None, T: int | None, p: int | None, options: dict):
@@ -116,7 +126,7 @@ def task_session_from_options(task: str | None, T: int | None, p: int | None, op
     cell = options.get("cell") or "rnn"
     check_activation(cell, options.get("activation"))
     hidden = DEFAULT_HIDDEN if options.get("hidden") is None else options["hidden"]
-    check_drawable(hidden)
+    check_task_hidden(hidden)
     return TaskSession(chosen, cell=cell, activation=options.get("activation") or "tanh", hidden_size=hidden,
                        num_layers=1 if options.get("layers") is None else options["layers"],
                        seed=options.get("seed") or 0)

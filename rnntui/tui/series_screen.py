@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from rnntui.engine.series import get_series
 from rnntui.engine.series_session import SeriesSession
@@ -21,6 +21,8 @@ from rnntui.i18n import t
 from rnntui.tui import series_views
 from rnntui.tui.keys import key
 from rnntui.tui.model_screen import MODEL_KEYS, STYLESHEET, ModelScreen
+from rnntui.tui.step_screen import APP_KEYS
+from rnntui.tui.widgets.key_footer import KeyFooter
 from rnntui.tui.widgets.series_plot import SeriesPlot
 
 CUT_STEP = 10  # pageup / pagedown move the cut this far
@@ -57,7 +59,7 @@ class SeriesScreen(ModelScreen):
             yield Static(id="series-figures", markup=False)
             yield Vertical(id="series-training")  # a training run's widgets, mounted by its owner
             yield Static(id="series-status", markup=False)
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(pinned=APP_KEYS)
 
     def on_mount(self) -> None:
         self.query_one("#series-figures").border_title = t("taskapp.series.figures_title")

@@ -23,7 +23,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from rnntui.engine.task_session import TaskSession
 from rnntui.engine.tasks import make_task
@@ -31,8 +31,9 @@ from rnntui.i18n import t
 from rnntui.tui import task_views, views
 from rnntui.tui.keys import key
 from rnntui.tui.model_screen import MODEL_KEYS, STYLESHEET, ModelScreen
-from rnntui.tui.step_screen import set_border_titles
+from rnntui.tui.step_screen import APP_KEYS, set_border_titles
 from rnntui.tui.widgets.heatmap import HeatmapPane
+from rnntui.tui.widgets.key_footer import KeyFooter
 from rnntui.tui.widgets.task_gradients import TaskGradientPane
 from rnntui.tui.widgets.task_output import TaskOutputPane
 from rnntui.tui.widgets.task_sequence import TaskSequencePane
@@ -78,7 +79,7 @@ class TaskScreen(ModelScreen):
                 yield TaskOutputPane(id="task-output")
             yield Vertical(id="task-training")  # a training run's widgets, mounted by its owner
             yield Static(id="task-status", markup=False)
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(pinned=APP_KEYS)
 
     def on_mount(self) -> None:
         titles = {

@@ -146,12 +146,14 @@ def gradient_view(session: TaskSession) -> TaskGradientView:
 
 
 def status_text(session: TaskSession, width: int) -> str:
+    """One line; below 100 columns the model in short (the cell only), so that the loss still fits."""
     cfg = session.config
-    activation = f" {cfg.activation}" if cfg.cell == "rnn" else ""
-    parts = [session.task.name + (f" {setting_text(session)}" if setting_text(session) else ""),
-             f"{views.cell_name(cfg.cell)}{activation}", f"H={cfg.hidden_size}",
+    terse = width < 100
+    if terse:
+        model = [t("panes.cell.rnn_short") if cfg.cell == "rnn" else views.cell_name(cfg.cell)]
+    else:
+        model = [views.cell_name(cfg.cell) + (f" {cfg.activation}" if cfg.cell == "rnn" else ""), f"H={cfg.hidden_size}"]
+    parts = [session.task.name + (f" {setting_text(session)}" if setting_text(session) else ""), *model,
              t("panes.status.seed", seed=session.seed), t("taskapp.status.sequence", seed=session.sequence_seed),
              f"t {session.cursor}/{session.T}", t("taskapp.status.end_loss", loss=number(session.end.loss))]
-    if width < 100:
-        parts.remove(f"H={cfg.hidden_size}")
     return " · ".join(parts)
