@@ -146,3 +146,31 @@ async def test_t_on_the_series_screen_trains_against_persistence_and_saves(tmp_p
         assert np.allclose(session.predictions, forecast.predictions, rtol=1e-4, atol=1e-6)
     saved = load_checkpoint(tmp_path / "runs" / "app" / "sines-gru.safetensors", input_kind="values")
     assert saved.task is None and '"name": "sines"' in saved.metadata["series"]
+
+
+def test_training_on_the_task_screen_leaves_torch_out_of_the_apps_process(tmp_path):
+    """The child imports torch; the app that started it, drew its progress and saved it does not."""
+    import subprocess
+    import sys
+
+    code = ("import asyncio, sys, time\n"
+            "from rnntui.engine.abc_example import abc_session\n"
+            "from rnntui.engine.task_session import TaskSession\n"
+            "from rnntui.engine.tasks import make_task\n"
+            "from rnntui.tui.app import RnnApp\n"
+            "async def main():\n"
+            "    app = RnnApp(abc_session(), task=TaskSession(make_task('adding', 20)))\n"
+            "    async with app.run_test() as pilot:\n"
+            "        await pilot.press('t')\n"
+            "        run = app.task_training.run\n"
+            "        start = time.monotonic()\n"
+            "        while not run.history.checks and time.monotonic() - start < 90:\n"
+            "            await asyncio.sleep(0.05)\n"
+            "        await pilot.press('T')\n"
+            "        while run.active and time.monotonic() - start < 90:\n"
+            "            await asyncio.sleep(0.05)\n"
+            "        assert run.saved is not None and run.history.checks, run.ending\n"
+            "asyncio.run(main())\n"
+            "assert 'torch' not in sys.modules\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
