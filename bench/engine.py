@@ -6,6 +6,10 @@ gradients the gradient bars draw), float64, one thread, the same weights. Both a
 run; the figure is the ratio of medians. Then the latency of one UI step at H = 64:
 StepSession.step_forward() + current_step() on a cached trace.
 
+Last, a big model's BPTT (2x384 LSTM, 64-wide embedding, 400 characters, both losses the panes
+show) with W_hh's products in plain float64 against scaled float32 (recurrent_products.py),
+interleaved in this run: the ratio is what the app's big-model shortcut saves per edit.
+
 Targets: NumPy >= 5x faster than that torch path; one UI step under 100 us.
 Usage: ./dev bench engine [--repeats N]
 """
@@ -107,6 +111,18 @@ def ui_step_latency(repeats: int) -> float:
     return statistics.median(times)
 
 
+def big_model_backward(single: bool):
+    """Both BPTTs a weight edit leaves to compute for the stepping app's panes, on a big model."""
+    from rnntui.engine.recompute import last_prediction_targets
+
+    cfg = ModelConfig(cell="lstm", hidden_size=384, num_layers=2, vocab_size=65, embedding_dim=64)
+    model = NumpyRNN(cfg, NumpyRNN.random(cfg, seed=0).params, single_precision_products=single)
+    indices = np.random.default_rng(2).integers(0, cfg.vocab_size, size=400)
+    trace, targets = model.forward(indices), model.next_targets(indices)
+    only_last = last_prediction_targets(targets)
+    return lambda: model.backward_with_hidden(trace, targets, only_last, Clipping("norm", 5.0))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30, help="timed runs per measurement")
@@ -128,6 +144,9 @@ def main() -> None:
             worst = min(worst, th_s / np_s)
             print(f"{cell:<5} {hidden:>3}  {np_s * 1e3:>9.2f}  {th_s * 1e3:>9.2f}  {th_s / np_s:>7.1f}x")
     step_s = ui_step_latency(max(1000, args.repeats * 100))
+    plain, scaled = median_seconds([big_model_backward(False), big_model_backward(True)], max(5, args.repeats // 3))
+    print(f"\nbig model's BPTT, 2x384 LSTM over 400 characters, both losses: W_hh products in float64 "
+          f"{plain * 1e3:.0f} ms, scaled float32 {scaled * 1e3:.0f} ms: {scaled / plain:.2f} of the time")
     print(f"\nslowest speed-up {worst:.1f}x (target >= 5x): {'met' if worst >= 5 else 'MISSED'}")
     print(
         f"one UI step (LSTM, H = 64, step_forward + current_step): {step_s * 1e6:.1f} us "

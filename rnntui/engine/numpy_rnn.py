@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rnntui.engine.config import GATES_PER_CELL, ModelConfig
+from rnntui.engine.recurrent_products import RecurrentProducts, single_precision_fits
 from rnntui.errors import RnntuiError
 
 CLIP_MODES = ("off", "norm", "value")
@@ -140,19 +141,14 @@ class Gradients(HiddenGradients):
         return float(before @ after / scale) if scale > 0 and np.isfinite(scale) else 1.0
 
 
-def rows_times(rows: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """out[k] = rows[k] @ matrix, one matrix-vector product per row. OpenBLAS multiplies two rows
-    by a wide matrix several times slower as one matrix product than as two vector products: it
-    repacks the whole matrix for the product, and that is what a step back in time waits for."""
-    for k in range(rows.shape[0]):
-        np.matmul(rows[k], matrix, out=out[k])
-    return out
-
-
 class NumpyRNN:
     """A stacked RNN/LSTM/GRU with an optional embedding and a linear head, in NumPy."""
 
-    def __init__(self, config: ModelConfig, params: dict[str, np.ndarray], dtype=np.float64):
+    def __init__(self, config: ModelConfig, params: dict[str, np.ndarray], dtype=np.float64,
+                 single_precision_products: bool = False):
+        """`single_precision_products`: BPTT's products with W_hh in scaled float32, which keeps the
+        printed figures (see recurrent_products.py) and reads half the memory per step back. The
+        default, plain float64, is what the parity tests check."""
         expected = config.parameter_shapes()
         missing = expected.keys() - params.keys()
         extra = params.keys() - expected.keys()
@@ -171,6 +167,10 @@ class NumpyRNN:
             if not np.all(np.isfinite(value)):
                 raise RnntuiError(f"{name} contains a non-finite value (nan or inf)")
             self.params[name] = value
+        self.products = [
+            RecurrentProducts(w_hh, single_precision_products and single_precision_fits(w_hh))
+            for w_hh in (self.params[f"rnn.weight_hh_l{layer}"] for layer in range(config.num_layers))
+        ]
 
     @classmethod
     def random(cls, config: ModelConfig, seed: int = 0, dtype=np.float64) -> "NumpyRNN":
@@ -249,19 +249,20 @@ class NumpyRNN:
             "w_hh": p[f"rnn.weight_hh_l{layer}"],
             "b_ih": p[f"rnn.bias_ih_l{layer}"],
             "b_hh": p[f"rnn.bias_hh_l{layer}"],
+            "products": self.products[layer],
         }
 
     def _rnn_layer(self, projected, p, h, pre) -> None:
-        w_hh = p["w_hh"]
+        hh_products = p["products"]
         projected = projected + p["b_hh"]  # both biases folded in before the loop
         activation = (lambda a: np.maximum(a, 0.0)) if self.config.activation == "relu" else np.tanh
         for t in range(projected.shape[0]):
-            a = np.add(projected[t], w_hh @ h[t], out=pre[t])
+            a = np.add(projected[t], hh_products.times_hidden(h[t]), out=pre[t])
             h[t + 1] = activation(a)
 
     def _lstm_layer(self, projected, p, h, c, pre, gates, layer) -> None:
         H = self.config.hidden_size
-        w_hh = p["w_hh"]
+        hh_products = p["products"]
         projected = projected + p["b_hh"]
         # sigmoid(x) = 0.5 * tanh(x / 2) + 0.5, so all four gates are one tanh per step:
         # act = tanh(a * scale) * scale + shift, with the g block (plain tanh) at scale 1, shift 0.
@@ -271,7 +272,7 @@ class NumpyRNN:
         shift[2 * H : 3 * H] = 0.0
         acts = np.empty_like(pre)
         for t in range(projected.shape[0]):
-            a = np.add(projected[t], w_hh @ h[t], out=pre[t])
+            a = np.add(projected[t], hh_products.times_hidden(h[t]), out=pre[t])
             act = acts[t]
             np.tanh(a * scale, out=act)
             act *= scale
@@ -283,10 +284,10 @@ class NumpyRNN:
 
     def _gru_layer(self, projected, p, h, pre, gates, layer, hidden_n) -> None:
         H = self.config.hidden_size
-        w_hh, b_hh = p["w_hh"], p["b_hh"]
+        hh_products, b_hh = p["products"], p["b_hh"]
         gr, gz, gn = (gates[n][layer] for n in ("r", "z", "n"))
         for t in range(projected.shape[0]):
-            hh = w_hh @ h[t] + b_hh
+            hh = hh_products.times_hidden(h[t]) + b_hh
             rz = sigmoid(projected[t, : 2 * H] + hh[: 2 * H])
             gr[t], gz[t] = rz[:H], rz[H:]
             hidden_n[t] = hh[2 * H :]
@@ -366,7 +367,7 @@ class NumpyRNN:
     ) -> tuple[Gradients, HiddenGradients]:
         """`backward(trace, targets)` and `backward_hidden(trace, hidden_targets)` in one pass back
         through time: the two recursions share the loop, the local derivatives and every
-        element-wise step (see rows_times for why each still multiplies by W_hh on its own)."""
+        element-wise step (see RecurrentProducts.rows_times for why each still multiplies by W_hh on its own)."""
         dh_total, grads = self._backprop(trace, [targets, hidden_targets], parameters=True)
         return (self._gradients(trace, targets, dh_total[0], grads, clipping),
                 self._hidden(trace, hidden_targets, dh_total[1]))
@@ -428,7 +429,7 @@ class NumpyRNN:
 
     def _rnn_backward(self, trace, layer, p, d_out, dh):
         T = trace.T
-        w_hh = p["w_hh"]
+        hh_products = p["products"]
         h = trace.h[layer]
         relu = self.config.activation == "relu"
         # ReLU's derivative is 0 where the output is 0, as in torch's threshold_backward.
@@ -438,12 +439,12 @@ class NumpyRNN:
         for t in reversed(range(T)):
             dh[:, t] = d_out[:, t] + carry
             da[:, t] = dh[:, t] * local[t]
-            rows_times(da[:, t], w_hh, out=carry)
+            hh_products.rows_times(da[:, t], out=carry)
         return da, da
 
     def _lstm_backward(self, trace, layer, p, d_out, dh):
         T, H = trace.T, self.config.hidden_size
-        w_hh = p["w_hh"]
+        hh_products = p["products"]
         c = trace.c[layer]
         gi, gf, gg, go = (trace.gates[n][layer] for n in ("i", "f", "g", "o"))
         # Everything that does not depend on the incoming gradient, for all t at once, so the
@@ -465,12 +466,12 @@ class NumpyRNN:
             dc = carry_c + dh_t * dc_from_dh[t]
             da[:, t] = np.concatenate((dc, dc, dc, dh_t), axis=1) * local[t]
             carry_c = dc * gf[t]
-            rows_times(da[:, t], w_hh, out=carry_h)
+            hh_products.rows_times(da[:, t], out=carry_h)
         return da, da
 
     def _gru_backward(self, trace, layer, p, d_out, dh):
         T, H = trace.T, self.config.hidden_size
-        w_hh = p["w_hh"]
+        hh_products = p["products"]
         h = trace.h[layer]
         gr, gz, gn = (trace.gates[n][layer] for n in ("r", "z", "n"))
         hidden_n = trace.hidden_n[layer]
@@ -491,5 +492,5 @@ class NumpyRNN:
             da_z = dh_t * dz_local[t]
             da_i[:, t] = np.concatenate((da_r, da_z, da_n), axis=1)
             da_h[:, t] = np.concatenate((da_r, da_z, da_n * gr[t]), axis=1)
-            carry = dh_t * gz[t] + rows_times(da_h[:, t], w_hh, out=recurrent)
+            carry = dh_t * gz[t] + hh_products.rows_times(da_h[:, t], out=recurrent)
         return da_i, da_h

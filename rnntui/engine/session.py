@@ -40,6 +40,10 @@ from rnntui.engine.vocab import Vocab
 from rnntui.errors import RnntuiError
 from rnntui.numbers import check_seed
 
+# From this many hidden units on, BPTT's products with W_hh run in scaled float32
+# (recurrent_products.py): W_hh no longer fits a core's cache, and each step back waits on memory.
+# Below it the lessons' small models keep plain float64, bit for bit what the parity tests check.
+SINGLE_PRECISION_PRODUCTS_FROM = 128
 MAX_UNDO = 100
 # ... and at most this many bytes of weights that only the undo history keeps: each `]` on a
 # 2×384 LSTM keeps two 1536×384 matrices (9 MB), so 100 of them would hold almost a gigabyte.
@@ -115,7 +119,7 @@ class StepSession:
         self._dtype = np.dtype(dtype)
         self._clipping = clipping
         base = init_params(self._config, self._seed, self._dtype) if params is None else params
-        self._model = NumpyRNN(self._config, base, self._dtype)
+        self._model = self._new_model(self._config, base)
         self._base_params = self._model.params
         self._radii = KnownRadii()  # what is known of the current weights' spectral radii
         self._base_radii = KnownRadii()  # ... and of the base weights' (reset_weights returns to them)
@@ -469,14 +473,14 @@ class StepSession:
         if not self._undo:
             raise RnntuiError("nothing to undo")
         previous = self._undo.pop()
-        self._install(NumpyRNN(self._config, previous.params, self._dtype), previous.radii)
+        self._install(self._new_model(self._config, previous.params), previous.radii)
         self._base_params, self._seed, self._source, self._edits, self._base_radii = (
             previous.base, previous.seed, previous.source, previous.edits, previous.base_radii)
 
     def _change_weights(self, params, base, seed: int, source: str | None, edits: tuple, radii: KnownRadii,
                         base_radii: KnownRadii | None = None) -> None:
         """Install new weights; `radii` is what the change leaves known of their spectral radii."""
-        model = NumpyRNN(self._config, params, self._dtype)  # validates before anything changes
+        model = self._new_model(self._config, params)  # validates before anything changes
         kept = sum(a.nbytes for name, a in self.params.items() if model.params[name] is not a)
         self._undo.append(WeightHistory(self.params, self._base_params, self._seed, self._source, self._edits,
                                         self._radii, self._base_radii, kept))
@@ -490,8 +494,12 @@ class StepSession:
 
     # ------------------------------------------------------------------ internals
 
+    def _new_model(self, config: ModelConfig, params) -> NumpyRNN:
+        return NumpyRNN(config, params, self._dtype,
+                        single_precision_products=config.hidden_size >= SINGLE_PRECISION_PRODUCTS_FROM)
+
     def _replace_model(self, config: ModelConfig, params, new_base: bool, radii: KnownRadii = KnownRadii()) -> None:
-        model = NumpyRNN(config, params, self._dtype)
+        model = self._new_model(config, params)
         self._config = config
         self._undo.clear()  # old edits refer to other shapes or another model
         self._install(model, radii)
