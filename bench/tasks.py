@@ -39,6 +39,8 @@ PARTS = {
                                       "--input-bias", "0", "--max-sequences", "200000"]),
         ("remember-first-p100-paper-loss", ["experiment", "remember-first", "--p", "100", "--cells", "lstm",
                                             "--seeds", "3", "--paper-loss", "--max-sequences", "50000"]),
+        ("remember-first-p100-input-bias-0", ["experiment", "remember-first", "--p", "100", "--cells", "lstm",
+                                              "--seeds", "3", "--input-bias", "0", "--max-sequences", "50000"]),
     ],
     "series": [("series", ["series", "--seeds", "5"])],
 }
