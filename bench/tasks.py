@@ -4,7 +4,7 @@ Each experiment is `rnntui experiment` / `rnntui series` with the settings below
 written as JSON under the output folder (default bench/tasks-results/) and printed as the CLI
 prints it. Run under the benchmark lock on a shared machine: the seconds depend on the load.
 
-    ./dev bench tasks                 # everything below (about an hour on 2 busy cores)
+    ./dev bench tasks                 # everything below (about 35 minutes on 2 busy cores)
     ./dev bench tasks temporal-order  # one part: its JSON files are replaced, the others kept
     ./dev bench tasks adding series   # only these parts
     ./dev bench tasks --markdown      # no training: the tables for docs/tasks.md from the JSON files
@@ -29,6 +29,10 @@ PARTS = {
                                                "--max-sequences", "150000"])],
     "remember-first": [(f"remember-first-p{p}", ["experiment", "remember-first", "--p", str(p), "--seeds", "3",
                                                  "--max-sequences", "50000"]) for p in (5, 10, 20, 50, 100)],
+    # Between the lags where the vanilla RNN still solves it and where it no longer does.
+    "remember-first-rnn": [(f"remember-first-rnn-p{p}", ["experiment", "remember-first", "--p", str(p), "--cells",
+                                                         "rnn", "--seeds", "5", "--max-sequences", "50000"])
+                           for p in (6, 7, 8, 9)],
     "remember-first-random": [("remember-first-random-p100", ["experiment", "remember-first-random", "--p", "100",
                                                               "--seeds", "5", "--max-sequences", "50000"])],
     # The two departures from the paper's setup that the LSTM rows rest on, each taken away again.
