@@ -11,7 +11,9 @@ from typing import Optional
 import typer
 
 from rnntui import __version__
-from rnntui.commands.language import LocalizedGroup, help_text
+from rnntui import i18n
+from rnntui.commands.language import LocalizedGroup, help_text, take_language
+from rnntui.errors import RnntuiError
 from rnntui.i18n import t
 
 app = typer.Typer(
@@ -74,6 +76,12 @@ def main() -> None:
     from rnntui.commands.common import (ENDING_SIGNALS, INTERRUPTED, Terminated, interrupted_line, output_failure,
                                         signal_exit_code, terminate_on_signals)
 
+    # The process speaks the language its command line chose, so that the lines printed here (a
+    # usage error, an interruption) do too; a --lang rnntui does not speak is refused by `app`.
+    try:
+        i18n.set_language(take_language(sys.argv[1:])[0])
+    except RnntuiError:
+        pass
     try:
         with terminate_on_signals():
             code = app(standalone_mode=False)

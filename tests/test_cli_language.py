@@ -71,6 +71,29 @@ def test_errors_from_the_engine_speak_the_chosen_language():
     assert invoke(["train", "no/such.txt", "--lang", "zh"]).stderr.startswith("错误：没有这个文件")
 
 
+@pytest.mark.parametrize("args, message", [
+    (["step"], t("usage.error.missing_argument", lang="zh", name="'text'")),
+    (["step", "ab", "--hidde", "3"], t("usage.error.no_such_option", lang="zh", name="--hidde")
+     + t("usage.error.possible", lang="zh", options="--help, --hidden")),
+    (["step", "ab", "--hidden", "x"], t("usage.error.invalid_value_for", lang="zh", name="'--hidden'", reason="")),
+    (["nosuch"], t("usage.error.no_such_command", lang="zh").format(name="nosuch")),
+], ids=["missing", "option", "value", "command"])
+def test_click_usage_errors_speak_chinese_and_english_again_after(args, message):
+    result = invoke([*args, "--lang", "zh"])
+    assert result.exit_code == 2
+    text = " ".join(result.stderr.split())
+    assert t("usage.help.usage", lang="zh") in text and t("usage.help.error_title", lang="zh") in text
+    assert " ".join(message.split()) in text, text
+    assert "Usage:" not in text and "Error" not in text and "Try " not in text
+    english = invoke(args)
+    assert english.exit_code == 2 and "Usage: " in english.stderr and "Error" in english.stderr
+
+
+def test_help_says_usage_in_chinese():
+    assert invoke(["step", "--help", "--lang", "zh"]).stdout.strip().startswith(t("usage.help.usage", lang="zh"))
+    assert invoke(["step", "--help"]).stdout.strip().startswith("Usage: ")
+
+
 def test_the_demo_listing_speaks_chinese():
     result = invoke(["demo", "--lang", "zh"])
     assert result.exit_code == 0

@@ -31,6 +31,21 @@ def test_usage_errors_are_one_line_with_exit_code_2(args, fragment):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("args, key, fields", [
+    (("step",), "usage.error.missing_argument", {"name": "'text'"}),
+    (("nosuch",), "usage.error.no_such_command", {}),
+    (("step", "ab", "--bogus"), "usage.error.no_such_option", {"name": "--bogus"}),
+], ids=["missing", "command", "option"])
+def test_usage_errors_speak_the_chosen_language(args, key, fields):
+    """The whole line: click's words, the `error:` before them and the pointer to --help after."""
+    from rnntui.i18n import t
+
+    result = run_cli(*args, "--lang", "zh")
+    assert result.returncode == 2
+    detail = t(key, lang="zh", **fields).format(name="nosuch")  # Typer fills in the name it was given
+    assert result.stderr.strip() == t("cli.error.line", lang="zh", message=t("cli.error.usage", lang="zh", detail=detail))
+
+
 def test_version_exits_zero():
     result = run_cli("--version")
     assert result.returncode == 0

@@ -1,6 +1,7 @@
 """`rnntui corpora`, `train` and `sample` from the command line, every bad input included."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rnntui.cli import app
+from rnntui.i18n import catalogue, t
 
 runner = CliRunner()
 TINY = ["--hidden", "8", "--layers", "1", "--seq-len", "20", "--batch-size", "4", "--precision", "fp32",
@@ -109,6 +111,28 @@ def test_nan_stops_with_advice_and_exit_code_1(tmp_path):
     assert result.exit_code == 1
     assert "nan/inf" in result.output and "turn clipping on" in result.output
     assert "Traceback" not in result.output
+
+
+def template_pattern(key: str, lang: str) -> re.Pattern:
+    """A catalogue template as a regex: its fields match any text, the rest is literal."""
+    from string import Formatter
+
+    parts = Formatter().parse(catalogue(lang)[key])
+    return re.compile("".join(re.escape(literal) + (".*" if field is not None else "")
+                              for literal, field, _, _ in parts))
+
+
+def test_a_chinese_run_that_overflows_says_so_in_chinese(tmp_path):
+    """The trainer's own warning and stop lines go through the catalogue, like the CLI's."""
+    result = run("train", "abc", *TINY, "--lr", "1e300", "--eval-every", 5, "--steps", 40, "--out", tmp_path / "r",
+                 "--lang", "zh")
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    errors = [line for line in lines if line.startswith(t("cli.error.line", lang="zh", message=""))]
+    warnings = [line for line in lines if line.startswith(t("cli.progress.warning", lang="zh", message=""))]
+    assert len(errors) == 1 and template_pattern("train.non_finite.stopped", "zh").search(errors[0]), result.output
+    assert warnings and all(template_pattern("train.non_finite.skipped", "zh").search(w) for w in warnings)
+    assert "nan/inf" in errors[0] and "kept the last good weights" not in result.output
 
 
 def write(tmp_path, name, data: bytes) -> Path:

@@ -10,8 +10,11 @@ import numpy as np
 import pytest
 
 from rnntui.demos import all_demos, get_demo
-from rnntui.demos.stamp import STALE
+from rnntui.i18n import t
 from rnntui.tui.demo_app import DemoApp
+
+STALE_EN = t("demo_stamp.stale.notice", lang="en")
+STALE_ZH = t("demo_stamp.stale.notice", lang="zh")
 
 STEP_TIMEOUT = 240  # seconds: the gates demo trains its LSTM in its first step
 
@@ -37,15 +40,15 @@ async def test_changing_the_model_mid_step_marks_the_narration_stale_and_R_resto
         await settle(app, pilot)
         measured = app.player.outcomes[0].narration("en")
         config = app.session.config
-        assert STALE.en not in narration_text(app) and measured[:40] in narration_text(app)
+        assert STALE_EN not in narration_text(app) and measured[:40] in narration_text(app)
         await pilot.press("c")  # another cell: the step's figures describe another model now
         await pilot.pause()
         assert app.session.config != config
-        assert narration_text(app).startswith(STALE.en[:20])
+        assert narration_text(app).startswith(STALE_EN[:20])
         await pilot.press("h")  # moving the cursor changes no figure: still stale, nothing else
         await pilot.press("R")
         await pilot.pause()
-        assert app.session.config == config and STALE.en not in narration_text(app)
+        assert app.session.config == config and STALE_EN not in narration_text(app)
 
 
 async def test_abc_title_card_shows_the_notes_example_and_R_brings_back_its_weights():
@@ -60,12 +63,12 @@ async def test_abc_title_card_shows_the_notes_example_and_R_brings_back_its_weig
         await pilot.press("c", "c", "c")  # LSTM, GRU, and back to a vanilla RNN with the seed's weights
         await pilot.pause()
         assert app.session.config.cell == "rnn" and not np.array_equal(app.session.params["rnn.weight_hh_l0"], np.eye(3))
-        assert narration_text(app).startswith(STALE.en[:20])
+        assert narration_text(app).startswith(STALE_EN[:20])
         await pilot.press("R")
         await pilot.pause()
         assert np.array_equal(app.session.params["rnn.weight_hh_l0"], np.eye(3))
         assert np.array_equal(app.session.params["rnn.weight_ih_l0"], np.eye(3))
-        assert STALE.en not in narration_text(app)
+        assert STALE_EN not in narration_text(app)
         assert f"{np.tanh(1.0):.4f}" in narration_text(app)
 
 
@@ -76,4 +79,4 @@ async def test_the_stale_notice_speaks_chinese_in_a_chinese_demo():
         await settle(app, pilot)
         await pilot.press("a")
         await pilot.pause()
-        assert narration_text(app).startswith(STALE.zh[:10])
+        assert narration_text(app).startswith(STALE_ZH[:10])

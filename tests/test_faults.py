@@ -343,6 +343,22 @@ def test_a_model_that_cannot_fit_is_refused_with_its_estimate(tmp_path, monkeypa
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.parametrize("command", [["step"], ["app", "--text"]], ids=["step", "app"])
+def test_stepping_a_checkpoint_over_a_text_too_long_for_memory_is_refused_with_its_estimate(tmp_path, monkeypatch,
+                                                                                            command):
+    """A checkpoint fixes the model and its vocabulary; the text x vocabulary arrays still grow with the text."""
+    from rnntui.train import footprint
+
+    monkeypatch.setattr(footprint, "available_memory", lambda: 16 * 10**9)
+    vocab = [chr(0x4E00 + i) for i in range(2000)]  # a vocabulary of 2,000 Chinese characters
+    config = ModelConfig(cell="rnn", hidden_size=8, vocab_size=len(vocab))
+    path = save_checkpoint(tmp_path / "wide.safetensors", init_params(config, 0, np.float32), config, vocab)
+    one_line_error(run(*command, "".join(vocab) * 100, "--checkpoint", path),
+                   "needs about", "B of memory", "16.0 GB available", "200,000 characters", "shorter text")
+    if command == ["step"]:
+        assert run("step", "".join(vocab[:3]), "--checkpoint", path).exit_code == 0  # a short text still steps
+
+
 def test_a_seq_len_longer_than_the_corpus_says_so_rather_than_asking_for_memory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     one_line_error(run("train", "abc", "--seq-len", "100000", "--steps", "1"), "too short", "smaller --seq-len")

@@ -17,6 +17,7 @@ from rnntui.train.train_config import TrainConfig
 from rnntui.train.train_events import EvalEvent, StateEvent, StepEvent
 from rnntui.errors import CorpusError, RnntuiError
 from rnntui.train.history import RunHistory
+from rnntui.live.child import NICENESS
 from rnntui.live.protocol import Watch
 from rnntui.live.service import (
     LiveRun,
@@ -101,6 +102,13 @@ class LrHistory(RunHistory):
         if isinstance(event, StepEvent):
             self.lr_by_step[event.step] = event.lr
         super().__call__(event)
+
+
+def test_training_runs_below_the_apps_priority_so_keys_come_first(run):
+    wait_for(lambda: run.step >= 1, "the child to train")
+    with open(f"/proc/{run.pid}/stat") as f:
+        child_nice = int(f.read().rsplit(")", 1)[1].split()[16])  # field 19 of proc(5): nice
+    assert child_nice == min(19, os.nice(0) + NICENESS)
 
 
 def test_a_setting_applies_from_the_step_the_child_names(run, events):

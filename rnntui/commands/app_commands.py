@@ -13,7 +13,7 @@ from typing import Optional
 
 import typer
 
-from rnntui.commands.common import check_activation, check_stepping_fits, user_errors
+from rnntui.commands.common import check_activation, check_model_steps, check_stepping_fits, user_errors
 from rnntui.commands.language import help_text
 from rnntui.errors import RnntuiError
 from rnntui.i18n import t
@@ -146,9 +146,13 @@ def session_from_options(text, cell, activation, hidden, layers, checkpoint, see
     if checkpoint is not None:
         if any(option is not None for option in model_options):
             raise typer.BadParameter(t("cli.error.checkpoint_fixes_model"))
-        session = StepSession.from_checkpoint(checkpoint, text=text)
-        check_drawable(session.config.hidden_size, t("cli.error.checkpoint_units", units=session.config.hidden_size))
-        return session
+        from rnntui.engine.checkpoint import load_checkpoint
+
+        loaded = load_checkpoint(checkpoint)
+        check_drawable(loaded.config.hidden_size, t("cli.error.checkpoint_units", units=loaded.config.hidden_size))
+        # Without --text the app steps a few characters of the vocabulary: the weights are the cost then.
+        check_model_steps(loaded.config, 0 if text is None else len(text), advice=t("train.memory.shorter_text"))
+        return StepSession.from_checkpoint(checkpoint, text=text, loaded=loaded)
     if text is None and all(option is None for option in model_options):
         from rnntui.engine.abc_example import abc_session
 

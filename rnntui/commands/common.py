@@ -158,15 +158,22 @@ def check_stepping_fits(text: str, cell: str, activation: str, hidden: int, laye
     x vocabulary probabilities it prints (`rnntui step`'s document), on top of the engine's arrays.
     """
     from rnntui.engine.config import ModelConfig
-    from rnntui.train.footprint import check_fits, describe, stepping_bytes
 
     config = ModelConfig(cell=cell, activation=activation, hidden_size=hidden, num_layers=layers,
                          vocab_size=max(1, len(set(text))))
-    output = output_bytes_per_probability * len(text) * config.vocab_size
-    check_fits(stepping_bytes(config, len(text)) + output,
-               t("faults.memory.stepping", model=describe(config), chars=f"{len(text):,}",
+    check_model_steps(config, len(text), output_bytes_per_probability, t("faults.memory.stepping_advice"))
+
+
+def check_model_steps(config, length: int, output_bytes_per_probability: int = 0, advice: str | None = None) -> None:
+    """Refuse stepping the model `config` (a fresh one or a checkpoint's) over `length` characters when
+    the engine's arrays and the command's output cannot fit in memory; `advice` says what to change."""
+    from rnntui.train.footprint import check_fits, describe, stepping_bytes
+
+    output = output_bytes_per_probability * length * config.vocab_size
+    check_fits(stepping_bytes(config, length) + output,
+               t("faults.memory.stepping", model=describe(config), chars=f"{length:,}",
                  kinds=f"{config.vocab_size:,}"),
-               advice=t("faults.memory.stepping_advice"))
+               advice=advice)
 
 
 @contextmanager

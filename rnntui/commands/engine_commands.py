@@ -12,7 +12,8 @@ from typing import Optional
 import typer
 
 from rnntui.i18n import t
-from rnntui.commands.common import check_activation, check_stepping_fits, progress_after, user_errors
+from rnntui.commands.common import (check_activation, check_model_steps, check_stepping_fits, progress_after,
+                                   user_errors)
 from rnntui.commands.language import help_text
 from rnntui.i18n import t
 from rnntui.textwidth import cells, pad
@@ -144,6 +145,7 @@ def step(
     json_output: bool = typer.Option(False, "--json", help=help_text("cli.help.step.json")),
 ) -> None:
     """Run the NumPy engine over TEXT: hidden states, gates, next-character probabilities, BPTT."""
+    from rnntui.engine.checkpoint import load_checkpoint
     from rnntui.engine.numpy_rnn import Clipping
     from rnntui.engine.session import StepSession
     from rnntui.errors import RnntuiError
@@ -160,13 +162,17 @@ def step(
                             1 if layers is None else layers, STEP_OUTPUT_BYTES_PER_PROBABILITY)
     with progress_after(t("cli.progress.building_step")):
         if checkpoint is not None:
-            session = StepSession.from_checkpoint(checkpoint, text=text, clipping=clipping)
+            loaded = load_checkpoint(checkpoint)
             given = {"cell": cell, "activation": activation, "hidden_size": hidden, "num_layers": layers}
             for field, value in given.items():
-                saved = getattr(session.config, field)
+                saved = getattr(loaded.config, field)
                 if value is not None and value != saved:
                     flag = {"hidden_size": "--hidden", "num_layers": "--layers"}.get(field, f"--{field}")
                     raise RnntuiError(t("cli.error.conflicts_with_checkpoint", flag=flag, value=value, saved=saved))
+            # The checkpoint fixes the model and its vocabulary: only the text's length is the user's.
+            check_model_steps(loaded.config, len(text), STEP_OUTPUT_BYTES_PER_PROBABILITY,
+                              t("train.memory.shorter_text"))
+            session = StepSession.from_checkpoint(checkpoint, text=text, clipping=clipping, loaded=loaded)
         else:
             session = StepSession(
                 text,

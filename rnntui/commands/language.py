@@ -7,6 +7,8 @@ arguments, chooses the language (else `RNNTUI_LANG`, else the locale), and trans
 of the freshly built commands in place; every command also declares `--lang`, for its --help and
 for code that parses without `main` (the docs' tests). Help texts are declared with `help_text(key)`: the
 English text, remembered with its catalogue key, so the same declaration reads in any language.
+click's and Typer's own words (the usage line, the error panel, a missing argument or an unknown
+option) are put in the chosen language too (`usage.toml`); kinds of error not listed stay English.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from __future__ import annotations
 import copy
 import inspect
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import typer
 from typer.core import TyperGroup
@@ -35,6 +38,15 @@ TYPER_WORDS = {
     "COMMANDS_PANEL_TITLE": "cli.typer.commands",
     "DEFAULT_STRING": "cli.typer.default",
     "REQUIRED_LONG_STRING": "cli.typer.required",
+    "ERRORS_PANEL_TITLE": "usage.help.error_title",
+    "RICH_HELP": "usage.help.try_help",
+    "ABORTED_TEXT": "usage.help.aborted",
+}
+# Typer's messages it passes through gettext when they happen (typer.core's `_`) -> catalogue key.
+TYPER_MESSAGES = {
+    "No such command {name!r}.": "usage.error.no_such_command",
+    "Missing command.": "usage.error.missing_command",
+    "Aborted!": "usage.help.aborted",
 }
 _typer_english: dict[str, str] = {}
 
@@ -92,6 +104,13 @@ def localize(command) -> None:
 
     command.get_help_option = get_help_option
 
+    def format_usage(ctx, formatter):
+        """click's own, with "Usage: " in the chosen language."""
+        formatter.write_usage(ctx.command_path, " ".join(command.collect_usage_pieces(ctx)),
+                              prefix=i18n.t("usage.help.usage"))
+
+    command.format_usage = format_usage
+
 
 def localize_typer_words() -> None:
     """Typer's panel titles and `[default: ...]` in the chosen language (English restores them).
@@ -109,6 +128,56 @@ def localize_typer_words() -> None:
         setattr(rich_utils, name, _typer_english[name] if english else i18n.t(key))
     plain = _typer_english.setdefault("_make_rich_text", rich_utils._make_rich_text)
     rich_utils._make_rich_text = plain if english else _folding(plain)
+    import typer.core
+
+    gettext = _typer_english.setdefault("gettext", typer.core._)
+    typer.core._ = gettext if english else _translated_gettext
+
+
+def _translated_gettext(message: str) -> str:
+    key = TYPER_MESSAGES.get(message)
+    return message if key is None else i18n.t(key)
+
+
+def usage_error_text(error) -> str:
+    """click's message for a usage error, in the chosen language where its kind is known (a missing
+    argument or option, an unknown option, a value that does not parse); other kinds as click says."""
+    from typer._click.exceptions import BadParameter, MissingParameter, NoSuchOption, _join_param_hints
+
+    if isinstance(error, BadParameter):
+        hint = _join_param_hints(error.param_hint if error.param_hint is not None
+                                 else error.param.get_error_hint() if error.param is not None else None)
+        if isinstance(error, MissingParameter):
+            missing = error.message or (error.param.get_missing_message(error.ctx) if error.param else None)
+            if missing:  # a reason of its own (the choices it takes): click's words carry it
+                return error.format_message()
+            kind = error.param_type or (error.param.param_type_name if error.param is not None else "")
+            key = {"argument": "usage.error.missing_argument", "option": "usage.error.missing_option"}
+            return i18n.t(key.get(kind, "usage.error.missing"), name=hint or "")
+        if hint:
+            return i18n.t("usage.error.invalid_value_for", name=hint, reason=error.message)
+        return i18n.t("usage.error.invalid_value", reason=error.message)
+    if isinstance(error, NoSuchOption):
+        possible = ", ".join(sorted(error.possibilities or ()))
+        return i18n.t("usage.error.no_such_option", name=error.option_name) + (
+            i18n.t("usage.error.possible", options=possible) if possible else "")
+    return error.format_message()
+
+
+@contextmanager
+def usage_errors_in_language() -> Iterator[None]:
+    """click's usage errors raised inside, said again in the chosen language (same context, same exit code)."""
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+
+    try:
+        yield
+    except NoArgsIsHelpError:
+        raise
+    except UsageError as error:
+        text = usage_error_text(error)
+        if text == error.format_message():
+            raise
+        raise UsageError(text, error.ctx) from None
 
 
 def _folding(make_text):
@@ -150,3 +219,13 @@ class LocalizedGroup(TyperGroup):
             return super().main(rest, *pos, **kwargs)
         finally:
             i18n.restore_language_state(before)
+
+    # click reports a bad command line from these two (its own options, then a command's), with
+    # its messages in English: they are translated on their way out.
+    def make_context(self, *args, **kwargs):
+        with usage_errors_in_language():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx):
+        with usage_errors_in_language():
+            return super().invoke(ctx)

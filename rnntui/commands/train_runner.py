@@ -93,7 +93,7 @@ def run_training(trainer, quiet: bool) -> Ending:
         printing(lambda: typer.echo(t("cli.train.resuming", changes=", ".join(trainer.resumed_changes))))
     if shows:
         for warning in trainer.resume_warnings:
-            typer.echo(f"warning: {warning}", err=True)
+            typer.echo(t("cli.progress.warning", message=warning), err=True)
         trainer.add_callback(lambda event: printing(lambda: reporter(event)))
     abort = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL, signal.SIGHUP: signal.SIG_DFL}
 
@@ -145,11 +145,9 @@ def report_end(trainer, result: DoneEvent) -> None:
     cfg = trainer.config
     val = t("cli.train.val", last=f"{result.last_val_loss:.4f}", best=f"{result.best_val_loss:.4f}") \
         if result.best_val_loss else ""
-    ended = {"steps": t("cli.train.done_steps", steps=result.step),  # the trainer's words, in the reader's language
-             "time": t("cli.train.done_time", minutes=f"{cfg.minutes or 0:g}", steps=result.step)}
     # A run that ended before its first evaluation has no best.safetensors: it is not claimed.
     saved = "cli.train.saved" if (trainer.out_dir / BEST).is_file() else "faults.train.saved_last_only"
-    typer.echo(t(saved, message=ended.get(result.reason, result.message), val=val, out=trainer.out_dir))
+    typer.echo(t(saved, message=result.message, val=val, out=trainer.out_dir))
     if got_worse(result.best_val_loss, result.last_val_loss):
         typer.echo(t("cli.train.got_worse", best=f"{result.best_val_loss:.4f}", last=f"{result.last_val_loss:.4f}",
                      out=trainer.out_dir))

@@ -4,7 +4,8 @@ A step's figures were measured on the model, text and clipping it set up. The le
 any of them with the app's keys; from then on the narration must not present its figures as what
 the panes show. `ModelStamp.of(session)` records the state when the step is shown, `describes`
 says whether it still holds (weight edits install new arrays, so identity is the fast check and
-equality the exact one: an undo back to the same values counts as unchanged).
+equality the exact one: an undo back to the same values counts as unchanged). The notice the app
+shows while a stamp no longer holds is the catalogue's `demo_stamp.stale.notice`.
 """
 
 from __future__ import annotations
@@ -13,16 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnntui.demos.script import Bilingual
 from rnntui.engine.config import ModelConfig
 from rnntui.engine.numpy_rnn import Clipping
 from rnntui.engine.session import StepSession
-
-STALE = Bilingual(
-    "⚠ You changed the model: the figures below describe the demo's model, not what the panes show now. "
-    "Press R to bring the demo's model back.",
-    "⚠ 你改动了模型:下面的数字描述的是演示的模型,而不是面板现在显示的内容。按 R 恢复演示的模型。",
-)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from rnntui.engine import weights
-from rnntui.engine.checkpoint import file_sha256, load_checkpoint
+from rnntui.engine.checkpoint import Checkpoint, file_sha256, load_checkpoint
 from rnntui.engine.config import ModelConfig
 from rnntui.engine.numpy_rnn import Clipping, Gradients, HiddenGradients, NumpyRNN, Trace, clip_gradients, init_params
 from rnntui.engine.recompute import PARTS, Computed, Job
@@ -139,10 +139,13 @@ class StepSession:
 
     @classmethod
     def from_checkpoint(
-        cls, path, text: str | None = None, clipping: Clipping = Clipping(), seed: int = 0
+        cls, path, text: str | None = None, clipping: Clipping = Clipping(), seed: int = 0,
+        loaded: Checkpoint | None = None,
     ) -> "StepSession":
-        """Step a saved model: its config, weights and (fixed) vocabulary; text defaults to the vocab."""
-        ckpt = load_checkpoint(path)
+        """Step a saved model: its config, weights and (fixed) vocabulary; text defaults to the vocab.
+
+        `loaded`: the file at `path` already read (by a caller that checked it first), so it is read once."""
+        ckpt = load_checkpoint(path) if loaded is None else loaded
         sha256 = file_sha256(path)
         cfg = ckpt.config
         session = cls(

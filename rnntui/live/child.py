@@ -29,6 +29,7 @@ from rnntui.engine.session import StepSession
 from rnntui.train.train_config import TrainConfig
 from rnntui.train.train_events import DoneEvent, StateEvent, StepEvent, WarningEvent
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 from rnntui.live.protocol import (
     ChangeSettings,
     Pause,
@@ -51,12 +52,20 @@ VIEW_DUTY = 0.05
 PANE_CHARS = 64  # the probe text's first characters, stepped through when the app's text does not fit
 SAMPLE_CHARS = 120
 PARENT_POLL = 0.5  # seconds between checks that the app is still there
+# The training process runs a little below the app's priority: when the cores are all busy (a
+# slow CPU, or other work beside), the scheduler hands the app's key handling the next slice and
+# training loses only the moments the app actually works. Alone on its cores it runs as before.
+NICENESS = 5
 
 
 def child_main(config_json: str, corpus_fields: tuple[str, str, str], commands, reports,
                parent_pid: int, watch: Watch) -> None:
     """Entry point of the spawned process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's to handle, not ours
+    try:
+        os.nice(NICENESS)
+    except OSError:  # a platform or sandbox that refuses: train at the app's priority
+        pass
     Child(commands, reports, parent_pid, watch).run(config_json, corpus_fields)
 
 
@@ -281,5 +290,5 @@ class Child:
             text = generate(NumpyStepper(model), Vocab(list(self.vocab)), watch.prime, SAMPLE_CHARS,
                             watch.temperature, seed=step)[len(watch.prime):]
         except RnntuiError as error:
-            text = f"(no sample: {error})"
+            text = t("train.sampling.no_sample", error=error)
         return Sample(step, watch.prime, watch.temperature, text)

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from rnntui.i18n import t
 from rnntui.train.torch_model import CharRNN
 from rnntui.train.train_config import TrainConfig
 
@@ -179,7 +180,7 @@ def window_loss(model: CharRNN, data: np.ndarray, length: int, device: torch.dev
     """
     windows = (len(data) - 1) // length
     if windows < 1:
-        raise ValueError(f"need more than {length} characters to score {length}-character windows")
+        raise ValueError(t("train.data.no_windows", length=length))
     rows = torch.from_numpy(np.ascontiguousarray(data[:windows * length + 1])).long()
     inputs = rows[:-1].view(windows, length).to(device)
     targets = rows[1:].view(windows, length).to(device)

@@ -28,6 +28,7 @@ import torch.distributed as dist
 
 from rnntui.train.precision import resolve_device
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 
 # A collective that waits this long for a peer gives up; the launcher normally stops a run whose
 # worker died well before that, this only bounds a hang it could not see (another node).
@@ -183,8 +184,7 @@ def close_workers() -> None:
 def check_gpus(workers: int) -> None:
     count = torch.cuda.device_count()
     if count < workers:
-        raise RnntuiError(f"{workers} workers need {workers} GPUs and this machine has {count}: "
-                          "use fewer workers or --device cpu")
+        raise RnntuiError(t("train.workers.too_few_gpus", workers=workers, count=count))
 
 
 class WorkerFailed(RnntuiError):
@@ -226,9 +226,9 @@ def describe_failure(error) -> str:
     rank = min(causes, key=lambda r: (causes[r].timestamp, r))
     failure = causes[rank]
     if failure.exitcode < 0:
-        how = f"was killed by {failure.signal_name()}"
+        how = t("train.workers.killed", signal=failure.signal_name())
     elif failure.exitcode == LOST_PEER_EXIT:
-        how = "lost contact with the others"
+        how = t("train.workers.lost_contact")
     else:
-        how = f"exited with code {failure.exitcode}"
-    return f"worker {rank} (pid {failure.pid}) {how}; the other workers were stopped"
+        how = t("train.workers.exited", code=failure.exitcode)
+    return t("train.workers.failed", rank=rank, pid=failure.pid, how=how)

@@ -95,9 +95,10 @@ def comparison(text: str, shipped_name: str | None, cell: str, hidden_size: int,
     if not matches:
         return None
     row = min(matches, key=lambda r: abs(r.minutes - minutes))
-    verdict = "better than" if val_loss < row.val_loss - 0.01 else "worse than" if val_loss > row.val_loss + 0.01 else "on par with"
-    line = (f"expected: val {row.val_loss:.3f} after {row.minutes:g} min of default {row.num_layers}x{row.hidden_size} "
-            f"{row.cell} on {row.corpus} ({row.tokens_per_second / 1000:.1f}k tok/s, {row.cpu}); this run: "
-            f"{val_loss:.3f} after {minutes:.1f} min, {verdict} the table (see docs/expectations.md)")
+    verdict = "better" if val_loss < row.val_loss - 0.01 else "worse" if val_loss > row.val_loss + 0.01 else "on_par"
+    line = t("train.expectations.line", val=f"{row.val_loss:.3f}", minutes=f"{row.minutes:g}", layers=row.num_layers,
+             units=row.hidden_size, cell=row.cell, corpus=row.corpus, rate=f"{row.tokens_per_second / 1000:.1f}",
+             cpu=row.cpu, loss=f"{val_loss:.3f}", run_minutes=f"{minutes:.1f}",
+             verdict=t(f"train.expectations.{verdict}"))
     elsewhere = other_cpu(row, speed_features() if cpu_features is None else cpu_features)
     return line if elsewhere is None else f"{line}; {elsewhere}"

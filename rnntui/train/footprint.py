@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rnntui.engine.config import GATES_PER_CELL, ModelConfig
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 from rnntui.numbers import format_bytes
 
 FLOAT32, FLOAT64 = 4, 8
@@ -96,18 +97,22 @@ def check_training_fits(config: ModelConfig, optimizer: str, batch_size: int, se
         import torch
 
         available = torch.cuda.mem_get_info(device)[0]
-    check_fits(training_bytes(config, optimizer, batch_size, seq_len), f"training {describe(config)}",
-               available, "GPU memory" if device.type == "cuda" else "memory")
+    check_fits(training_bytes(config, optimizer, batch_size, seq_len), t("train.memory.training", model=describe(config)),
+               available, t("train.memory.gpu_memory") if device.type == "cuda" else None)
 
 
 def describe(config: ModelConfig) -> str:
-    return f"a {config.num_layers}x{config.hidden_size} {config.cell} ({parameter_count(config):,} parameters)"
+    return t("train.memory.model", layers=config.num_layers, units=config.hidden_size, cell=config.cell,
+             parameters=f"{parameter_count(config):,}")
 
 
-def check_fits(needed: int, what: str, available: int | None = None, where: str = "memory",
-               advice: str = "use a smaller --hidden or --layers") -> None:
-    """Refuse in one line when `needed` bytes exceed what is available (unknown: allowed)."""
+def check_fits(needed: int, what: str, available: int | None = None, where: str | None = None,
+               advice: str | None = None) -> None:
+    """Refuse in one line when `needed` bytes exceed what is available (unknown: allowed).
+
+    `where` defaults to the machine's memory, `advice` to a smaller model."""
     available = available_memory() if available is None else available
     if available is not None and needed > available:
-        raise RnntuiError(f"{what} needs about {format_bytes(needed)} of {where}, and this machine has "
-                          f"{format_bytes(available)} available: {advice}")
+        raise RnntuiError(t("train.memory.too_large", what=what, needed=format_bytes(needed),
+                            where=where or t("train.memory.memory"), available=format_bytes(available),
+                            advice=advice or t("train.memory.smaller_model")))

@@ -36,7 +36,7 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise RnntuiError("--device cuda: no CUDA GPU is available to this PyTorch; use --device cpu")
+        raise RnntuiError(t("train.device.no_cuda"))
     return torch.device(name)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from rnntui.engine.checkpoint import finish_pending_save
 from rnntui.errors import RunFolderError, SaveError
+from rnntui.i18n import t
 from rnntui.numbers import format_bytes
 
 LAST, BEST, RUN_STATE, METRICS = "last.safetensors", "best.safetensors", "optimizer.safetensors", "metrics.jsonl"
@@ -36,11 +37,10 @@ def run_files_in(folder: Path) -> list[str]:
 def check_new_run_folder(out: Path, resume: Path | None = None) -> None:
     """Refuse an --out that is a file, or that holds run files and is not the run being resumed."""
     if out.exists() and not out.is_dir():
-        raise RunFolderError(f"--out {str(out)!r} is a file, not a folder")
+        raise RunFolderError(t("train.folder.out_is_file", path=str(out)))
     found = run_files_in(out)
     if found and (resume is None or out.resolve() != resume.resolve()):
-        raise RunFolderError(f"{str(out)!r} already holds a run ({', '.join(found)}): continue it with "
-                             f"--resume {out} or choose another --out")
+        raise RunFolderError(t("train.folder.holds_run", path=str(out), files=", ".join(found), out=out))
 
 
 class RunFolder:
@@ -56,12 +56,12 @@ class RunFolder:
         """Create and lock the folder, and check it is writable with `needed_bytes` free beyond its files."""
         path = Path(path)
         if path.exists() and not path.is_dir():
-            raise RunFolderError(f"--out {str(path)!r} is a file, not a folder")
+            raise RunFolderError(t("train.folder.out_is_file", path=str(path)))
         created = not path.exists()
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise RunFolderError(f"cannot create run folder {str(path)!r}: {error.strerror}") from None
+            raise RunFolderError(t("train.folder.cannot_create", path=str(path), reason=error.strerror)) from None
         try:
             folder = cls(path, _lock(path), needed_bytes)
         except RunFolderError:
@@ -102,10 +102,10 @@ class RunFolder:
             os.close(fd)
             os.unlink(probe)
         except OSError as error:
-            raise RunFolderError(f"run folder {str(self.path)!r} is not writable: {error.strerror}") from None
+            raise RunFolderError(t("train.folder.not_writable", path=str(self.path), reason=error.strerror)) from None
         for name in run_files_in(self.path):
             if not os.access(self.path / name, os.W_OK):
-                raise RunFolderError(f"{str(self.path / name)!r} is read-only: the run could not save to it")
+                raise RunFolderError(t("train.folder.read_only", path=str(self.path / name)))
 
     def still_needed(self) -> int:
         """Free space the run's checkpoints still need beyond what its files already take."""
@@ -115,8 +115,8 @@ class RunFolder:
     def _check_free_space(self) -> None:
         needed, free = self.still_needed(), shutil.disk_usage(self.path).free
         if needed > free:
-            raise RunFolderError(f"not enough free space in {str(self.path)!r} for the run's checkpoints: "
-                                 f"needs {format_bytes(needed)} free and has {format_bytes(free)}")
+            raise RunFolderError(t("train.folder.no_space", path=str(self.path), needed=format_bytes(needed),
+                                   free=format_bytes(free)))
 
     # ------------------------------------------------------------------ metrics.jsonl
 
@@ -169,16 +169,16 @@ def corpus_mismatch(metadata: dict[str, str], corpus) -> str | None:
     recorded = metadata.get("corpus_fingerprint")
     if not recorded or recorded == corpus.fingerprint:
         return None
-    return (f"corpus {corpus.name!r} is not the text this run was trained on "
-            f"(then {describe_fingerprint(recorded)}, now {describe_fingerprint(corpus.fingerprint)})")
+    return t("train.folder.other_corpus", name=corpus.name, then=describe_fingerprint(recorded),
+             now=describe_fingerprint(corpus.fingerprint))
 
 
 def describe_fingerprint(fingerprint: str) -> str:
     try:
         data = json.loads(fingerprint)
-        return f"{data['chars']:,} characters, sha256 {data['sha256'][:12]}"
+        return t("train.folder.fingerprint", chars=f"{data['chars']:,}", sha256=data["sha256"][:12])
     except (ValueError, KeyError, TypeError):
-        return "unreadable fingerprint"
+        return t("train.folder.unreadable_fingerprint")
 
 
 def _logged_step(line: str) -> float:
@@ -194,20 +194,19 @@ def _lock(path: Path) -> int:
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
-        raise RunFolderError(f"run folder {str(path)!r} is not writable: {error.strerror}") from None
+        raise RunFolderError(t("train.folder.not_writable", path=str(path), reason=error.strerror)) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or t("train.folder.unknown_holder")
         os.close(fd)
-        raise RunFolderError(f"run folder {str(path)!r} is in use by process {holder}: wait for it to finish, "
-                             "stop it, or choose another --out") from None
+        raise RunFolderError(t("train.folder.in_use", path=str(path), holder=holder)) from None
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
     except OSError as error:
         os.close(fd)
-        raise RunFolderError(f"run folder {str(path)!r} is not writable: {error.strerror}") from None
+        raise RunFolderError(t("train.folder.not_writable", path=str(path), reason=error.strerror)) from None
     return fd
 
 

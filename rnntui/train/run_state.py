@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from rnntui.errors import CheckpointError
+from rnntui.i18n import t
 
 FORMAT = "rnntui-run/1"
 LOOP_KEY = "loop"  # the metadata entry that holds the LoopRecord as JSON
@@ -62,7 +63,7 @@ class LoopRecord:
             record = json.loads(metadata[LOOP_KEY])
             loop = LoopState(**{f.name: record[f.name] for f in fields(LoopState)})
         except (KeyError, TypeError, json.JSONDecodeError):
-            raise CheckpointError(f"run state lacks a valid {LOOP_KEY!r} entry") from None
+            raise CheckpointError(t("train.resume.no_loop_entry", key=LOOP_KEY)) from None
         facts = {f.name: record[f.name] for f in fields(cls) if f.name != "loop" and f.name in record}
         return cls(loop, **facts)
 
@@ -81,15 +82,15 @@ def load_run_state(path: Path) -> tuple[dict[str, dict[str, np.ndarray]], dict[s
     from safetensors import SafetensorError, safe_open
 
     if not path.is_file():
-        raise CheckpointError(f"{str(path)!r} is missing: the run folder has no optimiser state to resume")
+        raise CheckpointError(t("train.resume.state_missing", path=str(path)))
     try:
         with safe_open(str(path), framework="np") as f:
             metadata = dict(f.metadata() or {})
             tensors = {key: f.get_tensor(key) for key in f.keys()}
     except (SafetensorError, ValueError, OSError) as error:
-        raise CheckpointError(f"{str(path)!r} is truncated or not a safetensors file ({error})") from None
+        raise CheckpointError(t("train.resume.state_unreadable", path=str(path), error=error)) from None
     if metadata.get("format") != FORMAT:
-        raise CheckpointError(f"{str(path)!r} is not an rnntui run state (expected format {FORMAT!r})")
+        raise CheckpointError(t("train.resume.not_run_state", path=str(path), format=FORMAT))
     optimizer_state: dict[str, dict[str, np.ndarray]] = {}
     extra: dict[str, np.ndarray] = {}
     for key, value in tensors.items():

@@ -14,6 +14,7 @@ from rnntui.engine.checkpoint import Checkpoint, load_checkpoint
 from rnntui.engine.sampling import NumpyStepper, checkpoint_file, generate
 from rnntui.engine.vocab import Vocab
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 
 ENGINES = ("numpy", "torch")
 
@@ -46,7 +47,7 @@ class TorchStepper:
 def sample_checkpoint(path: str | Path, engine: str = "numpy", **options) -> str:
     """Load a checkpoint (file or run folder) and `generate` from it with the chosen engine."""
     if engine not in ENGINES:
-        raise RnntuiError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+        raise RnntuiError(t("train.sampling.unknown_engine", engine=engine, choices=", ".join(ENGINES)))
     checkpoint = load_checkpoint(checkpoint_file(path))
     stepper = NumpyStepper(checkpoint) if engine == "numpy" else TorchStepper.from_checkpoint(checkpoint)
     return generate(stepper, Vocab(checkpoint.vocab), **options)

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 from rnntui.engine.config import ModelConfig
 from rnntui.errors import RnntuiError
+from rnntui.i18n import t
 from rnntui.numbers import check_seed, finite_number
 
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
@@ -24,6 +25,11 @@ FIXED_ON_RESUME = ("cell", "activation", "hidden_size", "num_layers", "embedding
                    "batch_size", "val_fraction", "data")
 FLAG_NAMES = {"hidden_size": "--hidden", "num_layers": "--layers", "embedding_dim": "--embedding-dim",
               "seq_len": "--seq-len", "batch_size": "--batch-size", "val_fraction": "--val-fraction"}
+
+
+def flag_for(field: str) -> str:
+    """The command-line flag that sets a TrainConfig field: how messages name it in any language."""
+    return FLAG_NAMES.get(field, "--" + field.replace("_", "-"))
 
 
 @dataclass(frozen=True)
@@ -72,38 +78,35 @@ class TrainConfig:
                               ("clip_mode", CLIP_MODES), ("device", DEVICES), ("precision", PRECISIONS),
                               ("data", DATA_MODES)):
             if getattr(self, name) not in allowed:
-                raise RnntuiError(f"unknown {name.replace('_', ' ')} {getattr(self, name)!r}: "
-                                  f"choose one of {', '.join(allowed)}")
+                raise RnntuiError(t("train.settings.unknown_choice", flag=flag_for(name), value=getattr(self, name),
+                                    choices=", ".join(allowed)))
         self.model_config(vocab_size=1)  # validates cell, activation and sizes
         for name in ("lr", "min_lr_fraction", "weight_decay", "clip", "dropout", "val_fraction", "minutes"):
             if getattr(self, name) is not None:
-                finite_number(getattr(self, name), name.replace("_", " "))
+                finite_number(getattr(self, name), flag_for(name))
         positive = {"seq_len": self.seq_len, "batch_size": self.batch_size, "eval_every": self.eval_every,
                     "probe_every": self.probe_every, "max_bad_steps": self.max_bad_steps}
         for name, value in positive.items():
             if not isinstance(value, int) or value < 1:
-                raise RnntuiError(f"{name.replace('_', ' ')} must be a whole number >= 1, got {value!r}")
-        if not self.lr > 0:
-            raise RnntuiError(f"learning rate must be > 0, got {self.lr}")
-        if not self.clip > 0:
-            raise RnntuiError(f"clip threshold must be > 0, got {self.clip}")
+                raise RnntuiError(t("errors.config.whole_number", name=flag_for(name), value=value))
+        check_lr_and_clip(self.lr, self.clip)
         if not 0.0 <= self.dropout < 1.0:
-            raise RnntuiError(f"dropout must be in [0, 1), got {self.dropout}")
+            raise RnntuiError(t("train.settings.dropout", value=self.dropout))
         if not 0.0 <= self.warmup < 1.0:
-            raise RnntuiError(f"warm-up must be a fraction in [0, 1), got {self.warmup}")
+            raise RnntuiError(t("train.settings.warmup", value=self.warmup))
         if not 0.0 <= self.decay_from < 1.0:
-            raise RnntuiError(f"decay start must be a fraction in [0, 1), got {self.decay_from}")
+            raise RnntuiError(t("train.settings.decay_from", value=self.decay_from))
         if not self.weight_decay >= 0.0:
-            raise RnntuiError(f"weight decay must be >= 0, got {self.weight_decay}")
+            raise RnntuiError(t("train.settings.weight_decay", value=self.weight_decay))
         check_seed(self.seed, "seed")
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
-            raise RnntuiError(f"threads must be a whole number >= 1, got {self.threads!r}")
+            raise RnntuiError(t("errors.config.whole_number", name="--threads", value=self.threads))
         if self.steps is not None and self.steps < 1:
-            raise RnntuiError(f"steps must be >= 1, got {self.steps}")
+            raise RnntuiError(t("train.settings.steps", value=self.steps))
         if self.minutes is not None and not self.minutes > 0:
-            raise RnntuiError(f"minutes must be > 0, got {self.minutes}")
+            raise RnntuiError(t("train.settings.minutes", value=self.minutes))
         if self.sample_length < 0:
-            raise RnntuiError(f"sample length must be >= 0, got {self.sample_length}")
+            raise RnntuiError(t("train.settings.sample_length", value=self.sample_length))
 
     def model_config(self, vocab_size: int) -> ModelConfig:
         return ModelConfig(cell=self.cell, activation=self.activation, hidden_size=self.hidden_size,
@@ -127,15 +130,14 @@ class TrainConfig:
         """This saved config with the flags the user gave; changing the model or data cut is refused."""
         for name in FIXED_ON_RESUME:
             if name in flags and flags[name] != getattr(self, name):
-                flag = FLAG_NAMES.get(name, "--" + name.replace("_", "-"))
-                raise RnntuiError(f"the checkpoint was trained with {flag} {getattr(self, name)}, "
-                                  f"not {flags[name]}: drop the flag or start a new run")
+                raise RnntuiError(t("train.settings.fixed_on_resume", flag=flag_for(name), saved=getattr(self, name),
+                                    given=flags[name]))
         return self.with_(**flags)
 
     def changes_to(self, other: "TrainConfig") -> list[str]:
         """What differs in `other`, as "--dropout 0 -> 0.2", for saying what a resume changed."""
-        return [f"{FLAG_NAMES.get(f.name, '--' + f.name.replace('_', '-'))} {getattr(self, f.name)} -> "
-                f"{getattr(other, f.name)}" for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)]
+        return [f"{flag_for(f.name)} {getattr(self, f.name)} -> {getattr(other, f.name)}"
+                for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)]
 
 
 @dataclass(frozen=True)
@@ -148,10 +150,15 @@ class TrainSettings:
 
     def __post_init__(self) -> None:
         if self.clip_mode not in CLIP_MODES:
-            raise RnntuiError(f"unknown clip mode {self.clip_mode!r}: choose one of {', '.join(CLIP_MODES)}")
-        finite_number(self.lr, "learning rate")
-        finite_number(self.clip, "clip threshold")
-        if not self.lr > 0:
-            raise RnntuiError(f"learning rate must be > 0, got {self.lr}")
-        if not self.clip > 0:
-            raise RnntuiError(f"clip threshold must be > 0, got {self.clip}")
+            raise RnntuiError(t("train.settings.unknown_clip_mode", value=self.clip_mode, choices=", ".join(CLIP_MODES)))
+        finite_number(self.lr, t("train.settings.lr_name"))
+        finite_number(self.clip, t("train.settings.clip_name"))
+        check_lr_and_clip(self.lr, self.clip)
+
+
+def check_lr_and_clip(lr: float, clip: float) -> None:
+    """Both a run's config and a live change of its settings need a step size and a threshold above 0."""
+    if not lr > 0:
+        raise RnntuiError(t("train.settings.lr", value=lr))
+    if not clip > 0:
+        raise RnntuiError(t("train.settings.clip", value=clip))

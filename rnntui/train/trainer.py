@@ -28,6 +28,7 @@ from rnntui.engine.checkpoint import checkpoint_payload, load_checkpoint, save_c
 from rnntui.engine.corpus import Corpus
 from rnntui.engine.sampling import generate
 from rnntui.errors import CheckpointError, CorpusError, RnntuiError
+from rnntui.i18n import t
 from rnntui.train.data import ValidationStreams, stream_loss_sums, train_batches
 from rnntui.train.distributed import current_workers
 from rnntui.train.footprint import check_training_fits, run_folder_bytes
@@ -64,10 +65,8 @@ class Trainer:
         self.device = self.workers.place(resolve_device(config.device))
         train_ids, val_ids = corpus.encoded_split(config.val_fraction)  # one byte a character for most text
         if len(train_ids) < config.seq_len + 1:  # before the memory estimate, which a huge --seq-len fails too
-            raise CorpusError(
-                f"corpus {corpus.name!r} is too short: its training part has {len(train_ids)} "
-                f"characters and one window needs {config.seq_len + 1}; use a smaller --seq-len"
-            )
+            raise CorpusError(t("train.data.too_short", name=corpus.name, chars=len(train_ids),
+                                  needed=config.seq_len + 1))
         check_training_fits(self.model_config, config.optimizer, config.batch_size, config.seq_len, self.device)
         # `auto` times bf16 against fp32: under load two workers could choose differently.
         self.precision = self.workers.rank0s(resolve_precision(config.precision, self.device, config.hidden_size,
@@ -79,8 +78,8 @@ class Trainer:
         self.rows = self.workers.rows(self.train_data.streams)  # this worker's streams of the batch
         self.local_streams = self.rows.stop - self.rows.start
         if self.train_data.streams < self.workers.world:  # the same answer on every worker
-            raise RnntuiError(f"{self.train_data.streams} streams cannot be split over {self.workers.world} "
-                              "workers: use a larger --batch-size or fewer workers")
+            raise RnntuiError(t("train.workers.too_few_streams", streams=self.train_data.streams,
+                                workers=self.workers.world))
         self.folder: RunFolder | None = None
         if self.out_dir is not None:  # only once the input is known to be good: a refusal writes nothing
             self.folder = RunFolder.open(self.out_dir, run_folder_bytes(self.model_config, config.optimizer))
@@ -136,7 +135,7 @@ class Trainer:
         """Change lr / clip_mode / clip from any thread; the next step uses them. Invalid: RnntuiError."""
         unknown = sorted(set(changes) - {"lr", "clip_mode", "clip"})
         if unknown:
-            raise RnntuiError(f"unknown training setting {unknown[0]!r}: lr, clip_mode or clip")
+            raise RnntuiError(t("train.settings.unknown", name=unknown[0]))
         with self._lock:
             self.settings = replace(self.settings, **changes)
             return self.settings
@@ -169,7 +168,7 @@ class Trainer:
             # Workers decide together: any worker's stop stops all, and the clock is the slowest one's.
             stop, elapsed = self.workers.agree(self._stop.is_set(), self.clock() - started - paused_for)
             if stop:
-                done = ("stopped", f"stopped at step {self.loop.step}")
+                done = ("stopped", t("train.done.stopped", step=self.loop.step))
                 break
             if not self._unpaused.is_set():
                 paused_for += self._wait_while_paused()
@@ -186,8 +185,7 @@ class Trainer:
                 record["grad_norm_h"] = [[float(f"{v:.4g}") for v in row] for row in event.grad_norm_h]
             recent_skips.append(event.skipped)
             if event.skipped:
-                self._emit(WarningEvent(self.loop.step, "non-finite", f"step {self.loop.step}: loss, gradient "
-                                        "or updated weights nan/inf; skipped the update and kept the last good weights"))
+                self._emit(WarningEvent(self.loop.step, "non-finite", t("train.non_finite.skipped", step=self.loop.step)))
             if sum(recent_skips) >= cfg.max_bad_steps:
                 done = ("non-finite", self._non_finite_message(len(recent_skips)))
                 break
@@ -214,9 +212,9 @@ class Trainer:
 
     def _limit_reached(self, elapsed: float) -> tuple[str, str] | None:
         if self.config.steps is not None and self.loop.step >= self.config.steps:
-            return "steps", f"finished {self.loop.step} steps"
+            return "steps", t("train.done.steps", steps=self.loop.step)
         if self.config.minutes is not None and elapsed >= self.config.minutes * 60:
-            return "time", f"finished {self.config.minutes:g} minutes ({self.loop.step} steps)"
+            return "time", t("train.done.time", minutes=f"{self.config.minutes:g}", steps=self.loop.step)
         return None
 
     def progress(self, elapsed: float) -> float | None:
@@ -360,16 +358,14 @@ class Trainer:
     def _report_divergence(self, event: StepEvent) -> None:
         if (not event.skipped and self.loop.first_loss is not None
                 and event.loss > DIVERGENCE_FACTOR * self.loop.first_loss and event.step % 10 == 0):
-            self._emit(WarningEvent(event.step, "divergence",
-                                    f"diverging: loss {event.loss:.3g} is far above the starting "
-                                    f"{self.loop.first_loss:.3g}; try a lower learning rate or clipping"))
+            self._emit(WarningEvent(event.step, "divergence", t("train.divergence.warning", loss=f"{event.loss:.3g}",
+                                                                first=f"{self.loop.first_loss:.3g}")))
 
     def _non_finite_message(self, window: int) -> str:
-        clip = "" if self.settings.clip_mode != "off" else "turn clipping on (--clip 5), "
-        precision = ", or --precision fp32" if self.precision == "bf16" else ""
-        return (f"training stopped at step {self.loop.step}: the loss, gradient or updated weights were nan/inf in "
-                f"{self.config.max_bad_steps} of the last {window} steps; kept the last good weights. "
-                f"Try {clip}a lower learning rate (now {self.settings.lr:g}){precision}")
+        clip = "" if self.settings.clip_mode != "off" else t("train.non_finite.try_clipping")
+        precision = t("train.non_finite.try_fp32") if self.precision == "bf16" else ""
+        return t("train.non_finite.stopped", step=self.loop.step, bad=self.config.max_bad_steps, window=window,
+                 clip=clip, lr=f"{self.settings.lr:g}", precision=precision)
 
     # ------------------------------------------------------------------ files
 
@@ -435,7 +431,7 @@ class Trainer:
         """
         run_dir = Path(run_dir)
         if not run_dir.is_dir():
-            raise CheckpointError(f"--resume {str(run_dir)!r} is not a run folder (one written by rnntui train --out)")
+            raise CheckpointError(t("cli.error.not_a_run_folder", path=repr(str(run_dir))))
         if current_workers().writes:  # the writer alone: the others must not take its lock
             finish_interrupted_save(run_dir)  # a save killed between its two renames is completed first
         checkpoint = load_checkpoint(run_dir / LAST)
@@ -443,10 +439,10 @@ class Trainer:
         try:
             saved = TrainConfig.from_json(metadata["train_config"])
         except (KeyError, ValueError, TypeError, RnntuiError):
-            raise CheckpointError(f"{str(run_dir / RUN_STATE)!r} has no valid training config") from None
+            raise CheckpointError(t("train.resume.no_config", path=str(run_dir / RUN_STATE))) from None
         record = LoopRecord.from_metadata(metadata)
         if str(record.loop.step) != checkpoint.metadata.get("step"):
-            raise CheckpointError(f"{str(run_dir)!r}: the weights and the optimiser state are from different steps")
+            raise CheckpointError(t("train.resume.different_steps", path=str(run_dir)))
         config = saved.resumed_with(dict(flags or {}))
         warnings = []
         if config.precision == "bf16" and "precision" not in (flags or {}):
@@ -455,11 +451,10 @@ class Trainer:
             if warning is not None:
                 config, warnings = config.with_(precision=chosen), [warning]
         if checkpoint.vocab != corpus.vocab.chars:
-            raise CheckpointError(f"the checkpoint's vocabulary differs from corpus {corpus.name!r}: "
-                                  "resume with the corpus it was trained on")
+            raise CheckpointError(t("train.resume.vocab_differs", name=corpus.name))
         changed = corpus_mismatch(checkpoint.metadata, corpus)
         if changed and not force:
-            raise CorpusError(f"{changed}: resume with the text it was trained on, or add --force")
+            raise CorpusError(t("train.resume.corpus_differs", change=changed))
         trainer = cls(config, corpus, out_dir if out_dir is not None else run_dir)
         trainer.resumed_changes = saved.changes_to(config)
         trainer.resume_warnings = warnings
@@ -474,7 +469,7 @@ class Trainer:
         names = dict(zip(self.param_names, self.model.parameters()))
         for name, state in optimizer_state.items():
             if name not in names:
-                raise CheckpointError(f"optimiser state names unknown parameter {name!r}")
+                raise CheckpointError(t("train.resume.unknown_parameter", name=name))
             # Scalars (Adam's step) stay on the CPU, where the unfused optimisers keep them; a fused
             # one keeps them beside the weights.
             scalar_device = self.device if self.optimizer.defaults.get("fused") else "cpu"
@@ -483,8 +478,7 @@ class Trainer:
                 for k, v in state.items()
             }
         if record.streams is not None and record.streams != self.train_data.streams:
-            raise CheckpointError(f"the run state holds {record.streams} streams and this run has "
-                                  f"{self.train_data.streams}: resume with the run's own corpus and batch")
+            raise CheckpointError(t("train.resume.streams", saved=record.streams, streams=self.train_data.streams))
         if self.config.precision == "auto" and record.precision:  # keep the run's own choice where it runs
             self.precision, warning = resumed_precision(record.precision, self.device, self.config.cell)
             if warning is not None:

@@ -23,7 +23,7 @@ from textual.timer import Timer
 from rnntui.demos.figure_text import figure_lines
 from rnntui.demos.player import DemoPlayer
 from rnntui.demos.script import Demo, DemoContext, DemoStopped, Outcome
-from rnntui.demos.stamp import STALE, ModelStamp
+from rnntui.demos.stamp import ModelStamp
 from rnntui.engine.session import StepSession
 from rnntui.errors import RnntuiError
 from rnntui.i18n import current_language, t
@@ -204,7 +204,7 @@ class DemoApp(PlainNotifications, App[None]):
     def _narrate(self, heading: str, text: str, figure: list[str], hint: str, look: str | None = None) -> None:
         """The narration, headed by the stale notice while the panes show a model it does not describe."""
         self.shown_text = (heading, text, figure, hint)
-        shown = f"{STALE(self.lang)}\n\n{text}" if self.stale else text
+        shown = f"{t('demo_stamp.stale.notice', lang=self.lang)}\n\n{text}" if self.stale else text
         self.narration.show(heading, shown, figure, hint, look=look)
 
     @on(StepScreen.Shown)

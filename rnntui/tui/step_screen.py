@@ -27,7 +27,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from rnntui.engine.config import CELLS
 from rnntui.engine.recompute import PARTS
@@ -46,6 +46,7 @@ from rnntui.tui.screens.weight_editor import WeightEditorScreen
 from rnntui.tui.widgets.console import DistributionPane, GenerationConsole
 from rnntui.tui.widgets.gradients import GradientPane
 from rnntui.tui.widgets.heatmap import HeatmapPane
+from rnntui.tui.widgets.key_footer import KeyFooter
 from rnntui.tui.widgets.loss_curve import LossCurve
 from rnntui.tui.widgets.sequence import SequencePane
 from rnntui.tui.keys import key, localize_bindings
@@ -171,8 +172,9 @@ class StepScreen(Screen[None]):
                 yield self.narration
             yield Static(id="status", markup=False)
         # Every key the footer shows fits 120 columns in English and Chinese; ctrl+p and the rest
-        # are in help (?), which says so.
-        yield Footer(compact=True, show_command_palette=False)
+        # are in help (?), which says so. Narrower, the footer drops keys from its right and keeps
+        # the apps' own (? and q), so help is always one visible key away.
+        yield KeyFooter(pinned=APP_KEYS)
 
     def on_mount(self) -> None:
         titles = {
