@@ -4,7 +4,7 @@ Each experiment is `rnntui experiment` / `rnntui series` with the settings below
 written as JSON under the output folder (default bench/tasks-results/) and printed as the CLI
 prints it. Run under the benchmark lock on a shared machine: the seconds depend on the load.
 
-    ./dev bench tasks                 # everything below (about 35 minutes on 2 busy cores)
+    ./dev bench tasks                 # everything below (the tasks: about 35 minutes on 2 busy cores)
     ./dev bench tasks temporal-order  # one part: its JSON files are replaced, the others kept
     ./dev bench tasks adding series   # only these parts
     ./dev bench tasks --markdown      # no training: the tables for docs/tasks.md from the JSON files
