@@ -3,9 +3,9 @@
 A run draws fresh batches from the task's generator (the paper never reuses a training sequence),
 takes clipped Adam steps on the loss at the positions that have targets (the judged step weighted,
 where there are others), and every `eval_every` steps scores a fixed test set by the task's own
-criterion. The first check that meets it records
-how many training sequences that took, the column the paper reports. Progress goes to a callback,
-so the loop knows nothing of who shows it. Imports torch: only torch-side code imports this module.
+criterion. The first check that meets it records how many training sequences that took, the
+column the paper reports. Progress goes to a callback, so the loop knows nothing of who shows it.
+Imports torch: only torch-side code imports this module.
 """
 
 from __future__ import annotations
