@@ -4,7 +4,8 @@ Each experiment is `rnntui experiment` / `rnntui series` with the settings below
 written as JSON under the output folder (default bench/tasks-results/) and printed as the CLI
 prints it. Run under the benchmark lock on a shared machine: the seconds depend on the load.
 
-    ./dev bench tasks                 # everything below (about an hour on 2 busy cores)
+    ./dev bench tasks                 # everything below (the tasks: about 35 minutes on 2 busy cores)
+    ./dev bench tasks temporal-order  # one part: its JSON files are replaced, the others kept
     ./dev bench tasks adding series   # only these parts
     ./dev bench tasks --markdown      # no training: the tables for docs/tasks.md from the JSON files
 """
@@ -19,15 +20,32 @@ from pathlib import Path
 
 # part -> [(result file stem, rnntui arguments)]
 PARTS = {
-    "adding": [("adding-T100", ["experiment", "adding", "--seeds", "5", "--max-sequences", "200000"])],
-    "multiplication": [("multiplication-T100", ["experiment", "multiplication", "--seeds", "3",
-                                                "--max-sequences", "200000"])],
-    "temporal-order": [("temporal-order", ["experiment", "temporal-order", "--seeds", "3",
-                                           "--max-sequences", "200000"])],
-    "temporal-order-3": [("temporal-order-3", ["experiment", "temporal-order-3", "--seeds", "3",
-                                               "--max-sequences", "600000"])],
+    "adding": [("adding-T100", ["experiment", "adding", "--seeds", "5", "--max-sequences", "100000"])],
+    "multiplication": [("multiplication-T100", ["experiment", "multiplication", "--seeds", "5",
+                                                "--max-sequences", "100000"])],
+    "temporal-order": [("temporal-order", ["experiment", "temporal-order", "--seeds", "5",
+                                           "--max-sequences", "100000"])],
+    "temporal-order-3": [("temporal-order-3", ["experiment", "temporal-order-3", "--seeds", "5",
+                                               "--max-sequences", "150000"])],
     "remember-first": [(f"remember-first-p{p}", ["experiment", "remember-first", "--p", str(p), "--seeds", "3",
                                                  "--max-sequences", "50000"]) for p in (5, 10, 20, 50, 100)],
+    # Between the lags where the vanilla RNN still solves it and where it no longer does.
+    "remember-first-rnn": [(f"remember-first-rnn-p{p}", ["experiment", "remember-first", "--p", str(p), "--cells",
+                                                         "rnn", "--seeds", "5", "--max-sequences", "50000"])
+                           for p in (6, 7, 8, 9)],
+    "remember-first-random": [("remember-first-random-p100", ["experiment", "remember-first-random", "--p", "100",
+                                                              "--seeds", "5", "--max-sequences", "50000"])],
+    # The two departures from the paper's setup that the LSTM rows rest on, each taken away again.
+    "ablations": [
+        ("temporal-order-input-bias-0", ["experiment", "temporal-order", "--cells", "lstm", "--seeds", "5",
+                                         "--input-bias", "0", "--max-sequences", "100000"]),
+        ("adding-T100-input-bias-0", ["experiment", "adding", "--cells", "lstm", "--seeds", "5",
+                                      "--input-bias", "0", "--max-sequences", "200000"]),
+        ("remember-first-p100-paper-loss", ["experiment", "remember-first", "--p", "100", "--cells", "lstm",
+                                            "--seeds", "3", "--paper-loss", "--max-sequences", "50000"]),
+        ("remember-first-p100-input-bias-0", ["experiment", "remember-first", "--p", "100", "--cells", "lstm",
+                                              "--seeds", "3", "--input-bias", "0", "--max-sequences", "50000"]),
+    ],
     "series": [("series", ["series", "--seeds", "5"])],
 }
 
@@ -59,10 +77,25 @@ def main() -> int:
 NAMES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
+def variant(settings: dict) -> str:
+    """The training settings of a run that differ from the experiment's defaults, e.g. "input bias 0"."""
+    from dataclasses import asdict
+
+    from rnntui.train.task_runs import TaskRunConfig
+
+    defaults = asdict(TaskRunConfig())
+    changed = [(k, v) for k, v in settings.items()
+               if k in ("lr", "input_bias", "forget_bias", "hidden_size", "judged_share") and v != defaults[k]]
+    return ", ".join("every step weighted the same" if k == "judged_share" and v is None
+                     else f"{k.replace('_', ' ')} {v:g}" for k, v in changed)
+
+
 def task_rows(doc: dict) -> list[str]:
     linear = doc["task"]["name"] in ("adding", "multiplication")
     setting = ", ".join(f"{k} = {v}" for k, v in doc["task"].items() if k not in ("name", "experiment"))
     task = f"{doc['task']['name']} {setting}".rstrip()
+    if variant(doc["settings"]):
+        task += f" ({variant(doc['settings'])})"
     rows = []
     for cell, s in doc["cells"].items():
         sequences = "—" if s["median_sequences"] is None else f"{int(s['median_sequences']):,}"

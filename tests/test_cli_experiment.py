@@ -42,6 +42,25 @@ def test_a_classification_task_reports_error_rates():
     assert "final error rate" in result.output and "Table 9" in result.output and "31,390" in result.output
 
 
+def test_remember_first_says_how_its_loss_differs_from_the_papers(tmp_path):
+    out = tmp_path / "first.json"
+    weighted = invoke("remember-first", "--p", "5", "--seeds", "1", "--cells", "lstm", "--max-sequences", "64",
+                      "--json", str(out))
+    assert weighted.exit_code == 0, weighted.output
+    assert "the last step's target carries 50% of the loss" in weighted.output
+    assert "input gates started biased towards closed, by -4.0" in weighted.output
+    assert json.loads(out.read_text())["settings"]["judged_share"] == 0.5
+    paper = invoke("remember-first", "--p", "5", "--seeds", "1", "--cells", "lstm", "--max-sequences", "64",
+                   "--paper-loss", "--lr", "0.003", "--input-bias", "0", "--json", str(out))
+    assert paper.exit_code == 0, paper.output
+    assert "of the loss" not in paper.output and "learning rate 0.003" in paper.output
+    settings = json.loads(out.read_text())["settings"]
+    assert settings["judged_share"] is None and settings["lr"] == 0.003 and settings["input_bias"] == 0.0
+    # A task judged only at the end has no such line: all of its loss is at the end already.
+    end_only = invoke("temporal-order", "--seeds", "1", "--cells", "lstm", "--max-sequences", "32")
+    assert end_only.exit_code == 0 and "of the loss" not in end_only.output
+
+
 def test_unknown_task_lists_every_task():
     result = invoke("addition")
     assert result.exit_code == 2
@@ -57,6 +76,10 @@ def test_unknown_task_lists_every_task():
     (["adding", "--hidden", "5000"], "--hidden must be a whole number in 1..1024"),
     (["adding", "--cells", "rnn,transformer"], "unknown cell 'transformer'"),
     (["adding", "--json", "/no/such/folder/x.json"], "its folder does not exist"),
+    (["adding", "--lr", "0"], "--lr must be a number in 1e-06..1.0, got 0.0"),
+    (["adding", "--lr", "nan"], "--lr must be a finite number"),
+    (["adding", "--input-bias", "50"], "--input-bias must be a number in -10.0..10.0, got 50.0"),
+    (["temporal-order", "--paper-loss"], "--paper-loss does not apply to task temporal-order"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, says):
     result = invoke(*args)

@@ -19,6 +19,8 @@ MAX_SEEDS = 100
 MAX_HIDDEN = 1024
 QUICK_SECONDS_PER_RUN = 50.0  # three cells, one seed: the whole --quick table in under three minutes
 QUICK_TEST_SIZE = 512
+LR_RANGE = (1e-6, 1.0)
+BIAS_RANGE = (-10.0, 10.0)  # beyond it a sigmoid gate starts shut or open to within 5e-5
 
 
 def check_range(value: int, lo: int, hi: int, flag: str) -> int:
@@ -53,6 +55,9 @@ def register(app: typer.Typer) -> None:
         p: Optional[int] = typer.Option(None, "--p", help=help_text("tasks.help.experiment.p")),
         cells: str = typer.Option("rnn,lstm,gru", "--cells", help=help_text("tasks.help.experiment.cells")),
         hidden: int = typer.Option(16, "--hidden", help=help_text("tasks.help.experiment.hidden")),
+        lr: Optional[float] = typer.Option(None, "--lr", help=help_text("paper.help.lr")),
+        input_bias: Optional[float] = typer.Option(None, "--input-bias", help=help_text("paper.help.input_bias")),
+        paper_loss: bool = typer.Option(False, "--paper-loss", help=help_text("paper.help.paper_loss")),
         max_sequences: Optional[int] = typer.Option(None, "--max-sequences",
                                                     help=help_text("tasks.help.experiment.max_sequences")),
         json_path: Optional[Path] = typer.Option(None, "--json", help=help_text("tasks.help.experiment.json")),
@@ -72,6 +77,11 @@ def register(app: typer.Typer) -> None:
             raise RnntuiError(t("tasks.error.unknown_cell", given=",".join(unknown) or cells, choices=", ".join(CELLS)))
         if max_sequences is not None:
             check_range(max_sequences, 1, 100_000_000, "--max-sequences")
+        for flag, value, (lo, hi) in (("--lr", lr, LR_RANGE), ("--input-bias", input_bias, BIAS_RANGE)):
+            if value is not None and not lo <= value <= hi:
+                raise RnntuiError(t("paper.error.number_range", flag=flag, lo=lo, hi=hi, given=value))
+        if paper_loss and not chosen.kind.every_step:
+            raise RnntuiError(t("paper.error.paper_loss_end_only", task=task))
         if json_path is not None and not json_path.parent.is_dir():
             raise RnntuiError(t("tasks.error.no_folder", path=str(json_path)))
         if save is not None and not save.is_dir():
@@ -86,6 +96,12 @@ def register(app: typer.Typer) -> None:
             run = replace(run, test_size=QUICK_TEST_SIZE, max_seconds=QUICK_SECONDS_PER_RUN)
         if max_sequences is not None:
             run = replace(run, max_sequences=max_sequences)
+        if lr is not None:
+            run = replace(run, lr=lr)
+        if input_bias is not None:
+            run = replace(run, input_bias=input_bias)
+        if paper_loss:
+            run = replace(run, judged_share=None)
         plan = ExperimentPlan(chosen, cell_list, n_seeds, run, save_to=save)
 
         def progress(record: dict) -> None:

@@ -50,9 +50,12 @@ def result_lines(result: dict, head: str) -> list[str]:
               "  " + t("tasks.table.differs_optimiser", lr=s["lr"]),
               "  " + t("tasks.table.differs_batch", batch=s["batch_size"]),
               "  " + t("tasks.table.differs_forget", bias=s["forget_bias"]),
+              "  " + t("paper.table.input_bias", bias=s.get("input_bias", 0.0)),
               "  " + t("tasks.table.differs_size", hidden=s["hidden_size"], clip=s["clip"]),
               "  " + t("tasks.table.differs_budget", budget=count(s["max_sequences"]), test=count(s["test_size"]),
                        every=s["eval_every"] * s["batch_size"])]
+    if result.get("every_step") and s.get("judged_share") is not None:
+        lines.append("  " + t("paper.table.differs_loss", share=f"{s['judged_share']:.0%}"))
     m = result["machine"]
     lines.append(t("tasks.table.measured", date=m["date"], cpu=m["cpu"], cores=m["cores"],
                    load="?" if m["load_1min"] is None else f"{m['load_1min']:.1f}", seconds=result["seconds"]))

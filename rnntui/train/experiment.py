@@ -88,6 +88,7 @@ def run_experiment(plan: ExperimentPlan, on_run: Callable[[dict], None] | None =
         "cells": {cell: summarise([r for r in records if r["cell"] == cell]) for cell in plan.cells},
         "paper": [asdict(r) for r in paper.results_for(plan.task.name, plan.task.setting)],
         "success_fraction": plan.task.kind.success_fraction,
+        "every_step": plan.task.kind.every_step,
         "seconds": round(time.perf_counter() - started, 1),
         "machine": machine(),
     }

@@ -29,6 +29,7 @@ class TaskKind:
     limits: tuple[int, int] | None = None  # inclusive range of the setting
     tolerance: float | None = None  # linear head: |error| below this counts as processed correctly
     success_fraction: float = 0.95  # a trial succeeds once this share of the test set is correct
+    every_step: bool = False  # targets at every step (the next symbol), not only at the end
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,11 @@ KINDS: dict[str, TaskKind] = {
         TaskKind("remember-first", "2a", "softmax",
                  lambda rng, n, p: first_symbol.first_symbol(rng, n, p, random_middle=False),
                  first_symbol.symbol_count, first_symbol.symbol_count, "p", 100, (3, MAX_LAG_P),
-                 success_fraction=1.0),
+                 success_fraction=1.0, every_step=True),
         TaskKind("remember-first-random", "2b", "softmax",
                  lambda rng, n, p: first_symbol.first_symbol(rng, n, p, random_middle=True),
                  first_symbol.symbol_count, first_symbol.symbol_count, "p", 100, (3, MAX_LAG_P),
-                 success_fraction=1.0),
+                 success_fraction=1.0, every_step=True),
     )
 }
 
