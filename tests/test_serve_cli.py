@@ -37,6 +37,12 @@ def started(monkeypatch):
         (["--public-url", "http://host:99999"], "--public-url"),
         (["--text", "a\0b"], "NUL"),
         (["--max-tabs", "0"], "--max-tabs"),
+        (["--task", "nosuch"], "adding"),  # an unknown task lists the tasks
+        (["--task", "adding", "--T", "1"], "10..1000"),
+        (["--task", "adding", "--text", "hi"], "--text"),
+        (["--series", "nosuch"], "airline"),
+        (["--series", "sines", "--layers", "2"], "--layers"),
+        (["--demo", "abc", "--task", "adding"], "drop --task"),
     ],
 )
 def test_bad_values_are_refused_before_serving(started, args, fragment):
@@ -53,6 +59,34 @@ def test_the_served_command_is_rebuilt_from_checked_values(started):
     assert config.command == [sys.executable, "-m", "rnntui", "app", "--text=-x y", "--cell=lstm", "--hidden=5",
                               "--lang=en"]
     assert (config.host, config.port) == ("127.0.0.1", 0)
+
+
+def test_a_task_or_a_series_is_served_with_its_settings(started):
+    runner = CliRunner()
+    assert runner.invoke(app, ["serve", "--task", "adding", "--T", "50", "--cell", "lstm"]).exit_code == 0
+    assert runner.invoke(app, ["serve", "--series", "airline"]).exit_code == 0
+    assert [config.argv for config in started] == [
+        ("app", "--cell=lstm", "--task=adding", "--T=50", "--lang=en"),
+        ("app", "--series=airline", "--lang=en"),
+    ]
+
+
+def test_a_task_checkpoint_is_served_and_a_foreign_one_refused(started, tmp_path):
+    import json
+
+    from rnntui.engine.checkpoint import save_checkpoint
+    from rnntui.engine.task_session import TaskSession, fresh_params
+    from rnntui.engine.tasks import make_task
+
+    task = make_task("adding")
+    session = TaskSession(task, cell="lstm", hidden_size=3)
+    path = save_checkpoint(tmp_path / "adding.safetensors", session.params, session.config, [],
+                           {"task": json.dumps(task.to_dict())})
+    assert CliRunner().invoke(app, ["serve", "--checkpoint", str(path)]).exit_code == 0
+    assert started[0].argv == ("app", f"--checkpoint={path}", "--lang=en")
+    bare = save_checkpoint(tmp_path / "bare.safetensors", fresh_params(session.config, 0), session.config, [])
+    result = CliRunner().invoke(app, ["serve", "--checkpoint", str(bare)])
+    assert result.exit_code == 2 and "records no task" in result.output and len(started) == 1
 
 
 def test_a_demo_is_served_with_its_language(started):

@@ -260,3 +260,17 @@ async def test_the_picker_lists_the_tasks_and_switches_screens():
         await choose(pilot, app, "task:remember-first")  # the task screen again, on the new task
         assert isinstance(app.screen, TaskScreen) and app.screen.session.task.name == "remember-first"
         assert app.screen.session.config.cell == "lstm"
+
+
+def test_the_adding_answer_line_is_an_arithmetic_that_holds():
+    """The line under the sequence is the task's formula with this sequence's marked values; a
+    negative value is bracketed, so the sum reads as one (and evaluates to the target shown)."""
+    session = TaskSession(make_task("adding", 20))
+    seen_negative = False
+    for seed in range(12):
+        session.new_sequence(seed)
+        formula, shown = task_views.answer_text(session).split(": ", 1)[1].rsplit(" = ", 1)
+        assert "+ -" not in formula
+        seen_negative |= "(-" in formula
+        assert eval(formula) == pytest.approx(float(shown), abs=2e-4)
+    assert seen_negative

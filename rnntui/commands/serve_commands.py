@@ -42,11 +42,15 @@ def serve(
     checkpoint: Optional[Path] = app_commands.CHECKPOINT_OPTION,
     seed: Optional[int] = app_commands.SEED_OPTION,
     corpus: Optional[str] = app_commands.CORPUS_OPTION,
+    task: Optional[str] = app_commands.TASK_OPTION,
+    T: Optional[int] = app_commands.T_OPTION,
+    p: Optional[int] = app_commands.P_OPTION,
+    series: Optional[str] = app_commands.SERIES_OPTION,
     demo: Optional[str] = typer.Option(None, "--demo", help=help_text("cli.help.serve.demo")),
 ) -> None:
     """Serve the app to web browsers: each tab gets its own app, with the options `rnntui app` takes."""
     app_options = dict(text=text, cell=cell, activation=activation, hidden=hidden, layers=layers,
-                       checkpoint=checkpoint, seed=seed, corpus=corpus)
+                       checkpoint=checkpoint, seed=seed, corpus=corpus, task=task, T=T, p=p, series=series)
     if demo is not None:
         given = [f"--{name}" for name, value in app_options.items() if value is not None]
         if given:
@@ -66,15 +70,33 @@ def serve(
 def app_argv(options: dict, lang: str) -> list[str]:
     """`rnntui app`'s arguments for these options (keyed by option name) in language `lang`, refused
     here exactly as `rnntui app` refuses them."""
+    check_app_options(options)
+    # name=value keeps a value that starts with '-' a value.
+    return ["app", *(f"--{name}={value}" for name, value in options.items() if value is not None), f"--lang={lang}"]
+
+
+def check_app_options(options: dict) -> None:
+    """Build what `rnntui app` would open from these options, so a bad one fails here, in the same
+    order and with the same line: a series, a task, a task's checkpoint, else text and a model."""
     from rnntui.engine.corpus import load_corpus
 
+    if options["series"] is not None:
+        app_commands.series_session_from_options(options["series"], options)
+        return
+    if any(options[name] is not None for name in ("task", "T", "p")):
+        app_commands.task_session_from_options(options["task"], options["T"], options["p"], options)
+        return
+    model_options = tuple(options[name] for name in ("cell", "activation", "hidden", "layers", "seed"))
+    # With model options a checkpoint is refused below for them, before any file is read.
+    if options["checkpoint"] is not None and not any(option is not None for option in model_options) \
+            and app_commands.task_checkpoint_session(options["checkpoint"], model_options):
+        return
     if options["text"] is not None and "\0" in options["text"]:
         raise RnntuiError(t("cli.error.text_nul"))
     if options["corpus"] is not None:
         load_corpus(options["corpus"])
-    app_commands.session_from_options(**{name: value for name, value in options.items() if name != "corpus"})
-    # name=value keeps a value that starts with '-' a value.
-    return ["app", *(f"--{name}={value}" for name, value in options.items() if value is not None), f"--lang={lang}"]
+    app_commands.session_from_options(options["text"], options["cell"], options["activation"], options["hidden"],
+                                      options["layers"], options["checkpoint"], seed=options["seed"])
 
 
 def demo_argv(name: str, lang: str) -> list[str]:
