@@ -9,7 +9,8 @@ import pytest
 
 from rnntui.engine import session as session_module
 from rnntui.engine.numpy_rnn import NumpyRNN
-from rnntui.engine.recurrent_products import SINGLE_PRECISION_WEIGHT_LIMIT, RecurrentProducts
+from rnntui.engine.recurrent_products import (SINGLE_PRECISION_WEIGHT_LIMIT, RecurrentProducts, matmul_rows,
+                                               sum_of_outer_products)
 from rnntui.engine.session import SINGLE_PRECISION_PRODUCTS_FROM, StepSession
 from rnntui.number_format import format_number
 
@@ -29,6 +30,32 @@ def test_scaled_float32_rows_agree_with_float64_at_any_magnitude(magnitude):
     single = products(w, True).rows_times(rows, np.empty((2, 12)))
     assert np.all(np.isfinite(single)) and np.all(single != 0)
     np.testing.assert_allclose(single, exact, rtol=1e-5, atol=1e-6 * np.abs(exact).max())
+
+
+def test_matrix_products_keep_each_rows_digits_whatever_its_size():
+    """The gradient handed to the layer below: rows from 1e-300 to 1e300 in one product (a
+    vanishing gradient beside a live one), each agreeing with float64 relative to its own size."""
+    rng = np.random.default_rng(2)
+    w = rng.standard_normal((40, 16))
+    rows = rng.standard_normal((2, 5, 40)) * np.logspace(-300, 300, 10).reshape(2, 5, 1)
+    single = matmul_rows(rows, w, single=True)
+    exact = matmul_rows(rows, w, single=False)
+    np.testing.assert_array_equal(exact, rows @ w)
+    scale = np.abs(exact).max(axis=-1, keepdims=True)
+    assert np.all(np.abs(single - exact) <= 1e-6 * scale)
+
+
+def test_weight_gradients_agree_with_float64_and_non_finite_ones_stay_float64():
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((30, 24)) * 1e-200, rng.standard_normal((30, 8))
+    exact = a.T @ b
+    np.testing.assert_allclose(sum_of_outer_products(a, b, single=True), exact, rtol=0, atol=1e-5 * np.abs(exact).max())
+    a[3, 4] = np.inf
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(sum_of_outer_products(a, b, single=True), a.T @ b)
+        huge = np.full((40, 16), 2 * SINGLE_PRECISION_WEIGHT_LIMIT)  # float32 would overflow: float64 kept
+        rows = np.ones((1, 40))
+        np.testing.assert_array_equal(matmul_rows(rows, huge, single=True), rows @ huge)
 
 
 def test_zero_and_non_finite_rows_give_what_float64_gives():

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rnntui.engine.config import GATES_PER_CELL, ModelConfig
-from rnntui.engine.recurrent_products import RecurrentProducts, single_precision_fits
+from rnntui.engine.recurrent_products import (RecurrentProducts, matmul_rows, single_precision_fits,
+                                               sum_of_outer_products)
 from rnntui.errors import RnntuiError
 
 CLIP_MODES = ("off", "norm", "value")
@@ -394,7 +395,7 @@ class NumpyRNN:
         cfg = self.config
         T, L, H = trace.T, cfg.num_layers, cfg.hidden_size
         d_out = np.stack([self.output_gradient(trace, targets) for targets in target_sets])  # (K, T, V)
-        grads = {name: np.zeros_like(value) for name, value in self.params.items()} if parameters else {}
+        grads = {}
         if parameters:
             grads["head.weight"] = d_out[0].T @ trace.h[L - 1, 1:]
             grads["head.bias"] = d_out[0].sum(axis=0)
@@ -403,6 +404,7 @@ class NumpyRNN:
         dh_total = np.zeros((len(target_sets), L, T, H), dtype=self.dtype)
         for layer in reversed(range(L)):
             p = self._layer_params(layer)
+            single = p["products"].single  # W_hh's products in scaled float32: the others too
             layer_input = trace.x if layer == 0 else trace.h[layer - 1, 1:]
             if cfg.cell == "rnn":
                 da_i, da_h = self._rnn_backward(trace, layer, p, d_out, dh_total[:, layer])
@@ -411,15 +413,20 @@ class NumpyRNN:
             else:
                 da_i, da_h = self._gru_backward(trace, layer, p, d_out, dh_total[:, layer])
             if parameters:
-                grads[f"rnn.weight_ih_l{layer}"] = da_i[0].T @ layer_input
-                grads[f"rnn.weight_hh_l{layer}"] = da_h[0].T @ trace.h[layer, :-1]
+                grads[f"rnn.weight_ih_l{layer}"] = sum_of_outer_products(da_i[0], layer_input, single)
+                grads[f"rnn.weight_hh_l{layer}"] = sum_of_outer_products(da_h[0], trace.h[layer, :-1], single)
                 grads[f"rnn.bias_ih_l{layer}"] = da_i[0].sum(axis=0)
                 grads[f"rnn.bias_hh_l{layer}"] = da_h[0].sum(axis=0)
-            if layer > 0 or parameters:  # dL/d(input of this layer): the layer below's output
-                d_out = da_i @ p["w_ih"]
+            if layer > 0:  # dL/d(input of this layer): the layer below's output, for every loss
+                d_out = matmul_rows(da_i, p["w_ih"], single)
+            elif "embedding.weight" in self.params and parameters:  # the embedding's, for the first
+                d_out = matmul_rows(da_i[:1], p["w_ih"], single)
 
-        if "embedding.weight" in grads:
-            np.add.at(grads["embedding.weight"], trace.indices, d_out[0])
+        if parameters:
+            if "embedding.weight" in self.params:
+                grads["embedding.weight"] = np.zeros_like(self.params["embedding.weight"])
+                np.add.at(grads["embedding.weight"], trace.indices, d_out[0])
+            grads = {name: grads[name] for name in self.params}  # in the parameters' order
         return dh_total, grads
 
     # Each *_backward walks t = T..1, adds the recurrent gradient to what arrives from above
@@ -458,14 +465,18 @@ class NumpyRNN:
         )
         K = d_out.shape[0]
         da = np.empty((K,) + trace.pre[layer].shape, dtype=self.dtype)
+        # Views by gate block: the loop writes each step's results in place, since the number of
+        # array operations per step is what it costs beside the product with W_hh.
+        da_blocks, local_blocks = da.reshape(K, T, 4, H), local.reshape(T, 4, H)
         carry_h = np.zeros((K, H), dtype=self.dtype)
         carry_c = np.zeros((K, H), dtype=self.dtype)
         for t in reversed(range(T)):
-            dh_t = d_out[:, t] + carry_h
-            dh[:, t] = dh_t
-            dc = carry_c + dh_t * dc_from_dh[t]
-            da[:, t] = np.concatenate((dc, dc, dc, dh_t), axis=1) * local[t]
-            carry_c = dc * gf[t]
+            dh_t = np.add(d_out[:, t], carry_h, out=dh[:, t])
+            dc = np.multiply(dh_t, dc_from_dh[t])
+            dc += carry_c
+            np.multiply(dc[:, None, :], local_blocks[t, :3], out=da_blocks[:, t, :3])  # i, f, g
+            np.multiply(dh_t, local_blocks[t, 3], out=da_blocks[:, t, 3])  # o
+            carry_c = np.multiply(dc, gf[t], out=carry_c)
             hh_products.rows_times(da[:, t], out=carry_h)
         return da, da
 
