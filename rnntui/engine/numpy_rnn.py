@@ -12,6 +12,7 @@ per-timestep Python work to a handful of small vector operations.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -107,6 +108,11 @@ class Trace:
     def T(self) -> int:
         return int(self.x.shape[0])
 
+    @cached_property
+    def states_finite(self) -> bool:
+        """No nan or inf in h (or c): asked at every redraw, and a trace never changes once made."""
+        return all(np.isfinite(a).all() for a in ([self.h] if self.c is None else [self.h, self.c]))
+
 
 @dataclass
 class HiddenGradients:
@@ -127,12 +133,14 @@ class Gradients(HiddenGradients):
     grad_norm_clipped: float  # global norm after clipping
     param_grad_norms: dict[str, float]  # per parameter, before clipping
 
-    @property
+    # Cached: the panes read these at every redraw, stepping included, and for a big model they
+    # walk every gradient (millions of numbers). A change of clipping makes a new Gradients.
+    @cached_property
     def clipped_param_norms(self) -> dict[str, float]:
         """Per parameter, after clipping (the same as before where clipping changed nothing)."""
         return {name: float(np.linalg.norm(g)) for name, g in self.clipped.items()}
 
-    @property
+    @cached_property
     def clip_cosine(self) -> float:
         """Cosine between the whole gradient before and after clipping: 1 when clipping kept its
         direction (clipping by norm always does), below 1 when it turned it (clipping by value can)."""

@@ -84,9 +84,7 @@ def not_finite(session: StepSession) -> bool:
     pending = session.pending(("trace", "gradients"))
     if "trace" in pending:
         return False
-    trace = session.trace
-    states = [trace.h] if trace.c is None else [trace.h, trace.c]
-    if not all(np.isfinite(a).all() for a in states):
+    if not session.trace.states_finite:
         return True
     if "gradients" in pending:
         return False

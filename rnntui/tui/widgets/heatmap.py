@@ -9,7 +9,7 @@ selected value, the h_t vector) that its owner computes as text from the trace.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 
 import numpy as np
 from rich.cells import cell_len, set_cell_size
@@ -27,6 +27,8 @@ from rnntui.tui.widgets.line_pane import Line, LinePane, text_strip
 LABEL_WIDTH = 5  # "u12 " plus a margin; wide enough for 64 units
 
 
+# Cached: every pane asks for every token's glyph at every redraw, and a text has few distinct ones.
+@lru_cache(maxsize=4096)
 def token_glyph(char: str) -> str:
     """A visible glyph for a character: spaces, newlines and control characters made visible, and
     a combining mark (no cell of its own) shown as a dot. CJK characters and emoji take two cells."""
@@ -36,7 +38,12 @@ def token_glyph(char: str) -> str:
 
 def glyph_cells(tokens: list[str]) -> int:
     """Cells the widest token glyph takes: 2 once the input holds a CJK character or an emoji."""
-    return max((cell_len(token_glyph(t)) for t in tokens), default=1)
+    return max((_glyph_width(token) for token in set(tokens)), default=1)
+
+
+@lru_cache(maxsize=4096)
+def _glyph_width(token: str) -> int:
+    return cell_len(token_glyph(token))
 
 
 def wrap(text: str, width: int) -> list[str]:
