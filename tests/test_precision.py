@@ -125,3 +125,16 @@ def test_every_shipped_row_records_the_flags_of_its_cpu():
     rows = load_table()
     assert rows and all(r.cpu_features is not None for r in rows)
     assert set(speed_features({"avx2", "fma", "amx_bf16"}).split()) == {"amx_bf16", "avx2"}
+
+
+def test_bf16_tests_skip_on_a_cpu_without_bf16_instructions(monkeypatch):
+    """A Zen 3 (AVX2, no AVX-512 BF16, no AMX) skips the bf16 tests, whatever the probe says."""
+    import precision_marks
+
+    monkeypatch.setattr(precision_marks, "cpu_flags", lambda: {"avx2", "fma", "sse4_2"})
+    monkeypatch.setattr(precision_marks, "bf16_problem", lambda cell, device: None)
+    assert precision_marks.bf16_missing("lstm") == "this CPU has no bf16 instructions (its speed flags: avx2)"
+    monkeypatch.setattr(precision_marks, "cpu_flags", lambda: {"avx512_bf16", "avx512f", "avx2"})
+    assert precision_marks.bf16_missing("lstm") is None
+    monkeypatch.setattr(precision_marks, "bf16_problem", lambda cell, device: "could not create a primitive")
+    assert precision_marks.bf16_missing("gru") == "this machine cannot train gru in bf16: could not create a primitive"
