@@ -65,8 +65,8 @@ def answer_text(session: TaskSession) -> str:
     target = number(end.target) if names is None else names[end.target]
     if task.kind.head == "linear":
         # A negative value in brackets, so the formula reads "+ (-0.7514)", not "+ -0.7514".
-        x1, x2 = (f"({text})" if v < 0 else text
-                  for v, text in ((v, format_number(v, 4)) for v in session.inputs[session.marked, 0]))
+        x1, x2 = (f"({format_number(v, 4)})" if v < 0 else format_number(v, 4)
+                  for v in session.inputs[session.marked, 0])
         return t(f"taskapp.answer.{task.name}", T=session.T, x1=x1, x2=x2, target=target)
     return t(f"taskapp.answer.{task.name}", T=session.T, target=target)
 
